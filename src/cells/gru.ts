@@ -1,0 +1,92 @@
+/**
+ * The GRU cell (not in the seed; written in its notation).
+ *
+ *   ut  = σ(Wu [a_prev; xt] + bu)              update gate
+ *   rt  = σ(Wr [a_prev; xt] + br)              reset gate
+ *   cct = tanh(Wc [rt ⊙ a_prev; xt] + bc)      candidate
+ *   a_next = ut ⊙ cct + (1 − ut) ⊙ a_prev
+ *   ŷ⟨t⟩ = softmax(Wy a_next + by)               (the unroller's output head)
+ *
+ * Shapes: W{u,r,c} (n_a, n_a + n_x), b{u,r,c} (n_a, 1), Wy (n_y, n_a), by (n_y, 1).
+ *
+ * Backward, given da = ∂L/∂a_next:
+ *   dcct = da ⊙ ut                 du = da ⊙ (cct − a_prev)      da_prev = da ⊙ (1 − ut)
+ *   dzc  = dcct ⊙ (1 − cct²)       dWc += dzc [rt⊙a_prev; xt]ᵀ   [d(rt⊙a_prev); dxt] = Wcᵀ dzc
+ *   dr   = d(rt⊙a_prev) ⊙ a_prev   da_prev += d(rt⊙a_prev) ⊙ rt
+ *   dzu  = du ⊙ ut(1 − ut)          dzr = dr ⊙ rt(1 − rt)
+ *   dW{u,r} += dz{u,r} [a_prev; xt]ᵀ,   [da_prev; dxt] += W{u,r}ᵀ dz{u,r}
+ *
+ * Cache per step: ut, rt, cct, rt ⊙ a_prev — 4 blocks of (n_a, m).
+ */
+import { sigmoidInPlace, tanhInPlace } from '../kernels';
+import { gateBackward, gateBias, gateForward, gateWeights } from './gate';
+import type { CellSpec } from './types';
+
+const U = 0, R = 1, CC = 2, RA = 3;
+
+
+export const gruCell: CellSpec = {
+  name: 'gru',
+  title: 'GRU: update/reset gates on [a_prev; x], candidate on [r*a_prev; x]',
+  // np.random.randn order used by `rnn init`: Wu, bu, Wr, br, Wc, bc, Wy, by
+  params: [
+    { name: 'Wu', shape: gateWeights, role: 'recurrent' },
+    { name: 'bu', shape: gateBias, role: 'recurrent' },
+    { name: 'Wr', shape: gateWeights, role: 'recurrent' },
+    { name: 'br', shape: gateBias, role: 'recurrent' },
+    { name: 'Wc', shape: gateWeights, role: 'recurrent' },
+    { name: 'bc', shape: gateBias, role: 'recurrent' },
+    { name: 'Wy', shape: (d) => [d.n_y, d.n_a], role: 'head' },
+    { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
+  ],
+  head: { W: 'Wy', b: 'by' },
+  hasCellState: false,
+  cacheRows: (d) => 4 * d.n_a,
+  workRows: (d) => 4 * d.n_a,
+
+  forward(p, { n_x, n_a, m }, s) {
+    const block = n_a * m;
+    const C = s.cache;
+    const u = C.subarray(U * block, (U + 1) * block);
+    const r = C.subarray(R * block, (R + 1) * block);
+    const cc = C.subarray(CC * block, (CC + 1) * block);
+    const ra = C.subarray(RA * block, (RA + 1) * block);
+    gateForward(u, p.Wu, p.bu, s.aPrev, s.xt, n_a, n_a, n_x, m);
+    sigmoidInPlace(u, 0, block);
+    gateForward(r, p.Wr, p.br, s.aPrev, s.xt, n_a, n_a, n_x, m);
+    sigmoidInPlace(r, 0, block);
+    for (let k = 0; k < block; k++) ra[k] = r[k] * s.aPrev[k];
+    gateForward(cc, p.Wc, p.bc, ra, s.xt, n_a, n_a, n_x, m);
+    tanhInPlace(cc, 0, block);
+    for (let k = 0; k < block; k++) s.a[k] = u[k] * cc[k] + (1 - u[k]) * s.aPrev[k];
+  },
+
+  backward(p, { n_x, n_a, m }, s, g) {
+    const block = n_a * m;
+    const C = s.cache;
+    const u = C.subarray(U * block, (U + 1) * block);
+    const r = C.subarray(R * block, (R + 1) * block);
+    const cc = C.subarray(CC * block, (CC + 1) * block);
+    const ra = C.subarray(RA * block, (RA + 1) * block);
+    const W = g.work;
+    const dzu = W.subarray(U * block, (U + 1) * block);
+    const dzr = W.subarray(R * block, (R + 1) * block);
+    const dzc = W.subarray(CC * block, (CC + 1) * block);
+    const dra = W.subarray(RA * block, (RA + 1) * block);
+    for (let k = 0; k < block; k++) {
+      const da = g.da[k];
+      dzc[k] = da * u[k] * (1 - cc[k] * cc[k]);
+      dzu[k] = da * (cc[k] - s.aPrev[k]) * u[k] * (1 - u[k]);
+      g.daPrev[k] = da * (1 - u[k]);
+    }
+    dra.fill(0);
+    g.dxt.fill(0);
+    gateBackward(dzc, p.Wc, g.grads.dWc, g.grads.dbc, ra, s.xt, dra, g.dxt, n_a, n_a, n_x, m);
+    for (let k = 0; k < block; k++) {
+      dzr[k] = dra[k] * s.aPrev[k] * r[k] * (1 - r[k]);
+      g.daPrev[k] += dra[k] * r[k];
+    }
+    gateBackward(dzu, p.Wu, g.grads.dWu, g.grads.dbu, s.aPrev, s.xt, g.daPrev, g.dxt, n_a, n_a, n_x, m);
+    gateBackward(dzr, p.Wr, g.grads.dWr, g.grads.dbr, s.aPrev, s.xt, g.daPrev, g.dxt, n_a, n_a, n_x, m);
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * The LSTM cell, as the seed's lstm_cell_forward, and the backward step the seed's
+ * "Backpro of LSTM" heading leaves out.
+ *
+ *   concat = [a_prev; xt]                                   (n_a + n_x, m), never built:
+ *                                                           W·concat = W[:, :n_a] a_prev + W[:, n_a:] xt
+ *   ft  = σ(Wf concat + bf)        forget gate
+ *   it  = σ(Wi concat + bi)        update gate
+ *   cct = tanh(Wc concat + bc)     candidate c̃
+ *   ot  = σ(Wo concat + bo)        output gate
+ *   c_next = ft ⊙ c_prev + it ⊙ cct
+ *   a_next = ot ⊙ tanh(c_next)
+ *   ŷ⟨t⟩ = softmax(Wy a_next + by)                           (the unroller's output head)
+ *
+ * Shapes: W{f,i,c,o} (n_a, n_a + n_x), b{f,i,c,o} (n_a, 1), Wy (n_y, n_a), by (n_y, 1).
+ *
+ * Backward, given da = ∂L/∂a_next and dc = ∂L/∂c_next coming back from step t+1:
+ *   dot    = da ⊙ tanh(c_next) ⊙ ot(1 − ot)
+ *   dc_tot = dc + da ⊙ ot ⊙ (1 − tanh²(c_next))
+ *   dcct   = dc_tot ⊙ it ⊙ (1 − cct²)
+ *   dit    = dc_tot ⊙ cct ⊙ it(1 − it)
+ *   dft    = dc_tot ⊙ c_prev ⊙ ft(1 − ft)
+ *   dc_prev = dc_tot ⊙ ft                                  (carried back through time)
+ *   dW{g} += dg concatᵀ,  db{g} += Σ_batch dg               for g in f, i, c, o
+ *   [da_prev; dxt] = Σ_g W{g}ᵀ dg                           (da_prev carried back through time)
+ *
+ * Cache per step: ft, it, cct, ot, tanh(c_next) — 5 blocks of (n_a, m).
+ */
+import { sigmoidInPlace, tanhInPlace } from '../kernels';
+import { gateBackward, gateBias, gateForward, gateWeights } from './gate';
+import type { CellSpec } from './types';
+
+/** Gates in cache order, with their activation. */
+const GATES = [
+  { W: 'Wf', b: 'bf', act: sigmoidInPlace },
+  { W: 'Wi', b: 'bi', act: sigmoidInPlace },
+  { W: 'Wc', b: 'bc', act: tanhInPlace },
+  { W: 'Wo', b: 'bo', act: sigmoidInPlace },
+] as const;
+const F = 0, I = 1, CC = 2, O = 3, TC = 4;
+
+
+export const lstmCell: CellSpec = {
+  name: 'lstm',
+  title: 'LSTM: forget/update/output gates on [a_prev; x], cell state c',
+  // np.random.randn order of the seed's test cells: Wf, bf, Wi, bi, Wo, bo, Wc, bc, Wy, by
+  params: [
+    { name: 'Wf', shape: gateWeights, role: 'recurrent' },
+    { name: 'bf', shape: gateBias, role: 'recurrent' },
+    { name: 'Wi', shape: gateWeights, role: 'recurrent' },
+    { name: 'bi', shape: gateBias, role: 'recurrent' },
+    { name: 'Wo', shape: gateWeights, role: 'recurrent' },
+    { name: 'bo', shape: gateBias, role: 'recurrent' },
+    { name: 'Wc', shape: gateWeights, role: 'recurrent' },
+    { name: 'bc', shape: gateBias, role: 'recurrent' },
+    { name: 'Wy', shape: (d) => [d.n_y, d.n_a], role: 'head' },
+    { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
+  ],
+  head: { W: 'Wy', b: 'by' },
+  hasCellState: true,
+  cacheRows: (d) => 5 * d.n_a,
+  workRows: (d) => 4 * d.n_a,
+
+  forward(p, { n_x, n_a, m }, s) {
+    const block = n_a * m;
+    GATES.forEach((gate, g) => {
+      const z = s.cache.subarray(g * block, (g + 1) * block);
+      gateForward(z, p[gate.W], p[gate.b], s.aPrev, s.xt, n_a, n_a, n_x, m);
+      gate.act(z, 0, block);
+    });
+    const C = s.cache;
+    for (let k = 0; k < block; k++) {
+      const c = C[F * block + k] * s.cPrev[k] + C[I * block + k] * C[CC * block + k];
+      const tc = Math.tanh(c);
+      s.c[k] = c;
+      C[TC * block + k] = tc;
+      s.a[k] = C[O * block + k] * tc;
+    }
+  },
+
+  backward(p, { n_x, n_a, m }, s, g) {
+    const block = n_a * m;
+    const C = s.cache;
+    const dz = g.work; // dft, dit, dcct, dot in GATES order
+    for (let k = 0; k < block; k++) {
+      const f = C[F * block + k], i = C[I * block + k], cc = C[CC * block + k];
+      const o = C[O * block + k], tc = C[TC * block + k];
+      const da = g.da[k];
+      const dcTot = g.dc[k] + da * o * (1 - tc * tc);
+      dz[F * block + k] = dcTot * s.cPrev[k] * f * (1 - f);
+      dz[I * block + k] = dcTot * cc * i * (1 - i);
+      dz[CC * block + k] = dcTot * i * (1 - cc * cc);
+      dz[O * block + k] = da * tc * o * (1 - o);
+      g.dcPrev[k] = dcTot * f;
+    }
+    g.daPrev.fill(0);
+    g.dxt.fill(0);
+    GATES.forEach((gate, gi) => {
+      const dzg = dz.subarray(gi * block, (gi + 1) * block);
+      gateBackward(dzg, p[gate.W], g.grads['d' + gate.W], g.grads['d' + gate.b],
+        s.aPrev, s.xt, g.daPrev, g.dxt, n_a, n_a, n_x, m);
+    });
+  },
+};

@@ -1,0 +1,53 @@
+/**
+ * The basic RNN cell, as the seed's rnn_cell_forward / rnn_cell_backward.
+ *
+ *   a⟨t⟩ = tanh(Wax x⟨t⟩ + Waa a⟨t−1⟩ + ba)            a: (n_a, m)
+ *   ŷ⟨t⟩ = softmax(Wya a⟨t⟩ + by)                       (the unroller's output head)
+ *
+ * Shapes: Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1), Wya (n_y, n_a), by (n_y, 1).
+ *
+ * Backward, given da = ∂L/∂a⟨t⟩:
+ *   dtanh  = (1 − a⟨t⟩²) ⊙ da
+ *   dxt    = Waxᵀ dtanh         da_prev = Waaᵀ dtanh
+ *   dWax  += dtanh xtᵀ          dWaa   += dtanh a_prevᵀ          dba += Σ_batch dtanh
+ *
+ * The cell caches nothing beyond a⟨t⟩ itself (cacheRows = 0).
+ */
+import { fillBias, mulAdd, mulTAdd, outerAdd, rowSumAdd, tanhInPlace } from '../kernels';
+import type { CellSpec } from './types';
+
+export const rnnCell: CellSpec = {
+  name: 'rnn',
+  title: 'basic RNN: a = tanh(Wax x + Waa a_prev + ba)',
+  // np.random.randn order of the seed's test cells: Waa, Wax, Wya, ba, by
+  params: [
+    { name: 'Waa', shape: (d) => [d.n_a, d.n_a], role: 'recurrent' },
+    { name: 'Wax', shape: (d) => [d.n_a, d.n_x], role: 'recurrent' },
+    { name: 'Wya', shape: (d) => [d.n_y, d.n_a], role: 'head' },
+    { name: 'ba', shape: (d) => [d.n_a, 1], role: 'recurrent' },
+    { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
+  ],
+  head: { W: 'Wya', b: 'by' },
+  hasCellState: false,
+  cacheRows: () => 0,
+  workRows: (d) => d.n_a,
+
+  forward(p, { n_x, n_a, m }, s) {
+    fillBias(s.a, p.ba, n_a, m);
+    mulAdd(s.a, p.Waa, n_a, 0, n_a, n_a, s.aPrev, m);
+    mulAdd(s.a, p.Wax, n_x, 0, n_a, n_x, s.xt, m);
+    tanhInPlace(s.a, 0, n_a * m);
+  },
+
+  backward(p, { n_x, n_a, m }, s, g) {
+    const dtanh = g.work;
+    for (let k = 0; k < n_a * m; k++) dtanh[k] = (1 - s.a[k] * s.a[k]) * g.da[k];
+    g.dxt.fill(0);
+    mulTAdd(g.dxt, p.Wax, n_x, 0, n_a, n_x, dtanh, m);
+    g.daPrev.fill(0);
+    mulTAdd(g.daPrev, p.Waa, n_a, 0, n_a, n_a, dtanh, m);
+    outerAdd(g.grads.dWax, n_x, 0, dtanh, n_a, s.xt, n_x, m);
+    outerAdd(g.grads.dWaa, n_a, 0, dtanh, n_a, s.aPrev, n_a, m);
+    rowSumAdd(g.grads.dba, dtanh, n_a, m);
+  },
+};

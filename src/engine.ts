@@ -1,0 +1,78 @@
+/**
+ * The default backend: float64 on Float64Array kernels (src/kernels.ts), cells from the
+ * CELLS table, one unroller for all of them. Takes and returns Tensors in the public
+ * layout; shapes are trusted (callers validate at the boundary, see src/validate.ts).
+ */
+import type { Backend, CellName, Dims, Loss } from './backend';
+import { CELLS, type CellSpec } from './cells';
+import type { Params } from './cells/types';
+import { tensor, type Arrays, type Tensor } from './tensor';
+import {
+  backward, forward, fromSteps, sumLoss, sumUpstream, toSteps, xentLoss, xentUpstream, type Trace,
+} from './unroll';
+
+/** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
+export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
+  const [n_x, m, T_x] = inputs.x.shape;
+  const [n_y, n_a] = inputs[cell.head.W].shape;
+  return { n_x, n_a, n_y, m, T_x };
+}
+
+function paramsOf(cell: CellSpec, inputs: Arrays): Params {
+  const p: Params = {};
+  for (const spec of cell.params) p[spec.name] = inputs[spec.name].data;
+  return p;
+}
+
+function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
+  return t ? t.data : new Float64Array(d.n_a * d.m);
+}
+
+/** Runs the forward pass and keeps the trace (what backward and the losses need). */
+export function trace(cellName: CellName, inputs: Arrays): Trace {
+  const cell = CELLS[cellName];
+  const d = dimsOf(cell, inputs);
+  const xs = toSteps(inputs.x.data, d.n_x, d.m, d.T_x);
+  return forward(cell, paramsOf(cell, inputs), d, xs, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d));
+}
+
+export function forwardOutputs(tr: Trace): Arrays {
+  const { n_a, n_y, m, T_x } = tr.d;
+  const out: Arrays = {
+    a: tensor([n_a, m, T_x], fromSteps(tr.steps.map((s) => s.a), n_a, m)),
+    y: tensor([n_y, m, T_x], fromSteps(tr.y, n_y, m)),
+  };
+  if (tr.cell.hasCellState) out.c = tensor([n_a, m, T_x], fromSteps(tr.steps.map((s) => s.c), n_a, m));
+  return out;
+}
+
+export function lossOf(tr: Trace, loss: Loss): number {
+  if (loss.kind === 'sum') return sumLoss(tr, toSteps(loss.da.data, tr.d.n_a, tr.d.m, tr.d.T_x));
+  return xentLoss(tr, loss.labels.data);
+}
+
+export function gradients(tr: Trace, loss: Loss): Arrays {
+  const { cell, d } = tr;
+  const { n_x, n_a, m, T_x } = d;
+  const up = loss.kind === 'sum'
+    ? sumUpstream(toSteps(loss.da.data, n_a, m, T_x))
+    : xentUpstream(tr, loss.labels.data);
+  const r = backward(tr, up);
+  const out: Arrays = {
+    dx: tensor([n_x, m, T_x], fromSteps(r.dxs, n_x, m)),
+    da0: tensor([n_a, m], r.da0),
+  };
+  if (cell.hasCellState) out.dc0 = tensor([n_a, m], r.dc0);
+  for (const spec of cell.params) {
+    if (spec.role === 'head' && loss.kind !== 'xent') continue;
+    out['d' + spec.name] = tensor(spec.shape(d), r.grads['d' + spec.name]);
+  }
+  return out;
+}
+
+export const float64Backend: Backend = {
+  name: 'float64',
+  forward: (cell, inputs) => forwardOutputs(trace(cell, inputs)),
+  backward: (cell, inputs, loss) => gradients(trace(cell, inputs), loss),
+  loss: (cell, inputs, loss) => lossOf(trace(cell, inputs), loss),
+};
