@@ -37,7 +37,7 @@ export function expectClose(actual: Tensor | undefined, expected: Tensor, opts: 
   );
   const atol = opts.atol ?? 0, rtol = opts.rtol ?? 0;
   for (let k = 0; k < expected.data.length; k++) {
-    const a = actual.data[k], e = expected.data[k];
+    const a: number = actual.data[k], e: number = expected.data[k];
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       assert.fail(`${what}${formatIndex(k, expected.shape)}: got ${a}, expected ${e} (diff ${Math.abs(a - e)}, atol ${atol}, rtol ${rtol})`);
     }

@@ -1,0 +1,123 @@
+/**
+ * The contract every cell registered in CELLS must meet, run for each of them: adding a
+ * cell to the table adds it here.
+ */
+import { strict as assert } from 'assert';
+import type { Dims } from '../src/backend';
+import { CELL_NAMES, CELLS, gradientNames, paramShapes } from '../src/cells';
+import { float64Backend as engine } from '../src/engine';
+import { tensor, type Arrays, type Tensor } from '../src/tensor';
+import { expectClose, randomInputs } from './helpers';
+
+const D: Dims = { n_x: 3, n_a: 5, n_y: 4, m: 6, T_x: 5 };
+
+/** x[:, :, t0:t1] (or any (n, m, T) array). */
+function timeSlice(t3: Tensor, t0: number, t1: number): Tensor {
+  const [n, m, T] = t3.shape;
+  const out = tensor([n, m, t1 - t0]);
+  for (let r = 0; r < n * m; r++) for (let t = t0; t < t1; t++) out.data[r * (t1 - t0) + t - t0] = t3.data[r * T + t];
+  return out;
+}
+
+/** Column j of an (n, m, ...) array repeated into every column. */
+function repeatColumn(t: Tensor, j: number): Tensor {
+  const [n, m] = t.shape;
+  const rest = t.data.length / (n * m);
+  const out = tensor(t.shape);
+  for (let i = 0; i < n; i++) for (let jj = 0; jj < m; jj++) for (let r = 0; r < rest; r++) {
+    out.data[(i * m + jj) * rest + r] = t.data[(i * m + j) * rest + r];
+  }
+  return out;
+}
+
+const EXACT = { atol: 0 };
+
+for (const cellName of CELL_NAMES) {
+  const cell = CELLS[cellName];
+  describe(`cell contract: ${cellName}`, () => {
+    const { inputs, da, labels } = randomInputs(cellName, D, 7);
+
+    it('has outputs and gradients of the documented shapes', () => {
+      const out = engine.forward(cellName, inputs);
+      const expected = cell.hasCellState ? ['a', 'c', 'y'] : ['a', 'y'];
+      assert.deepEqual(Object.keys(out).sort(), expected);
+      assert.deepEqual(out.a.shape, [D.n_a, D.m, D.T_x]);
+      assert.deepEqual(out.y.shape, [D.n_y, D.m, D.T_x]);
+      if (cell.hasCellState) assert.deepEqual(out.c.shape, [D.n_a, D.m, D.T_x]);
+      const shapes = paramShapes(cell, D);
+      for (const kind of ['sum', 'xent'] as const) {
+        const g = engine.backward(cellName, inputs, kind === 'sum' ? { kind, da } : { kind, labels });
+        assert.deepEqual(Object.keys(g).sort(), gradientNames(cell, kind).sort());
+        assert.deepEqual(g.dx.shape, [D.n_x, D.m, D.T_x]);
+        assert.deepEqual(g.da0.shape, [D.n_a, D.m]);
+        for (const [p, s] of Object.entries(shapes)) if (g['d' + p]) assert.deepEqual(g['d' + p].shape, s, `d${p}`);
+      }
+    });
+
+    it('predictions are probabilities: every column of ŷ⟨t⟩ sums to 1', () => {
+      const { y } = engine.forward(cellName, inputs);
+      const [n_y, m, T] = y.shape;
+      for (let j = 0; j < m; j++) for (let t = 0; t < T; t++) {
+        let s = 0;
+        for (let k = 0; k < n_y; k++) s += y.data[(k * m + j) * T + t];
+        assert.ok(Math.abs(s - 1) < 1e-14, `column ${j}, t ${t}: sums to ${s}`);
+      }
+    });
+
+    it('identical batch columns give identical outputs and gradients', () => {
+      const same: Arrays = { ...inputs, x: repeatColumn(inputs.x, 2), a0: repeatColumn(inputs.a0, 2) };
+      if (cell.hasCellState) same.c0 = repeatColumn(inputs.c0, 2);
+      const out = engine.forward(cellName, same);
+      for (const name of Object.keys(out)) expectClose(out[name], repeatColumn(out[name], 0), EXACT, name);
+      const g = engine.backward(cellName, same, { kind: 'sum', da: repeatColumn(da, 2) });
+      expectClose(g.dx, repeatColumn(g.dx, 0), EXACT, 'dx');
+      expectClose(g.da0, repeatColumn(g.da0, 0), EXACT, 'da0');
+    });
+
+    it('is causal: the first k steps of a run equal a run over the first k inputs', () => {
+      const full = engine.forward(cellName, inputs);
+      for (const k of [1, 3]) {
+        const short = engine.forward(cellName, { ...inputs, x: timeSlice(inputs.x, 0, k) });
+        for (const name of Object.keys(full)) expectClose(short[name], timeSlice(full[name], 0, k), EXACT, `${name}, k=${k}`);
+      }
+    });
+
+    it('T_x = 1 is one cell step from (a0, c0)', () => {
+      const x1 = timeSlice(inputs.x, 0, 1);
+      const out = engine.forward(cellName, { ...inputs, x: x1 });
+      const d = { ...D, T_x: 1 };
+      const p: Record<string, Float64Array> = {};
+      for (const s of cell.params) p[s.name] = inputs[s.name].data;
+      const a = new Float64Array(D.n_a * D.m), c = new Float64Array(cell.hasCellState ? D.n_a * D.m : 0);
+      cell.forward(p, d, {
+        xt: x1.data, aPrev: inputs.a0.data, cPrev: cell.hasCellState ? inputs.c0.data : new Float64Array(0),
+        a, c, cache: new Float64Array(cell.cacheRows(d) * D.m),
+      });
+      expectClose(out.a, tensor([D.n_a, D.m, 1], a), EXACT, 'a');
+      if (cell.hasCellState) expectClose(out.c, tensor([D.n_a, D.m, 1], c), EXACT, 'c');
+    });
+
+    it('zero da gives zero gradients, and gradients are linear in da', () => {
+      const zero = engine.backward(cellName, inputs, { kind: 'sum', da: tensor(da.shape) });
+      for (const [name, g] of Object.entries(zero)) assert.ok(g.data.every((v) => v === 0), `${name} is not zero`);
+      const g1 = engine.backward(cellName, inputs, { kind: 'sum', da });
+      const twice = tensor(da.shape, da.data.map((v) => 2 * v));
+      const g2 = engine.backward(cellName, inputs, { kind: 'sum', da: twice });
+      for (const name of Object.keys(g1)) {
+        expectClose(g2[name], tensor(g1[name].shape, g1[name].data.map((v) => 2 * v)), { atol: 1e-12, rtol: 1e-12 }, name);
+      }
+    });
+
+    it('stays finite with saturating weights (|pre-activations| ≥ 1000)', () => {
+      const big = randomInputs(cellName, D, 8, 1000);
+      const out = engine.forward(cellName, big.inputs);
+      for (const [name, t] of Object.entries(out)) assert.ok(t.data.every(Number.isFinite), `${name} has NaN/Inf`);
+      for (const kind of ['sum', 'xent'] as const) {
+        const loss = kind === 'sum' ? { kind, da: big.da } : { kind, labels: big.labels };
+        assert.ok(Number.isFinite(engine.loss(cellName, big.inputs, loss)), `${kind} loss`);
+        const g = engine.backward(cellName, big.inputs, loss);
+        for (const [name, t] of Object.entries(g)) assert.ok(t.data.every(Number.isFinite), `${kind} ${name} has NaN/Inf`);
+      }
+    });
+  });
+}
