@@ -53,10 +53,12 @@ function views(buf: Float64Array, block: number, count: number): Float64Array[] 
 }
 
 /**
- * Forward over the whole sequence. `xs` are the T_x input blocks (n_x, m); a0 and c0
- * are (n_a, m) (c0 is ignored by cells without a cell state).
+ * Allocates a trace (every buffer of a forward pass over the sequence) without running it.
+ * `xs` are the T_x input blocks (n_x, m); a0 and c0 are (n_a, m) (c0 is ignored by cells
+ * without a cell state). The trace keeps references to p, xs, a0 and c0: changing them in
+ * place and calling `run` again recomputes the pass with no new allocation (gradcheck).
  */
-export function forward(
+export function allocate(
   cell: CellSpec, p: Params, d: Dims, xs: readonly Float64Array[], a0: Float64Array, c0: Float64Array,
 ): Trace {
   const { n_a, n_y, m, T_x } = d;
@@ -68,25 +70,45 @@ export function forward(
   const logits = views(new Float64Array(n_y * m * T_x), n_y * m, T_x);
   const y = views(new Float64Array(n_y * m * T_x), n_y * m, T_x);
   const empty = new Float64Array(0);
-  const W = p[cell.head.W], b = p[cell.head.b];
   const steps: Step[] = [];
   for (let t = 0; t < T_x; t++) {
-    const s: Step = {
+    steps.push({
       xt: xs[t],
       aPrev: t === 0 ? a0 : as[t - 1],
       cPrev: cell.hasCellState ? (t === 0 ? c0 : cs[t - 1]) : empty,
       a: as[t],
       c: cell.hasCellState ? cs[t] : empty,
       cache: caches[t],
-    };
-    cell.forward(p, d, s);
-    steps.push(s);
-    fillBias(logits[t], b, n_y, m);
-    mulAdd(logits[t], W, n_a, 0, n_y, n_a, s.a, m);
-    y[t].set(logits[t]);
-    softmaxColumns(y[t], n_y, m);
+    });
   }
   return { cell, d, p, steps, logits, y };
+}
+
+/**
+ * Runs steps t0 … T_x−1 of an allocated trace (step t0 starts from steps[t0].aPrev and
+ * cPrev as they are). `head` computes the logits and ŷ too; the sum loss does not need them.
+ */
+export function run(tr: Trace, t0 = 0, head = true): void {
+  const { cell, d, p, steps } = tr;
+  const { n_a, n_y, m, T_x } = d;
+  const W = p[cell.head.W], b = p[cell.head.b];
+  for (let t = t0; t < T_x; t++) {
+    cell.forward(p, d, steps[t]);
+    if (!head) continue;
+    fillBias(tr.logits[t], b, n_y, m);
+    mulAdd(tr.logits[t], W, n_a, 0, n_y, n_a, steps[t].a, m);
+    tr.y[t].set(tr.logits[t]);
+    softmaxColumns(tr.y[t], n_y, m);
+  }
+}
+
+/** Forward over the whole sequence: allocate + run. */
+export function forward(
+  cell: CellSpec, p: Params, d: Dims, xs: readonly Float64Array[], a0: Float64Array, c0: Float64Array,
+): Trace {
+  const tr = allocate(cell, p, d, xs, a0, c0);
+  run(tr);
+  return tr;
 }
 
 /**
@@ -138,12 +160,13 @@ export function sumUpstream(daSteps: readonly Float64Array[]): Upstream {
   return (t, da) => da.set(daSteps[t]);
 }
 
-export function sumLoss(tr: Trace, daSteps: readonly Float64Array[]): number {
+/** Σ_{t ≥ t0} da⟨t⟩ ⊙ a⟨t⟩: the sum loss (t0 = 0), or its tail from step t0 on. */
+export function sumLoss(tr: Trace, daSteps: readonly Float64Array[], t0 = 0): number {
   let L = 0;
-  tr.steps.forEach((s, t) => {
-    const g = daSteps[t];
-    for (let k = 0; k < s.a.length; k++) L += g[k] * s.a[k];
-  });
+  for (let t = t0; t < tr.d.T_x; t++) {
+    const g = daSteps[t], a = tr.steps[t].a;
+    for (let k = 0; k < a.length; k++) L += g[k] * a[k];
+  }
   return L;
 }
 
@@ -169,10 +192,11 @@ export function xentUpstream(tr: Trace, labels: Float64Array): Upstream {
   };
 }
 
-export function xentLoss(tr: Trace, labels: Float64Array): number {
+/** The xent loss (t0 = 0), or its tail from step t0 on; labels (m, T_x) in C order. */
+export function xentLoss(tr: Trace, labels: Float64Array, t0 = 0): number {
   const { n_y, m, T_x } = tr.d;
   let L = 0;
-  for (let t = 0; t < T_x; t++) {
+  for (let t = t0; t < T_x; t++) {
     for (let j = 0; j < m; j++) L -= logSoftmaxAt(tr.logits[t], n_y, m, j, labels[j * T_x + t]);
   }
   return L / m;

@@ -1,0 +1,212 @@
+/**
+ * Loss evaluations for finite differences, as cheap as they can be made exact.
+ *
+ * - A parameter entry touches every example and every step: a full forward, run in
+ *   buffers allocated once (no allocation per evaluation).
+ * - An entry of x⟨t⟩ (or a0, c0) touches only its own example column and only steps
+ *   t … T_x−1: a one-column forward over the tail, started from the unperturbed state
+ *   a⟨t−1⟩ (c⟨t−1⟩). Since both losses are sums over columns and steps, the change of
+ *   the loss is the change of that column's tail; its centred difference is the entry's
+ *   derivative. (Every kernel sums in the same order for m = 1 as for the full batch.)
+ *
+ * The evaluator owns copies of every input, so perturbing them never touches the caller's.
+ */
+import type { CellName, Dims, Loss } from '../backend';
+import { CELLS, type CellSpec } from '../cells';
+import type { Params } from '../cells/types';
+import { dimsOf } from '../engine';
+import type { Arrays } from '../tensor';
+import { allocate, run, sumLoss, toSteps, xentLoss, type Trace } from '../unroll';
+
+/** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
+export type InputKind = 'param' | 'x' | 'a0' | 'c0';
+
+export function inputKind(name: string): InputKind {
+  return name === 'x' || name === 'a0' || name === 'c0' ? name : 'param';
+}
+
+export class Evaluator {
+  readonly cell: CellSpec;
+  readonly d: Dims;
+  readonly loss: Loss['kind'];
+  /** Σ over columns and steps of |each term of the loss| at the unperturbed point. */
+  readonly scale: number;
+  private readonly p: Params;
+  private readonly xs: Float64Array[];
+  private readonly a0: Float64Array;
+  private readonly c0: Float64Array;
+  private readonly daSteps: Float64Array[];
+  private readonly labels: Float64Array;
+  private readonly full: Trace;
+  /** Unperturbed a⟨t⟩, c⟨t⟩ blocks: where a column's tail starts. */
+  private readonly baseA: Float64Array[];
+  private readonly baseC: Float64Array[];
+  // The one-column trace and its inputs, reused for every x / a0 / c0 entry.
+  private readonly col: Trace;
+  private readonly colXs: Float64Array[];
+  private readonly colA0: Float64Array;
+  private readonly colC0: Float64Array;
+  private readonly colDa: Float64Array[];
+  private readonly colLabels: Float64Array;
+  private loadedColumn = -1;
+  /** Loss evaluations so far (full or one-column), for progress and reports. */
+  evaluations = 0;
+
+  constructor(cellName: CellName, inputs: Arrays, loss: Loss) {
+    const cell = (this.cell = CELLS[cellName]);
+    const d = (this.d = dimsOf(cell, inputs));
+    this.loss = loss.kind;
+    this.p = {};
+    for (const spec of cell.params) this.p[spec.name] = inputs[spec.name].data.slice();
+    this.xs = toSteps(inputs.x.data, d.n_x, d.m, d.T_x);
+    this.a0 = inputs.a0 ? inputs.a0.data.slice() : new Float64Array(d.n_a * d.m);
+    this.c0 = inputs.c0 ? inputs.c0.data.slice() : new Float64Array(d.n_a * d.m);
+    this.daSteps = loss.kind === 'sum' ? toSteps(loss.da.data, d.n_a, d.m, d.T_x) : [];
+    this.labels = loss.kind === 'xent' ? loss.labels.data : new Float64Array(0);
+
+    this.full = allocate(cell, this.p, d, this.xs, this.a0, this.c0);
+    run(this.full, 0, this.loss === 'xent');
+    this.baseA = this.full.steps.map((s) => s.a.slice());
+    this.baseC = this.full.steps.map((s) => s.c.slice());
+    this.scale = this.termScale();
+
+    const dc: Dims = { ...d, m: 1 };
+    this.colXs = Array.from({ length: d.T_x }, () => new Float64Array(d.n_x));
+    this.colA0 = new Float64Array(d.n_a);
+    this.colC0 = new Float64Array(d.n_a);
+    this.colDa = Array.from({ length: loss.kind === 'sum' ? d.T_x : 0 }, () => new Float64Array(d.n_a));
+    this.colLabels = new Float64Array(loss.kind === 'xent' ? d.T_x : 0);
+    this.col = allocate(cell, this.p, dc, this.colXs, this.colA0, this.colC0);
+  }
+
+  /** The loss at the current (possibly perturbed) point: a full forward. */
+  lossFull(): number {
+    this.evaluations++;
+    run(this.full, 0, this.loss === 'xent');
+    return this.loss === 'sum' ? sumLoss(this.full, this.daSteps) : xentLoss(this.full, this.labels);
+  }
+
+  /** The live values of an input (parameters: C order; x: time-major steps; a0, c0). */
+  private buffer(name: string): Float64Array {
+    const kind = inputKind(name);
+    if (kind === 'a0') return this.a0;
+    if (kind === 'c0') return this.c0;
+    return this.p[name];
+  }
+
+  /** Where entry k (C order of the public array) of an input lives. */
+  private locate(name: string, k: number): { buf: Float64Array; at: number } {
+    if (inputKind(name) !== 'x') return { buf: this.buffer(name), at: k };
+    const T_x = this.d.T_x;
+    const t = k % T_x; // k = (i * m + j) * T_x + t; the step block holds (i, j) at i * m + j
+    return { buf: this.xs[t], at: (k - t) / T_x };
+  }
+
+  /** ∂L/∂(entry k of input `name`) by a centred difference with step eps. */
+  entry(name: string, k: number, eps: number): number {
+    const kind = inputKind(name);
+    if (kind === 'param') {
+      const buf = this.p[name];
+      const keep = buf[k];
+      buf[k] = keep + eps;
+      const up = this.lossFull();
+      buf[k] = keep - eps;
+      const down = this.lossFull();
+      buf[k] = keep;
+      return (up - down) / (2 * eps);
+    }
+    return this.columnEntry(kind, k, eps);
+  }
+
+  /** x / a0 / c0 entry: the centred difference of its column's loss from its step on. */
+  private columnEntry(kind: 'x' | 'a0' | 'c0', k: number, eps: number): number {
+    const { m, T_x } = this.d;
+    let i: number, j: number, t0: number;
+    if (kind === 'x') {
+      t0 = k % T_x;
+      const r = (k - t0) / T_x;
+      i = Math.floor(r / m);
+      j = r % m;
+    } else {
+      t0 = 0;
+      i = Math.floor(k / m);
+      j = k % m;
+    }
+    this.loadColumn(j);
+    const target = kind === 'x' ? this.colXs[t0] : kind === 'a0' ? this.colA0 : this.colC0;
+    const keep = target[i];
+    target[i] = keep + eps;
+    const up = this.columnTail(j, t0);
+    target[i] = keep - eps;
+    const down = this.columnTail(j, t0);
+    target[i] = keep;
+    return (up - down) / (2 * eps);
+  }
+
+  /** Copies example j's inputs and loss data into the one-column buffers. */
+  private loadColumn(j: number): void {
+    if (this.loadedColumn === j) return;
+    const { n_x, n_a, m, T_x } = this.d;
+    for (let t = 0; t < T_x; t++) {
+      for (let i = 0; i < n_x; i++) this.colXs[t][i] = this.xs[t][i * m + j];
+      if (this.loss === 'sum') for (let i = 0; i < n_a; i++) this.colDa[t][i] = this.daSteps[t][i * m + j];
+      else this.colLabels[t] = this.labels[j * T_x + t];
+    }
+    for (let i = 0; i < n_a; i++) {
+      this.colA0[i] = this.a0[i * m + j];
+      this.colC0[i] = this.c0[i * m + j];
+    }
+    this.loadedColumn = j;
+  }
+
+  /** Loss of column j over steps t0 … T_x−1, starting from the unperturbed state before t0. */
+  private columnTail(j: number, t0: number): number {
+    this.evaluations++;
+    const { n_a, m } = this.d;
+    if (t0 > 0) {
+      const s = this.col.steps[t0 - 1];
+      for (let i = 0; i < n_a; i++) s.a[i] = this.baseA[t0 - 1][i * m + j];
+      if (this.cell.hasCellState) for (let i = 0; i < n_a; i++) s.c[i] = this.baseC[t0 - 1][i * m + j];
+    }
+    run(this.col, t0, this.loss === 'xent');
+    // xentLoss averages over the trace's batch, here 1 column: the full loss divides by m.
+    return this.loss === 'sum' ? sumLoss(this.col, this.colDa, t0) : xentLoss(this.col, this.colLabels, t0) / m;
+  }
+
+  /**
+   * vᵀ∇L along a direction v over the whole of input `name` (v in the public C order),
+   * by a centred difference of two full forwards.
+   */
+  direction(name: string, v: Float64Array, eps: number): number {
+    const at = Array.from(v, (_, k) => this.locate(name, k));
+    const keep = at.map((e) => e.buf[e.at]);
+    const shift = (sign: number): void => at.forEach((e, k) => (e.buf[e.at] = keep[k] + sign * eps * v[k]));
+    shift(+1);
+    const up = this.lossFull();
+    shift(-1);
+    const down = this.lossFull();
+    at.forEach((e, k) => (e.buf[e.at] = keep[k]));
+    return (up - down) / (2 * eps);
+  }
+
+  /** Σ |term| of the loss at the unperturbed point (its rounding error is ~ ulp of this). */
+  private termScale(): number {
+    const tr = this.full;
+    const { n_a, n_y, m, T_x } = this.d;
+    let S = 0;
+    for (let t = 0; t < T_x; t++) {
+      if (this.loss === 'sum') {
+        const a = tr.steps[t].a, g = this.daSteps[t];
+        for (let k = 0; k < n_a * m; k++) S += Math.abs(g[k] * a[k]);
+      } else {
+        const z = tr.logits[t];
+        for (let j = 0; j < m; j++) {
+          let max = -Infinity;
+          for (let i = 0; i < n_y; i++) max = Math.max(max, Math.abs(z[i * m + j]));
+          S += (max + Math.log(n_y)) / m;
+        }
+      }
+    }
+    return S;
+  }
+}

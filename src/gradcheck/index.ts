@@ -1,0 +1,294 @@
+/**
+ * The gradient checker: analytic gradients (ours, or a user's own) against centred finite
+ * differences (L(θ+ε) − L(θ−ε)) / 2ε of the same loss, in float64, per array.
+ *
+ * Verdict per array:
+ *   relative error  r = ‖g_num − g_ana‖ / (‖g_num‖ + ‖g_ana‖)   (0 when both are 0)
+ *   PASS when r ≤ tol, or when every |g_num − g_ana| is below the finite-difference noise
+ *   floor (then the two cannot be told apart in float64 at all, e.g. a gradient of 1e-12
+ *   through a saturated gate; the report says so).
+ *
+ * Why eps = 1e-6 and tol = 1e-6: the centred difference's truncation error is
+ * ~eps²·|L'''| ≈ 1e-12 and its rounding error ~ulp(Σ|terms of L|)/eps ≈ 1e-10·scale, so a
+ * correct gradient lands at r ≈ 1e-10 … 1e-8 (measured over many seeds, sizes and saturated
+ * nets in test/gradcheck.test.ts), while every broken backward we know of lands at
+ * r ≥ 1e-4 (test/gradcheck-mutants.test.ts). 1e-6 sits between with two decades each side.
+ */
+import type { CellName, Loss } from '../backend';
+import { CELLS, gradientNames } from '../cells';
+import { gradients, trace } from '../engine';
+import { InputError } from '../errors';
+import { NumpyRandom } from '../random';
+import { formatShape, sameShape, type Arrays, type Shape } from '../tensor';
+import { indexText } from '../validate';
+import { Evaluator, inputKind } from './evaluator';
+
+export const DEFAULT_EPS = 1e-6;
+export const DEFAULT_TOL = 1e-6;
+/** Noise floor = NOISE_ULPS · 2⁻⁵² · Σ|terms of L| / eps: rounding of both losses, with margin. */
+export const NOISE_ULPS = 64;
+export const DEFAULT_SAMPLES = 8;
+export const DEFAULT_DIRECTIONS = 6;
+/** `auto` checks every entry when that costs at most this many multiply-adds (~1–2 s), else `fast`. */
+export const AUTO_FULL_BUDGET = 2e9;
+
+export const MODES = ['auto', 'full', 'sample', 'fast'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface GradcheckOptions {
+  cell: CellName;
+  /** Checked inputs: parameters, x, a0 (c0). */
+  inputs: Arrays;
+  loss: Loss;
+  mode?: Mode;
+  /** Entries per array in `sample` mode. */
+  samples?: number;
+  /** Random directions per array in `fast` mode. */
+  directions?: number;
+  eps?: number;
+  tol?: number;
+  /** Seeds the entries (`sample`) and directions (`fast`) drawn. */
+  seed?: number;
+  /** Gradient names to check (`dWf`, `dx`, ...); default all of the loss's. */
+  only?: string[];
+  /** A user's own gradients to check instead of ours, named as ours are. */
+  grads?: Arrays;
+  gradsOrigin?: (name: string) => string | undefined;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ArrayCheck {
+  /** Gradient name: dWf, dx, ... */
+  name: string;
+  shape: Shape;
+  /** Entries (or directions, in fast mode) compared. */
+  checked: number;
+  relError: number;
+  maxAbsError: number;
+  /** The entry (or direction `v3`) with the largest |g_num − g_ana|. */
+  worst?: { index: string; numeric: number; analytic: number };
+  pass: boolean;
+  /** Passed only because every difference is below the noise floor. */
+  belowNoise: boolean;
+  /** The numerical side was refined with steps eps/10 and eps/100 (see gradcheck()). */
+  refined: boolean;
+  /** The user's gradient has the wrong shape (nothing compared). */
+  shapeMismatch?: Shape;
+}
+
+export interface GradcheckResult {
+  cell: CellName;
+  loss: Loss['kind'];
+  mode: Exclude<Mode, 'auto'>;
+  /** Why `auto` chose the mode it did. */
+  modeReason?: string;
+  eps: number;
+  tol: number;
+  noiseFloor: number;
+  /** `ours`: rnn's backward; otherwise the files the user's gradients came from. */
+  analytic: string;
+  arrays: ArrayCheck[];
+  /** Gradients of the loss that were not checked (not in the user's files, or --only). */
+  unchecked: string[];
+  pass: boolean;
+  /** Some array needed the finer steps eps/10, eps/100. */
+  refined: boolean;
+  evaluations: number;
+  seconds: number;
+}
+
+/** Multiply-adds of checking every entry: parameters need full forwards, x/a0/c0 one column. */
+export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]): number {
+  const cell = CELLS[cellName];
+  const [n_x, m, T_x] = inputs.x.shape;
+  const [n_y, n_a] = inputs[cell.head.W].shape;
+  const d = { n_x, n_a, n_y, m, T_x };
+  let perColumnStep = n_y * n_a;
+  for (const p of cell.params) if (p.role === 'recurrent') perColumnStep += p.shape(d)[0] * p.shape(d)[1];
+  let cost = 0;
+  for (const g of names) {
+    const n = inputs[g.slice(1)].data.length;
+    cost += inputKind(g.slice(1)) === 'param' ? 2 * n * T_x * m * perColumnStep : n * (T_x + 1) * perColumnStep;
+  }
+  return cost;
+}
+
+export function gradcheck(o: GradcheckOptions): GradcheckResult {
+  const started = process.hrtime.bigint();
+  const cell = CELLS[o.cell];
+  const eps = o.eps ?? DEFAULT_EPS;
+  const tol = o.tol ?? DEFAULT_TOL;
+  const all = gradientNames(cell, o.loss.kind);
+
+  if (o.only) {
+    const bad = o.only.filter((n) => !all.includes(n));
+    if (bad.length) throw new InputError(`--only ${bad.join(', ')}: not a gradient of the ${o.loss.kind} loss for --cell ${o.cell} (have: ${all.join(', ')})`);
+  }
+  let names = o.only ? all.filter((n) => o.only!.includes(n)) : all;
+  let analyticSource = 'ours';
+  let analytic: Arrays;
+  if (o.grads) {
+    const given = Object.keys(o.grads).filter((n) => all.includes(n));
+    if (!given.length) {
+      throw new InputError(`no gradient named like ours in the --grads files (expected some of: ${all.join(', ')}; found: ${Object.keys(o.grads).join(', ') || 'nothing'})`);
+    }
+    names = names.filter((n) => given.includes(n));
+    analytic = o.grads;
+    analyticSource = [...new Set(names.map((n) => o.gradsOrigin?.(n) ?? '--grads'))].join(', ');
+  } else {
+    analytic = gradients(trace(o.cell, o.inputs), o.loss);
+  }
+  const unchecked = all.filter((n) => !names.includes(n));
+
+  let mode: Exclude<Mode, 'auto'>;
+  let modeReason: string | undefined;
+  if ((o.mode ?? 'auto') === 'auto') {
+    const cost = fullModeCost(o.cell, o.inputs, names);
+    mode = cost <= AUTO_FULL_BUDGET ? 'full' : 'fast';
+    modeReason = mode === 'full'
+      ? 'auto: every entry is cheap enough to check'
+      : `auto: checking every entry would cost ~${(cost / 1e9).toFixed(0)}e9 multiply-adds; --mode full forces it`;
+  } else mode = o.mode as Exclude<Mode, 'auto'>;
+
+  const ev = new Evaluator(o.cell, o.inputs, o.loss);
+  const floorAt = (h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
+  const noiseFloor = floorAt(eps);
+  const rng = new NumpyRandom(o.seed ?? 0);
+
+  // What each array's check consists of, so progress knows the total up front.
+  const plans = names.map((name) => {
+    const input = o.inputs[name.slice(1)];
+    const n = input.data.length;
+    const ana = analytic[name];
+    const shapeOk = ana !== undefined && sameShape(ana.shape, input.shape);
+    let entries: number[] = [];
+    let dirs: Float64Array[] = [];
+    if (shapeOk) {
+      if (mode === 'full') entries = Array.from({ length: n }, (_, k) => k);
+      else if (mode === 'sample') entries = sampleEntries(rng, n, o.samples ?? DEFAULT_SAMPLES);
+      else dirs = Array.from({ length: o.directions ?? DEFAULT_DIRECTIONS }, () => unitDirection(rng, n));
+    }
+    return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, dirs };
+  });
+  let total = plans.reduce((s, p) => s + p.entries.length + p.dirs.length, 0);
+  let done = 0;
+  const tick = (): void => {
+    done++;
+    if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
+  };
+  let refinedAny = false;
+
+  const arrays: ArrayCheck[] = plans.map((pl) => {
+    if (!pl.shapeOk) {
+      return {
+        name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
+        pass: false, belowNoise: false, refined: false, shapeMismatch: pl.ana.shape,
+      };
+    }
+    // Analytic values and labels, entry by entry (or direction by direction).
+    const ana: number[] = [], labels: string[] = [];
+    for (const k of pl.entries) {
+      ana.push(pl.ana.data[k]);
+      labels.push(indexText(k, pl.shape));
+    }
+    pl.dirs.forEach((v, i) => {
+      let dot = 0;
+      for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
+      ana.push(dot);
+      labels.push(`v${i}`);
+    });
+    const estimate = (h: number): number[] => [
+      ...pl.entries.map((k) => (tick(), ev.entry(pl.input, k, h))),
+      ...pl.dirs.map((v) => (tick(), ev.direction(pl.input, v, h))),
+    ];
+    const num = estimate(eps);
+    const first = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
+    if (first.pass) return first;
+    // Not converged? Where the loss curves hard (saturated gates, large weights) the
+    // centred difference's truncation error ~eps²·L''' can exceed tol at eps. Refine every
+    // entry at eps/10 and eps/100 and keep, per entry, the finest estimate that agrees best
+    // with the one before it. This only makes the numerical side more exact: a wrong
+    // analytic gradient disagrees with it all the same.
+    refinedAny = true;
+    total += 2 * num.length;
+    const steps = [eps, eps / 10, eps / 100];
+    const runs = [num, estimate(steps[1]), estimate(steps[2])];
+    const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
+    return verdict(pl.name, pl.shape, best.map((b, k) => runs[b][k]), ana, labels, tol, best.map((b) => floorAt(steps[b])), true);
+  });
+
+  return {
+    cell: o.cell,
+    loss: o.loss.kind,
+    mode,
+    modeReason,
+    eps,
+    tol,
+    noiseFloor,
+    analytic: analyticSource,
+    arrays,
+    unchecked,
+    pass: arrays.every((a) => a.pass),
+    refined: refinedAny,
+    evaluations: ev.evaluations,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
+}
+
+function verdict(
+  name: string, shape: Shape, num: number[], ana: number[], labels: string[], tol: number, floors: number[], refined: boolean,
+): ArrayCheck {
+  let diff2 = 0, num2 = 0, ana2 = 0, maxAbs = 0, worst = -1, noisy = true;
+  for (let k = 0; k < num.length; k++) {
+    const e = Math.abs(num[k] - ana[k]);
+    diff2 += e * e;
+    num2 += num[k] * num[k];
+    ana2 += ana[k] * ana[k];
+    // NaN from a user's gradient must never look like a small error.
+    if (!(e <= maxAbs)) {
+      maxAbs = Number.isNaN(e) ? Infinity : e;
+      worst = k;
+    }
+    if (!(e <= floors[k])) noisy = false;
+  }
+  const den = Math.sqrt(num2) + Math.sqrt(ana2);
+  const relError = den === 0 ? 0 : Number.isFinite(maxAbs) ? Math.sqrt(diff2) / den : Infinity;
+  const belowNoise = relError > tol && noisy;
+  return {
+    name,
+    shape,
+    checked: num.length,
+    relError,
+    maxAbsError: maxAbs,
+    worst: worst >= 0 ? { index: labels[worst], numeric: num[worst], analytic: ana[worst] } : undefined,
+    pass: relError <= tol || belowNoise,
+    belowNoise,
+    refined,
+  };
+}
+
+/** k distinct entries of n, drawn with the seeded generator (all of them when k ≥ n). */
+function sampleEntries(rng: NumpyRandom, n: number, k: number): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i);
+  const pool = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const r = i + Math.floor(rng.nextDouble() * (n - i));
+    [pool[i], pool[r]] = [pool[r], pool[i]];
+  }
+  return pool.slice(0, k).sort((a, b) => a - b);
+}
+
+/** A Gaussian direction of unit length. */
+function unitDirection(rng: NumpyRandom, n: number): Float64Array {
+  const v = rng.randn(n).data;
+  let s = 0;
+  for (const x of v) s += x * x;
+  const inv = 1 / Math.sqrt(s);
+  for (let k = 0; k < n; k++) v[k] *= inv;
+  return v;
+}
+
+export function describeFailure(a: ArrayCheck): string {
+  if (a.shapeMismatch) return `${a.name} has shape ${formatShape(a.shapeMismatch)}, expected ${formatShape(a.shape)}`;
+  return `${a.name} (relative error ${a.relError.toExponential(2)}${a.worst ? `, worst ${a.name}${a.worst.index.startsWith('v') ? ' along ' + a.worst.index : a.worst.index}` : ''})`;
+}

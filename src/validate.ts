@@ -1,0 +1,126 @@
+/**
+ * Checks at the boundary: a bag of named arrays (from files or the library API) against a
+ * cell. Every message names the array, its file, its shape and the expected shape; past
+ * this point the math trusts the shapes.
+ */
+import type { CellName, Dims } from './backend';
+import { CELLS } from './cells';
+import { InputError } from './errors';
+import { formatShape, sameShape, zeros, type Arrays, type Shape, type Tensor } from './tensor';
+
+/** Where an array came from, for messages: a file name, `-` for stdin, or `input`. */
+export type Origin = (name: string) => string | undefined;
+
+export interface Needs {
+  /** The sum loss's upstream gradient `da` (n_a, m, T_x). */
+  da?: boolean;
+  /** The xent loss's `labels` (m, T_x), integers in [0, n_y). */
+  labels?: boolean;
+}
+
+export interface Checked {
+  dims: Dims;
+  /** The inputs with `a0` (and `c0`) filled with zeros when absent. */
+  inputs: Arrays;
+  /** Names the cell does not use (not an error: a fixture may hold more). */
+  unknown: string[];
+}
+
+const DIM_NAMES = ['n_x', 'n_a', 'n_y', 'm', 'T_x'] as const;
+
+/** Names every command may find in a fixture besides the cell's parameters. */
+const DATA_NAMES = ['x', 'a0', 'c0', 'da', 'labels'];
+
+export function requiredNames(cellName: CellName): string[] {
+  return [...CELLS[cellName].params.map((p) => p.name), 'x'];
+}
+
+export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {}, origin: Origin = () => undefined): Checked {
+  const cell = CELLS[cellName];
+  const where = (name: string): string | undefined => origin(name);
+  const required = requiredNames(cellName);
+  if (needs.da) required.push('da');
+  if (needs.labels) required.push('labels');
+  const missing = required.filter((n) => !(n in arrays));
+  if (missing.length) {
+    const found = Object.keys(arrays);
+    throw new InputError(
+      `missing ${missing.join(', ')} for --cell ${cellName}` +
+        ` (found: ${found.length ? found.join(', ') : 'nothing'})`,
+      sourcesOf(found, where),
+    );
+  }
+
+  const x = arrays.x;
+  if (x.shape.length !== 3) {
+    throw new InputError(`x has shape ${formatShape(x.shape)} but must be (n_x, m, T_x), 3-D`, where('x'));
+  }
+  const W = arrays[cell.head.W];
+  if (W.shape.length !== 2) {
+    throw new InputError(`${cell.head.W} has shape ${formatShape(W.shape)} but must be (n_y, n_a), 2-D`, where(cell.head.W));
+  }
+  const [n_x, m, T_x] = x.shape;
+  const [n_y, n_a] = W.shape;
+  const dims: Dims = { n_x, n_a, n_y, m, T_x };
+  for (const k of DIM_NAMES) {
+    if (dims[k] === 0) throw new InputError(`${k} = 0 (from ${k === 'n_a' || k === 'n_y' ? cell.head.W : 'x'}): every size must be at least 1`, where(k === 'n_a' || k === 'n_y' ? cell.head.W : 'x'));
+  }
+
+  const expectShape = (name: string, want: (d: Dims) => Shape): void => {
+    const t = arrays[name];
+    const exp = want(dims);
+    if (!sameShape(t.shape, exp)) {
+      throw new InputError(`${name} has shape ${formatShape(t.shape)} but ${dimsIn(want, dims)} needs ${formatShape(exp)}`, where(name));
+    }
+  };
+  for (const p of cell.params) expectShape(p.name, p.shape);
+  const inputs: Arrays = { ...arrays };
+  for (const s of cell.hasCellState ? ['a0', 'c0'] : ['a0']) {
+    if (s in arrays) expectShape(s, (d) => [d.n_a, d.m]);
+    else inputs[s] = zeros([n_a, m]);
+  }
+  if ('da' in arrays && (needs.da || !needs.labels)) expectShape('da', (d) => [d.n_a, d.m, d.T_x]);
+  if (needs.labels) {
+    expectShape('labels', (d) => [d.m, d.T_x]);
+    const bad = arrays.labels.data.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v < n_y));
+    if (bad >= 0) {
+      throw new InputError(
+        `labels${indexText(bad, arrays.labels.shape)} = ${arrays.labels.data[bad]} is not a class id: labels must be integers in [0, n_y) = [0, ${n_y})`,
+        where('labels'),
+      );
+    }
+  }
+
+  const used = new Set([...cell.params.map((p) => p.name), ...DATA_NAMES]);
+  for (const name of Object.keys(inputs)) if (used.has(name)) checkFinite(name, inputs[name], where(name));
+  return { dims, inputs, unknown: Object.keys(arrays).filter((n) => !used.has(n)) };
+}
+
+/** NaN or ±Infinity anywhere is an input error naming the array and the index. */
+export function checkFinite(name: string, t: Tensor, source?: string): void {
+  const k = t.data.findIndex((v) => !Number.isFinite(v));
+  if (k >= 0) throw new InputError(`${name}${indexText(k, t.shape)} is ${t.data[k]}: inputs must be finite`, source);
+}
+
+/** `[1, 0, 3]` for flat index k of an array of the given shape (`` for a scalar). */
+export function indexText(k: number, shape: Shape): string {
+  if (shape.length === 0) return '';
+  const idx: number[] = [];
+  for (let i = shape.length - 1; i >= 0; i--) {
+    idx.unshift(k % shape[i]);
+    k = Math.floor(k / shape[i]);
+  }
+  return `[${idx.join(', ')}]`;
+}
+
+/** "n_a = 5, n_x = 3": the dims a shape formula depends on (found by perturbing each). */
+function dimsIn(want: (d: Dims) => Shape, dims: Dims): string {
+  const base = want(dims);
+  const used = DIM_NAMES.filter((k) => !sameShape(want({ ...dims, [k]: dims[k] + 7 }), base));
+  return used.map((k) => `${k} = ${dims[k]}`).join(', ');
+}
+
+function sourcesOf(names: string[], where: (n: string) => string | undefined): string | undefined {
+  const files = [...new Set(names.map(where).filter((s): s is string => !!s))];
+  return files.length ? files.join(', ') : undefined;
+}
