@@ -1,0 +1,99 @@
+/**
+ * `rnn gradcheck`: analytic gradients (ours, or the user's with --grads) against centred
+ * finite differences, for every loss the inputs allow.
+ */
+import type { CellName, Dims, Loss } from '../backend';
+import { CELLS, gradientNames } from '../cells';
+import { InputError } from '../errors';
+import { gradcheck, type GradcheckResult, type Mode } from '../gradcheck';
+import { loadFixture } from '../io/fixture';
+import { NumpyRandom } from '../random';
+import type { Arrays } from '../tensor';
+import { checkInputs, type Origin } from '../validate';
+import { initFixture } from './init';
+import type { LossKind } from './backward';
+
+/** The net checked when no fixture is given: course size, np.random.seed(1). */
+export const DEFAULT_NET = { dims: { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 } as Dims, seed: 1 };
+
+export const GRADCHECK_LOSSES = ['all', 'sum', 'xent'] as const;
+export type GradcheckLoss = (typeof GRADCHECK_LOSSES)[number];
+
+export interface GradcheckCommandOptions {
+  cell: CellName;
+  sources: string[];
+  loss: GradcheckLoss;
+  mode: Mode;
+  samples?: number;
+  directions?: number;
+  eps?: number;
+  tol?: number;
+  seed: number;
+  only?: string[];
+  grads?: string[];
+  onProgress?: (loss: LossKind, done: number, total: number) => void;
+}
+
+export interface GradcheckCommandResult {
+  cell: CellName;
+  dims: Dims;
+  /** The fixture files, or a description of the embedded default net. */
+  net: string;
+  /** Notes on what was made up (a seeded random da, ...). */
+  notes: string[];
+  checks: GradcheckResult[];
+  pass: boolean;
+}
+
+export function runGradcheck(o: GradcheckCommandOptions): GradcheckCommandResult {
+  let arrays: Arrays;
+  let origin: Origin = () => undefined;
+  let net: string;
+  if (o.sources.length) {
+    const fx = loadFixture(o.sources);
+    arrays = fx.arrays;
+    origin = (n) => fx.origin[n]?.source;
+    net = o.sources.join(' ');
+  } else {
+    arrays = initFixture({ cell: o.cell, dims: DEFAULT_NET.dims, seed: DEFAULT_NET.seed, scale: 1 });
+    const d = DEFAULT_NET.dims;
+    net = `built-in ${o.cell} net: n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}, rnn init --seed ${DEFAULT_NET.seed}`;
+  }
+  if (o.grads && o.loss === 'all') {
+    throw new InputError('--grads needs --loss sum or --loss xent: say which loss your gradients are of');
+  }
+  const losses: LossKind[] = o.loss === 'all' ? ('labels' in arrays ? ['sum', 'xent'] : ['sum']) : [o.loss];
+  const { inputs, dims } = checkInputs(o.cell, arrays, { labels: losses.includes('xent') }, origin);
+  const notes: string[] = [];
+  if (losses.includes('sum') && !('da' in inputs)) {
+    inputs.da = new NumpyRandom(o.seed).randn(dims.n_a, dims.m, dims.T_x);
+    notes.push(`da for the sum loss: not in the fixture, drawn as np.random.seed(${o.seed}); randn(n_a, m, T_x)`);
+  }
+  if (o.loss === 'all' && !losses.includes('xent')) notes.push('xent loss skipped: the fixture has no labels');
+
+  let grads: Arrays | undefined;
+  let gradsOrigin: Origin | undefined;
+  if (o.grads) {
+    const g = loadFixture(o.grads);
+    grads = g.arrays;
+    gradsOrigin = (n) => g.origin[n]?.source;
+  }
+
+  // --only names may belong to one loss only (dWy is a gradient of xent alone).
+  let checked = losses;
+  if (o.only && losses.length > 1) {
+    const unknown = o.only.filter((n) => !losses.some((k) => gradientNames(CELLS[o.cell], k).includes(n)));
+    if (unknown.length) throw new InputError(`--only ${unknown.join(', ')}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
+    checked = losses.filter((k) => o.only!.some((n) => gradientNames(CELLS[o.cell], k).includes(n)));
+  }
+  const checks = checked.map((kind) => {
+    const only = o.only?.filter((n) => gradientNames(CELLS[o.cell], kind).includes(n));
+    const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
+    return gradcheck({
+      cell: o.cell, inputs, loss, mode: o.mode, samples: o.samples, directions: o.directions,
+      eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin,
+      onProgress: o.onProgress && ((done, total) => o.onProgress!(kind, done, total)),
+    });
+  });
+  return { cell: o.cell, dims, net, notes, checks, pass: checks.every((c) => c.pass) };
+}

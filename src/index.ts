@@ -1,0 +1,88 @@
+/**
+ * The `rnn` library API. Inputs may be mathjs matrices or plain nested arrays; results are
+ * mathjs matrices (the public interchange type). The math runs on the float64 engine unless
+ * `{ backend: 'mathjs' }` asks for the literal reference implementation.
+ *
+ *   import { forward, backward } from 'rnn';
+ *   const { a, y, c } = forward('lstm', { x, a0, Wf, bf, ... });
+ *   const grads = backward('lstm', { x, a0, Wf, ... }, { da });          // sum loss
+ *   const full  = backward('lstm', { x, a0, Wf, ... }, { labels });      // xent loss
+ */
+import { isMatrix, matrix, type Matrix } from 'mathjs';
+import type { CellName, Loss } from './backend';
+import { getBackend, type BackendName } from './backends';
+import { CELLS, isCellName } from './cells';
+import { InputError } from './errors';
+import { fromNested, toNested, type Arrays, type Nested, type Tensor } from './tensor';
+import { checkInputs } from './validate';
+
+/** What the API accepts for an array. */
+export type ArrayLike = Matrix | Nested;
+
+export interface Options {
+  backend?: BackendName;
+}
+
+function toTensor(name: string, v: ArrayLike): Tensor {
+  if (isMatrix(v)) return fromNested(v.toArray(), name);
+  return fromNested(v, name);
+}
+
+function toMatrix(t: Tensor): Matrix {
+  return matrix(toNested(t) as number[][], 'dense', 'number');
+}
+
+function toArrays(inputs: Record<string, ArrayLike>): Arrays {
+  const out = Object.create(null) as Arrays; // any name, even __proto__, is a plain key
+  for (const [name, v] of Object.entries(inputs)) out[name] = toTensor(name, v);
+  return out;
+}
+
+function toMatrices(arrays: Arrays): Record<string, Matrix> {
+  const out: Record<string, Matrix> = {};
+  for (const [name, t] of Object.entries(arrays)) out[name] = toMatrix(t);
+  return out;
+}
+
+function cellOf(cell: string): CellName {
+  if (!isCellName(cell)) throw new InputError(`unknown cell '${cell}' (known: ${Object.keys(CELLS).join(', ')})`);
+  return cell;
+}
+
+/** Forward over the sequence: { a, y } and, for the LSTM, { c }; each (n, m, T_x). */
+export function forward(cell: CellName, inputs: Record<string, ArrayLike>, opts: Options = {}): Record<string, Matrix> {
+  const name = cellOf(cell);
+  const { inputs: checked } = checkInputs(name, toArrays(inputs));
+  return toMatrices(getBackend(opts.backend ?? 'float64').forward(name, checked));
+}
+
+/** The loss for `backward`: `{ da }` (sum loss) or `{ labels }` (softmax cross-entropy). */
+export type LossInput = { da: ArrayLike } | { labels: ArrayLike };
+
+function lossOf(loss: LossInput, arrays: Arrays): Loss {
+  if ('da' in loss) return { kind: 'sum', da: arrays.da };
+  return { kind: 'xent', labels: arrays.labels };
+}
+
+/** Gradients dx, da0 (dc0), d<param> of the given loss. */
+export function backward(cell: CellName, inputs: Record<string, ArrayLike>, loss: LossInput, opts: Options = {}): Record<string, Matrix> {
+  const name = cellOf(cell);
+  const arrays = toArrays({ ...inputs, ...loss } as Record<string, ArrayLike>);
+  const { inputs: checked } = checkInputs(name, arrays, 'da' in loss ? { da: true } : { labels: true });
+  return toMatrices(getBackend(opts.backend ?? 'float64').backward(name, checked, lossOf(loss, checked)));
+}
+
+/** The scalar value of the loss. */
+export function loss(cell: CellName, inputs: Record<string, ArrayLike>, l: LossInput, opts: Options = {}): number {
+  const name = cellOf(cell);
+  const arrays = toArrays({ ...inputs, ...l } as Record<string, ArrayLike>);
+  const { inputs: checked } = checkInputs(name, arrays, 'da' in l ? { da: true } : { labels: true });
+  return getBackend(opts.backend ?? 'float64').loss(name, checked, lossOf(l, checked));
+}
+
+export { CELLS, CELL_NAMES } from './cells';
+export { InputError, CheckFailed } from './errors';
+export { NumpyRandom } from './random';
+export { initFixture } from './commands/init';
+export type { Backend, CellName, Dims, Loss } from './backend';
+export type { Tensor, Arrays } from './tensor';

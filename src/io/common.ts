@@ -1,0 +1,85 @@
+/**
+ * Limits and message helpers shared by the fixture readers and writers (src/io/*).
+ *
+ * Every reader checks sizes against what the input can actually hold *before* it
+ * allocates, and against one budget of decoded float64 bytes (`maxBytes`), so a
+ * hostile header or zip entry cannot make us allocate more than the caller allowed.
+ */
+
+/**
+ * Default budget of decoded data: 1 GiB of float64 (134 217 728 numbers) per
+ * `loadFixture` call (per `parseNpz`/`parseNpy` call when used directly). Fixtures for
+ * this tool are weights, inputs and gradients of small nets — megabytes; 1 GiB is far
+ * above any real case yet well below what takes a machine down. Raise it with the
+ * `maxBytes` option.
+ */
+export const DEFAULT_MAX_BYTES = 2 ** 30;
+
+/** numpy's own limit on the number of dimensions (NPY_MAXDIMS in numpy 2). */
+export const MAX_NDIM = 64;
+
+export interface ReadLimits {
+  /** Budget of decoded float64 bytes (and of declared uncompressed zip member bytes). */
+  maxBytes?: number;
+}
+
+export function resolveMaxBytes(maxBytes: number | undefined): number {
+  if (maxBytes === undefined) return DEFAULT_MAX_BYTES;
+  if (!(typeof maxBytes === 'number' && maxBytes >= 0 && Number.isFinite(maxBytes))) {
+    throw new RangeError(`maxBytes must be a non-negative finite number, got ${String(maxBytes)}`);
+  }
+  return maxBytes;
+}
+
+/** `1073741824 bytes (1 GiB)`-style size for messages. */
+export function formatBytes(n: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  if (n < 1024) return `${n} bytes`;
+  let v = n, u = -1;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  const short = Number.isInteger(v) ? String(v) : v.toFixed(1);
+  return `${n} bytes (${short} ${units[u]})`;
+}
+
+/**
+ * Makes arbitrary text safe to embed in a one-line error message: printable ASCII is
+ * kept, everything else (newlines, control bytes, non-ASCII) is shown as an escape,
+ * and long text is cut.
+ */
+export function printable(s: string, max = 40): string {
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    if (n++ >= max) { out += '…'; break; }
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x20 && c < 0x7f) out += ch;
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c <= 0xff) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c <= 0xffff) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
+  }
+  return out;
+}
+
+/** Bytes shown as a printable escaped string, e.g. `\x93NUMPY`. */
+export function printableBytes(b: Uint8Array, max = 16): string {
+  let s = '';
+  for (let i = 0; i < Math.min(b.length, max); i++) s += String.fromCharCode(b[i]);
+  return printable(s, max) + (b.length > max ? '…' : '');
+}
+
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A Uint8Array view of any Buffer/typed array, honouring byteOffset (Buffers share pools). */
+export function asBytes(b: Uint8Array | ArrayBufferView): Uint8Array {
+  if (b instanceof Uint8Array && b.constructor === Uint8Array) return b;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** `name` → `name`, `Wax.npy` → `Wax`: the extension (from the last dot) removed. */
+export function stemOf(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  return dot > 0 ? fileName.slice(0, dot) : fileName;
+}

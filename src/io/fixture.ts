@@ -1,0 +1,190 @@
+/**
+ * A fixture is a bag of named arrays, gathered from any number of sources in order:
+ *
+ *   file.json   an object of name → nested array of numbers
+ *   file.npy    one array, named by the file's stem (`Wax.npy` → `Wax`)
+ *   file.npz    what np.savez / np.savez_compressed write (`Wax.npy` member → `Wax`)
+ *   a directory every .npy, .npz and .json directly in it, in sorted (code-point) order
+ *   -           JSON on standard input
+ *
+ * A name defined by two sources is an error naming both. Extensions are matched without
+ * regard to case. All failures are InputErrors whose message names the file.
+ *
+ * Limits: one budget of `maxBytes` (default 1 GiB, common.ts) covers the decoded float64
+ * data of all sources together; a file bigger than the remaining budget plus 64 MiB of
+ * slack (headers, zip structure, JSON punctuation) is refused before it is read.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { InputError } from '../errors';
+import type { Arrays, Tensor } from '../tensor';
+import { formatBytes, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';
+import { parseJsonArrays } from './json';
+import { parseNpy } from './npy';
+import { parseNpz } from './npz';
+
+export interface ArrayOrigin {
+  /** The file the array came from (as the user spelled it, `dir/Wax.npy` for a directory entry), or `-`. */
+  source: string;
+  /** dtype as stored: `<f8`, `>i4`, `|b1`, ... for NPY/NPZ; `json` for JSON numbers. */
+  dtype: string;
+}
+
+export interface Fixture {
+  /** Null-prototype object: any name (even `__proto__`) is a plain key. */
+  arrays: Arrays;
+  origin: Record<string, ArrayOrigin>;
+}
+
+export interface LoadOptions extends ReadLimits {
+  /** Reads standard input for `-` (default: fs.readFileSync(0)). For tests and embedding. */
+  readStdin?: () => Uint8Array | string;
+}
+
+/** One array as a source yields it. */
+export interface SourceArray {
+  name: string;
+  tensor: Tensor;
+  dtype: string;
+  /** The file it came from. */
+  source: string;
+}
+
+export const FIXTURE_EXTENSIONS = ['.json', '.npy', '.npz'] as const;
+const SUPPORTED = "a .json, .npy or .npz file, a directory of them, or '-' for JSON on standard input";
+const SIZE_SLACK = 64 * 1024 * 1024;
+
+/** Load and merge the sources, in order. */
+export function loadFixture(sources: readonly string[], opts: LoadOptions = {}): Fixture {
+  const arrays = Object.create(null) as Arrays;
+  const origin = Object.create(null) as Record<string, ArrayOrigin>;
+  const budget = { left: resolveMaxBytes(opts.maxBytes) };
+  let stdinUsed = false;
+  for (const src of sources) {
+    if (src === '-') {
+      if (stdinUsed) throw new InputError("standard input ('-') is given twice", '-');
+      stdinUsed = true;
+    }
+    for (const a of readSource(src, opts, budget)) {
+      const prev = origin[a.name];
+      if (prev !== undefined) {
+        throw new InputError(`array '${printable(a.name)}' is already defined by ${prev.source}`, a.source);
+      }
+      arrays[a.name] = a.tensor;
+      origin[a.name] = { source: a.source, dtype: a.dtype };
+    }
+  }
+  return { arrays, origin };
+}
+
+/**
+ * The arrays of one source (file, directory or `-`), in order. `budget.left` is the
+ * remaining float64 byte budget and is decreased by what is read.
+ */
+export function readSource(src: string, opts: LoadOptions = {}, budget = { left: resolveMaxBytes(opts.maxBytes) }): SourceArray[] {
+  if (src === '-') {
+    let input: Uint8Array | string;
+    try {
+      input = opts.readStdin ? opts.readStdin() : fs.readFileSync(0);
+    } catch (e) {
+      throw new InputError(`cannot read standard input: ${errnoText(e)}`, '-');
+    }
+    return fromJson(input, '-', budget);
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(src);
+  } catch (e) {
+    throw new InputError(isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR') ? 'no such file' : `cannot read: ${errnoText(e)}`, src);
+  }
+  if (st.isDirectory()) return readDirectory(src, budget);
+  const ext = path.extname(src).toLowerCase();
+  if (!(FIXTURE_EXTENSIONS as readonly string[]).includes(ext)) {
+    const what = ext === '' ? 'no extension' : `unknown extension '${printable(ext)}'`;
+    throw new InputError(`${what}; a fixture source is ${SUPPORTED}`, src);
+  }
+  if (!st.isFile()) throw new InputError('not a regular file', src);
+  if (st.size > budget.left + SIZE_SLACK) {
+    throw new InputError(`file is ${formatBytes(st.size)}, over the limit of ${formatBytes(budget.left)} of array data (raise maxBytes to allow it)`, src);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(src);
+  } catch (e) {
+    throw new InputError(`cannot read: ${errnoText(e)}`, src);
+  }
+  if (ext === '.json') return fromJson(bytes, src, budget);
+  if (ext === '.npy') {
+    const npy = parseNpy(bytes, src, { maxBytes: budget.left });
+    budget.left -= npy.tensor.data.length * 8;
+    return [{ name: stemOf(path.basename(src)), tensor: npy.tensor, dtype: npy.dtype, source: src }];
+  }
+  const entries = parseNpz(bytes, src, { maxBytes: budget.left });
+  const out: SourceArray[] = [];
+  for (const e of entries) {
+    budget.left -= e.tensor.data.length * 8;
+    out.push({ name: e.name, tensor: e.tensor, dtype: e.dtype, source: src });
+  }
+  return out;
+}
+
+function readDirectory(dir: string, budget: { left: number }): SourceArray[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    throw new InputError(`cannot list directory: ${errnoText(e)}`, dir);
+  }
+  const files = names
+    .filter((n) => (FIXTURE_EXTENSIONS as readonly string[]).includes(path.extname(n).toLowerCase()))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((n) => path.join(dir, n))
+    .filter((p) => {
+      try {
+        return fs.statSync(p).isFile();
+      } catch {
+        return false; // a dangling symlink is not a fixture file
+      }
+    });
+  if (files.length === 0) throw new InputError('directory holds no .npy, .npz or .json files', dir);
+  const out: SourceArray[] = [];
+  for (const f of files) out.push(...readSource(f, {}, budget));
+  return out;
+}
+
+function fromJson(input: Uint8Array | string, src: string, budget: { left: number }): SourceArray[] {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      throw new InputError('not valid UTF-8 text (a .json fixture is UTF-8 JSON)', src);
+    }
+  }
+  const arrays = parseJsonArrays(text, src, { maxBytes: budget.left });
+  const out: SourceArray[] = [];
+  for (const name of Object.keys(arrays)) {
+    budget.left -= arrays[name].data.length * 8;
+    out.push({ name, tensor: arrays[name], dtype: 'json', source: src });
+  }
+  return out;
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
+}
+
+/** `permission denied (EACCES)`-style text for a Node fs error. */
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    EACCES: 'permission denied', EPERM: 'operation not permitted', EISDIR: 'is a directory',
+    ENOTDIR: 'a path component is not a directory', ENOENT: 'no such file or directory',
+    ENOSPC: 'no space left on device', EROFS: 'read-only file system', EAGAIN: 'resource temporarily unavailable',
+    EEXIST: 'already exists', ENOTEMPTY: 'directory not empty', EXDEV: 'cross-device rename',
+    ERR_FS_FILE_TOO_LARGE: 'file too large to read into memory',
+  };
+  if (err && typeof err.code === 'string') return `${known[err.code] ?? err.message.split('\n')[0]} (${err.code})`;
+  return err instanceof Error ? err.message.split('\n')[0] : String(e);
+}
