@@ -7,11 +7,12 @@ export const RNN = path.join(ROOT, 'bin', 'rnn');
 
 let built = false;
 
-/** Builds dist/ from the current sources (what `npm run build` does), once per test run. */
+/** Builds dist/ from the current sources (what `npm run build` in package.json does), once per test run. */
 export function buildBundle(): void {
   if (built) return;
   esbuild.buildSync({
-    entryPoints: [path.join(ROOT, 'src/cli.ts'), path.join(ROOT, 'src/index.ts')],
+    entryPoints: ['cli.ts', 'index.ts', 'reference/mathjs.ts'].map((f) => path.join(ROOT, 'src', f)),
+    outbase: path.join(ROOT, 'src'),
     outdir: path.join(ROOT, 'dist'),
     bundle: true,
     platform: 'node',
