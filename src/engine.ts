@@ -4,7 +4,7 @@
  * layout; shapes are trusted (callers validate at the boundary, see src/validate.ts).
  */
 import type { Backend, CellName, Dims, Loss } from './backend';
-import { CELLS, type CellSpec } from './cells';
+import { CELLS, paramBuffers, type CellSpec } from './cells';
 import type { Params } from './cells/types';
 import { tensor, type Arrays, type Tensor } from './tensor';
 import {
@@ -18,10 +18,9 @@ export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
   return { n_x, n_a, n_y, m, T_x };
 }
 
-function paramsOf(cell: CellSpec, inputs: Arrays): Params {
-  const p: Params = {};
-  for (const spec of cell.params) p[spec.name] = inputs[spec.name].data;
-  return p;
+/** The parameters in the cell's own layout (stacked gates), copied from the inputs. */
+export function paramsOf(cell: CellSpec, inputs: Arrays): Params {
+  return paramBuffers(cell, dimsOf(cell, inputs), '', (name) => inputs[name].data);
 }
 
 function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
@@ -65,7 +64,7 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
   if (cell.hasCellState) out.dc0 = tensor([n_a, m], r.dc0);
   for (const spec of cell.params) {
     if (spec.role === 'head' && loss.kind !== 'xent') continue;
-    out['d' + spec.name] = tensor(spec.shape(d), r.grads['d' + spec.name]);
+    out['d' + spec.name] = tensor(spec.shape(d), r.grads['d' + spec.name].slice());
   }
   return out;
 }

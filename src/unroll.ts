@@ -12,6 +12,7 @@
  */
 import type { Dims } from './backend';
 import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, rowSumAdd, softmaxColumns } from './kernels';
+import { paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
 
 /** Everything the forward pass computed, kept for the backward pass. */
@@ -129,11 +130,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const { cell, d, p, steps } = tr;
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
-  const grads: Params = {};
-  for (const spec of cell.params) {
-    const [r, c] = spec.shape(d);
-    grads['d' + spec.name] = new Float64Array(r * c);
-  }
+  const grads = paramBuffers(cell, d, 'd');
   const dxs = views(new Float64Array(n_x * m * T_x), n_x * m, T_x);
   // da / dc reaching step t, and daPrev / dcPrev that step t sends back to step t−1.
   const da = new Float64Array(block), daPrev = new Float64Array(block);

@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import type { Dims } from '../src/backend';
 import { CELL_NAMES, CELLS, gradientNames, paramShapes } from '../src/cells';
-import { float64Backend as engine } from '../src/engine';
+import { float64Backend as engine, paramsOf } from '../src/engine';
 import { tensor, type Arrays, type Tensor } from '../src/tensor';
 import { expectClose, randomInputs } from './helpers';
 
@@ -86,8 +86,7 @@ for (const cellName of CELL_NAMES) {
       const x1 = timeSlice(inputs.x, 0, 1);
       const out = engine.forward(cellName, { ...inputs, x: x1 });
       const d = { ...D, T_x: 1 };
-      const p: Record<string, Float64Array> = {};
-      for (const s of cell.params) p[s.name] = inputs[s.name].data;
+      const p = paramsOf(cell, inputs);
       const a = new Float64Array(D.n_a * D.m), c = new Float64Array(cell.hasCellState ? D.n_a * D.m : 0);
       cell.forward(p, d, {
         xt: x1.data, aPrev: inputs.a0.data, cPrev: cell.hasCellState ? inputs.c0.data : new Float64Array(0),

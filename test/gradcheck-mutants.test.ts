@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import type { CellName, Dims, Loss } from '../src/backend';
 import type { CellSpec } from '../src/cells/types';
-import { dimsOf, gradients } from '../src/engine';
+import { dimsOf, gradients, paramsOf } from '../src/engine';
 import { gradcheck, MODES } from '../src/gradcheck';
 import { initFixture } from '../src/commands/init';
 import { toSteps, forward } from '../src/unroll';
@@ -66,8 +66,8 @@ const MUTANTS: Mutant[] = [
 
 /** Mutations in the gate shared by LSTM and GRU. */
 const GATE_MUTANTS = [
-  { bug: 'gate weight used untransposed for da_prev', find: 'mulTAdd(dh, W, ldw, 0, n_a, n_h, dz, m)', replace: 'mulAdd(dh, W, ldw, 0, n_a, n_h, dz, m)' },
-  { bug: 'gate bias gradient not summed over the batch', find: 'rowSumAdd(db, dz, n_a, m)', replace: 'rowSumAdd(db, dz.map((v, k) => (k % m === 0 ? v : 0)), n_a, m)' },
+  { bug: 'concat order confused: da_prev read from the x columns of the gate weights', find: 'mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m)', replace: 'mulTAdd(dh, W, ldw, n_x, rows, n_h, dz, m)' },
+  { bug: 'gate bias gradient not summed over the batch', find: 'rowSumAdd(db, dz, rows, m)', replace: 'rowSumAdd(db, dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m)' },
 ];
 for (const cell of ['lstm', 'gru'] as const) {
   MUTANTS.push({ ...GATE_MUTANTS[0], cell, file: 'gate', breaks: EVERYTHING[cell] });
@@ -85,8 +85,7 @@ function mutantCell(mu: Mutant): CellSpec {
 
 function gradientsWith(cell: CellSpec, inputs: Arrays, loss: Loss): Arrays {
   const d: Dims = dimsOf(cell, inputs);
-  const p: Record<string, Float64Array> = {};
-  for (const s of cell.params) p[s.name] = inputs[s.name].data;
+  const p = paramsOf(cell, inputs);
   const tr = forward(cell, p, d, toSteps(inputs.x.data, d.n_x, d.m, d.T_x), inputs.a0.data, inputs.c0 ? inputs.c0.data : new Float64Array(0));
   return gradients(tr, loss);
 }

@@ -16,7 +16,9 @@
  *   dzu  = du ⊙ ut(1 − ut)          dzr = dr ⊙ rt(1 − rt)
  *   dW{u,r} += dz{u,r} [a_prev; xt]ᵀ,   [da_prev; dxt] += W{u,r}ᵀ dz{u,r}
  *
- * Cache per step: ut, rt, cct, rt ⊙ a_prev — 4 blocks of (n_a, m).
+ * The update and reset gates run as one product on stacked weights Wur = [Wu; Wr]
+ * (2·n_a, n_a + n_x) and bur = [bu; br]. Cache per step: ut, rt, cct, rt ⊙ a_prev —
+ * 4 blocks of (n_a, m).
  */
 import { sigmoidInPlace, tanhInPlace } from '../kernels';
 import { gateBackward, gateBias, gateForward, gateWeights } from './gate';
@@ -39,6 +41,10 @@ export const gruCell: CellSpec = {
     { name: 'Wy', shape: (d) => [d.n_y, d.n_a], role: 'head' },
     { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
   ],
+  stacks: [
+    { name: 'Wur', members: ['Wu', 'Wr'] },
+    { name: 'bur', members: ['bu', 'br'] },
+  ],
   head: { W: 'Wy', b: 'by' },
   hasCellState: false,
   cacheRows: (d) => 4 * d.n_a,
@@ -46,19 +52,18 @@ export const gruCell: CellSpec = {
 
   forward(p, { n_x, n_a, m }, s) {
     const block = n_a * m;
-    const C = s.cache;
-    const u = C.subarray(U * block, (U + 1) * block);
-    const r = C.subarray(R * block, (R + 1) * block);
+    const C = s.cache; // ut, rt are blocks U, R: the stacked gates' output
     const cc = C.subarray(CC * block, (CC + 1) * block);
     const ra = C.subarray(RA * block, (RA + 1) * block);
-    gateForward(u, p.Wu, p.bu, s.aPrev, s.xt, n_a, n_a, n_x, m);
-    sigmoidInPlace(u, 0, block);
-    gateForward(r, p.Wr, p.br, s.aPrev, s.xt, n_a, n_a, n_x, m);
-    sigmoidInPlace(r, 0, block);
-    for (let k = 0; k < block; k++) ra[k] = r[k] * s.aPrev[k];
+    gateForward(C, p.Wur, p.bur, s.aPrev, s.xt, 2 * n_a, n_a, n_x, m);
+    sigmoidInPlace(C, 0, 2 * block);
+    for (let k = 0; k < block; k++) ra[k] = C[R * block + k] * s.aPrev[k];
     gateForward(cc, p.Wc, p.bc, ra, s.xt, n_a, n_a, n_x, m);
     tanhInPlace(cc, 0, block);
-    for (let k = 0; k < block; k++) s.a[k] = u[k] * cc[k] + (1 - u[k]) * s.aPrev[k];
+    for (let k = 0; k < block; k++) {
+      const u = C[U * block + k];
+      s.a[k] = u * cc[k] + (1 - u) * s.aPrev[k];
+    }
   },
 
   backward(p, { n_x, n_a, m }, s, g) {
@@ -68,7 +73,7 @@ export const gruCell: CellSpec = {
     const r = C.subarray(R * block, (R + 1) * block);
     const cc = C.subarray(CC * block, (CC + 1) * block);
     const ra = C.subarray(RA * block, (RA + 1) * block);
-    const W = g.work;
+    const W = g.work; // dzu, dzr (blocks U, R: the stacked gates' gradient), dzc, d(rt⊙a_prev)
     const dzu = W.subarray(U * block, (U + 1) * block);
     const dzr = W.subarray(R * block, (R + 1) * block);
     const dzc = W.subarray(CC * block, (CC + 1) * block);
@@ -86,7 +91,6 @@ export const gruCell: CellSpec = {
       dzr[k] = dra[k] * s.aPrev[k] * r[k] * (1 - r[k]);
       g.daPrev[k] += dra[k] * r[k];
     }
-    gateBackward(dzu, p.Wu, g.grads.dWu, g.grads.dbu, s.aPrev, s.xt, g.daPrev, g.dxt, n_a, n_a, n_x, m);
-    gateBackward(dzr, p.Wr, g.grads.dWr, g.grads.dbr, s.aPrev, s.xt, g.daPrev, g.dxt, n_a, n_a, n_x, m);
+    gateBackward(W, p.Wur, g.grads.dWur, g.grads.dbur, s.aPrev, s.xt, g.daPrev, g.dxt, 2 * n_a, n_a, n_x, m);
   },
 };

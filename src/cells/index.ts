@@ -8,7 +8,7 @@ import type { CellName, Dims } from '../backend';
 import { gruCell } from './gru';
 import { lstmCell } from './lstm';
 import { rnnCell } from './rnn';
-import type { CellSpec } from './types';
+import type { CellSpec, Params } from './types';
 
 export const CELLS: Readonly<Record<CellName, CellSpec>> = {
   rnn: rnnCell,
@@ -33,6 +33,33 @@ export function gradientNames(cell: CellSpec, loss: 'sum' | 'xent'): string[] {
   if (cell.hasCellState) names.push('dc0');
   for (const p of cell.params) if (p.role === 'recurrent' || loss === 'xent') names.push('d' + p.name);
   return names;
+}
+
+/**
+ * Buffers for a cell's parameters — or, with prefix 'd', their gradients: one buffer per
+ * stack (its members are views into it, see CellSpec.stacks) and one per other parameter.
+ * `fill(name)` supplies initial values (they are copied); otherwise all zeros.
+ */
+export function paramBuffers(cell: CellSpec, d: Dims, prefix = '', fill?: (name: string) => Float64Array): Params {
+  const size = (name: string): number => {
+    const [r, c] = cell.params.find((p) => p.name === name)!.shape(d);
+    return r * c;
+  };
+  const p: Params = {};
+  for (const stack of cell.stacks) {
+    const buf = new Float64Array(stack.members.reduce((n, mem) => n + size(mem), 0));
+    p[prefix + stack.name] = buf;
+    let off = 0;
+    for (const mem of stack.members) {
+      p[prefix + mem] = buf.subarray(off, off + size(mem));
+      off += size(mem);
+    }
+  }
+  for (const spec of cell.params) {
+    if (!(prefix + spec.name in p)) p[prefix + spec.name] = new Float64Array(size(spec.name));
+    if (fill) p[prefix + spec.name].set(fill(spec.name));
+  }
+  return p;
 }
 
 export function paramShapes(cell: CellSpec, d: Dims): Record<string, [number, number]> {

@@ -24,21 +24,16 @@
  *   dW{g} += dg concatᵀ,  db{g} += Σ_batch dg               for g in f, i, c, o
  *   [da_prev; dxt] = Σ_g W{g}ᵀ dg                           (da_prev carried back through time)
  *
- * Cache per step: ft, it, cct, ot, tanh(c_next) — 5 blocks of (n_a, m).
+ * The four gates run as one product on stacked weights W = [Wf; Wi; Wc; Wo] (4·n_a, n_a + n_x)
+ * and b = [bf; bi; bc; bo]; the cache holds their activations ft, it, cct, ot and tanh(c_next)
+ * — 5 blocks of (n_a, m).
  */
-import { sigmoidInPlace, tanhInPlace } from '../kernels';
+import { sigmoid } from '../kernels';
 import { gateBackward, gateBias, gateForward, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
-/** Gates in cache order, with their activation. */
-const GATES = [
-  { W: 'Wf', b: 'bf', act: sigmoidInPlace },
-  { W: 'Wi', b: 'bi', act: sigmoidInPlace },
-  { W: 'Wc', b: 'bc', act: tanhInPlace },
-  { W: 'Wo', b: 'bo', act: sigmoidInPlace },
-] as const;
+/** Blocks of the cache (and of dz in backward), in stacking order. */
 const F = 0, I = 1, CC = 2, O = 3, TC = 4;
-
 
 export const lstmCell: CellSpec = {
   name: 'lstm',
@@ -56,6 +51,10 @@ export const lstmCell: CellSpec = {
     { name: 'Wy', shape: (d) => [d.n_y, d.n_a], role: 'head' },
     { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
   ],
+  stacks: [
+    { name: 'W', members: ['Wf', 'Wi', 'Wc', 'Wo'] },
+    { name: 'b', members: ['bf', 'bi', 'bc', 'bo'] },
+  ],
   head: { W: 'Wy', b: 'by' },
   hasCellState: true,
   cacheRows: (d) => 5 * d.n_a,
@@ -63,25 +62,25 @@ export const lstmCell: CellSpec = {
 
   forward(p, { n_x, n_a, m }, s) {
     const block = n_a * m;
-    GATES.forEach((gate, g) => {
-      const z = s.cache.subarray(g * block, (g + 1) * block);
-      gateForward(z, p[gate.W], p[gate.b], s.aPrev, s.xt, n_a, n_a, n_x, m);
-      gate.act(z, 0, block);
-    });
     const C = s.cache;
+    gateForward(C, p.W, p.b, s.aPrev, s.xt, 4 * n_a, n_a, n_x, m);
     for (let k = 0; k < block; k++) {
-      const c = C[F * block + k] * s.cPrev[k] + C[I * block + k] * C[CC * block + k];
+      const f = (C[F * block + k] = sigmoid(C[F * block + k]));
+      const i = (C[I * block + k] = sigmoid(C[I * block + k]));
+      const cc = (C[CC * block + k] = Math.tanh(C[CC * block + k]));
+      const o = (C[O * block + k] = sigmoid(C[O * block + k]));
+      const c = f * s.cPrev[k] + i * cc;
       const tc = Math.tanh(c);
       s.c[k] = c;
       C[TC * block + k] = tc;
-      s.a[k] = C[O * block + k] * tc;
+      s.a[k] = o * tc;
     }
   },
 
   backward(p, { n_x, n_a, m }, s, g) {
     const block = n_a * m;
     const C = s.cache;
-    const dz = g.work; // dft, dit, dcct, dot in GATES order
+    const dz = g.work; // dft, dit, dcct, dot: the stacked gates' pre-activation gradients
     for (let k = 0; k < block; k++) {
       const f = C[F * block + k], i = C[I * block + k], cc = C[CC * block + k];
       const o = C[O * block + k], tc = C[TC * block + k];
@@ -95,10 +94,6 @@ export const lstmCell: CellSpec = {
     }
     g.daPrev.fill(0);
     g.dxt.fill(0);
-    GATES.forEach((gate, gi) => {
-      const dzg = dz.subarray(gi * block, (gi + 1) * block);
-      gateBackward(dzg, p[gate.W], g.grads['d' + gate.W], g.grads['d' + gate.b],
-        s.aPrev, s.xt, g.daPrev, g.dxt, n_a, n_a, n_x, m);
-    });
+    gateBackward(dz, p.W, g.grads.dW, g.grads.db, s.aPrev, s.xt, g.daPrev, g.dxt, 4 * n_a, n_a, n_x, m);
   },
 };

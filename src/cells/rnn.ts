@@ -27,6 +27,7 @@ export const rnnCell: CellSpec = {
     { name: 'ba', shape: (d) => [d.n_a, 1], role: 'recurrent' },
     { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
   ],
+  stacks: [],
   head: { W: 'Wya', b: 'by' },
   hasCellState: false,
   cacheRows: () => 0,

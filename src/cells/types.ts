@@ -54,6 +54,12 @@ export interface CellSpec {
   readonly title: string;
   /** All parameters, in the order the seed draws them with np.random.randn (see `rnn init`). */
   readonly params: readonly ParamSpec[];
+  /**
+   * Parameters kept in one contiguous buffer, row-stacked in `members` order, so that the
+   * gates on one input run as one product. The buffer is p[name]; each member stays
+   * addressable as p[member], a view into it (and likewise 'd' + name for gradients).
+   */
+  readonly stacks: readonly { readonly name: string; readonly members: readonly string[] }[];
   /** The output head: ŷ = softmax(W a + b). */
   readonly head: { readonly W: string; readonly b: string };
   /** Does the cell carry a cell state c (and take c0, return dc0)? */

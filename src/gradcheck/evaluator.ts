@@ -14,7 +14,7 @@
 import type { CellName, Dims, Loss } from '../backend';
 import { CELLS, type CellSpec } from '../cells';
 import type { Params } from '../cells/types';
-import { dimsOf } from '../engine';
+import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
 import { allocate, run, sumLoss, toSteps, xentLoss, type Trace } from '../unroll';
 
@@ -56,8 +56,7 @@ export class Evaluator {
     const cell = (this.cell = CELLS[cellName]);
     const d = (this.d = dimsOf(cell, inputs));
     this.loss = loss.kind;
-    this.p = {};
-    for (const spec of cell.params) this.p[spec.name] = inputs[spec.name].data.slice();
+    this.p = paramsOf(cell, inputs); // copies; a member of a stack is a view into it
     this.xs = toSteps(inputs.x.data, d.n_x, d.m, d.T_x);
     this.a0 = inputs.a0 ? inputs.a0.data.slice() : new Float64Array(d.n_a * d.m);
     this.c0 = inputs.c0 ? inputs.c0.data.slice() : new Float64Array(d.n_a * d.m);
