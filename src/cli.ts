@@ -134,7 +134,7 @@ function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string): void {
     writeArrays(o.out, arrays);
     io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
   }
-  io.stdout(o.json ? encodeJsonArrays(arrays) + '\n' : text());
+  io.stdout(o.json ? encodeJsonArrays(arrays) : text());
 }
 
 /** After --expect: report to stderr in JSON mode (stdout stays a fixture), fail on a mismatch. */
@@ -278,7 +278,7 @@ Example:
       if (o.out) {
         writeArrays(o.out, arrays);
         io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
-      } else io.stdout(encodeJsonArrays(arrays) + '\n');
+      } else io.stdout(encodeJsonArrays(arrays));
     });
 
   program

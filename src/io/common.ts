@@ -42,9 +42,9 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * Makes arbitrary text safe to embed in a one-line error message: printable ASCII is
- * kept, everything else (newlines, control bytes, non-ASCII) is shown as an escape,
- * and long text is cut.
+ * Makes arbitrary text safe to embed in a one-line error message: letters, digits,
+ * punctuation and spaces of any script are kept; newlines, control and format
+ * characters, other separators and lone surrogates are shown as escapes; long text is cut.
  */
 export function printable(s: string, max = 40): string {
   let out = '';
@@ -52,7 +52,7 @@ export function printable(s: string, max = 40): string {
   for (const ch of s) {
     if (n++ >= max) { out += '…'; break; }
     const c = ch.codePointAt(0)!;
-    if (c >= 0x20 && c < 0x7f) out += ch;
+    if (c === 0x20 || !UNSAFE.test(ch)) out += ch;
     else if (c === 0x0a) out += '\\n';
     else if (c === 0x0d) out += '\\r';
     else if (c === 0x09) out += '\\t';
@@ -62,6 +62,8 @@ export function printable(s: string, max = 40): string {
   }
   return out;
 }
+
+const UNSAFE = /[\p{C}\p{Z}]/u;
 
 /** Bytes shown as a printable escaped string, e.g. `\x93NUMPY`. */
 export function printableBytes(b: Uint8Array, max = 16): string {

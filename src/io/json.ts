@@ -41,7 +41,8 @@ export function encodeJsonArrays(arrays: Arrays): string {
   const parts: string[] = [];
   for (const name of Object.keys(arrays)) {
     const t = arrays[name];
-    parts.push(`  ${JSON.stringify(name)}: ${formatTensor(t, name, 4)}`);
+    const key = `  ${JSON.stringify(name)}: `;
+    parts.push(key + formatTensor(t, name, key.length));
   }
   return parts.length === 0 ? '{}\n' : `{\n${parts.join(',\n')}\n}\n`;
 }
@@ -79,7 +80,7 @@ function formatTensor(t: Tensor, name: string, indent: number): string {
     const rows: string[] = new Array(n);
     for (let i = 0; i < n; i++) rows[i] = build(depth + 1);
     if (n === 0) return '[]';
-    // Rows of the last two axes on their own lines, aligned under the opening bracket.
+    // Rows on their own lines, aligned under the opening bracket.
     const pad = ' '.repeat(indent + depth + 1);
     return `[${rows.join(`,\n${pad}`)}]`;
   };

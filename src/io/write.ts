@@ -12,7 +12,8 @@
  * Atomicity. A file is written to a temporary file in the same directory
  * (`.<name>.<pid>.<random>.tmp`), flushed with fsync, then renamed over the target:
  * a failure or a kill leaves the old file or the new one, never part of one (at worst a
- * stray `.tmp` file after a kill). For a directory target:
+ * stray `.tmp` file after a kill). If the target is a symlink, the link itself is replaced
+ * by the new file. For a directory target:
  *   - if it does not exist, all files are written into a temporary sibling directory,
  *     which is then renamed into place: the directory appears complete or not at all;
  *   - if it exists, each <name>.npy is replaced atomically, one by one. So that an old

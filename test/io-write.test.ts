@@ -1,0 +1,170 @@
+/**
+ * writeArrays / writeFileAtomic: format by target, atomic replacement (also under
+ * SIGKILL), directory targets, and clean errors.
+ */
+import { strict as assert } from 'assert';
+import { spawn } from 'child_process';
+import { buildSync } from 'esbuild';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { InputError } from '../src/errors';
+import { loadFixture } from '../src/io/fixture';
+import { parseNpy } from '../src/io/npy';
+import { outputFormat, writeArrays, writeFileAtomic } from '../src/io/write';
+import type { Arrays, Tensor } from '../src/tensor';
+
+const ROOT = path.join(__dirname, '..');
+const t = (shape: number[], values: number[]): Tensor => ({ shape, data: Float64Array.from(values) });
+const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+
+function throwsInput(fn: () => unknown, re: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
+    assert.match(e.message, re);
+    assert.ok(!e.message.includes('\n'), `message must be one line: ${JSON.stringify(e.message)}`);
+    return true;
+  });
+}
+
+const ARRAYS: Arrays = {
+  Wax: t([2, 3], [0.1, -0.2, 1e-300, 3, 4, -0]),
+  by: t([2, 1], [1.5, -2.5]),
+  s: t([], [42]),
+};
+
+describe('io/write: writeArrays', () => {
+  let dir: string;
+  const p = (...parts: string[]): string => path.join(dir, ...parts);
+  const leftovers = (d = dir): string[] => fs.readdirSync(d).filter((f) => f.endsWith('.tmp'));
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-io-write-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  const sameAsInput = (arrays: Arrays, names = Object.keys(ARRAYS)): void => {
+    assert.deepEqual(Object.keys(arrays), names);
+    for (const k of names) {
+      assert.deepEqual(arrays[k].shape, ARRAYS[k].shape);
+      assert.equal(hex(arrays[k].data), hex(ARRAYS[k].data), k);
+    }
+  };
+
+  it('chooses the format from the target', () => {
+    assert.equal(outputFormat(p('a.json')), 'json');
+    assert.equal(outputFormat(p('a.NPZ')), 'npz');
+    assert.equal(outputFormat(p('a.npy')), 'npy');
+    assert.equal(outputFormat(p('out')), 'dir');
+    assert.equal(outputFormat(p('run.v2') + '/'), 'dir');
+    fs.mkdirSync(p('exists.v3'));
+    assert.equal(outputFormat(p('exists.v3')), 'dir');
+    throwsInput(() => outputFormat(p('out.npzz')),
+      /out\.npzz: unknown output extension '\.npzz'; write to a \.json, \.npy or \.npz file, or a directory \(end the path with '\/'\)$/);
+  });
+
+  for (const target of ['f.json', 'f.npz', 'outdir', 'slash.d/']) {
+    it(`${target}: writes, reads back bit-exactly, leaves no temp files`, () => {
+      writeArrays(p(target), ARRAYS);
+      sameAsInput(loadFixture([p(target)]).arrays);
+      assert.deepEqual(leftovers(), []);
+      // and again over the existing target
+      writeArrays(p(target), ARRAYS);
+      sameAsInput(loadFixture([p(target)]).arrays);
+      assert.deepEqual(leftovers(), []);
+    });
+  }
+
+  it('.npy takes exactly one array (read back under the file stem)', () => {
+    writeArrays(p('W.npy'), { Wax: ARRAYS.Wax });
+    const back = loadFixture([p('W.npy')]).arrays;
+    assert.equal(hex(back.W.data), hex(ARRAYS.Wax.data));
+    throwsInput(() => writeArrays(p('two.npy'), ARRAYS), /two\.npy: a \.npy file holds exactly one array, got 3 \(Wax, by, s\); write a \.npz or a directory instead$/);
+    assert.ok(!fs.existsSync(p('two.npy')));
+  });
+
+  it('a failure while encoding leaves the old file untouched and no temp file', () => {
+    writeArrays(p('keep.json'), ARRAYS);
+    const before = fs.readFileSync(p('keep.json'));
+    throwsInput(() => writeArrays(p('keep.json'), { bad: t([1], [NaN]) }),
+      /keep\.json: cannot write 'bad' as JSON: element \[0\] is NaN and JSON has no NaN or Infinity \(write \.npy or \.npz instead\)$/);
+    assert.deepEqual(fs.readFileSync(p('keep.json')), before);
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('a failure while writing (missing directory, target is a directory) is a clean error', () => {
+    throwsInput(() => writeArrays(p('no', 'such', 'x.npz'), ARRAYS), /x\.npz: cannot write: directory .*such does not exist$/);
+    fs.mkdirSync(p('d.npz'));
+    throwsInput(() => writeFileAtomic(p('d.npz'), new Uint8Array(1)), /d\.npz: is a directory; cannot replace it with a file$/);
+    throwsInput(() => writeArrays(p('no', 'dir') + '/', ARRAYS), /dir\/: cannot write: directory .*no does not exist$/);
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('keeps the permission bits of a file it replaces', () => {
+    fs.writeFileSync(p('m.json'), '{}');
+    fs.chmodSync(p('m.json'), 0o640);
+    writeArrays(p('m.json'), ARRAYS);
+    assert.equal(fs.statSync(p('m.json')).mode & 0o777, 0o640);
+  });
+
+  it('a directory target: created whole, or refreshed file by file, never mixing in stale arrays', () => {
+    writeArrays(p('out'), ARRAYS);
+    assert.deepEqual(fs.readdirSync(p('out')).sort(), ['Wax.npy', 'by.npy', 's.npy']);
+    assert.equal(hex(parseNpy(fs.readFileSync(p('out', 'by.npy')), 'by.npy').tensor.data), hex(ARRAYS.by.data));
+    // the same names again: replaced in place
+    writeArrays(p('out'), { ...ARRAYS, by: t([1], [9]) });
+    assert.deepEqual([...loadFixture([p('out')]).arrays.by.data], [9]);
+    // fewer names: by.npy and s.npy would stay behind and be loaded with the new Wax
+    throwsInput(() => writeArrays(p('out'), { Wax: ARRAYS.Wax }),
+      /out: directory already holds by\.npy, s\.npy, which this write would not replace; loading the directory would then mix old and new arrays — remove them or write to a new directory$/);
+    // other kinds of files do not matter
+    fs.writeFileSync(p('out', 'notes.txt'), 'hi');
+    writeArrays(p('out'), { ...ARRAYS });
+    assert.deepEqual(leftovers(p('out')), []);
+  });
+
+  it('a directory target refuses names that are not file names', () => {
+    throwsInput(() => writeArrays(p('o1'), { 'a/b': ARRAYS.s }), /o1: array name 'a\/b' cannot be a file name: it contains a path separator; write a \.npz or \.json instead$/);
+    throwsInput(() => writeArrays(p('o2'), { '': ARRAYS.s }), /o2: array name '' cannot be a file name: it is empty/);
+    throwsInput(() => writeArrays(p('o3'), { W: ARRAYS.s, w: ARRAYS.s }), /o3: arrays 'W' and 'w' would be the same file on a case-insensitive file system/);
+    assert.ok(!fs.existsSync(p('o1')) && !fs.existsSync(p('o2')) && !fs.existsSync(p('o3')));
+    // the same names are fine in an .npz
+    writeArrays(p('ok.npz'), { 'a/b': ARRAYS.s, W: ARRAYS.s, w: ARRAYS.by });
+    assert.deepEqual(Object.keys(loadFixture([p('ok.npz')]).arrays), ['a/b', 'W', 'w']);
+  });
+
+  it('a kill during a write leaves the old file or the new one, never part of one', async function () {
+    this.timeout(30000);
+    const target = p('big.npy');
+    // The writer runs as plain node (an esbuild bundle) so each round starts fast.
+    const bundle = p('writer.js');
+    buildSync({
+      stdin: {
+        contents: `import { writeFileAtomic } from './src/io/write'; import { encodeNpy } from './src/io/npy'; export { writeFileAtomic, encodeNpy };`,
+        resolveDir: ROOT, loader: 'ts',
+      },
+      bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent',
+    });
+    // Two versions of a 4 MiB array, told apart by their values.
+    const n = 1 << 19;
+    const child = `
+      const { writeFileAtomic, encodeNpy } = require(${JSON.stringify(bundle)});
+      const v = [1, 2].map((x) => encodeNpy({ shape: [${n}], data: new Float64Array(${n}).fill(x) }));
+      writeFileAtomic(${JSON.stringify(target)}, v[0]);
+      process.stdout.write('ready\\n');
+      for (let i = 1; ; i++) writeFileAtomic(${JSON.stringify(target)}, v[i % 2]);`;
+    let interrupted = 0;
+    for (let round = 0; round < 8; round++) {
+      const proc = spawn(process.execPath, ['-e', child], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => proc.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 5 + 13 * round));
+      proc.kill('SIGKILL');
+      await new Promise((r) => proc.once('exit', r));
+      const arr = parseNpy(fs.readFileSync(target), 'big.npy').tensor.data; // throws if torn
+      assert.equal(arr.length, n);
+      const first = arr[0];
+      assert.ok(first === 1 || first === 2);
+      assert.ok(arr.every((x) => x === first), 'a mix of old and new data');
+      // A kill in the middle of a write leaves its temp file behind — never a torn target.
+      for (const f of leftovers()) { interrupted++; fs.unlinkSync(p(f)); }
+    }
+    assert.ok(interrupted > 0, 'no kill landed in the middle of a write; the test proved nothing');
+  });
+});
