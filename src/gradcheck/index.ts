@@ -19,7 +19,7 @@ import { CELLS, gradientNames } from '../cells';
 import { gradients, trace } from '../engine';
 import { InputError } from '../errors';
 import { NumpyRandom } from '../random';
-import { formatShape, sameShape, type Arrays, type Shape } from '../tensor';
+import { formatShape, sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
 import { indexText } from '../validate';
 import { Evaluator, inputKind } from './evaluator';
 
@@ -113,11 +113,34 @@ export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]
   return cost;
 }
 
-export function gradcheck(o: GradcheckOptions): GradcheckResult {
+/** What one array's check consists of: the entries (or directions) compared. */
+export interface Plan {
+  name: string;
+  /** The input the gradient is of: `Wf`, `x`, ... */
+  input: string;
+  shape: Shape;
+  ana: Tensor;
+  shapeOk: boolean;
+  entries: number[];
+  dirs: Float64Array[];
+}
+
+/** Everything decided before the finite differences run. */
+export interface Prepared {
+  o: GradcheckOptions;
+  started: bigint;
+  eps: number;
+  tol: number;
+  mode: Exclude<Mode, 'auto'>;
+  modeReason?: string;
+  analyticSource: string;
+  unchecked: string[];
+  plans: Plan[];
+}
+
+export function prepare(o: GradcheckOptions): Prepared {
   const started = process.hrtime.bigint();
   const cell = CELLS[o.cell];
-  const eps = o.eps ?? DEFAULT_EPS;
-  const tol = o.tol ?? DEFAULT_TOL;
   const all = gradientNames(cell, o.loss.kind);
 
   if (o.only) {
@@ -138,7 +161,6 @@ export function gradcheck(o: GradcheckOptions): GradcheckResult {
   } else {
     analytic = gradients(trace(o.cell, o.inputs), o.loss);
   }
-  const unchecked = all.filter((n) => !names.includes(n));
 
   let mode: Exclude<Mode, 'auto'>;
   let modeReason: string | undefined;
@@ -150,13 +172,8 @@ export function gradcheck(o: GradcheckOptions): GradcheckResult {
       : `auto: checking every entry would cost ~${(cost / 1e9).toFixed(0)}e9 multiply-adds; --mode full forces it`;
   } else mode = o.mode as Exclude<Mode, 'auto'>;
 
-  const ev = new Evaluator(o.cell, o.inputs, o.loss);
-  const floorAt = (h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
-  const noiseFloor = floorAt(eps);
   const rng = new NumpyRandom(o.seed ?? 0);
-
-  // What each array's check consists of, so progress knows the total up front.
-  const plans = names.map((name) => {
+  const plans = names.map((name): Plan => {
     const input = o.inputs[name.slice(1)];
     const n = input.data.length;
     const ana = analytic[name];
@@ -170,15 +187,49 @@ export function gradcheck(o: GradcheckOptions): GradcheckResult {
     }
     return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, dirs };
   });
-  let total = plans.reduce((s, p) => s + p.entries.length + p.dirs.length, 0);
+  return {
+    o, started, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
+    unchecked: all.filter((n) => !names.includes(n)), plans,
+  };
+}
+
+/** The numerical side of one plan at step h: one value per entry, then per direction. */
+export function measurePlan(ev: Evaluator, pl: Plan, h: number, tick: () => void = () => {}): number[] {
+  return [
+    ...pl.entries.map((k) => (tick(), ev.entry(pl.input, k, h))),
+    ...pl.dirs.map((v) => (tick(), ev.direction(pl.input, v, h))),
+  ];
+}
+
+/** Items (entries + directions) of all plans: what progress counts. */
+export function itemCount(plans: Plan[]): number {
+  return plans.reduce((s, p) => s + p.entries.length + p.dirs.length, 0);
+}
+
+/** The check, on this thread. */
+export function gradcheck(o: GradcheckOptions): GradcheckResult {
+  const prep = prepare(o);
+  const ev = new Evaluator(o.cell, o.inputs, o.loss);
+  const total = itemCount(prep.plans);
   let done = 0;
   const tick = (): void => {
     done++;
     if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
   };
+  const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
+  return conclude(prep, ev, first, 0);
+}
+
+/**
+ * Verdicts from the first pass at eps (computed on this thread, or by worker threads that
+ * made `extraEvaluations` loss evaluations), refining failing arrays on this thread.
+ */
+export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extraEvaluations: number): GradcheckResult {
+  const { o, eps, tol } = prep;
+  const floorAt = (h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
   let refinedAny = false;
 
-  const arrays: ArrayCheck[] = plans.map((pl) => {
+  const arrays: ArrayCheck[] = prep.plans.map((pl, p) => {
     if (!pl.shapeOk) {
       return {
         name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
@@ -197,22 +248,17 @@ export function gradcheck(o: GradcheckOptions): GradcheckResult {
       ana.push(dot);
       labels.push(`v${i}`);
     });
-    const estimate = (h: number): number[] => [
-      ...pl.entries.map((k) => (tick(), ev.entry(pl.input, k, h))),
-      ...pl.dirs.map((v) => (tick(), ev.direction(pl.input, v, h))),
-    ];
-    const num = estimate(eps);
-    const first = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
-    if (first.pass) return first;
+    const num = first[p];
+    const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
+    if (firstVerdict.pass) return firstVerdict;
     // Not converged? Where the loss curves hard (saturated gates, large weights) the
-    // centred difference's truncation error ~eps²·L''' can exceed tol at eps. Refine every
+    // centred difference's truncation error ~eps²·L‴ can exceed tol at eps. Refine every
     // entry at eps/10 and eps/100 and keep, per entry, the finest estimate that agrees best
     // with the one before it. This only makes the numerical side more exact: a wrong
     // analytic gradient disagrees with it all the same.
     refinedAny = true;
-    total += 2 * num.length;
     const steps = [eps, eps / 10, eps / 100];
-    const runs = [num, estimate(steps[1]), estimate(steps[2])];
+    const runs = [num, measurePlan(ev, pl, steps[1]), measurePlan(ev, pl, steps[2])];
     const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
     return verdict(pl.name, pl.shape, best.map((b, k) => runs[b][k]), ana, labels, tol, best.map((b) => floorAt(steps[b])), true);
   });
@@ -220,18 +266,18 @@ export function gradcheck(o: GradcheckOptions): GradcheckResult {
   return {
     cell: o.cell,
     loss: o.loss.kind,
-    mode,
-    modeReason,
+    mode: prep.mode,
+    modeReason: prep.modeReason,
     eps,
     tol,
-    noiseFloor,
-    analytic: analyticSource,
+    noiseFloor: floorAt(eps),
+    analytic: prep.analyticSource,
     arrays,
-    unchecked,
+    unchecked: prep.unchecked,
     pass: arrays.every((a) => a.pass),
     refined: refinedAny,
-    evaluations: ev.evaluations,
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    evaluations: ev.evaluations + extraEvaluations,
+    seconds: Number(process.hrtime.bigint() - prep.started) / 1e9,
   };
 }
 
