@@ -5,6 +5,7 @@
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { availableParallelism } from 'os';
 import type { CellName } from './backend';
 import { BACKEND_NAMES, type BackendName } from './backends';
 import { CELL_NAMES, CELLS } from './cells';
@@ -224,6 +225,7 @@ export function buildProgram(io: IO): Command {
     .option('--tol <x>', 'largest relative error ‖num − ana‖ / (‖num‖ + ‖ana‖) that passes', nonNegativeNumber('--tol'), DEFAULT_TOL)
     .option('--seed <S>', 'seeds sampled entries, directions, and da when the fixture has none', nonNegativeInt('--seed', 0xffffffff), 0)
     .option('--only <names...>', 'check only these gradients (e.g. dWf dx)')
+    .option('--threads <n>', 'worker threads for big checks (default: the machine\'s cores)', positiveInt('--threads'), availableParallelism())
     .option('--grads <files...>', 'check YOUR gradients from these files (named dx, da0, dWax, ... as rnn backward names them); needs --loss sum|xent')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
@@ -236,9 +238,9 @@ Examples:
   $ rnn gradcheck --cell gru fixtures/cases/gru_course.npz --mode full --only dWr dx
   $ rnn gradcheck --cell rnn my_net.npz --loss sum --grads my_grads.npz
 `)
-    .action((sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; json?: boolean; color: boolean; precision: number }) => {
+    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color: boolean; precision: number }) => {
       const progress = o.json ? undefined : io.progress;
-      const r = runGradcheck({ ...o, sources, onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
+      const r = await runGradcheck({ ...o, sources, onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
       progress?.('', 0, 0);
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf({ ...o, color: o.color }, io), r));
       if (!r.pass) {
@@ -317,15 +319,15 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_INTERNAL;
 }
 
-/** Runs the CLI; returns the exit code (and sets process.exitCode when run for real). */
-export function run(argv: string[], io: IO = defaultIO()): number {
+/** Runs the CLI; resolves to the exit code. */
+export async function run(argv: string[], io: IO = defaultIO()): Promise<number> {
   const program = buildProgram(io);
   try {
     if (argv.length <= 2) {
       io.stdout(program.helpInformation() + EXAMPLES);
       return EXIT_OK;
     }
-    program.parse(argv);
+    await program.parseAsync(argv);
     return EXIT_OK;
   } catch (err) {
     const code = exitCodeFor(err);
@@ -348,5 +350,7 @@ export function main(argv: string[]): void {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  process.exitCode = run(argv);
+  void run(argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -11,7 +11,7 @@ let built = false;
 export function buildBundle(): void {
   if (built) return;
   esbuild.buildSync({
-    entryPoints: ['cli.ts', 'index.ts', 'reference/mathjs.ts'].map((f) => path.join(ROOT, 'src', f)),
+    entryPoints: ['cli.ts', 'index.ts', 'reference/mathjs.ts', 'gradcheck/worker.ts'].map((f) => path.join(ROOT, 'src', f)),
     outbase: path.join(ROOT, 'src'),
     outdir: path.join(ROOT, 'dist'),
     bundle: true,

@@ -122,3 +122,24 @@ describe('gradcheck', () => {
     assert.ok(fullModeCost('lstm', small.inputs, names) < AUTO_FULL_BUDGET / 100);
   });
 });
+
+describe('gradcheck on worker threads', () => {
+  it('gives exactly the single-thread numbers, including refinement and user gradients', async () => {
+    const { runParallel } = await import('../src/gradcheck/parallel');
+    const { prepare } = await import('../src/gradcheck');
+    const { inputs, loss } = problem('gru', COURSE, 6, 1, 'xent');
+    const ours = float64Backend.backward('gru', inputs, loss);
+    const theirs: Arrays = { ...ours, dWc: tensor(ours.dWc.shape, ours.dWc.data.map((v, k) => (k === 7 ? v + 1e-3 : v))) };
+    for (const mode of ['full', 'fast'] as const) {
+      const opts = { cell: 'gru' as const, inputs, loss, mode, grads: theirs };
+      const one = gradcheck(opts);
+      const two = await runParallel(prepare(opts), 2);
+      assert.equal(two.pass, false);
+      assert.deepEqual(
+        two.arrays.map((a) => [a.name, a.relError, a.maxAbsError, a.worst, a.pass, a.refined]),
+        one.arrays.map((a) => [a.name, a.relError, a.maxAbsError, a.worst, a.pass, a.refined]),
+        mode,
+      );
+    }
+  });
+});

@@ -5,7 +5,8 @@
 import type { CellName, Dims, Loss } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { InputError } from '../errors';
-import { gradcheck, type GradcheckResult, type Mode } from '../gradcheck';
+import type { GradcheckResult, Mode } from '../gradcheck';
+import { gradcheckThreads } from '../gradcheck/parallel';
 import { loadFixture } from '../io/fixture';
 import { NumpyRandom } from '../random';
 import type { Arrays } from '../tensor';
@@ -31,6 +32,8 @@ export interface GradcheckCommandOptions {
   seed: number;
   only?: string[];
   grads?: string[];
+  /** Worker threads for big checks (1: everything on this thread). */
+  threads: number;
   onProgress?: (loss: LossKind, done: number, total: number) => void;
 }
 
@@ -45,7 +48,7 @@ export interface GradcheckCommandResult {
   pass: boolean;
 }
 
-export function runGradcheck(o: GradcheckCommandOptions): GradcheckCommandResult {
+export async function runGradcheck(o: GradcheckCommandOptions): Promise<GradcheckCommandResult> {
   let arrays: Arrays;
   let origin: Origin = () => undefined;
   let net: string;
@@ -86,14 +89,15 @@ export function runGradcheck(o: GradcheckCommandOptions): GradcheckCommandResult
     if (unknown.length) throw new InputError(`--only ${unknown.join(', ')}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
     checked = losses.filter((k) => o.only!.some((n) => gradientNames(CELLS[o.cell], k).includes(n)));
   }
-  const checks = checked.map((kind) => {
+  const checks: GradcheckResult[] = [];
+  for (const kind of checked) {
     const only = o.only?.filter((n) => gradientNames(CELLS[o.cell], kind).includes(n));
     const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
-    return gradcheck({
+    checks.push(await gradcheckThreads({
       cell: o.cell, inputs, loss, mode: o.mode, samples: o.samples, directions: o.directions,
       eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin,
       onProgress: o.onProgress && ((done, total) => o.onProgress!(kind, done, total)),
-    });
-  });
+    }, o.threads));
+  }
   return { cell: o.cell, dims, net, notes, checks, pass: checks.every((c) => c.pass) };
 }

@@ -97,20 +97,29 @@ export interface GradcheckResult {
   seconds: number;
 }
 
-/** Multiply-adds of checking every entry: parameters need full forwards, x/a0/c0 one column. */
-export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]): number {
+/**
+ * Multiply-adds of one centred difference for an entry of `input`: two full forwards for a
+ * parameter (or any direction), two one-column tails for an entry of x, a0, c0.
+ */
+export function itemCost(cellName: CellName, inputs: Arrays, input: string, direction = false): number {
   const cell = CELLS[cellName];
   const [n_x, m, T_x] = inputs.x.shape;
   const [n_y, n_a] = inputs[cell.head.W].shape;
   const d = { n_x, n_a, n_y, m, T_x };
   let perColumnStep = n_y * n_a;
   for (const p of cell.params) if (p.role === 'recurrent') perColumnStep += p.shape(d)[0] * p.shape(d)[1];
-  let cost = 0;
-  for (const g of names) {
-    const n = inputs[g.slice(1)].data.length;
-    cost += inputKind(g.slice(1)) === 'param' ? 2 * n * T_x * m * perColumnStep : n * (T_x + 1) * perColumnStep;
-  }
-  return cost;
+  return direction || inputKind(input) === 'param' ? 2 * T_x * m * perColumnStep : (T_x + 1) * perColumnStep;
+}
+
+/** Multiply-adds of checking every entry of the named gradients. */
+export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]): number {
+  return names.reduce((s, g) => s + inputs[g.slice(1)].data.length * itemCost(cellName, inputs, g.slice(1)), 0);
+}
+
+/** Multiply-adds of a prepared check's first pass. */
+export function workOf(prep: Prepared): number {
+  const { o } = prep;
+  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.dirs.length * itemCost(o.cell, o.inputs, pl.input, true), 0);
 }
 
 /** What one array's check consists of: the entries (or directions) compared. */
@@ -208,7 +217,12 @@ export function itemCount(plans: Plan[]): number {
 
 /** The check, on this thread. */
 export function gradcheck(o: GradcheckOptions): GradcheckResult {
-  const prep = prepare(o);
+  return runHere(prepare(o));
+}
+
+/** Runs a prepared check on this thread. */
+export function runHere(prep: Prepared): GradcheckResult {
+  const { o } = prep;
   const ev = new Evaluator(o.cell, o.inputs, o.loss);
   const total = itemCount(prep.plans);
   let done = 0;

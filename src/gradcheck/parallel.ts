@@ -1,0 +1,98 @@
+/**
+ * gradcheck on worker threads: the first pass of finite differences (nearly all the work)
+ * is cut into chunks of about equal cost and handed out to `threads` workers as they come
+ * free; verdicts and any refinement then run on this thread (conclude()). The results are
+ * the very numbers the one-thread gradcheck() computes — each entry's difference is
+ * evaluated the same way, only elsewhere.
+ */
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { Evaluator, inputKind } from './evaluator';
+import {
+  conclude, itemCount, prepare, runHere, workOf, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
+} from './index';
+import type { ChunkMessage, ChunkReply, InitMessage } from './worker';
+
+/** Below this many multiply-adds of work a thread pool costs more than it saves (~50 ms per worker start). */
+export const PARALLEL_MIN_WORK = 3e8;
+
+interface Chunk {
+  plan: number;
+  /** Offset of the chunk's first item in the plan's results. */
+  at: number;
+  msg: Omit<ChunkMessage, 'id'>;
+}
+
+/** Starts a worker from the bundle (dist/gradcheck/worker.js) or, under ts-node, the source. */
+function startWorker(): Worker {
+  if (__filename.endsWith('.ts')) {
+    const src = path.join(__dirname, 'worker.ts');
+    return new Worker(`require('ts-node/register/transpile-only'); require(${JSON.stringify(src)});`, { eval: true });
+  }
+  return new Worker(path.join(__dirname, 'gradcheck', 'worker.js'));
+}
+
+/** Cuts every plan's items into chunks worth about `target` units of work each. */
+function chunksOf(plans: Plan[], eps: number, costOf: (input: string) => number, target: number): Chunk[] {
+  const out: Chunk[] = [];
+  plans.forEach((pl, plan) => {
+    const per = costOf(pl.input);
+    const size = Math.max(1, Math.floor(target / per));
+    for (let i = 0; i < pl.entries.length; i += size) {
+      out.push({ plan, at: i, msg: { input: pl.input, entries: pl.entries.slice(i, i + size), dirs: [], eps } });
+    }
+    const base = pl.entries.length;
+    for (let i = 0; i < pl.dirs.length; i += size) {
+      out.push({ plan, at: base + i, msg: { input: pl.input, entries: [], dirs: pl.dirs.slice(i, i + size), eps } });
+    }
+  });
+  return out;
+}
+
+/** gradcheck() on `threads` worker threads when the work pays for them, else on this thread. */
+export async function gradcheckThreads(o: GradcheckOptions, threads: number): Promise<GradcheckResult> {
+  const prep = prepare(o);
+  if (threads > 1 && workOf(prep) >= PARALLEL_MIN_WORK) return runParallel(prep, threads);
+  return runHere(prep);
+}
+
+/** Runs a prepared check's first pass on `threads` workers. */
+export async function runParallel(prep: Prepared, threads: number): Promise<GradcheckResult> {
+  const { o } = prep;
+  const ev = new Evaluator(o.cell, o.inputs, o.loss);
+  const { d } = ev;
+  // Relative cost of one item: a full forward for a parameter (or a direction), one column's tail otherwise.
+  const costOf = (input: string): number => (inputKind(input) === 'param' || prep.mode === 'fast' ? d.m * d.T_x : (d.T_x + 1) / 2);
+  const totalCost = prep.plans.reduce((s, pl) => s + pl.entries.length * costOf(pl.input) + pl.dirs.length * d.m * d.T_x, 0);
+  const chunks = chunksOf(prep.plans, prep.eps, costOf, totalCost / (threads * 24));
+  const first = prep.plans.map((pl) => new Array<number>(pl.entries.length + pl.dirs.length));
+  const total = itemCount(prep.plans);
+  let done = 0, evaluations = 0, next = 0;
+
+  const init: InitMessage = { cell: o.cell, inputs: o.inputs, loss: o.loss };
+  const workers = Array.from({ length: Math.min(threads, chunks.length) }, startWorker);
+  try {
+    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+      const give = (): void => {
+        if (next >= chunks.length) return resolve();
+        const id = next++;
+        w.postMessage({ id, ...chunks[id].msg } satisfies ChunkMessage);
+      };
+      w.on('message', (r: ChunkReply) => {
+        const c = chunks[r.id];
+        for (let k = 0; k < r.values.length; k++) first[c.plan][c.at + k] = r.values[k];
+        evaluations += r.evaluations;
+        done += r.values.length;
+        o.onProgress?.(done, total);
+        give();
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => (code !== 0 ? reject(new Error(`gradcheck worker exited with code ${code}`)) : undefined));
+      w.postMessage(init);
+      give();
+    })));
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return conclude(prep, ev, first, evaluations);
+}
