@@ -5,6 +5,7 @@
 import { strict as assert } from 'assert';
 import type { CellName, Dims, Loss } from '../src/backend';
 import { CELLS } from '../src/cells';
+import { InputError } from '../src/errors';
 import { formatShape, sameShape, tensor, type Arrays, type Tensor } from '../src/tensor';
 
 /**
@@ -117,3 +118,16 @@ export function relativeError(a: Tensor, b: Tensor): number {
 }
 
 export type { Loss };
+
+/** Asserts fn throws an InputError whose one-line message matches re. */
+export function throwsInput(fn: () => unknown, re: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
+    assert.match(e.message, re);
+    assert.ok(!e.message.includes('\n'), `message must be one line: ${JSON.stringify(e.message)}`);
+    return true;
+  });
+}
+
+/** The bytes of a Float64Array as hex: bit-exact comparisons with readable diffs. */
+export const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');

@@ -7,17 +7,9 @@ import fc from 'fast-check';
 import { InputError } from '../src/errors';
 import { encodeJsonArrays, formatJsonNumber, parseJsonArrays } from '../src/io/json';
 import type { Arrays, Tensor } from '../src/tensor';
+import { throwsInput, hex } from './helpers';
 
-const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 
-function throwsInput(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), `message must be one line: ${JSON.stringify(e.message)}`);
-    return true;
-  });
-}
 
 describe('io/json: reading', () => {
   it('reads ranks 0 to 4 with their shapes, in C order', () => {

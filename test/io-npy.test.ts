@@ -8,23 +8,15 @@ import * as path from 'path';
 import { InputError } from '../src/errors';
 import { encodeNpy, halfToNumber, parseNpy, pyShapeRepr } from '../src/io/npy';
 import type { Tensor } from '../src/tensor';
+import { throwsInput, hex } from './helpers';
 
 const SAMPLES = path.join(__dirname, '..', 'fixtures', 'npy', 'samples');
 interface Expected { dtype: string; shape: number[]; fortran_order: boolean; version: string; f64: string }
 const EXPECTED: Record<string, Expected & { members?: Record<string, Expected> }> =
   JSON.parse(fs.readFileSync(path.join(SAMPLES, '..', 'expected.json'), 'utf8')).files;
 
-const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 const bitsOf = (x: number): string => hex(Float64Array.of(x));
 
-function throwsInput(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), `message must be one line: ${JSON.stringify(e.message)}`);
-    return true;
-  });
-}
 
 describe('io/npy: reading numpy-made samples', () => {
   const npyNames = Object.keys(EXPECTED).filter((n) => n.endsWith('.npy'));

@@ -11,22 +11,14 @@ import { InputError } from '../src/errors';
 import { encodeNpy } from '../src/io/npy';
 import { crc32, encodeNpz, parseNpz } from '../src/io/npz';
 import type { Arrays } from '../src/tensor';
+import { throwsInput, hex } from './helpers';
 
 const SAMPLES = path.join(__dirname, '..', 'fixtures', 'npy', 'samples');
 interface Expected { dtype: string; shape: number[]; f64: string }
 const EXPECTED: Record<string, { compression: number[]; data_descriptors: boolean[]; order: string[]; members: Record<string, Expected> }> =
   JSON.parse(fs.readFileSync(path.join(SAMPLES, '..', 'expected.json'), 'utf8')).files;
 
-const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 
-function throwsInput(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), `message must be one line: ${JSON.stringify(e.message)}`);
-    return true;
-  });
-}
 
 describe('io/npz: reading numpy-made archives', () => {
   const names = Object.keys(EXPECTED).filter((n) => n.endsWith('.npz'));

@@ -15,6 +15,7 @@ import { loadFixture } from '../src/io/fixture';
 import { encodeNpy } from '../src/io/npy';
 import { writeArrays } from '../src/io/write';
 import type { Arrays, Tensor } from '../src/tensor';
+import { rng } from './helpers';
 
 const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 function python(script: string, args: string[] = []): string {
@@ -25,14 +26,7 @@ function python(script: string, args: string[] = []): string {
 
 /** Deterministic arrays with the awkward values in them. */
 function sampleArrays(seed: number): Arrays {
-  let s = seed >>> 0;
-  const rnd = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = rng(seed).uniform;
   const specials = [0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, 0.1, 1 / 3, 1e21, 1.2345678901234568e20, 2 ** 53 + 2];
   const fill = (shape: number[]): Tensor => {
     const n = shape.reduce((a, b) => a * b, 1);

@@ -13,19 +13,11 @@ import { loadFixture } from '../src/io/fixture';
 import { parseNpy } from '../src/io/npy';
 import { outputFormat, writeArrays, writeFileAtomic } from '../src/io/write';
 import type { Arrays, Tensor } from '../src/tensor';
+import { throwsInput, hex } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
 const t = (shape: number[], values: number[]): Tensor => ({ shape, data: Float64Array.from(values) });
-const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 
-function throwsInput(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), `message must be one line: ${JSON.stringify(e.message)}`);
-    return true;
-  });
-}
 
 const ARRAYS: Arrays = {
   Wax: t([2, 3], [0.1, -0.2, 1e-300, 3, 4, -0]),

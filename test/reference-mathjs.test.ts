@@ -14,20 +14,10 @@ import {
   type GruParameters, type LstmParameters, type RnnParameters,
 } from '../src/reference/mathjs';
 import type { Arrays, Tensor } from '../src/tensor';
+import { rng } from './helpers';
 
-// --- a tiny seeded PRNG (mulberry32) with Box-Muller normals --------------------------------
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
+/** Seeded standard normals (test/helpers.ts's mulberry32 + Box–Muller). */
+const prng = (seed: number): (() => number) => rng(seed).gauss;
 
 interface Dims { n_x: number; n_a: number; n_y: number; m: number; T_x: number }
 
