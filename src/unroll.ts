@@ -68,6 +68,8 @@ export function allocate(
   const cs = cell.hasCellState ? views(new Float64Array(block * T_x), block, T_x) : [];
   const cacheBlock = cell.cacheRows(d) * m;
   const caches = views(new Float64Array(cacheBlock * T_x), cacheBlock, T_x);
+  const zxBlock = projectionRows(cell, d) * m;
+  const zxs = views(new Float64Array(zxBlock * T_x), zxBlock, T_x);
   const logits = views(new Float64Array(n_y * m * T_x), n_y * m, T_x);
   const y = views(new Float64Array(n_y * m * T_x), n_y * m, T_x);
   const empty = new Float64Array(0);
@@ -75,6 +77,7 @@ export function allocate(
   for (let t = 0; t < T_x; t++) {
     steps.push({
       xt: xs[t],
+      zx: zxs[t],
       aPrev: t === 0 ? a0 : as[t - 1],
       cPrev: cell.hasCellState ? (t === 0 ? c0 : cs[t - 1]) : empty,
       a: as[t],
@@ -85,14 +88,47 @@ export function allocate(
   return { cell, d, p, steps, logits, y };
 }
 
+/** Rows of a step's input projections (Step.zx). */
+export function projectionRows(cell: CellSpec, d: Dims): number {
+  return cell.projections.reduce((n, g) => n + g.rows(d), 0);
+}
+
+/**
+ * The input projections of steps t0 … t1−1: zx⟨t⟩ = W[:, k0:k0+n_x]·x⟨t⟩ + b for each of the
+ * cell's projections, stacked. With `onlyRow` set, recomputes just that row (of the stacked
+ * projections) — bit for bit what the full computation gives it.
+ */
+export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
+  const { cell, d, p, steps } = tr;
+  const { n_x, m } = d;
+  let row0 = 0;
+  for (const g of cell.projections) {
+    const rows = g.rows(d), k0 = g.k0(d);
+    const W = p[g.W], b = p[g.b];
+    const ldw = W.length / rows;
+    const [r0, r1] = onlyRow < 0 ? [0, rows] : [onlyRow - row0, onlyRow - row0 + 1];
+    if (r0 >= 0 && r0 < rows) {
+      for (let t = t0; t < t1; t++) {
+        const z = steps[t].zx.subarray((row0 + r0) * m, (row0 + r1) * m);
+        fillBias(z, b.subarray(r0, r1), r1 - r0, m);
+        mulAdd(z, W, ldw, r0 * ldw + k0, r1 - r0, n_x, steps[t].xt, m);
+      }
+    }
+    row0 += rows;
+  }
+}
+
 /**
  * Runs steps t0 … T_x−1 of an allocated trace (step t0 starts from steps[t0].aPrev and
- * cPrev as they are). `head` computes the logits and ŷ too; the sum loss does not need them.
+ * cPrev as they are). `inputs`: compute the steps' input projections first (gradcheck
+ * passes false when they cannot have changed). `head` computes the logits and ŷ too; the
+ * sum loss does not need them.
  */
-export function run(tr: Trace, t0 = 0, head = true): void {
+export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
   const { cell, d, p, steps } = tr;
   const { n_a, n_y, m, T_x } = d;
   const W = p[cell.head.W], b = p[cell.head.b];
+  if (inputs) project(tr, t0);
   for (let t = t0; t < T_x; t++) {
     cell.forward(p, d, steps[t]);
     if (!head) continue;

@@ -88,8 +88,18 @@ for (const cellName of CELL_NAMES) {
       const d = { ...D, T_x: 1 };
       const p = paramsOf(cell, inputs);
       const a = new Float64Array(D.n_a * D.m), c = new Float64Array(cell.hasCellState ? D.n_a * D.m : 0);
+      // The step's input projections, W[:, k0:k0+n_x]·x + b, written out here with plain loops.
+      const zx: number[] = [];
+      for (const g of cell.projections) {
+        const W = p[g.W], b = p[g.b], rows = g.rows(d), ldw = W.length / rows;
+        for (let i = 0; i < rows; i++) for (let j = 0; j < D.m; j++) {
+          let s = 0;
+          for (let k = 0; k < D.n_x; k++) s += W[i * ldw + g.k0(d) + k] * x1.data[k * D.m + j];
+          zx.push(b[i] + s);
+        }
+      }
       cell.forward(p, d, {
-        xt: x1.data, aPrev: inputs.a0.data, cPrev: cell.hasCellState ? inputs.c0.data : new Float64Array(0),
+        xt: x1.data, zx: Float64Array.from(zx), aPrev: inputs.a0.data, cPrev: cell.hasCellState ? inputs.c0.data : new Float64Array(0),
         a, c, cache: new Float64Array(cell.cacheRows(d) * D.m),
       });
       expectClose(out.a, tensor([D.n_a, D.m, 1], a), EXACT, 'a');

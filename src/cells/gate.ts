@@ -4,25 +4,16 @@
  * (see `stacks` in CellSpec, e.g. the LSTM's [Wf; Wi; Wc; Wo], (4·n_a, n_a + n_x)), so
  * `rows` below is n_a times the number of gates. The concatenation is never built:
  *   W·[h; xt] = W[:, :n_h]·h + W[:, n_h:]·xt
+ * Forward, the xt part is the cell's input projection (hoisted by the unroller) and the cell
+ * adds the h part itself; backward is the same for both cells, here.
  */
 import type { Dims } from '../backend';
-import { fillBias, mulAdd, mulTAdd, outerAdd, rowSumAdd } from '../kernels';
+import { mulTAdd, outerAdd, rowSumAdd } from '../kernels';
 
 /** Shape of a gate's weight on [a_prev; x]: (n_a, n_a + n_x). */
 export const gateWeights = (d: Dims): [number, number] => [d.n_a, d.n_a + d.n_x];
 /** Shape of a gate's bias: (n_a, 1). */
 export const gateBias = (d: Dims): [number, number] => [d.n_a, 1];
-
-/** z (rows, m) = W·[h; xt] + b, before the activation. */
-export function gateForward(
-  z: Float64Array, W: Float64Array, b: Float64Array, h: Float64Array, xt: Float64Array,
-  rows: number, n_h: number, n_x: number, m: number,
-): void {
-  const ldw = n_h + n_x;
-  fillBias(z, b, rows, m);
-  mulAdd(z, W, ldw, 0, rows, n_h, h, m);
-  mulAdd(z, W, ldw, n_h, rows, n_x, xt, m);
-}
 
 /**
  * Given dz (rows, m) = ∂L/∂z: dW += dz·[h; xt]ᵀ, db += Σ_batch dz, and ACCUMULATES

@@ -17,11 +17,12 @@
  *   dW{u,r} += dz{u,r} [a_prev; xt]ᵀ,   [da_prev; dxt] += W{u,r}ᵀ dz{u,r}
  *
  * The update and reset gates run as one product on stacked weights Wur = [Wu; Wr]
- * (2·n_a, n_a + n_x) and bur = [bu; br]. Cache per step: ut, rt, cct, rt ⊙ a_prev —
+ * (2·n_a, n_a + n_x) and bur = [bu; br]. The input parts W[:, n_a:] xt + b of both products
+ * are hoisted out of the time loop (Step.zx: 3 blocks, u, r, c). Cache per step: ut, rt, cct, rt ⊙ a_prev —
  * 4 blocks of (n_a, m).
  */
-import { sigmoidInPlace, tanhInPlace } from '../kernels';
-import { gateBackward, gateBias, gateForward, gateWeights } from './gate';
+import { mulAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
+import { gateBackward, gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
 const U = 0, R = 1, CC = 2, RA = 3;
@@ -45,6 +46,10 @@ export const gruCell: CellSpec = {
     { name: 'Wur', members: ['Wu', 'Wr'] },
     { name: 'bur', members: ['bu', 'br'] },
   ],
+  projections: [
+    { W: 'Wur', b: 'bur', k0: (d) => d.n_a, rows: (d) => 2 * d.n_a },
+    { W: 'Wc', b: 'bc', k0: (d) => d.n_a, rows: (d) => d.n_a },
+  ],
   head: { W: 'Wy', b: 'by' },
   hasCellState: false,
   cacheRows: (d) => 4 * d.n_a,
@@ -55,10 +60,13 @@ export const gruCell: CellSpec = {
     const C = s.cache; // ut, rt are blocks U, R: the stacked gates' output
     const cc = C.subarray(CC * block, (CC + 1) * block);
     const ra = C.subarray(RA * block, (RA + 1) * block);
-    gateForward(C, p.Wur, p.bur, s.aPrev, s.xt, 2 * n_a, n_a, n_x, m);
+    const ldw = n_a + n_x;
+    C.set(s.zx.subarray(0, 2 * block)); // Wur[:, n_a:] xt + bur
+    mulAdd(C, p.Wur, ldw, 0, 2 * n_a, n_a, s.aPrev, m);
     sigmoidInPlace(C, 0, 2 * block);
     for (let k = 0; k < block; k++) ra[k] = C[R * block + k] * s.aPrev[k];
-    gateForward(cc, p.Wc, p.bc, ra, s.xt, n_a, n_a, n_x, m);
+    cc.set(s.zx.subarray(2 * block, 3 * block)); // Wc[:, n_a:] xt + bc
+    mulAdd(cc, p.Wc, ldw, 0, n_a, n_a, ra, m);
     tanhInPlace(cc, 0, block);
     for (let k = 0; k < block; k++) {
       const u = C[U * block + k];

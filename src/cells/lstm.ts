@@ -25,11 +25,12 @@
  *   [da_prev; dxt] = Σ_g W{g}ᵀ dg                           (da_prev carried back through time)
  *
  * The four gates run as one product on stacked weights W = [Wf; Wi; Wc; Wo] (4·n_a, n_a + n_x)
- * and b = [bf; bi; bc; bo]; the cache holds their activations ft, it, cct, ot and tanh(c_next)
+ * and b = [bf; bi; bc; bo], their input part W[:, n_a:] xt + b hoisted out of the time loop
+ * (Step.zx); the cache holds their activations ft, it, cct, ot and tanh(c_next)
  * — 5 blocks of (n_a, m).
  */
-import { sigmoid } from '../kernels';
-import { gateBackward, gateBias, gateForward, gateWeights } from './gate';
+import { mulAdd, sigmoid } from '../kernels';
+import { gateBackward, gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
 /** Blocks of the cache (and of dz in backward), in stacking order. */
@@ -55,6 +56,7 @@ export const lstmCell: CellSpec = {
     { name: 'W', members: ['Wf', 'Wi', 'Wc', 'Wo'] },
     { name: 'b', members: ['bf', 'bi', 'bc', 'bo'] },
   ],
+  projections: [{ W: 'W', b: 'b', k0: (d) => d.n_a, rows: (d) => 4 * d.n_a }],
   head: { W: 'Wy', b: 'by' },
   hasCellState: true,
   cacheRows: (d) => 5 * d.n_a,
@@ -63,7 +65,8 @@ export const lstmCell: CellSpec = {
   forward(p, { n_x, n_a, m }, s) {
     const block = n_a * m;
     const C = s.cache;
-    gateForward(C, p.W, p.b, s.aPrev, s.xt, 4 * n_a, n_a, n_x, m);
+    C.set(s.zx); // W[:, n_a:] xt + b, all four gates
+    mulAdd(C, p.W, n_a + n_x, 0, 4 * n_a, n_a, s.aPrev, m);
     for (let k = 0; k < block; k++) {
       const f = (C[F * block + k] = sigmoid(C[F * block + k]));
       const i = (C[I * block + k] = sigmoid(C[I * block + k]));

@@ -11,9 +11,10 @@
  *   dxt    = Waxᵀ dtanh         da_prev = Waaᵀ dtanh
  *   dWax  += dtanh xtᵀ          dWaa   += dtanh a_prevᵀ          dba += Σ_batch dtanh
  *
+ * The input projection Wax x⟨t⟩ + ba is hoisted out of the time loop (Step.zx).
  * The cell caches nothing beyond a⟨t⟩ itself (cacheRows = 0).
  */
-import { fillBias, mulAdd, mulTAdd, outerAdd, rowSumAdd, tanhInPlace } from '../kernels';
+import { mulAdd, mulTAdd, outerAdd, rowSumAdd, tanhInPlace } from '../kernels';
 import type { CellSpec } from './types';
 
 export const rnnCell: CellSpec = {
@@ -28,15 +29,15 @@ export const rnnCell: CellSpec = {
     { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
   ],
   stacks: [],
+  projections: [{ W: 'Wax', b: 'ba', k0: () => 0, rows: (d) => d.n_a }],
   head: { W: 'Wya', b: 'by' },
   hasCellState: false,
   cacheRows: () => 0,
   workRows: (d) => d.n_a,
 
-  forward(p, { n_x, n_a, m }, s) {
-    fillBias(s.a, p.ba, n_a, m);
+  forward(p, { n_a, m }, s) {
+    s.a.set(s.zx); // Wax x⟨t⟩ + ba
     mulAdd(s.a, p.Waa, n_a, 0, n_a, n_a, s.aPrev, m);
-    mulAdd(s.a, p.Wax, n_x, 0, n_a, n_x, s.xt, m);
     tanhInPlace(s.a, 0, n_a * m);
   },
 

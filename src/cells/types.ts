@@ -14,16 +14,32 @@ export interface ParamSpec {
 
 /**
  * One time step's buffers, all (rows, m) row-major with the batch as the fast axis.
- * The forward step reads xt, aPrev (and cPrev) and writes a (and c) and its private
- * `cache`; the backward step reads exactly those buffers again — nothing else.
+ * The forward step reads zx (its input projections), aPrev (and cPrev) and writes a (and c)
+ * and its private `cache`; the backward step reads xt, aPrev, cPrev, a, c and the cache.
  */
 export interface Step {
   readonly xt: Float64Array; // (n_x, m)
+  /** The input projections of this step, (projection rows, m): see CellSpec.projections. */
+  readonly zx: Float64Array;
   readonly aPrev: Float64Array; // (n_a, m)
   readonly cPrev: Float64Array; // (n_a, m), LSTM only (empty otherwise)
   readonly a: Float64Array; // (n_a, m)
   readonly c: Float64Array; // (n_a, m), LSTM only (empty otherwise)
   readonly cache: Float64Array; // (cacheRows(d), m), the cell's gates
+}
+
+/**
+ * An input projection, hoisted out of the time loop: zx⟨t⟩ = W[:, k0:k0+n_x]·x⟨t⟩ + b for
+ * `rows` rows. It does not depend on the recurrence, so the unroller computes it for every
+ * step before the loop, and gradcheck keeps it across evaluations that cannot change it.
+ */
+export interface Projection {
+  /** A parameter or a stack (see CellSpec.stacks) whose columns k0 … k0+n_x−1 multiply x⟨t⟩. */
+  readonly W: string;
+  readonly b: string;
+  /** First x column of W: 0 for the RNN's Wax, n_a for a gate on [a_prev; x]. */
+  k0(d: Dims): number;
+  rows(d: Dims): number;
 }
 
 /**
@@ -60,6 +76,8 @@ export interface CellSpec {
    * addressable as p[member], a view into it (and likewise 'd' + name for gradients).
    */
   readonly stacks: readonly { readonly name: string; readonly members: readonly string[] }[];
+  /** Input projections, stacked in this order in Step.zx. */
+  readonly projections: readonly Projection[];
   /** The output head: ŷ = softmax(W a + b). */
   readonly head: { readonly W: string; readonly b: string };
   /** Does the cell carry a cell state c (and take c0, return dc0)? */

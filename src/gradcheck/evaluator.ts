@@ -9,6 +9,11 @@
  *   the loss is the change of that column's tail; its centred difference is the entry's
  *   derivative. (Every kernel sums in the same order for m = 1 as for the full batch.)
  *
+ * - Input projections W[:, k0:]·x⟨t⟩ + b (CellSpec.projections) are kept across
+ *   evaluations: a parameter entry that feeds one changes exactly one row of them, which
+ *   is recomputed alone (bit for bit what a full recomputation gives); any other entry
+ *   leaves them as they are.
+ *
  * The evaluator owns copies of every input, so perturbing them never touches the caller's.
  */
 import type { CellName, Dims, Loss } from '../backend';
@@ -16,7 +21,7 @@ import { CELLS, type CellSpec } from '../cells';
 import type { Params } from '../cells/types';
 import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
-import { allocate, run, sumLoss, toSteps, xentLoss, type Trace } from '../unroll';
+import { allocate, project, run, sumLoss, toSteps, xentLoss, type Trace } from '../unroll';
 
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
 export type InputKind = 'param' | 'x' | 'a0' | 'c0';
@@ -49,6 +54,8 @@ export class Evaluator {
   private readonly colDa: Float64Array[];
   private readonly colLabels: Float64Array;
   private loadedColumn = -1;
+  /** For each parameter, which row of the stacked input projections an entry feeds (−1: none). */
+  private readonly projRow: Record<string, (k: number) => number>;
   /** Loss evaluations so far (full or one-column), for progress and reports. */
   evaluations = 0;
 
@@ -65,6 +72,7 @@ export class Evaluator {
 
     this.full = allocate(cell, this.p, d, this.xs, this.a0, this.c0);
     run(this.full, 0, this.loss === 'xent');
+    this.projRow = projectionRowMaps(cell, d, this.p);
     this.baseA = this.full.steps.map((s) => s.a.slice());
     this.baseC = this.full.steps.map((s) => s.c.slice());
     this.scale = this.termScale();
@@ -78,10 +86,13 @@ export class Evaluator {
     this.col = allocate(cell, this.p, dc, this.colXs, this.colA0, this.colC0);
   }
 
-  /** The loss at the current (possibly perturbed) point: a full forward. */
-  lossFull(): number {
+  /**
+   * The loss at the current (possibly perturbed) point: a full forward. `inputs`: recompute
+   * the input projections (false when the caller knows they are up to date).
+   */
+  lossFull(inputs = true): number {
     this.evaluations++;
-    run(this.full, 0, this.loss === 'xent');
+    run(this.full, 0, this.loss === 'xent', inputs);
     return this.loss === 'sum' ? sumLoss(this.full, this.daSteps) : xentLoss(this.full, this.labels);
   }
 
@@ -107,11 +118,16 @@ export class Evaluator {
     if (kind === 'param') {
       const buf = this.p[name];
       const keep = buf[k];
-      buf[k] = keep + eps;
-      const up = this.lossFull();
-      buf[k] = keep - eps;
-      const down = this.lossFull();
-      buf[k] = keep;
+      const row = this.projRow[name](k);
+      const set = (v: number): void => {
+        buf[k] = v;
+        if (row >= 0) project(this.full, 0, this.d.T_x, row);
+      };
+      set(keep + eps);
+      const up = this.lossFull(false);
+      set(keep - eps);
+      const down = this.lossFull(false);
+      set(keep);
       return (up - down) / (2 * eps);
     }
     return this.columnEntry(kind, k, eps);
@@ -134,11 +150,15 @@ export class Evaluator {
     this.loadColumn(j);
     const target = kind === 'x' ? this.colXs[t0] : kind === 'a0' ? this.colA0 : this.colC0;
     const keep = target[i];
-    target[i] = keep + eps;
+    const set = (v: number): void => {
+      target[i] = v;
+      if (kind === 'x') project(this.col, t0, t0 + 1); // only x⟨t0⟩ changed
+    };
+    set(keep + eps);
     const up = this.columnTail(j, t0);
-    target[i] = keep - eps;
+    set(keep - eps);
     const down = this.columnTail(j, t0);
-    target[i] = keep;
+    set(keep);
     return (up - down) / (2 * eps);
   }
 
@@ -155,6 +175,11 @@ export class Evaluator {
       this.colA0[i] = this.a0[i * m + j];
       this.colC0[i] = this.c0[i * m + j];
     }
+    // The column's input projections: the full batch's, column j.
+    for (let t = 0; t < T_x; t++) {
+      const from = this.full.steps[t].zx, to = this.col.steps[t].zx;
+      for (let r = 0; r < to.length; r++) to[r] = from[r * m + j];
+    }
     this.loadedColumn = j;
   }
 
@@ -167,7 +192,7 @@ export class Evaluator {
       for (let i = 0; i < n_a; i++) s.a[i] = this.baseA[t0 - 1][i * m + j];
       if (this.cell.hasCellState) for (let i = 0; i < n_a; i++) s.c[i] = this.baseC[t0 - 1][i * m + j];
     }
-    run(this.col, t0, this.loss === 'xent');
+    run(this.col, t0, this.loss === 'xent', false);
     // xentLoss averages over the trace's batch, here 1 column: the full loss divides by m.
     return this.loss === 'sum' ? sumLoss(this.col, this.colDa, t0) : xentLoss(this.col, this.colLabels, t0) / m;
   }
@@ -185,6 +210,7 @@ export class Evaluator {
     shift(-1);
     const down = this.lossFull();
     at.forEach((e, k) => (e.buf[e.at] = keep[k]));
+    project(this.full); // back to the unperturbed projections, bit for bit
     return (up - down) / (2 * eps);
   }
 
@@ -208,4 +234,35 @@ export class Evaluator {
     }
     return S;
   }
+}
+
+/**
+ * For each parameter, the map from an entry to the row of the stacked input projections it
+ * feeds: bias entries feed their row, weight entries in the x columns [k0, k0 + n_x) theirs,
+ * everything else (recurrent columns, the head) none (−1).
+ */
+function projectionRowMaps(cell: CellSpec, d: Dims, p: Params): Record<string, (k: number) => number> {
+  const maps: Record<string, (k: number) => number> = {};
+  for (const spec of cell.params) maps[spec.name] = () => -1;
+  let row0 = 0;
+  for (const g of cell.projections) {
+    const rows = g.rows(d), k0 = g.k0(d);
+    const ldw = p[g.W].length / rows;
+    const membersOf = (name: string): readonly string[] => cell.stacks.find((s) => s.name === name)?.members ?? [name];
+    for (const [stack, isBias] of [[g.W, false], [g.b, true]] as const) {
+      const width = isBias ? 1 : ldw;
+      for (const member of membersOf(stack)) {
+        // A member's first row within the stack, from where its view starts.
+        const first = row0 + (p[member].byteOffset - p[stack].byteOffset) / 8 / width;
+        maps[member] = isBias
+          ? (k) => first + k
+          : (k) => {
+              const col = k % width;
+              return col >= k0 && col < k0 + d.n_x ? first + (k - col) / width : -1;
+            };
+      }
+    }
+    row0 += rows;
+  }
+  return maps;
 }
