@@ -17,6 +17,7 @@ import { runInspect } from './commands/inspect';
 import { DEFAULT_ATOL, DEFAULT_RTOL, describeMismatch, type Comparison } from './compare';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, InputError } from './errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, describeFailure, MODES, type Mode } from './gradcheck';
+import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
 import { DEFAULT_PRECISION } from './render/format';
@@ -124,6 +125,13 @@ function addRunOptions(cmd: Command): Command {
     .option('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL);
 }
 
+/** The input size limit (a zip bomb or a lying header must not take the machine down). */
+function addInputLimit(cmd: Command): Command {
+  return cmd.option('--max-input <MiB>', 'refuse inputs that decode to more than this many MiB of float64 data', positiveNumber('--max-input'), DEFAULT_MAX_BYTES / 2 ** 20);
+}
+
+const bytesOf = (mib: number): number => Math.floor(mib * 2 ** 20);
+
 function styleOf(o: CommonOpts, io: IO): Style {
   const color = o.color && !o.json && io.stdoutIsTTY && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
   return { color, precision: o.precision };
@@ -180,14 +188,14 @@ export function buildProgram(io: IO): Command {
     })
     .addHelpText('after', EXAMPLES);
 
-  addOutputOptions(addRunOptions(program.command('forward')))
+  addInputLimit(addOutputOptions(addRunOptions(program.command('forward'))))
     .description('run the sequence forward: a, y (and c for LSTM) for every time step')
     .argument('[fixtures...]', 'files with the parameters and x (a0, c0 default to zeros)')
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
     .addHelpText('after', '\nExample:\n  $ rnn forward --cell rnn fixtures/cases/rnn_course.npz\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; rtol: number; atol: number; t?: number }) => {
+    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; rtol: number; atol: number; t?: number; maxInput: number }) => {
       const style = styleOf(o, io);
-      const r = runForward({ cell: o.cell, sources, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol });
+      const r = runForward({ cell: o.cell, sources, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const T_x = r.dims.T_x;
       if (o.t !== undefined && o.t >= T_x) throw new InputError(`--t ${o.t} is past the last time step ${T_x - 1}`);
       warnUnknown(io, r.unknown);
@@ -195,15 +203,15 @@ export function buildProgram(io: IO): Command {
       reportComparisons(io, o, r.comparisons, style);
     });
 
-  addOutputOptions(addRunOptions(program.command('backward')))
+  addInputLimit(addOutputOptions(addRunOptions(program.command('backward'))))
     .description('gradients of a loss: dx, da0 (dc0), and every dW/db')
     .argument('[fixtures...]', 'files with the parameters, x, and da (sum loss) or labels (xent loss)')
     .addOption(new Option('--loss <kind>', 'sum: L = Σ da⊙a with the fixture\'s da; xent: softmax cross-entropy on labels').choices(LOSS_KINDS).default('sum'))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
     .addHelpText('after', '\nExample:\n  $ rnn backward --cell lstm fixtures/cases/lstm_course.npz --loss xent --show dWy\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss: LossKind; show?: string[]; expect?: string[]; rtol: number; atol: number }) => {
+    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss: LossKind; show?: string[]; expect?: string[]; rtol: number; atol: number; maxInput: number }) => {
       const style = styleOf(o, io);
-      const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol });
+      const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const show = o.show ?? [];
       const unknownShow = show.filter((n) => !(n in r.gradients));
       if (unknownShow.length) throw new InputError(`--show ${unknownShow.join(', ')}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
@@ -212,8 +220,8 @@ export function buildProgram(io: IO): Command {
       reportComparisons(io, o, r.comparisons, style);
     });
 
-  program
-    .command('gradcheck')
+  addInputLimit(program
+    .command('gradcheck'))
     .description('check gradients (ours, or yours with --grads) against centred finite differences; exit 1 on a FAIL')
     .addOption(cellOption())
     .argument('[fixtures...]', 'parameters and x (and da / labels); none: a built-in course-size net (rnn init --seed 1)')
@@ -238,9 +246,9 @@ Examples:
   $ rnn gradcheck --cell gru fixtures/cases/gru_course.npz --mode full --only dWr dx
   $ rnn gradcheck --cell rnn my_net.npz --loss sum --grads my_grads.npz
 `)
-    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color: boolean; precision: number }) => {
+    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color: boolean; precision: number; maxInput: number }) => {
       const progress = o.json ? undefined : io.progress;
-      const r = await runGradcheck({ ...o, sources, onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
+      const r = await runGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput), onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
       progress?.('', 0, 0);
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf({ ...o, color: o.color }, io), r));
       if (!r.pass) {
@@ -283,16 +291,16 @@ Example:
       } else io.stdout(encodeJsonArrays(arrays));
     });
 
-  program
-    .command('inspect')
+  addInputLimit(program
+    .command('inspect'))
     .description('list every array of a fixture (shape, file, dtype, min/max/mean, NaN/Inf) and which cells it fits')
     .argument('<fixtures...>', 'files, directories, or - for JSON on stdin')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
     .option('--no-color', 'no colour')
     .addHelpText('after', '\nExample:\n  $ rnn inspect fixtures/cases/gru_course.npz\n')
-    .action((sources: string[], o: CommonOpts) => {
-      const r = runInspect(sources);
+    .action((sources: string[], o: CommonOpts & { maxInput: number }) => {
+      const r = runInspect(sources, bytesOf(o.maxInput));
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderInspect(styleOf(o, io), r));
     });
 

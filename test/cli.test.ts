@@ -240,6 +240,21 @@ describe('the rnn command line', function () {
       expectBadInput(rnn(['init', '--cell', 'rnn', ...COURSE, '--seed', '-3']), /--seed/);
     });
 
+    it('--max-input refuses inputs bigger than the limit before reading them; names the limit', () => {
+      const r = rnn(['inspect', 'l.json', '--max-input', '0.001']);
+      expectBadInput(r, /l\.json: .*(limit|too big|exceeds|larger)/i);
+      assert.equal(rnn(['inspect', 'l.json', '--max-input', '1']).code, 0);
+    });
+
+    it('names the cell does not use are a warning on stderr, not an error', () => {
+      const fx = JSON.parse(fs.readFileSync(path.join(work, 'l.json'), 'utf8'));
+      writeJson('extra.json', { ...fx, Wz: [[1]], notes: [1, 2] });
+      const r = rnn(['forward', '--cell', 'lstm', 'extra.json', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, 'rnn: warning: not used by this cell: Wz, notes\n');
+      assert.deepEqual(Object.keys(JSON.parse(r.stdout)).sort(), ['a', 'c', 'y']);
+    });
+
     it('RNN_DEBUG=1 adds the stack trace', () => {
       const r = rnn(['forward', '--cell', 'rnn', 'nope.json'], { env: { RNN_DEBUG: '1' } });
       assert.equal(r.code, 2);

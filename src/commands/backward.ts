@@ -19,6 +19,7 @@ export interface BackwardOptions {
   expect?: string[];
   rtol: number;
   atol: number;
+  maxBytes?: number;
 }
 
 export interface BackwardResult {
@@ -34,7 +35,7 @@ export interface BackwardResult {
 }
 
 export function runBackward(o: BackwardOptions): BackwardResult {
-  const loaded = loadInputs(o.cell, o.sources, o.loss === 'sum' ? { da: true } : { labels: true });
+  const loaded = loadInputs(o.cell, o.sources, o.loss === 'sum' ? { da: true } : { labels: true }, { maxBytes: o.maxBytes });
   const { inputs } = loaded;
   const loss: Loss = o.loss === 'sum' ? { kind: 'sum', da: inputs.da } : { kind: 'xent', labels: inputs.labels };
   const backend = getBackend(o.backend);
@@ -48,6 +49,6 @@ export function runBackward(o: BackwardOptions): BackwardResult {
     arrays: [...inputRows(inputs, loaded.origin, [...forwardInputs(o.cell), o.loss === 'sum' ? 'da' : 'labels']), ...outputRows(gradients)],
     gradients,
     unknown: loaded.unknown,
-    comparisons: o.expect ? expectOutputs(gradients, o.expect, o.rtol, o.atol) : undefined,
+    comparisons: o.expect ? expectOutputs(gradients, o.expect, o.rtol, o.atol, o.maxBytes) : undefined,
   };
 }

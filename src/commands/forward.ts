@@ -17,6 +17,8 @@ export interface ForwardOptions {
   expect?: string[];
   rtol: number;
   atol: number;
+  /** Largest decoded input, in bytes (io/common.ts DEFAULT_MAX_BYTES when absent). */
+  maxBytes?: number;
 }
 
 export interface ArrayRow {
@@ -38,7 +40,7 @@ export interface ForwardResult {
 }
 
 export function runForward(o: ForwardOptions): ForwardResult {
-  const loaded = loadInputs(o.cell, o.sources);
+  const loaded = loadInputs(o.cell, o.sources, {}, { maxBytes: o.maxBytes });
   const outputs = getBackend(o.backend).forward(o.cell, loaded.inputs);
   return {
     cell: o.cell,
@@ -47,7 +49,7 @@ export function runForward(o: ForwardOptions): ForwardResult {
     arrays: [...inputRows(loaded.inputs, loaded.origin, forwardInputs(o.cell)), ...outputRows(outputs)],
     outputs,
     unknown: loaded.unknown,
-    comparisons: o.expect ? expectOutputs(outputs, o.expect, o.rtol, o.atol) : undefined,
+    comparisons: o.expect ? expectOutputs(outputs, o.expect, o.rtol, o.atol, o.maxBytes) : undefined,
   };
 }
 
@@ -71,8 +73,8 @@ export function forwardInputs(cell: CellName): string[] {
 }
 
 /** Compares our outputs with the user's; an error when no name matches at all. */
-export function expectOutputs(outputs: Arrays, files: string[], rtol: number, atol: number): Comparison[] {
-  const theirs = loadExpected(files);
+export function expectOutputs(outputs: Arrays, files: string[], rtol: number, atol: number, maxBytes?: number): Comparison[] {
+  const theirs = loadExpected(files, { maxBytes });
   const comparisons = compareArrays(outputs, theirs.arrays, rtol, atol, theirs.origin);
   if (comparisons.length === 0) {
     throw new InputError(

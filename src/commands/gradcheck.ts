@@ -34,6 +34,7 @@ export interface GradcheckCommandOptions {
   grads?: string[];
   /** Worker threads for big checks (1: everything on this thread). */
   threads: number;
+  maxBytes?: number;
   onProgress?: (loss: LossKind, done: number, total: number) => void;
 }
 
@@ -53,7 +54,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   let origin: Origin = () => undefined;
   let net: string;
   if (o.sources.length) {
-    const fx = loadFixture(o.sources);
+    const fx = loadFixture(o.sources, { maxBytes: o.maxBytes });
     arrays = fx.arrays;
     origin = (n) => fx.origin[n]?.source;
     net = o.sources.join(' ');
@@ -77,7 +78,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   let grads: Arrays | undefined;
   let gradsOrigin: Origin | undefined;
   if (o.grads) {
-    const g = loadFixture(o.grads);
+    const g = loadFixture(o.grads, { maxBytes: o.maxBytes });
     grads = g.arrays;
     gradsOrigin = (n) => g.origin[n]?.source;
   }

@@ -30,8 +30,8 @@ export interface InspectResult {
   fits: CellFit[];
 }
 
-export function runInspect(sources: string[]): InspectResult {
-  const fixture = loadFixture(sources);
+export function runInspect(sources: string[], maxBytes?: number): InspectResult {
+  const fixture = loadFixture(sources, { maxBytes });
   const arrays = Object.entries(fixture.arrays).map(([name, t]) => ({
     name,
     shape: t.shape,
