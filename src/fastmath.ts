@@ -192,7 +192,7 @@ function sigmoidEdge(z: number): number {
   return e / (1 + e);
 }
 
-const TANH_TINY = 3.7e-9; // < 2^−28: up to 2^−26, tanh(x) = x − x³/3 rounds to x
+const TANH_TINY = 7.450580596923828e-9; // 2^−27: up to here tanh(x) = x − x³/3 + … rounds to x
 const TANH_ONE = 22; // above ~19.06, tanh(x) rounds to 1
 
 /**

@@ -130,14 +130,14 @@ describe('io/fixture: loadFixture', () => {
     fs.writeFileSync(p('b.json'), `{"b": [${new Array(100).fill(2).join(',')}]}`);
     assert.equal(Object.keys(loadFixture([p('a.npy'), p('b.json')], { maxBytes: 1600 }).arrays).length, 2);
     throwsInput(() => loadFixture([p('a.npy'), p('b.json')], { maxBytes: 1599 }),
-      /b\.json: 'b' takes the arrays to 800 bytes as float64, over the limit of 799 bytes \(raise maxBytes to allow it\)$/);
+      /b\.json: 'b' takes the arrays to 800 bytes as float64, over the limit of 799 bytes \(raise it with --max-input, or maxBytes in the library\)$/);
     // a file far larger than the budget (plus 64 MiB of slack) is not even read
     const big = p('big.npy');
     const fd = fs.openSync(big, 'w');
     fs.ftruncateSync(fd, 70 * 1024 * 1024);
     fs.closeSync(fd);
     throwsInput(() => loadFixture([big], { maxBytes: 1024 }),
-      /big\.npy: file is 73400320 bytes \(70 MiB\), over the limit of 1024 bytes \(1 KiB\) of array data \(raise maxBytes to allow it\)$/);
+      /big\.npy: file is 73400320 bytes \(70 MiB\), over the limit of 1024 bytes \(1 KiB\) of array data \(raise it with --max-input, or maxBytes in the library\)$/);
   });
 });
 

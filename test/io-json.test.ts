@@ -106,7 +106,7 @@ describe('io/json: reading', () => {
 
   it('enforces maxBytes on the decoded arrays', () => {
     throwsInput(() => parseJsonArrays('{"a": [1, 2], "b": [3, 4, 5]}', 'm.json', { maxBytes: 32 }),
-      /^m\.json: 'b' takes the arrays to 40 bytes as float64, over the limit of 32 bytes \(raise maxBytes to allow it\)$/);
+      /^m\.json: 'b' takes the arrays to 40 bytes as float64, over the limit of 32 bytes \(raise it with --max-input, or maxBytes in the library\)$/);
   });
 
   it('never throws anything but InputError on arbitrary text, and agrees with JSON.parse when it accepts', () => {

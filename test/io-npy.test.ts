@@ -160,7 +160,7 @@ describe('io/npy: header parsing', () => {
     const u1 = npy("{'descr': '|u1', 'fortran_order': False, 'shape': (100,), }", new Uint8Array(100));
     assert.equal(parseNpy(u1, 'u.npy', { maxBytes: 800 }).tensor.data.length, 100);
     throwsInput(() => parseNpy(u1, 'u.npy', { maxBytes: 799 }),
-      /^u\.npy: shape \(100,\) is 800 bytes as float64, over the limit of 799 bytes \(raise maxBytes to allow it\)$/);
+      /^u\.npy: shape \(100,\) is 800 bytes as float64, over the limit of 799 bytes \(raise it with --max-input, or maxBytes in the library\)$/);
   });
 });
 

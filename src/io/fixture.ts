@@ -105,7 +105,7 @@ export function readSource(src: string, opts: LoadOptions = {}, budget = { left:
   }
   if (!st.isFile()) throw new InputError('not a regular file', src);
   if (st.size > budget.left + SIZE_SLACK) {
-    throw new InputError(`file is ${formatBytes(st.size)}, over the limit of ${formatBytes(budget.left)} of array data (raise maxBytes to allow it)`, src);
+    throw new InputError(`file is ${formatBytes(st.size)}, over the limit of ${formatBytes(budget.left)} of array data (raise it with --max-input, or maxBytes in the library)`, src);
   }
   let bytes: Uint8Array;
   try {

@@ -29,7 +29,7 @@ export function parseJsonArrays(text: string, source: string, opts: ReadLimits =
     const t = toTensor(value, name, source);
     total += t.data.length * 8;
     if (total > maxBytes) {
-      throw new InputError(`'${printable(name)}' takes the arrays to ${formatBytes(total)} as float64, over the limit of ${formatBytes(maxBytes)} (raise maxBytes to allow it)`, source);
+      throw new InputError(`'${printable(name)}' takes the arrays to ${formatBytes(total)} as float64, over the limit of ${formatBytes(maxBytes)} (raise it with --max-input, or maxBytes in the library)`, source);
     }
     arrays[name] = t;
   }

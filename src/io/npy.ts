@@ -120,7 +120,7 @@ export function parseNpy(bytes: Uint8Array, source: string, opts: NpyReadOptions
     fail(`data holds ${have} bytes but shape ${formatShape(shape)} of ${dtype.descr} needs ${need}`);
   }
   if (count * 8 > maxBytes) {
-    fail(`shape ${formatShape(shape)} is ${formatBytes(count * 8)} as float64, over the limit of ${formatBytes(maxBytes)} (raise maxBytes to allow it)`);
+    fail(`shape ${formatShape(shape)} is ${formatBytes(count * 8)} as float64, over the limit of ${formatBytes(maxBytes)} (raise it with --max-input, or maxBytes in the library)`);
   }
 
   let data = decode(b, dataStart, count, dtype);

@@ -164,7 +164,7 @@ export function parseNpz(bytes: Uint8Array, source: string, opts: NpzReadOptions
         return fail(`${where}: compression method ${method}${what} is not supported (np.savez stores, np.savez_compressed deflates)`);
       }
       if (usize > maxBytes || declaredTotal + usize > maxBytes) {
-        return fail(`${where} declares ${formatBytes(usize)} uncompressed, which takes the archive over the limit of ${formatBytes(maxBytes)} (raise maxBytes to allow it)`);
+        return fail(`${where} declares ${formatBytes(usize)} uncompressed, which takes the archive over the limit of ${formatBytes(maxBytes)} (raise it with --max-input, or maxBytes in the library)`);
       }
       declaredTotal += usize;
       if (method === 0 && csize !== usize) return fail(`${where}: stored member has compressed size ${csize} but uncompressed size ${usize}`);
