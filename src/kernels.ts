@@ -154,22 +154,13 @@ export function rowSumAdd(db: Float64Array, D: Float64Array, rows: number, m: nu
   }
 }
 
-/** Logistic sigmoid that never overflows: finite and NaN-free for any finite z. */
-export function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
-
-/** In place: Z = σ(Z) over n entries starting at off. */
-export function sigmoidInPlace(Z: Float64Array, off: number, n: number): void {
-  for (let k = off; k < off + n; k++) Z[k] = sigmoid(Z[k]);
-}
-
-/** In place: Z = tanh(Z) over n entries starting at off. */
-export function tanhInPlace(Z: Float64Array, off: number, n: number): void {
-  for (let k = off; k < off + n; k++) Z[k] = Math.tanh(Z[k]);
-}
+/**
+ * Activations: float64-accurate and about 2× faster than V8's Math.exp / Math.tanh, which
+ * dominate small nets (src/fastmath.ts: ≤ 0.51 ulp exp, ≤ 2.5 ulp sigmoid, ≤ 3 ulp tanh).
+ * sigmoid is stable: finite and NaN-free for any finite z.
+ */
+export { sigmoid, sigmoidInPlace, tanh, tanhInPlace } from './fastmath';
+import { exp } from './fastmath';
 
 /**
  * In place softmax over axis 0 of a (rows, m) matrix: every column sums to 1.
@@ -181,7 +172,7 @@ export function softmaxColumns(Z: Float64Array, rows: number, m: number): void {
     for (let i = 0; i < rows; i++) if (Z[i * m + j] > max) max = Z[i * m + j];
     let s = 0;
     for (let i = 0; i < rows; i++) {
-      const e = Math.exp(Z[i * m + j] - max);
+      const e = exp(Z[i * m + j] - max);
       Z[i * m + j] = e;
       s += e;
     }
@@ -194,6 +185,6 @@ export function logSoftmaxAt(Z: Float64Array, rows: number, m: number, j: number
   let max = -Infinity;
   for (let i = 0; i < rows; i++) if (Z[i * m + j] > max) max = Z[i * m + j];
   let s = 0;
-  for (let i = 0; i < rows; i++) s += Math.exp(Z[i * m + j] - max);
+  for (let i = 0; i < rows; i++) s += exp(Z[i * m + j] - max);
   return Z[label * m + j] - max - Math.log(s);
 }

@@ -29,7 +29,7 @@
  * (Step.zx); the cache holds their activations ft, it, cct, ot and tanh(c_next)
  * — 5 blocks of (n_a, m).
  */
-import { mulAdd, sigmoid } from '../kernels';
+import { mulAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
 import { gateBackward, gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
@@ -67,17 +67,17 @@ export const lstmCell: CellSpec = {
     const C = s.cache;
     C.set(s.zx); // W[:, n_a:] xt + b, all four gates
     mulAdd(C, p.W, n_a + n_x, 0, 4 * n_a, n_a, s.aPrev, m);
+    // Whole blocks at a time: the activations run fastest as tight in-place loops.
+    sigmoidInPlace(C, F * block, 2 * block); // ft, it
+    tanhInPlace(C, CC * block, block); // cct
+    sigmoidInPlace(C, O * block, block); // ot
     for (let k = 0; k < block; k++) {
-      const f = (C[F * block + k] = sigmoid(C[F * block + k]));
-      const i = (C[I * block + k] = sigmoid(C[I * block + k]));
-      const cc = (C[CC * block + k] = Math.tanh(C[CC * block + k]));
-      const o = (C[O * block + k] = sigmoid(C[O * block + k]));
-      const c = f * s.cPrev[k] + i * cc;
-      const tc = Math.tanh(c);
+      const c = C[F * block + k] * s.cPrev[k] + C[I * block + k] * C[CC * block + k];
       s.c[k] = c;
-      C[TC * block + k] = tc;
-      s.a[k] = o * tc;
+      C[TC * block + k] = c;
     }
+    tanhInPlace(C, TC * block, block); // tanh(c_next)
+    for (let k = 0; k < block; k++) s.a[k] = C[O * block + k] * C[TC * block + k];
   },
 
   backward(p, { n_x, n_a, m }, s, g) {
