@@ -174,6 +174,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const dc = new Float64Array(hasC ? block : 0), dcPrev = new Float64Array(hasC ? block : 0);
   const work = new Float64Array(cell.workRows(d) * m);
   const up = new Float64Array(block);
+  const g: StepGrad = { da, dc, dxt: dxs[0], daPrev, dcPrev, grads, work };
   for (let t = T_x - 1; t >= 0; t--) {
     upstream(t, up, grads);
     // da⟨t⟩ = upstream + what step t+1 sent back (zero at the last step)
@@ -182,7 +183,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
       if (t === T_x - 1) dc.fill(0);
       else dc.set(dcPrev);
     }
-    const g: StepGrad = { da, dc, dxt: dxs[t], daPrev, dcPrev, grads, work };
+    g.dxt = dxs[t];
     cell.backward(p, d, steps[t], g);
   }
   return { dxs, da0: daPrev, dc0: dcPrev, grads };

@@ -51,7 +51,7 @@ export interface Projection {
 export interface StepGrad {
   readonly da: Float64Array;
   readonly dc: Float64Array;
-  readonly dxt: Float64Array; // (n_x, m)
+  dxt: Float64Array; // (n_x, m): the unroller points it at step t's block
   readonly daPrev: Float64Array; // (n_a, m)
   readonly dcPrev: Float64Array; // (n_a, m), LSTM only
   readonly grads: Params;
