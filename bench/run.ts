@@ -1,0 +1,431 @@
+/**
+ * `npm run bench [-- --only startup|gradcheck|engine]`: times our code and the seed's numpy
+ * code (bench/numpy_side.py) on the same inputs, in one run, and prints tables of times and
+ * ratios. A benchmark, not a test: nothing here asserts or fails on a timing.
+ *
+ *   startup    whole processes: bare `node`, `rnn --help`, `rnn forward` on the course-size
+ *              t7 fixtures, `python3` running the seed's numpy forward on the same files
+ *   gradcheck  full gradient check (every entry, centred differences, sum loss) of an LSTM,
+ *              in-process and whole-process, against a plain numpy loop over the seed's code
+ *   engine     one forward + xent backward pass, RNN/LSTM/GRU at three sizes, with GFLOP/s
+ *
+ * See bench/README.md for the goals and the numbers measured so far.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { CellName, Dims, Loss } from '../src/backend';
+import { initFixture } from '../src/commands/init';
+import { gradients, trace } from '../src/engine';
+import { gradcheck } from '../src/gradcheck';
+import type { Arrays } from '../src/tensor';
+import { checkInputs } from '../src/validate';
+
+const ROOT = path.resolve(__dirname, '..');
+const RNN = path.join(ROOT, 'bin', 'rnn');
+const NUMPY_SIDE = path.join(ROOT, 'bench', 'numpy_side.py');
+const PYTHON = 'python3';
+const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru'];
+const SECTIONS = ['startup', 'gradcheck', 'engine'] as const;
+type Section = (typeof SECTIONS)[number];
+
+// ---------------------------------------------------------------------------------------
+// Small helpers: clocks, statistics, processes, formatting
+// ---------------------------------------------------------------------------------------
+
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+interface Ran {
+  seconds: number;
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (output captured, not shown) and times it, wall clock. */
+function run(cmd: string, args: readonly string[]): Ran {
+  const t0 = now();
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const seconds = now() - t0;
+  return { seconds, ok: r.status === 0 && !r.error, stdout: r.stdout ?? '', stderr: r.error ? String(r.error) : r.stderr ?? '' };
+}
+
+/** Runs a command; on failure prints why (once) and returns undefined. */
+function runOrWarn(cmd: string, args: readonly string[]): Ran | undefined {
+  const r = run(cmd, args);
+  if (r.ok) return r;
+  const why = r.stderr.trim().split('\n').pop() ?? '';
+  console.log(`  ! \`${[cmd, ...args].join(' ')}\` failed${why ? `: ${why}` : ''}`);
+  return undefined;
+}
+
+/** The number a numpy_side.py command prints on its last line (seconds), or undefined. */
+function numpySeconds(args: readonly string[]): { inProcess: number; wall: number } | undefined {
+  const r = runOrWarn(PYTHON, [NUMPY_SIDE, ...args]);
+  if (!r) return undefined;
+  const inProcess = Number(r.stdout.trim().split('\n').pop());
+  return Number.isFinite(inProcess) ? { inProcess, wall: r.seconds } : undefined;
+}
+
+/**
+ * Median seconds per call of `fn`, after warm-up (at least 3 calls and ~0.25 s, so the JIT
+ * has optimized the hot loops). Calls are batched so one timed sample
+ * lasts at least ~2 ms (timer resolution and loop overhead stay negligible at µs sizes);
+ * samples are taken until both `minSamples` and `budget` seconds are reached.
+ */
+function timeInProcess(fn: () => void, budget: number, minSamples = 5): number {
+  let warm = 0;
+  const w0 = now();
+  while (warm < 3 || now() - w0 < Math.min(0.25, budget / 2)) {
+    fn();
+    warm++;
+  }
+  const estimate = (now() - w0) / warm;
+  const batch = Math.max(1, Math.ceil(0.002 / estimate));
+  const samples: number[] = [];
+  const s0 = now();
+  while (samples.length < minSamples || now() - s0 < budget) {
+    const t0 = now();
+    for (let k = 0; k < batch; k++) fn();
+    samples.push((now() - t0) / batch);
+  }
+  return median(samples);
+}
+
+/** 1.23 µs / 45.6 ms / 7.89 s: three significant digits, unit by size. */
+function fmtTime(seconds: number | undefined): string {
+  if (seconds === undefined) return 'n/a';
+  const [v, unit] = seconds < 1e-3 ? [seconds * 1e6, 'µs'] : seconds < 1 ? [seconds * 1e3, 'ms'] : [seconds, 's'];
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
+}
+
+function fmtMs(seconds: number | undefined): string {
+  return seconds === undefined ? 'n/a' : (seconds * 1e3).toFixed(1);
+}
+
+function fmtRatio(r: number | undefined): string {
+  if (r === undefined || !Number.isFinite(r)) return 'n/a';
+  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a / b;
+}
+
+function dimsText(d: Dims): string {
+  return `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
+}
+
+/** A Markdown table with padded columns: readable in a terminal, pasteable into a README. */
+function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]): string =>
+    '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+  console.log('');
+}
+
+/** The CPU time counters of /proc/stat's first line: [busy, total] jiffies, or undefined off Linux. */
+function cpuJiffies(): [number, number] | undefined {
+  if (!fs.existsSync('/proc/stat')) return undefined;
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return [total - f[3] - (f[4] ?? 0), total]; // idle and iowait are not busy
+}
+
+/**
+ * How busy the machine is without us: the share of all cores' time used over `seconds`
+ * while this process sleeps (and no child runs). Other work on the machine makes every
+ * number below noisy — numpy's OpenBLAS threads especially.
+ */
+function othersBusy(seconds = 1): string {
+  const before = cpuJiffies();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
+  const after = cpuJiffies();
+  if (!before || !after || after[1] === before[1]) return 'n/a';
+  return `${(((after[0] - before[0]) / (after[1] - before[1])) * 100).toFixed(0)}%`;
+}
+
+function heading(title: string): void {
+  console.log(`\n## ${title}\n`);
+  console.log(`(CPU used by other processes in the second before this section: ${othersBusy()} of ${os.availableParallelism()} cores)\n`);
+}
+
+/** Checked inputs as `rnn init --seed 1` draws them (numpy_side.py draws the same). */
+function drawInputs(cell: CellName, dims: Dims): Arrays {
+  return checkInputs(cell, initFixture({ cell, dims, seed: 1, scale: 1 }), { da: true, labels: true }).inputs;
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine
+// ---------------------------------------------------------------------------------------
+
+function machine(): void {
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const numpy = run(PYTHON, ['-c', 'import numpy; print(numpy.__version__)']);
+  const commit = run('git', ['rev-parse', '--short', 'HEAD']);
+  console.log('# rnn benchmarks\n');
+  printTable(['machine', ''], [
+    ['node', process.version],
+    ['python3 / numpy', numpy.ok ? `${run(PYTHON, ['--version']).stdout.trim() || 'python3'} / numpy ${numpy.stdout.trim()}` : 'n/a (numpy columns will be empty)'],
+    ['cpu', model],
+    ['cores', String(os.availableParallelism())],
+    ['commit', commit.ok ? commit.stdout.trim() : 'n/a'],
+    ['date', new Date().toISOString().slice(0, 10)],
+    ['CPU busy (others), 1 s sample', othersBusy()],
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Start-up
+// ---------------------------------------------------------------------------------------
+
+const STARTUP_REPS = 15;
+
+interface Spawn {
+  label: string;
+  cmd: string;
+  args: string[];
+}
+
+function fixtureOf(cell: CellName): string {
+  return `fixtures/cases/${cell}_t7.npz`;
+}
+
+/** Median wall time per command; commands are interleaved round by round after one warm round. */
+function medianWallTimes(spawns: readonly Spawn[], reps: number): Map<string, number | undefined> {
+  const times = new Map<string, number[]>(spawns.map((s) => [s.label, []]));
+  const failed = new Set<string>();
+  for (let round = 0; round <= reps; round++) {
+    for (const s of spawns) {
+      if (failed.has(s.label)) continue;
+      const r = round === 0 ? runOrWarn(s.cmd, s.args) : run(s.cmd, s.args);
+      if (!r) failed.add(s.label);
+      else if (round > 0) times.get(s.label)!.push(r.seconds);
+    }
+  }
+  return new Map(spawns.map((s) => [s.label, failed.has(s.label) ? undefined : median(times.get(s.label)!)]));
+}
+
+function startup(): void {
+  heading('1. Start-up (whole process, wall clock)');
+  console.log(`Median of ${STARTUP_REPS} runs each (after one warm-up round; commands interleaved). Fixtures:`);
+  console.log(`fixtures/cases/{rnn,lstm,gru}_t7.npz (n_x=3 n_a=5 n_y=2 m=10 T_x=7). Goal: \`rnn forward\` at most`);
+  console.log('half of `python3` running the seed\'s numpy forward on the same fixture; `--help` near bare node.\n');
+  const spawns: Spawn[] = [
+    { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+    { label: 'rnn --help', cmd: RNN, args: ['--help'] },
+    ...CELLS.map((c) => ({ label: `rnn forward --cell ${c}`, cmd: RNN, args: ['forward', '--cell', c, fixtureOf(c)] })),
+    { label: 'python3 -c "import numpy"', cmd: PYTHON, args: ['-c', 'import numpy'] },
+    ...CELLS.map((c) => ({ label: `python3 numpy_side.py forward ${c}`, cmd: PYTHON, args: [NUMPY_SIDE, 'forward', c, fixtureOf(c)] })),
+  ];
+  const t = medianWallTimes(spawns, STARTUP_REPS);
+  const node = t.get('node -e 0');
+  printTable(['command', 'median ms', 'vs node -e 0'], spawns.map((s) => [s.label, fmtMs(t.get(s.label)), fmtRatio(ratio(t.get(s.label), node))]));
+  printTable(['cell', 'rnn forward ms', 'python forward ms', 'rnn / python', 'goal ≤ 0.5'], CELLS.map((c) => {
+    const r = ratio(t.get(`rnn forward --cell ${c}`), t.get(`python3 numpy_side.py forward ${c}`));
+    return [c, fmtMs(t.get(`rnn forward --cell ${c}`)), fmtMs(t.get(`python3 numpy_side.py forward ${c}`)), fmtRatio(r), r === undefined ? 'n/a' : r <= 0.5 ? 'met' : 'not met'];
+  }));
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Gradient check
+// ---------------------------------------------------------------------------------------
+
+interface GradcheckSize {
+  name: string;
+  dims: Dims;
+  /** Required speed-up of our full check over numpy's. */
+  goal: number;
+  /** torch.autograd.gradcheck on the same problem, measured earlier on this machine (not re-run). */
+  torchSeconds: number;
+  warmRuns: number;
+  cliRuns: number;
+  numpyRuns: number;
+}
+
+const GRADCHECK_SIZES: readonly GradcheckSize[] = [
+  { name: 'course', dims: { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 }, goal: 10, torchSeconds: 0.66, warmRuns: 7, cliRuns: 5, numpyRuns: 3 },
+  { name: 'medium', dims: { n_x: 16, n_a: 32, n_y: 16, m: 8, T_x: 20 }, goal: 2, torchSeconds: 68, warmRuns: 2, cliRuns: 1, numpyRuns: 1 },
+];
+
+interface OursGradcheck {
+  first: number;
+  warm: number;
+  evaluations: number;
+  pass: boolean;
+}
+
+function oursGradcheck(size: GradcheckSize): OursGradcheck {
+  const inputs = drawInputs('lstm', size.dims);
+  const once = (): { seconds: number; evaluations: number; pass: boolean } => {
+    const t0 = now();
+    const r = gradcheck({ cell: 'lstm', inputs, loss: { kind: 'sum', da: inputs.da }, mode: 'full' });
+    return { seconds: now() - t0, evaluations: r.evaluations, pass: r.pass };
+  };
+  const first = once();
+  const warm = Array.from({ length: size.warmRuns }, () => once().seconds);
+  return { first: first.seconds, warm: median(warm), evaluations: first.evaluations, pass: first.pass };
+}
+
+/** Whole process: `rnn gradcheck` on a fixture that `rnn init` wrote (init not timed). */
+function cliGradcheck(size: GradcheckSize, dir: string): number | undefined {
+  const file = path.join(dir, `lstm_${size.name}.npz`);
+  const d = size.dims;
+  const init = runOrWarn(RNN, ['init', '--cell', 'lstm', '--n-x', `${d.n_x}`, '--n-a', `${d.n_a}`, '--n-y', `${d.n_y}`,
+    '--m', `${d.m}`, '--t-x', `${d.T_x}`, '--seed', '1', '--out', file]);
+  if (!init) return undefined;
+  const times: number[] = [];
+  for (let k = 0; k < size.cliRuns; k++) {
+    const r = runOrWarn(RNN, ['gradcheck', '--cell', 'lstm', '--loss', 'sum', '--mode', 'full', file]);
+    if (!r) return undefined;
+    times.push(r.seconds);
+  }
+  return median(times);
+}
+
+function numpyGradcheck(size: GradcheckSize): { inProcess: number; wall: number } | undefined {
+  const d = size.dims;
+  const runs: { inProcess: number; wall: number }[] = [];
+  for (let k = 0; k < size.numpyRuns; k++) {
+    const r = numpySeconds(['gradcheck', 'lstm', `${d.n_x}`, `${d.n_a}`, `${d.n_y}`, `${d.m}`, `${d.T_x}`]);
+    if (!r) return undefined;
+    runs.push(r);
+  }
+  return { inProcess: median(runs.map((r) => r.inProcess)), wall: median(runs.map((r) => r.wall)) };
+}
+
+function gradcheckSection(): void {
+  heading('2. Gradient check (LSTM, sum loss, every entry, centred differences)');
+  console.log('Ours: gradcheck({ mode: \'full\' }) in-process, one thread — the first call at each size ("first";');
+  console.log('at course size the first gradcheck of the process, so JIT warm-up included) and the median of the');
+  console.log('next calls ("warm") — and `rnn gradcheck --cell lstm --loss sum --mode full FILE` with its default');
+  console.log('options as a whole process, on a fixture written by `rnn init --seed 1`. numpy: numpy_side.py');
+  console.log('gradcheck, the seed\'s forward re-run twice per entry; "in-process" excludes python start-up and');
+  console.log('imports, "process" is the wall time of the whole command. Speed-up = numpy time / our time.\n');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-bench-'));
+  try {
+    const rows: string[][] = [];
+    const speedups: string[][] = [];
+    for (const size of GRADCHECK_SIZES) {
+      const ours = oursGradcheck(size);
+      const cli = cliGradcheck(size, dir);
+      const np = numpyGradcheck(size);
+      const label = `${size.name} (${dimsText(size.dims)})`;
+      rows.push([label, fmtTime(ours.first), fmtTime(ours.warm), fmtTime(cli), fmtTime(np?.inProcess), fmtTime(np?.wall),
+        `${fmtTime(size.torchSeconds)}*`, `${ours.evaluations}`, ours.pass ? 'PASS' : 'FAIL']);
+      const warmUp = ratio(np?.inProcess, ours.warm);
+      speedups.push([size.name, fmtRatio(ratio(np?.inProcess, ours.first)), fmtRatio(warmUp), fmtRatio(ratio(np?.wall, cli)),
+        `≥ ${size.goal}×`, warmUp === undefined ? 'n/a' : warmUp >= size.goal ? 'met' : 'not met', fmtRatio(ratio(size.torchSeconds, ours.warm))]);
+    }
+    printTable(['size', 'ours first', 'ours warm', 'rnn gradcheck (process)', 'numpy in-process', 'numpy (process)',
+      'torch*', 'loss evaluations', 'verdict'], rows);
+    printTable(['size', 'numpy / ours first', 'numpy / ours warm', 'numpy / rnn (processes)', 'goal', 'met? (warm)', 'torch* / ours warm'], speedups);
+    console.log('* torch.autograd.gradcheck on the same problems, measured earlier on this machine; constants, not re-run.');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Engine
+// ---------------------------------------------------------------------------------------
+
+interface EngineSize {
+  name: string;
+  dims: Dims;
+  /** Seconds of timed samples for ours, per cell. */
+  budget: number;
+  /** Timed passes numpy_side.py takes the median of (after 2 warm-up passes). */
+  numpyReps: number;
+}
+
+const ENGINE_SIZES: readonly EngineSize[] = [
+  { name: 'course', dims: { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 }, budget: 0.5, numpyReps: 300 },
+  { name: 'medium', dims: { n_x: 16, n_a: 32, n_y: 16, m: 8, T_x: 20 }, budget: 0.5, numpyReps: 100 },
+  { name: 'big', dims: { n_x: 64, n_a: 128, n_y: 64, m: 32, T_x: 100 }, budget: 2, numpyReps: 9 },
+];
+
+/** Gate products per step: 1 (rnn), 4 (lstm), 3 (gru). */
+const GATES: Record<CellName, number> = { rnn: 1, lstm: 4, gru: 3 };
+
+/**
+ * FLOPs of one forward + backward pass, counting only the matrix products (2 per
+ * multiply-add): forward per step G·n_a·(n_a+n_x)·m + n_y·n_a·m; backward twice that
+ * (each product has two gradient products: w.r.t. the weights and w.r.t. the input).
+ */
+function passFlops(cell: CellName, d: Dims): number {
+  const forwardMacs = d.T_x * (GATES[cell] * d.n_a * (d.n_a + d.n_x) * d.m + d.n_y * d.n_a * d.m);
+  return 2 * 3 * forwardMacs;
+}
+
+function oursEngine(cell: CellName, size: EngineSize): number {
+  const inputs = drawInputs(cell, size.dims);
+  const loss: Loss = { kind: 'xent', labels: inputs.labels };
+  return timeInProcess(() => void gradients(trace(cell, inputs), loss), size.budget);
+}
+
+function numpyEngine(cell: CellName, size: EngineSize): number | undefined {
+  const d = size.dims;
+  return numpySeconds(['engine', cell, `${d.n_x}`, `${d.n_a}`, `${d.n_y}`, `${d.m}`, `${d.T_x}`, `${size.numpyReps}`])?.inProcess;
+}
+
+function engineSection(): void {
+  heading('3. Engine: one forward + xent backward pass (in-process)');
+  console.log('Ours: gradients(trace(cell, inputs), xent) from src/engine.ts, median after warm-up. numpy: numpy_side.py');
+  console.log('engine, the seed\'s forward + backward with the xent head, median of its passes (OpenBLAS, default threads).');
+  console.log('GFLOP/s counts only the matrix products, 2 FLOPs per multiply-add: forward per step');
+  console.log('G·n_a·(n_a+n_x)·m + n_y·n_a·m with G = 1 rnn, 4 lstm, 3 gru; backward twice the forward\'s products.\n');
+  const rows: string[][] = [];
+  for (const size of ENGINE_SIZES) {
+    for (const cell of CELLS) {
+      const ours = oursEngine(cell, size);
+      const np = numpyEngine(cell, size);
+      const flops = passFlops(cell, size.dims);
+      rows.push([`${size.name} ${cell}`, fmtTime(ours), fmtTime(np), fmtRatio(ratio(np, ours)),
+        (flops / ours / 1e9).toFixed(2), np === undefined ? 'n/a' : (flops / np / 1e9).toFixed(2)]);
+    }
+  }
+  console.log(ENGINE_SIZES.map((s) => `${s.name}: ${dimsText(s.dims)}`).join('; ') + '\n');
+  printTable(['size / cell', 'ours per pass', 'numpy per pass', 'numpy / ours', 'ours GFLOP/s', 'numpy GFLOP/s'], rows);
+}
+
+// ---------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------
+
+function parseOnly(argv: readonly string[]): Section[] {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return [...SECTIONS];
+  const value = argv[i].includes('=') ? argv[i].slice('--only='.length) : argv[i + 1];
+  const picked = (value ?? '').split(',').filter(Boolean);
+  const bad = picked.filter((p) => !(SECTIONS as readonly string[]).includes(p));
+  if (!picked.length || bad.length) {
+    console.error(`usage: npm run bench [-- --only ${SECTIONS.join('|')}]${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}`);
+    process.exit(2);
+  }
+  return SECTIONS.filter((s) => picked.includes(s));
+}
+
+function main(): void {
+  const sections = parseOnly(process.argv.slice(2));
+  const started = now();
+  machine();
+  const runners: Record<Section, () => void> = { startup, gradcheck: gradcheckSection, engine: engineSection };
+  for (const s of sections) runners[s]();
+  console.log(`\n(benchmark took ${(now() - started).toFixed(0)} s)`);
+}
+
+main();
