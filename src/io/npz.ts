@@ -20,7 +20,11 @@
  *
  * Writing produces a stored zip with one `<name>.npy` per array, as `np.savez` does.
  */
-import { Inflate, zipSync, type Zippable } from 'fflate';
+import type * as fflateTypes from 'fflate';
+
+/** fflate loads on first use: only .npz files pay for it. */
+let fflate: typeof fflateTypes | undefined;
+const zip = (): typeof fflateTypes => (fflate ??= require('fflate') as typeof fflateTypes);
 import { InputError } from '../errors';
 import type { Arrays, Tensor } from '../tensor';
 import { asBytes, formatBytes, printable, resolveMaxBytes, type ReadLimits } from './common';
@@ -206,7 +210,7 @@ export function parseNpz(bytes: Uint8Array, source: string, opts: NpzReadOptions
  * (timestamps are 1980-01-01 00:00).
  */
 export function encodeNpz(arrays: Arrays): Uint8Array {
-  const files: Zippable = Object.create(null) as Zippable;
+  const files: fflateTypes.Zippable = Object.create(null) as fflateTypes.Zippable;
   const mtime = new Date(1980, 0, 1, 0, 0, 0);
   let total = 0;
   for (const name of Object.keys(arrays)) {
@@ -217,7 +221,7 @@ export function encodeNpz(arrays: Arrays): Uint8Array {
     }
     files[`${name}.npy`] = [npy, { level: 0, mtime }];
   }
-  return zipSync(files);
+  return zip().zipSync(files);
 }
 
 /** Inflate raw DEFLATE data that must produce exactly `size` bytes; stops as soon as it would produce more. */
@@ -225,7 +229,7 @@ function inflateExact(packed: Uint8Array, size: number, fail: (msg: string) => n
   const out = new Uint8Array(size);
   let pos = 0;
   let over = false;
-  const inf = new Inflate((chunk) => {
+  const inf = new (zip().Inflate)((chunk) => {
     if (pos + chunk.length > size) { over = true; throw new Error('over'); }
     out.set(chunk, pos);
     pos += chunk.length;

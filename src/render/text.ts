@@ -3,8 +3,8 @@
  * from a command's result to a string; colour is a parameter, never read from the
  * environment here (src/cli.ts decides it).
  */
-import chalk from 'chalk';
-import Table from 'cli-table3';
+import type chalkType from 'chalk';
+import type TableType from 'cli-table3';
 import type { Dims } from '../backend';
 import type { ArrayRow, ForwardResult } from '../commands/forward';
 import type { BackwardResult } from '../commands/backward';
@@ -19,16 +19,22 @@ export interface Style {
   precision: number;
 }
 
-type Chalk = chalk.Chalk;
+type Chalk = chalkType.Chalk;
+
+// chalk and cli-table3 load on first use: `--json` runs and `--help` never pay for them.
+let chalkModule: typeof chalkType | undefined;
+let TableClass: typeof TableType | undefined;
 
 function paint(style: Style): Chalk {
-  return new chalk.Instance({ level: style.color ? 1 : 0 });
+  chalkModule ??= require('chalk') as typeof chalkType;
+  return new chalkModule.Instance({ level: style.color ? 1 : 0 });
 }
 
 /** A cli-table3 table; without colour its default red/grey styling is switched off too. */
 export function table(style: Style, head: string[], rows: (string | number)[][], align?: ('left' | 'right')[]): string {
   const c = paint(style);
-  const t = new Table({
+  TableClass ??= require('cli-table3') as typeof TableType;
+  const t = new TableClass({
     head: head.map((h) => c.bold(h)),
     style: style.color ? { head: [], border: ['grey'] } : { head: [], border: [] },
     // compact: no rule between body rows
