@@ -17,19 +17,22 @@
  * one-column problem gives bit-identical columns to the full batch.
  */
 
-/** C (rows, m) += W[:, k0:k0+kn] · B (kn, m). */
+/**
+ * C (rows, m) += W[:, k0:k0+kn] · B (kn, m). C and B may start at offsets cOff and bOff of
+ * their buffers (a block of a bigger buffer, without a view per call).
+ */
 export function mulAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
-  B: Float64Array, m: number,
+  B: Float64Array, m: number, cOff = 0, bOff = 0,
 ): void {
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
     const w0 = i * ldw + k0, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
-    const c0 = i * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
+    const c0 = cOff + i * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
     let j = 0;
     for (; j + 2 <= m; j += 2) {
       let s00 = 0, s10 = 0, s20 = 0, s30 = 0, s01 = 0, s11 = 0, s21 = 0, s31 = 0;
-      for (let k = 0, bk = j; k < kn; k++, bk += m) {
+      for (let k = 0, bk = bOff + j; k < kn; k++, bk += m) {
         const b0 = B[bk], b1 = B[bk + 1];
         const a0 = W[w0 + k], a1 = W[w1 + k], a2 = W[w2 + k], a3 = W[w3 + k];
         s00 += a0 * b0; s10 += a1 * b0; s20 += a2 * b0; s30 += a3 * b0;
@@ -40,7 +43,7 @@ export function mulAdd(
     }
     for (; j < m; j++) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = 0, bk = j; k < kn; k++, bk += m) {
+      for (let k = 0, bk = bOff + j; k < kn; k++, bk += m) {
         const b = B[bk];
         s0 += W[w0 + k] * b; s1 += W[w1 + k] * b; s2 += W[w2 + k] * b; s3 += W[w3 + k] * b;
       }
@@ -48,10 +51,10 @@ export function mulAdd(
     }
   }
   for (; i < rows; i++) {
-    const ci = i * m, wi = i * ldw + k0;
+    const ci = cOff + i * m, wi = i * ldw + k0;
     for (let j = 0; j < m; j++) {
       let s = 0;
-      for (let k = 0, bk = j; k < kn; k++, bk += m) s += W[wi + k] * B[bk];
+      for (let k = 0, bk = bOff + j; k < kn; k++, bk += m) s += W[wi + k] * B[bk];
       C[ci + j] += s;
     }
   }
@@ -136,9 +139,9 @@ export function outerAdd(
   }
 }
 
-/** Z (rows, m) = b (rows, 1) broadcast over the batch. */
-export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: number): void {
-  for (let i = 0, k = 0; i < rows; i++) {
+/** Z (rows, m) = b (rows, 1) broadcast over the batch; Z may start at offset zOff. */
+export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: number, zOff = 0): void {
+  for (let i = 0, k = zOff; i < rows; i++) {
     const v = b[i];
     for (let j = 0; j < m; j++, k++) Z[k] = v;
   }

@@ -96,7 +96,8 @@ export function projectionRows(cell: CellSpec, d: Dims): number {
 /**
  * The input projections of steps t0 … t1−1: zx⟨t⟩ = W[:, k0:k0+n_x]·x⟨t⟩ + b for each of the
  * cell's projections, stacked. With `onlyRow` set, recomputes just that row (of the stacked
- * projections) — bit for bit what the full computation gives it.
+ * projections), summing in the kernel's order — bit for bit what the full computation gives.
+ * Allocates nothing.
  */
 export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
   const { cell, d, p, steps } = tr;
@@ -106,12 +107,20 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
     const rows = g.rows(d), k0 = g.k0(d);
     const W = p[g.W], b = p[g.b];
     const ldw = W.length / rows;
-    const [r0, r1] = onlyRow < 0 ? [0, rows] : [onlyRow - row0, onlyRow - row0 + 1];
-    if (r0 >= 0 && r0 < rows) {
+    if (onlyRow < 0) {
       for (let t = t0; t < t1; t++) {
-        const z = steps[t].zx.subarray((row0 + r0) * m, (row0 + r1) * m);
-        fillBias(z, b.subarray(r0, r1), r1 - r0, m);
-        mulAdd(z, W, ldw, r0 * ldw + k0, r1 - r0, n_x, steps[t].xt, m);
+        fillBias(steps[t].zx, b, rows, m, row0 * m);
+        mulAdd(steps[t].zx, W, ldw, k0, rows, n_x, steps[t].xt, m, row0 * m);
+      }
+    } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
+      const r = onlyRow - row0, wr = r * ldw + k0;
+      for (let t = t0; t < t1; t++) {
+        const zx = steps[t].zx, xt = steps[t].xt;
+        for (let j = 0; j < m; j++) {
+          let s = 0;
+          for (let k = 0; k < n_x; k++) s += W[wr + k] * xt[k * m + j];
+          zx[onlyRow * m + j] = b[r] + s;
+        }
       }
     }
     row0 += rows;

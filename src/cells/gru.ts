@@ -57,20 +57,17 @@ export const gruCell: CellSpec = {
 
   forward(p, { n_x, n_a, m }, s) {
     const block = n_a * m;
-    const C = s.cache; // ut, rt are blocks U, R: the stacked gates' output
-    const cc = C.subarray(CC * block, (CC + 1) * block);
-    const ra = C.subarray(RA * block, (RA + 1) * block);
     const ldw = n_a + n_x;
-    C.set(s.zx.subarray(0, 2 * block)); // Wur[:, n_a:] xt + bur
+    const C = s.cache; // blocks U, R, CC, RA; all by offset, no views per step
+    for (let k = 0; k < 3 * block; k++) C[k] = s.zx[k]; // W[:, n_a:] xt + b for u, r and c
     mulAdd(C, p.Wur, ldw, 0, 2 * n_a, n_a, s.aPrev, m);
     sigmoidInPlace(C, 0, 2 * block);
-    for (let k = 0; k < block; k++) ra[k] = C[R * block + k] * s.aPrev[k];
-    cc.set(s.zx.subarray(2 * block, 3 * block)); // Wc[:, n_a:] xt + bc
-    mulAdd(cc, p.Wc, ldw, 0, n_a, n_a, ra, m);
-    tanhInPlace(cc, 0, block);
+    for (let k = 0; k < block; k++) C[RA * block + k] = C[R * block + k] * s.aPrev[k];
+    mulAdd(C, p.Wc, ldw, 0, n_a, n_a, C, m, CC * block, RA * block);
+    tanhInPlace(C, CC * block, block);
     for (let k = 0; k < block; k++) {
       const u = C[U * block + k];
-      s.a[k] = u * cc[k] + (1 - u) * s.aPrev[k];
+      s.a[k] = u * C[CC * block + k] + (1 - u) * s.aPrev[k];
     }
   },
 
