@@ -60,18 +60,18 @@ export function mulAdd(
   }
 }
 
-/** C (kn, m) += W[:, k0:k0+kn]ᵀ · D (rows, m). */
+/** C (kn, m) += W[:, k0:k0+kn]ᵀ · D (rows, m); C and D may start at offsets cOff, dOff. */
 export function mulTAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
-  D: Float64Array, m: number,
+  D: Float64Array, m: number, cOff = 0, dOff = 0,
 ): void {
   let k = 0;
   for (; k + 4 <= kn; k += 4) {
-    const c0 = k * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
+    const c0 = cOff + k * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
     let j = 0;
     for (; j + 2 <= m; j += 2) {
       let s00 = 0, s10 = 0, s20 = 0, s30 = 0, s01 = 0, s11 = 0, s21 = 0, s31 = 0;
-      for (let i = 0, wi = k0 + k, di = j; i < rows; i++, wi += ldw, di += m) {
+      for (let i = 0, wi = k0 + k, di = dOff + j; i < rows; i++, wi += ldw, di += m) {
         const d0 = D[di], d1 = D[di + 1];
         const a0 = W[wi], a1 = W[wi + 1], a2 = W[wi + 2], a3 = W[wi + 3];
         s00 += a0 * d0; s10 += a1 * d0; s20 += a2 * d0; s30 += a3 * d0;
@@ -82,7 +82,7 @@ export function mulTAdd(
     }
     for (; j < m; j++) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let i = 0, wi = k0 + k, di = j; i < rows; i++, wi += ldw, di += m) {
+      for (let i = 0, wi = k0 + k, di = dOff + j; i < rows; i++, wi += ldw, di += m) {
         const d = D[di];
         s0 += W[wi] * d; s1 += W[wi + 1] * d; s2 += W[wi + 2] * d; s3 += W[wi + 3] * d;
       }
@@ -90,27 +90,30 @@ export function mulTAdd(
     }
   }
   for (; k < kn; k++) {
-    const ck = k * m;
+    const ck = cOff + k * m;
     for (let j = 0; j < m; j++) {
       let s = 0;
-      for (let i = 0, wi = k0 + k, di = j; i < rows; i++, wi += ldw, di += m) s += W[wi] * D[di];
+      for (let i = 0, wi = k0 + k, di = dOff + j; i < rows; i++, wi += ldw, di += m) s += W[wi] * D[di];
       C[ck + j] += s;
     }
   }
 }
 
-/** G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ, G row-major with leading dimension ldg. */
+/**
+ * G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ, G row-major with leading dimension ldg;
+ * D and B may start at offsets dOff, bOff.
+ */
 export function outerAdd(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
-  B: Float64Array, kn: number, m: number,
+  B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0,
 ): void {
   let i = 0;
   for (; i + 2 <= rows; i += 2) {
-    const d0 = i * m, d1 = d0 + m;
+    const d0 = dOff + i * m, d1 = d0 + m;
     const g0 = i * ldg + k0, g1 = g0 + ldg;
     let k = 0;
     for (; k + 2 <= kn; k += 2) {
-      const b0 = k * m, b1 = b0 + m;
+      const b0 = bOff + k * m, b1 = b0 + m;
       let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
       for (let j = 0; j < m; j++) {
         const x0 = D[d0 + j], x1 = D[d1 + j], y0 = B[b0 + j], y1 = B[b1 + j];
@@ -119,7 +122,7 @@ export function outerAdd(
       G[g0 + k] += s00; G[g0 + k + 1] += s01; G[g1 + k] += s10; G[g1 + k + 1] += s11;
     }
     for (; k < kn; k++) {
-      const bk = k * m;
+      const bk = bOff + k * m;
       let s0 = 0, s1 = 0;
       for (let j = 0; j < m; j++) {
         const y = B[bk + j];
@@ -129,9 +132,9 @@ export function outerAdd(
     }
   }
   for (; i < rows; i++) {
-    const di = i * m, gi = i * ldg + k0;
+    const di = dOff + i * m, gi = i * ldg + k0;
     for (let k = 0; k < kn; k++) {
-      const bk = k * m;
+      const bk = bOff + k * m;
       let s = 0;
       for (let j = 0; j < m; j++) s += D[di + j] * B[bk + j];
       G[gi + k] += s;
@@ -147,11 +150,11 @@ export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: numb
   }
 }
 
-/** db (rows, 1) += Σ_j D(i, j): a bias gradient summed over the batch. */
-export function rowSumAdd(db: Float64Array, D: Float64Array, rows: number, m: number): void {
+/** db (rows, 1) += Σ_j D(i, j): a bias gradient summed over the batch; D may start at dOff. */
+export function rowSumAdd(db: Float64Array, D: Float64Array, rows: number, m: number, dOff = 0): void {
   for (let i = 0; i < rows; i++) {
     let s = 0;
-    const di = i * m;
+    const di = dOff + i * m;
     for (let j = 0; j < m; j++) s += D[di + j];
     db[i] += s;
   }

@@ -59,15 +59,15 @@ const MUTANTS: Mutant[] = [
   { cell: 'lstm', bug: 'dropped dc_next term', file: 'lstm', find: 'const dcTot = g.dc[k] + da', replace: 'const dcTot = da', breaks: EVERYTHING.lstm },
   { cell: 'lstm', bug: 'output gate derivative without tanh(c)', file: 'lstm', find: 'dz[O * block + k] = da * tc * o', replace: 'dz[O * block + k] = da * o', breaks: EVERYTHING.lstm },
   // GRU
-  { cell: 'gru', bug: 'sign flip in the update gate term', file: 'gru', find: '(cc[k] - s.aPrev[k])', replace: '(s.aPrev[k] - cc[k])', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'gru', find: 'g.daPrev[k] = da * (1 - u[k]);', replace: 'g.daPrev[k] = 0;', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'gru', find: 'g.daPrev[k] += dra[k] * r[k];', replace: '', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'sign flip in the update gate term', file: 'gru', find: '(cc - s.aPrev[k])', replace: '(s.aPrev[k] - cc)', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'gru', find: 'g.daPrev[k] = da * (1 - u);', replace: 'g.daPrev[k] = 0;', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'gru', find: 'g.daPrev[k] += dra * r;', replace: '', breaks: EVERYTHING.gru },
 ];
 
 /** Mutations in the gate shared by LSTM and GRU. */
 const GATE_MUTANTS = [
-  { bug: 'concat order confused: da_prev read from the x columns of the gate weights', find: 'mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m)', replace: 'mulTAdd(dh, W, ldw, n_x, rows, n_h, dz, m)' },
-  { bug: 'gate bias gradient not summed over the batch', find: 'rowSumAdd(db, dz, rows, m)', replace: 'rowSumAdd(db, dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m)' },
+  { bug: 'concat order confused: da_prev read from the x columns of the gate weights', find: 'mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m,', replace: 'mulTAdd(dh, W, ldw, n_x, rows, n_h, dz, m,' },
+  { bug: 'gate bias gradient not summed over the batch', find: 'rowSumAdd(db, dz, rows, m, dzOff)', replace: 'rowSumAdd(db, dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, dzOff)' },
 ];
 for (const cell of ['lstm', 'gru'] as const) {
   MUTANTS.push({ ...GATE_MUTANTS[0], cell, file: 'gate', breaks: EVERYTHING[cell] });

@@ -15,6 +15,13 @@ export const gateWeights = (d: Dims): [number, number] => [d.n_a, d.n_a + d.n_x]
 /** Shape of a gate's bias: (n_a, 1). */
 export const gateBias = (d: Dims): [number, number] => [d.n_a, 1];
 
+/** Where dz, h and dh start in their buffers (blocks of a step's cache or scratch). */
+export interface GateOffsets {
+  dz?: number;
+  h?: number;
+  dh?: number;
+}
+
 /**
  * Given dz (rows, m) = ∂L/∂z: dW += dz·[h; xt]ᵀ, db += Σ_batch dz, and ACCUMULATES
  * dh += W[:, :n_h]ᵀ dz, dxt += W[:, n_h:]ᵀ dz.
@@ -22,12 +29,13 @@ export const gateBias = (d: Dims): [number, number] => [d.n_a, 1];
 export function gateBackward(
   dz: Float64Array, W: Float64Array, dW: Float64Array, db: Float64Array,
   h: Float64Array, xt: Float64Array, dh: Float64Array, dxt: Float64Array,
-  rows: number, n_h: number, n_x: number, m: number,
+  rows: number, n_h: number, n_x: number, m: number, off: GateOffsets = {},
 ): void {
   const ldw = n_h + n_x;
-  outerAdd(dW, ldw, 0, dz, rows, h, n_h, m);
-  outerAdd(dW, ldw, n_h, dz, rows, xt, n_x, m);
-  rowSumAdd(db, dz, rows, m);
-  mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m);
-  mulTAdd(dxt, W, ldw, n_h, rows, n_x, dz, m);
+  const dzOff = off.dz ?? 0;
+  outerAdd(dW, ldw, 0, dz, rows, h, n_h, m, dzOff, off.h ?? 0);
+  outerAdd(dW, ldw, n_h, dz, rows, xt, n_x, m, dzOff);
+  rowSumAdd(db, dz, rows, m, dzOff);
+  mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m, off.dh ?? 0, dzOff);
+  mulTAdd(dxt, W, ldw, n_h, rows, n_x, dz, m, 0, dzOff);
 }

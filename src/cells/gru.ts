@@ -73,28 +73,23 @@ export const gruCell: CellSpec = {
 
   backward(p, { n_x, n_a, m }, s, g) {
     const block = n_a * m;
-    const C = s.cache;
-    const u = C.subarray(U * block, (U + 1) * block);
-    const r = C.subarray(R * block, (R + 1) * block);
-    const cc = C.subarray(CC * block, (CC + 1) * block);
-    const ra = C.subarray(RA * block, (RA + 1) * block);
+    const C = s.cache; // ut, rt, cct, rt⊙a_prev in blocks U, R, CC, RA
     const W = g.work; // dzu, dzr (blocks U, R: the stacked gates' gradient), dzc, d(rt⊙a_prev)
-    const dzu = W.subarray(U * block, (U + 1) * block);
-    const dzr = W.subarray(R * block, (R + 1) * block);
-    const dzc = W.subarray(CC * block, (CC + 1) * block);
-    const dra = W.subarray(RA * block, (RA + 1) * block);
     for (let k = 0; k < block; k++) {
       const da = g.da[k];
-      dzc[k] = da * u[k] * (1 - cc[k] * cc[k]);
-      dzu[k] = da * (cc[k] - s.aPrev[k]) * u[k] * (1 - u[k]);
-      g.daPrev[k] = da * (1 - u[k]);
+      const u = C[U * block + k], cc = C[CC * block + k];
+      W[CC * block + k] = da * u * (1 - cc * cc); // dzc
+      W[U * block + k] = da * (cc - s.aPrev[k]) * u * (1 - u); // dzu
+      g.daPrev[k] = da * (1 - u);
     }
-    dra.fill(0);
+    W.fill(0, RA * block, (RA + 1) * block);
     g.dxt.fill(0);
-    gateBackward(dzc, p.Wc, g.grads.dWc, g.grads.dbc, ra, s.xt, dra, g.dxt, n_a, n_a, n_x, m);
+    gateBackward(W, p.Wc, g.grads.dWc, g.grads.dbc, C, s.xt, W, g.dxt, n_a, n_a, n_x, m,
+      { dz: CC * block, h: RA * block, dh: RA * block });
     for (let k = 0; k < block; k++) {
-      dzr[k] = dra[k] * s.aPrev[k] * r[k] * (1 - r[k]);
-      g.daPrev[k] += dra[k] * r[k];
+      const r = C[R * block + k], dra = W[RA * block + k];
+      W[R * block + k] = dra * s.aPrev[k] * r * (1 - r); // dzr
+      g.daPrev[k] += dra * r;
     }
     gateBackward(W, p.Wur, g.grads.dWur, g.grads.dbur, s.aPrev, s.xt, g.daPrev, g.dxt, 2 * n_a, n_a, n_x, m);
   },
