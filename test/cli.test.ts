@@ -186,6 +186,16 @@ describe('the rnn command line', function () {
       }
     });
 
+    it('big checks run on the bundled worker threads with the same results as one thread', () => {
+      assert.equal(rnn(['init', '--cell', 'lstm', '--n-x', '8', '--n-a', '16', '--n-y', '4', '--m', '8', '--t-x', '10', '--seed', '5', '--out', 'med.npz']).code, 0);
+      const args = ['gradcheck', '--cell', 'lstm', 'med.npz', '--loss', 'sum', '--mode', 'full', '--json'];
+      const one = rnn([...args, '--threads', '1']);
+      const two = rnn([...args, '--threads', '2']);
+      assert.equal(two.code, 0, two.stderr);
+      const strip = (r: Run): unknown => JSON.parse(r.stdout).checks.map((c: { arrays: unknown }) => c.arrays);
+      assert.deepEqual(strip(two), strip(one));
+    });
+
     it('exits 1 and names the array and entry when YOUR gradient is wrong', () => {
       assert.equal(rnn(['backward', '--cell', 'gru', 'f.npz', '--loss', 'xent', '--json', '--out', 'g.json']).code, 0);
       const g = JSON.parse(fs.readFileSync(path.join(work, 'g.json'), 'utf8'));
