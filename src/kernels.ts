@@ -8,9 +8,48 @@
  *
  * Nothing here allocates; every kernel accumulates into or overwrites a caller's buffer.
  */
+import { wasmKernels } from './wasm/kernels';
 
 /*
- * The three products below are register-tiled: each pass of the inner loop produces a 4×2
+ * The products. Each exists twice with identical results: on the WebAssembly SIMD kernel
+ * (src/wasm/kernels.ts, ~4–8× faster) and in plain TypeScript (the *Ts functions below: the
+ * fallback where WebAssembly SIMD is missing, and the oracle the SIMD kernel is tested
+ * against). RNN_NO_SIMD=1 forces the TypeScript ones. Below a few hundred multiply-adds the
+ * TypeScript ones win (no copies), so they serve tiny products either way.
+ */
+const simd = process.env.RNN_NO_SIMD === '1' ? undefined : wasmKernels();
+/** Products smaller than this many multiply-adds stay in TypeScript. */
+export const SIMD_MIN_WORK = 256;
+
+/** C (rows, m) += W[:, k0:k0+kn] · B (kn, m); C and B may start at offsets cOff and bOff. */
+export function mulAdd(
+  C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
+  B: Float64Array, m: number, cOff = 0, bOff = 0,
+): void {
+  if (simd && rows * kn * m >= SIMD_MIN_WORK) simd.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff);
+  else mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff, bOff);
+}
+
+/** C (kn, m) += W[:, k0:k0+kn]ᵀ · D (rows, m); C and D may start at offsets cOff, dOff. */
+export function mulTAdd(
+  C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
+  D: Float64Array, m: number, cOff = 0, dOff = 0,
+): void {
+  if (simd && rows * kn * m >= SIMD_MIN_WORK) simd.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff);
+  else mulTAddTs(C, W, ldw, k0, rows, kn, D, m, cOff, dOff);
+}
+
+/** G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ (leading dimension ldg); offsets dOff, bOff. */
+export function outerAdd(
+  G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
+  B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0,
+): void {
+  if (simd && rows * kn * m >= SIMD_MIN_WORK) simd.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff);
+  else outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff, bOff);
+}
+
+/*
+ * The TypeScript products are register-tiled: each pass of the inner loop produces a 4×2
  * tile of the output from 8 running sums, which keeps ~2 GMAC/s at course and medium
  * sizes (vs ~0.4 for the naive i-k-j loop; bench/README.md). Every output entry is summed
  * in the same order (k = 0 … kn−1, then added to C) whichever path computes it, so a
@@ -21,7 +60,7 @@
  * C (rows, m) += W[:, k0:k0+kn] · B (kn, m). C and B may start at offsets cOff and bOff of
  * their buffers (a block of a bigger buffer, without a view per call).
  */
-export function mulAdd(
+export function mulAddTs(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   B: Float64Array, m: number, cOff = 0, bOff = 0,
 ): void {
@@ -61,7 +100,7 @@ export function mulAdd(
 }
 
 /** C (kn, m) += W[:, k0:k0+kn]ᵀ · D (rows, m); C and D may start at offsets cOff, dOff. */
-export function mulTAdd(
+export function mulTAddTs(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   D: Float64Array, m: number, cOff = 0, dOff = 0,
 ): void {
@@ -103,7 +142,7 @@ export function mulTAdd(
  * G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ, G row-major with leading dimension ldg;
  * D and B may start at offsets dOff, bOff.
  */
-export function outerAdd(
+export function outerAddTs(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
   B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0,
 ): void {

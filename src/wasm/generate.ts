@@ -1,0 +1,101 @@
+/**
+ * Generates the WebAssembly text of the SIMD product kernel (src/wasm/kernel.wasm.ts holds
+ * the assembled bytes; `npm run build:wasm` regenerates them, test/wasm.test.ts checks they
+ * match this source).
+ *
+ *   gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m):  C (rows×m, ld ldc) += A · B (kn×m, ld ldb)
+ *   with A(r, k) = A[a + r·sr + k·sk]. Pointers in bytes, strides and sizes in elements.
+ *
+ * f64x2 over the columns, register tiles of R rows × 2V columns (4×4: 8 v128 accumulators,
+ * the most V8 keeps in registers without spilling), then 4×2 and scalar tiles for leftover
+ * columns and 1-row tiles for leftover rows. Every entry is summed as in src/kernels.ts:
+ * s = 0; s += a·b for k in order; C += s — no fused multiply-add — so results are
+ * bit-identical to the TypeScript kernels.
+ *
+ *   transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ
+ */
+export function kernelWat(R = 4, V = 2): string {
+  const g = (n: string): string => `(local.get $${n})`;
+  const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
+  const add = (x: string, y: string): string => `(i32.add ${x} ${y})`;
+  const c32 = (n: number): string => `(i32.const ${n})`;
+
+  /** One tile of R rows × 2V columns (V = 0: one scalar column), then advance j. */
+  function tile(R: number, V: number): string {
+    const nv = Math.max(V, 1), T = V ? 'v' : 'd', zero = V ? '(v128.const f64x2 0 0)' : '(f64.const 0)';
+    const s: string[] = [];
+    for (let r = 0; r < R; r++) for (let v = 0; v < nv; v++) s.push(set(`${T}${r}_${v}`, zero));
+    s.push(set('p0', g('ar')));
+    for (let r = 1; r < R; r++) s.push(set(`p${r}`, add(g(`p${r - 1}`), g('srB'))));
+    s.push(set('pb', add(g('b'), `(i32.shl ${g('j')} ${c32(3)})`)), set('k', g('kn')));
+    s.push(`(block $kd (loop $kl (br_if $kd (i32.eqz ${g('k')}))`);
+    for (let v = 0; v < nv; v++) s.push(V ? set(`b${v}`, `(v128.load offset=${16 * v} ${g('pb')})`) : set('bs', `(f64.load ${g('pb')})`));
+    for (let r = 0; r < R; r++) {
+      s.push(V ? set('av', `(v128.load64_splat ${g(`p${r}`)})`) : set('as', `(f64.load ${g(`p${r}`)})`));
+      for (let v = 0; v < nv; v++) {
+        s.push(V
+          ? set(`v${r}_${v}`, `(f64x2.add ${g(`v${r}_${v}`)} (f64x2.mul ${g('av')} ${g(`b${v}`)}))`)
+          : set(`d${r}_0`, `(f64.add ${g(`d${r}_0`)} (f64.mul ${g('as')} ${g('bs')}))`));
+      }
+      s.push(set(`p${r}`, add(g(`p${r}`), g('skB'))));
+    }
+    s.push(set('pb', add(g('pb'), g('ldbB'))), set('k', `(i32.sub ${g('k')} ${c32(1)})`), '(br $kl)))');
+    s.push(set('pc', add(g('cr'), `(i32.shl ${g('j')} ${c32(3)})`)));
+    for (let r = 0; r < R; r++) {
+      for (let v = 0; v < nv; v++) {
+        s.push(V
+          ? `(v128.store offset=${16 * v} ${g('pc')} (f64x2.add (v128.load offset=${16 * v} ${g('pc')}) ${g(`v${r}_${v}`)}))`
+          : `(f64.store ${g('pc')} (f64.add (f64.load ${g('pc')}) ${g(`d${r}_0`)}))`);
+      }
+      if (r < R - 1) s.push(set('pc', add(g('pc'), g('ldcB'))));
+    }
+    s.push(set('j', add(g('j'), c32(V ? 2 * V : 1))));
+    return s.join('\n        ');
+  }
+
+  /** All columns of one block of R rows (ar, cr already set). */
+  function rowBlock(R: number, V: number): string {
+    return `(local.set $j (i32.const 0))
+      (block $jd${R} (loop $jl${R} (br_if $jd${R} (i32.gt_s ${add(g('j'), c32(2 * V))} ${g('m')}))
+        ${tile(R, V)}
+        (br $jl${R})))
+      ${V > 1 ? `(block $je${R} (loop $jm${R} (br_if $je${R} (i32.gt_s ${add(g('j'), c32(2))} ${g('m')}))
+        ${tile(R, 1)}
+        (br $jm${R})))` : ''}
+      (if (i32.lt_s ${g('j')} ${g('m')}) (then
+        ${tile(R, 0)}))`;
+  }
+
+  const locals = ['i', 'j', 'k', 'ar', 'cr', 'pb', 'pc', 'srB', 'skB', 'ldbB', 'ldcB', ...Array.from({ length: R }, (_, r) => `p${r}`)]
+    .map((n) => `(local $${n} i32)`).join(' ')
+    + ' ' + Array.from({ length: R }, (_, r) => Array.from({ length: V }, (_, v) => `(local $v${r}_${v} v128)`).join(' ')).join(' ')
+    + ' ' + Array.from({ length: R }, (_, r) => `(local $d${r}_0 f64)`).join(' ')
+    + ' ' + Array.from({ length: V }, (_, v) => `(local $b${v} v128)`).join(' ') + ' (local $av v128) (local $as f64) (local $bs f64)';
+  const block = (RR: number, VV: number, lbl: string, cond: string): string => `(block $${lbl}d (loop $${lbl}l (br_if $${lbl}d ${cond})
+      ${set('ar', add(g('a'), `(i32.mul ${g('i')} ${g('srB')})`))}
+      ${set('cr', add(g('c'), `(i32.mul ${g('i')} ${g('ldcB')})`))}
+      ${rowBlock(RR, VV)}
+      ${set('i', add(g('i'), c32(RR)))}
+      (br $${lbl}l)))`;
+  return `(module
+  (memory (export "memory") 1)
+  ;; gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m)
+  (func (export "gemm") (param $c i32) (param $ldc i32) (param $a i32) (param $sr i32) (param $sk i32)
+      (param $rows i32) (param $kn i32) (param $b i32) (param $ldb i32) (param $m i32)
+    ${locals}
+    ${set('srB', `(i32.shl ${g('sr')} ${c32(3)})`)} ${set('skB', `(i32.shl ${g('sk')} ${c32(3)})`)}
+    ${set('ldbB', `(i32.shl ${g('ldb')} ${c32(3)})`)} ${set('ldcB', `(i32.shl ${g('ldc')} ${c32(3)})`)}
+    ${set('i', c32(0))}
+    ${block(R, V, 'ib', `(i32.gt_s ${add(g('i'), c32(R))} ${g('rows')})`)}
+    ${block(1, V, 'it', `(i32.ge_s ${g('i')} ${g('rows')})`)})
+  ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ
+  (func (export "transpose") (param $d i32) (param $s i32) (param $rows i32) (param $cols i32) (local $i i32) (local $j i32)
+    (block $id (loop $il (br_if $id (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl (br_if $jd (i32.ge_s (local.get $j) (local.get $cols)))
+        (f64.store (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 3)))
+          (f64.load (i32.add (local.get $s) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 3)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $jl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $il)))))
+`;
+}
