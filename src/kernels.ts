@@ -14,12 +14,14 @@ import { wasmKernels } from './wasm/kernels';
  * The products. Each exists twice with identical results: on the WebAssembly SIMD kernel
  * (src/wasm/kernels.ts, ~4–8× faster) and in plain TypeScript (the *Ts functions below: the
  * fallback where WebAssembly SIMD is missing, and the oracle the SIMD kernel is tested
- * against). RNN_NO_SIMD=1 forces the TypeScript ones. Below a few hundred multiply-adds the
- * TypeScript ones win (no copies), so they serve tiny products either way.
+ * against). RNN_NO_SIMD=1 forces the TypeScript ones; small products use them anyway.
  */
 const simd = process.env.RNN_NO_SIMD === '1' ? undefined : wasmKernels();
-/** Products smaller than this many multiply-adds stay in TypeScript. */
-export const SIMD_MIN_WORK = 256;
+/**
+ * Products smaller than this many multiply-adds stay in TypeScript: at course size (≤ ~1000
+ * per product) the copies in and out of WebAssembly memory cost about what SIMD saves.
+ */
+export const SIMD_MIN_WORK = 4096;
 
 /** C (rows, m) += W[:, k0:k0+kn] · B (kn, m); C and B may start at offsets cOff and bOff. */
 export function mulAdd(
