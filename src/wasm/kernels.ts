@@ -53,28 +53,33 @@ function instantiate(): Kernels | undefined {
     return heap;
   };
 
+  /**
+   * C[cOff …] (cN values) += a product of W's first wN values and X[xOff …] (xN values):
+   * copies [W | X | C] in (each 16-byte aligned), lets `product` run on their byte offsets,
+   * copies C back.
+   */
+  const withCopies = (
+    C: Float64Array, cOff: number, cN: number, W: Float64Array, wN: number, X: Float64Array, xOff: number, xN: number,
+    product: (pC: number, pW: number, pX: number) => void,
+  ): void => {
+    const pW = 0, pX = pW + ((wN + 1) & ~1), pC = pX + ((xN + 1) & ~1);
+    const h = reserve(pC + cN);
+    h.set(W.subarray(0, wN), pW);
+    h.set(X.subarray(xOff, xOff + xN), pX);
+    h.set(C.subarray(cOff, cOff + cN), pC);
+    product(pC * 8, pW * 8, pX * 8);
+    C.set(heap.subarray(pC, pC + cN), cOff);
+  };
+
   return {
     mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0) {
-      const wN = (rows - 1) * ldw + k0 + kn, bN = kn * m, cN = rows * m;
-      // [W | B | C], each 16-byte aligned
-      const pW = 0, pB = pW + ((wN + 1) & ~1), pC = pB + ((bN + 1) & ~1);
-      const h = reserve(pC + cN);
-      h.set(W.subarray(0, wN), pW);
-      h.set(B.subarray(bOff, bOff + bN), pB);
-      h.set(C.subarray(cOff, cOff + cN), pC);
-      gemm(pC * 8, m, (pW + k0) * 8, ldw, 1, rows, kn, pB * 8, m, m);
-      C.set(heap.subarray(pC, pC + cN), cOff);
+      withCopies(C, cOff, rows * m, W, (rows - 1) * ldw + k0 + kn, B, bOff, kn * m, (pC, pW, pB) =>
+        gemm(pC, m, pW + k0 * 8, ldw, 1, rows, kn, pB, m, m));
     },
     mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff = 0, dOff = 0) {
-      const wN = (rows - 1) * ldw + k0 + kn, dN = rows * m, cN = kn * m;
-      const pW = 0, pD = pW + ((wN + 1) & ~1), pC = pD + ((dN + 1) & ~1);
-      const h = reserve(pC + cN);
-      h.set(W.subarray(0, wN), pW);
-      h.set(D.subarray(dOff, dOff + dN), pD);
-      h.set(C.subarray(cOff, cOff + cN), pC);
       // output row kk, inner index i: A(kk, i) = W[i·ldw + k0 + kk]
-      gemm(pC * 8, m, (pW + k0) * 8, 1, ldw, kn, rows, pD * 8, m, m);
-      C.set(heap.subarray(pC, pC + cN), cOff);
+      withCopies(C, cOff, kn * m, W, (rows - 1) * ldw + k0 + kn, D, dOff, rows * m, (pC, pW, pD) =>
+        gemm(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m));
     },
     outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0) {
       const gN = (rows - 1) * ldg + k0 + kn, dN = rows * m, bN = kn * m;
