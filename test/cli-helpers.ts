@@ -1,25 +1,16 @@
-/** Shared by the tests that run the real CLI: paths, and a fresh bundle built once per run. */
-import * as esbuild from 'esbuild';
+/** Shared by the tests that run the real CLI: paths, and a fresh dist/ built once per run. */
 import * as path from 'path';
+import { buildDist, writeCodeCache } from '../src/bundle';
 
 export const ROOT = path.join(__dirname, '..');
 export const RNN = path.join(ROOT, 'bin', 'rnn');
 
 let built = false;
 
-/** Builds dist/ from the current sources (what `npm run build` in package.json does), once per test run. */
+/** Builds dist/ and the code cache from the current sources, as `npm run build` does. */
 export function buildBundle(): void {
   if (built) return;
-  esbuild.buildSync({
-    entryPoints: ['cli.ts', 'index.ts', 'reference/mathjs.ts', 'gradcheck/worker.ts'].map((f) => path.join(ROOT, 'src', f)),
-    outbase: path.join(ROOT, 'src'),
-    outdir: path.join(ROOT, 'dist'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  buildDist();
+  writeCodeCache();
   built = true;
 }

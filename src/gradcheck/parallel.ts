@@ -6,7 +6,7 @@
  * evaluated the same way, only elsewhere.
  */
 import * as path from 'path';
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
 import { Evaluator, inputKind } from './evaluator';
 import {
   conclude, itemCount, prepare, runHere, workOf, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
@@ -25,6 +25,8 @@ interface Chunk {
 
 /** Starts a worker from the bundle (dist/gradcheck/worker.js) or, under ts-node, the source. */
 function startWorker(): Worker {
+  // Loaded here, not at the top: every CLI start would pay ~3 ms for it.
+  const { Worker } = require('worker_threads') as typeof import('worker_threads');
   if (__filename.endsWith('.ts')) {
     const src = path.join(__dirname, 'worker.ts');
     return new Worker(`require('ts-node/register/transpile-only'); require(${JSON.stringify(src)});`, { eval: true });

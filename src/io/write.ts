@@ -20,7 +20,7 @@
  *     array can never be mixed with new ones, the write is refused up front when the
  *     directory holds other .npy/.npz/.json files that it would not replace.
  */
-import * as crypto from 'crypto';
+import type * as cryptoTypes from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
@@ -28,6 +28,9 @@ import type { Arrays } from '../tensor';
 import { printable } from './common';
 import { errnoText, FIXTURE_EXTENSIONS } from './fixture';
 import { encodeJsonArrays } from './json';
+
+/** A random suffix for temporary names; crypto loads only when something is written (start-up). */
+const randomHex = (): string => (require('crypto') as typeof cryptoTypes).randomBytes(6).toString('hex');
 import { encodeNpy } from './npy';
 import { encodeNpz } from './npz';
 
@@ -85,7 +88,7 @@ export function writeArrays(target: string, arrays: Arrays): void {
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomHex()}.tmp`);
   let mode = 0o666;
   try {
     const st = fs.statSync(file);
@@ -162,7 +165,7 @@ function writeDirectory(target: string, arrays: Arrays): void {
   }
 
   const parent = path.dirname(path.resolve(dirPath));
-  const tmpDir = path.join(parent, `.${path.basename(dirPath)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  const tmpDir = path.join(parent, `.${path.basename(dirPath)}.${process.pid}.${randomHex()}.tmp`);
   try {
     fs.mkdirSync(tmpDir);
   } catch (e) {

@@ -25,9 +25,16 @@ type Chalk = chalkType.Chalk;
 let chalkModule: typeof chalkType | undefined;
 let TableClass: typeof TableType | undefined;
 
+/**
+ * Without colour, a painter that returns its text unchanged, whatever style is chained
+ * (`c.bold.cyan(s)` is `s`): chalk and its terminal probing (~6 ms of start-up) are not loaded.
+ */
+const plain: Chalk = new Proxy(((...texts: unknown[]) => texts.join(' ')) as unknown as Chalk, { get: () => plain });
+
 function paint(style: Style): Chalk {
+  if (!style.color) return plain;
   chalkModule ??= require('chalk') as typeof chalkType;
-  return new chalkModule.Instance({ level: style.color ? 1 : 0 });
+  return new chalkModule.Instance({ level: 1 });
 }
 
 /** A cli-table3 table; without colour its default red/grey styling is switched off too. */
