@@ -8,27 +8,47 @@
  *
  * Nothing here allocates; every kernel accumulates into or overwrites a caller's buffer.
  */
-import { wasmKernels } from './wasm/kernels';
+import { sharedKernels, THREAD_MIN_WORK, wasmKernels, type Kernels } from './wasm/kernels';
 
 /*
  * The products. Each exists twice with identical results: on the WebAssembly SIMD kernel
  * (src/wasm/kernels.ts, ~4–8× faster) and in plain TypeScript (the *Ts functions below: the
  * fallback where WebAssembly SIMD is missing, and the oracle the SIMD kernel is tested
  * against). RNN_NO_SIMD=1 forces the TypeScript ones; small products use them anyway.
+ *
+ * The SIMD kernel runs on one of two memories: a private one, and one shared with a helper
+ * thread that computes part of every product of THREAD_MIN_WORK+ multiply-adds (copies into
+ * shared memory are ~2.5× slower, so smaller work stays private). RNN_KERNEL_THREADS=1: no helper.
  */
 const simd = process.env.RNN_NO_SIMD === '1' ? undefined : wasmKernels();
+const pooled = simd && process.env.RNN_KERNEL_THREADS !== '1' ? sharedKernels() : undefined;
 /**
  * Products smaller than this many multiply-adds stay in TypeScript: at course size (≤ ~1000
  * per product) the copies in and out of WebAssembly memory cost about what SIMD saves.
  */
 export const SIMD_MIN_WORK = 4096;
 
+/**
+ * Where a product runs: where its output is resident, else where an input is, else by size
+ * (undefined: TypeScript). A resident output must only ever be written where it lives.
+ */
+function pick(work: number, out: Float64Array, x: Float64Array, y: Float64Array): Kernels | undefined {
+  if (!simd) return undefined;
+  if (pooled?.holds(out)) return pooled;
+  if (simd.holds(out)) return simd;
+  if (pooled && (pooled.holds(x) || pooled.holds(y))) return pooled;
+  if (simd.holds(x) || simd.holds(y)) return simd;
+  if (work < SIMD_MIN_WORK) return undefined;
+  return pooled && work >= THREAD_MIN_WORK ? pooled : simd;
+}
+
 /** C (rows, m) += W[:, k0:k0+kn] · B (kn, m); C and B may start at offsets cOff and bOff. */
 export function mulAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   B: Float64Array, m: number, cOff = 0, bOff = 0,
 ): void {
-  if (simd && rows * kn * m >= SIMD_MIN_WORK) simd.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff);
+  const k = pick(rows * kn * m, C, W, B);
+  if (k) k.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff);
   else mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff, bOff);
 }
 
@@ -37,7 +57,8 @@ export function mulTAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   D: Float64Array, m: number, cOff = 0, dOff = 0,
 ): void {
-  if (simd && rows * kn * m >= SIMD_MIN_WORK) simd.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff);
+  const k = pick(rows * kn * m, C, W, D);
+  if (k) k.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff);
   else mulTAddTs(C, W, ldw, k0, rows, kn, D, m, cOff, dOff);
 }
 
@@ -46,8 +67,21 @@ export function outerAdd(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
   B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0,
 ): void {
-  if (simd && rows * kn * m >= SIMD_MIN_WORK) simd.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff);
+  const k = pick(rows * kn * m, G, D, B);
+  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff);
   else outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff, bOff);
+}
+
+/**
+ * Runs `body` with `inputs` and `outputs` resident in a SIMD kernel's memory, copied in once
+ * instead of once per product (src/wasm/kernels.ts); outputs are copied back at the end.
+ * `work` (multiply-adds of a typical product inside) picks the memory, as for one product;
+ * below SIMD_MIN_WORK, and without SIMD, it just runs `body`. Inside, JS code must not write
+ * the inputs nor touch the outputs: only the products may.
+ */
+export function resident<T>(work: number, inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T {
+  if (!simd || work < SIMD_MIN_WORK) return body();
+  return (pooled && work >= THREAD_MIN_WORK ? pooled : simd).resident(inputs, outputs, body);
 }
 
 /*

@@ -11,8 +11,8 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, rowSumAdd, softmaxColumns } from './kernels';
-import { paramBuffers } from './cells';
+import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, rowSumAdd, softmaxColumns } from './kernels';
+import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
 
 /** Everything the forward pass computed, kept for the backward pass. */
@@ -88,6 +88,28 @@ export function allocate(
   return { cell, d, p, steps, logits, y };
 }
 
+/**
+ * Views covering `arrays` — one per underlying buffer, from the first to the last byte used —
+ * so that T_x per-step views of one buffer become resident (kernels.ts) as one range.
+ */
+function covering(arrays: readonly Float64Array[]): Float64Array[] {
+  const spans = new Map<ArrayBufferLike, { start: number; end: number }>();
+  for (const a of arrays) {
+    if (a.length === 0) continue;
+    const s = spans.get(a.buffer);
+    const start = a.byteOffset, end = a.byteOffset + a.byteLength;
+    if (s === undefined) spans.set(a.buffer, { start, end });
+    else {
+      s.start = Math.min(s.start, start);
+      s.end = Math.max(s.end, end);
+    }
+  }
+  return [...spans].map(([buf, s]) => new Float64Array(buf, s.start, (s.end - s.start) / 8));
+}
+
+/** Multiply-adds of a step's recurrent product: the size that decides on residency. */
+const stepWork = (cell: CellSpec, d: Dims): number => projectionRows(cell, d) * d.n_a * d.m;
+
 /** Rows of a step's input projections (Step.zx). */
 export function projectionRows(cell: CellSpec, d: Dims): number {
   return cell.projections.reduce((n, g) => n + g.rows(d), 0);
@@ -137,15 +159,19 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
   const { cell, d, p, steps } = tr;
   const { n_a, n_y, m, T_x } = d;
   const W = p[cell.head.W], b = p[cell.head.b];
-  if (inputs) project(tr, t0);
-  for (let t = t0; t < T_x; t++) {
-    cell.forward(p, d, steps[t]);
-    if (!head) continue;
-    fillBias(tr.logits[t], b, n_y, m);
-    mulAdd(tr.logits[t], W, n_a, 0, n_y, n_a, steps[t].a, m);
-    tr.y[t].set(tr.logits[t]);
-    softmaxColumns(tr.y[t], n_y, m);
-  }
+  // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
+  const params = bufferNames(cell, d).all.map((name) => p[name]);
+  resident(stepWork(cell, d), [...params, ...covering(steps.map((s) => s.xt))], [], () => {
+    if (inputs) project(tr, t0);
+    for (let t = t0; t < T_x; t++) {
+      cell.forward(p, d, steps[t]);
+      if (!head) continue;
+      fillBias(tr.logits[t], b, n_y, m);
+      mulAdd(tr.logits[t], W, n_a, 0, n_y, n_a, steps[t].a, m);
+      tr.y[t].set(tr.logits[t]);
+      softmaxColumns(tr.y[t], n_y, m);
+    }
+  });
 }
 
 /** Forward over the whole sequence: allocate + run. */
@@ -184,17 +210,23 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const work = new Float64Array(cell.workRows(d) * m);
   const up = new Float64Array(block);
   const g: StepGrad = { da, dc, dxt: dxs[0], daPrev, dcPrev, grads, work };
-  for (let t = T_x - 1; t >= 0; t--) {
-    upstream(t, up, grads);
-    // da⟨t⟩ = upstream + what step t+1 sent back (zero at the last step)
-    for (let k = 0; k < block; k++) da[k] = (t === T_x - 1 ? 0 : daPrev[k]) + up[k];
-    if (hasC) {
-      if (t === T_x - 1) dc.fill(0);
-      else dc.set(dcPrev);
+  // Resident for the whole backward (kernels.ts): the parameters, x and a⟨t−1⟩ of every step,
+  // and the weight matrices' gradients, which only the products accumulate.
+  const names = bufferNames(cell, d);
+  const inputs = [...names.all.map((name) => p[name]), ...covering(steps.flatMap((s) => [s.xt, s.aPrev]))];
+  resident(stepWork(cell, d), inputs, names.weights.map((name) => grads['d' + name]), () => {
+    for (let t = T_x - 1; t >= 0; t--) {
+      upstream(t, up, grads);
+      // da⟨t⟩ = upstream + what step t+1 sent back (zero at the last step)
+      for (let k = 0; k < block; k++) da[k] = (t === T_x - 1 ? 0 : daPrev[k]) + up[k];
+      if (hasC) {
+        if (t === T_x - 1) dc.fill(0);
+        else dc.set(dcPrev);
+      }
+      g.dxt = dxs[t];
+      cell.backward(p, d, steps[t], g);
     }
-    g.dxt = dxs[t];
-    cell.backward(p, d, steps[t], g);
-  }
+  });
   return { dxs, da0: daPrev, dc0: dcPrev, grads };
 }
 

@@ -3,25 +3,30 @@
  * to, and every product is bit-identical to the TypeScript kernels (the oracle).
  */
 import { strict as assert } from 'assert';
+import * as os from 'os';
+import { gradients, trace } from '../src/engine';
 import { mulAddTs, mulTAddTs, outerAddTs } from '../src/kernels';
 import { assembleKernel } from '../src/wasm/build';
-import { KERNEL_WASM_BASE64 } from '../src/wasm/kernel.wasm';
-import { wasmKernels } from '../src/wasm/kernels';
-import { hex, rng } from './helpers';
+import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from '../src/wasm/kernel.wasm';
+import { setKernelThreads, sharedKernels, THREAD_MIN_WORK, wasmKernels } from '../src/wasm/kernels';
+import { hex, randomInputs, rng } from './helpers';
 
 const simd = wasmKernels();
+const shared = sharedKernels();
 
 describe('WebAssembly SIMD kernels', () => {
-  it('are available on this Node (SIMD is on by default since Node 16.4)', () => {
+  it('are available on this Node (SIMD is on by default since Node 16.4, threads since 16)', () => {
     assert.ok(simd, 'WebAssembly SIMD did not instantiate');
+    assert.ok(shared, 'WebAssembly SIMD on shared memory did not instantiate');
   });
 
   it('the committed bytes are what src/wasm/generate.ts assembles to (npm run build:wasm)', async () => {
-    const bytes = await assembleKernel();
-    assert.equal(Buffer.from(bytes).toString('base64'), KERNEL_WASM_BASE64);
+    assert.equal(Buffer.from(await assembleKernel('own')).toString('base64'), KERNEL_WASM_BASE64);
+    assert.equal(Buffer.from(await assembleKernel('shared')).toString('base64'), KERNEL_SHARED_WASM_BASE64);
   });
 
-  it('every product is bit-identical to the TypeScript kernel, any shape, offset and leading dimension', () => {
+  for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) it(`every product (${name} memory) is bit-identical to the TypeScript kernel, any shape, offset and leading dimension`, () => {
+    const simd = kernels;
     const r = rng(11);
     const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
     const shapes: [number, number, number][] = [];
@@ -46,5 +51,103 @@ describe('WebAssembly SIMD kernels', () => {
       simd!.outerAdd(f, ldw, k0, D, rows, B, kn, m, bOff, bOff);
       assert.equal(hex(f), hex(e), `outerAdd ${rows}x${kn}x${m}`);
     }
+  });
+
+  for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) describe(`resident operands (${name} memory)`, () => {
+    const simd = kernels;
+    const r = rng(5);
+    const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+
+    it('products on resident inputs and outputs equal the copying ones; outputs come back at the end', () => {
+      const [rows, kn, m, ldw] = [12, 9, 7, 11];
+      const W = fill(rows * ldw), B = fill(kn * m), D = fill(rows * m), G0 = fill(rows * ldw), C0 = fill(rows * m);
+      const C1 = C0.slice(), G1 = G0.slice(), C2 = C0.slice(), G2 = G0.slice();
+      simd!.mulAdd(C1, W, ldw, 2, rows, kn, B, m);
+      simd!.outerAdd(G1, ldw, 2, D, rows, B, kn, m);
+      simd!.outerAdd(G1, ldw, 2, D, rows, B, kn, m);
+      simd!.resident([W, B, D.subarray(0, rows * m)], [G2], () => {
+        simd!.mulAdd(C2, W, ldw, 2, rows, kn, B, m);
+        simd!.outerAdd(G2, ldw, 2, D, rows, B, kn, m);
+        simd!.outerAdd(G2, ldw, 2, D, rows, B, kn, m);
+        assert.equal(hex(G2), hex(G0), 'a resident output is only copied back when its scope ends');
+      });
+      assert.equal(hex(C2), hex(C1));
+      assert.equal(hex(G2), hex(G1));
+    });
+
+    it('finds views inside a resident range, nests scopes, and refuses a product into a resident input', () => {
+      const [rows, kn, m] = [6, 5, 4];
+      const big = fill(3 * kn * m), W = fill(rows * kn), C0 = fill(rows * m);
+      const step = (t: number): Float64Array => big.subarray(t * kn * m, (t + 1) * kn * m);
+      const expected = C0.slice();
+      for (let t = 0; t < 3; t++) mulAddTs(expected, W, kn, 0, rows, kn, step(t), m);
+      const C = C0.slice();
+      simd!.resident([big], [], () => simd!.resident([W], [C], () => {
+        for (let t = 0; t < 3; t++) simd!.mulAdd(C, W, kn, 0, rows, kn, step(t), m);
+        assert.ok(simd!.holds(step(1)) && simd!.holds(W) && simd!.holds(C));
+      }));
+      assert.equal(hex(C), hex(expected));
+      assert.ok(!simd!.holds(big) && !simd!.holds(W) && !simd!.holds(C), 'nothing stays resident after the scopes');
+      assert.throws(() => simd!.resident([C], [], () => simd!.mulAdd(C, W, kn, 0, rows, kn, step(0), m)), /resident input/);
+    });
+  });
+
+  describe('the helper thread', function () {
+    this.timeout(30_000);
+    let ready = false;
+    const simd = shared;
+    before(async () => {
+      ready = await simd!.helperReady();
+    });
+    after(() => setKernelThreads(true));
+
+    it('starts on a machine with 2+ cores', function () {
+      if (os.availableParallelism() < 2) this.skip();
+      assert.ok(ready, 'the helper never became ready');
+    });
+
+    it('big products shared with it are bit-identical to the TypeScript kernel', function () {
+      if (!ready) this.skip();
+      const r = rng(17);
+      const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+      for (const [rows, kn, m] of [[512, 128, 32], [130, 257, 33], [64, 1031, 9]] as const) {
+        assert.ok(rows * kn * m >= THREAD_MIN_WORK);
+        const ldw = kn + 3, W = fill(rows * ldw), B = fill(kn * m), D = fill(rows * m), C0 = fill(rows * m), T0 = fill(kn * m), G0 = fill(rows * ldw);
+        for (let rep = 0; rep < 20; rep++) { // many jobs: claims, steals and commits all get exercised
+          const a = C0.slice(), b = C0.slice();
+          mulAddTs(a, W, ldw, 3, rows, kn, B, m);
+          simd!.mulAdd(b, W, ldw, 3, rows, kn, B, m);
+          assert.equal(hex(b), hex(a), `mulAdd ${rows}x${kn}x${m}`);
+          const c = T0.slice(), d = T0.slice();
+          mulTAddTs(c, W, ldw, 3, rows, kn, D, m);
+          simd!.mulTAdd(d, W, ldw, 3, rows, kn, D, m);
+          assert.equal(hex(d), hex(c), `mulTAdd ${rows}x${kn}x${m}`);
+          const e = G0.slice(), f = G0.slice();
+          outerAddTs(e, ldw, 3, D, rows, B, kn, m);
+          simd!.outerAdd(f, ldw, 3, D, rows, B, kn, m);
+          assert.equal(hex(f), hex(e), `outerAdd ${rows}x${kn}x${m}`);
+        }
+      }
+    });
+
+    it('a whole forward + backward pass gives the same bits on one thread and two', function () {
+      if (!ready) this.skip();
+      const d = { n_x: 32, n_a: 64, n_y: 16, m: 32, T_x: 6 }; // LSTM step product: 256·64·32 multiply-adds
+      for (const cell of ['lstm', 'gru', 'rnn'] as const) {
+        const { inputs, labels } = randomInputs(cell, d, 3);
+        const run = (): string[] => {
+          const tr = trace(cell, inputs);
+          const g = gradients(tr, { kind: 'xent', labels });
+          return [tr.steps.map((st) => hex(st.a)).join(''), ...Object.keys(g).sort().map((k) => `${k} ${hex(g[k].data)}`)];
+        };
+        setKernelThreads(false);
+        const one = run();
+        setKernelThreads(true);
+        const before = simd!.stats().shared;
+        const two = run();
+        assert.deepEqual(two, one, cell);
+        if (cell !== 'rnn') assert.ok(simd!.stats().shared > before, `${cell}: no product was shared`);
+      }
+    });
   });
 });

@@ -8,7 +8,7 @@
  * adds the h part itself; backward is the same for both cells, here.
  */
 import type { Dims } from '../backend';
-import { mulTAdd, outerAdd, rowSumAdd } from '../kernels';
+import { mulTAdd, outerAdd, resident, rowSumAdd } from '../kernels';
 
 /** Shape of a gate's weight on [a_prev; x]: (n_a, n_a + n_x). */
 export const gateWeights = (d: Dims): [number, number] => [d.n_a, d.n_a + d.n_x];
@@ -33,9 +33,12 @@ export function gateBackward(
 ): void {
   const ldw = n_h + n_x;
   const dzOff = off.dz ?? 0;
-  outerAdd(dW, ldw, 0, dz, rows, h, n_h, m, dzOff, off.h ?? 0);
-  outerAdd(dW, ldw, n_h, dz, rows, xt, n_x, m, dzOff);
-  rowSumAdd(db, dz, rows, m, dzOff);
-  mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m, off.dh ?? 0, dzOff);
-  mulTAdd(dxt, W, ldw, n_h, rows, n_x, dz, m, 0, dzOff);
+  // dz feeds four products: copied into the SIMD kernel's memory once, not four times
+  resident(rows * n_h * m, [dz.subarray(dzOff, dzOff + rows * m)], [], () => {
+    outerAdd(dW, ldw, 0, dz, rows, h, n_h, m, dzOff, off.h ?? 0);
+    outerAdd(dW, ldw, n_h, dz, rows, xt, n_x, m, dzOff);
+    rowSumAdd(db, dz, rows, m, dzOff);
+    mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m, off.dh ?? 0, dzOff);
+    mulTAdd(dxt, W, ldw, n_h, rows, n_x, dz, m, 0, dzOff);
+  });
 }

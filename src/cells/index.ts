@@ -62,6 +62,27 @@ export function paramBuffers(cell: CellSpec, d: Dims, prefix = '', fill?: (name:
   return p;
 }
 
+/**
+ * The names of a cell's parameter buffers as paramBuffers lays them out (each stack, then
+ * every parameter outside a stack), and which of them hold weight matrices — parameters of
+ * more than one column, whose gradients only the product kernels accumulate.
+ */
+export function bufferNames(cell: CellSpec, d: Dims): { all: string[]; weights: string[] } {
+  const cols = (name: string): number => cell.params.find((p) => p.name === name)!.shape(d)[1];
+  const inStack = new Set(cell.stacks.flatMap((s) => s.members));
+  const all: string[] = [], weights: string[] = [];
+  for (const s of cell.stacks) {
+    all.push(s.name);
+    if (cols(s.members[0]) > 1) weights.push(s.name);
+  }
+  for (const p of cell.params) {
+    if (inStack.has(p.name)) continue;
+    all.push(p.name);
+    if (cols(p.name) > 1) weights.push(p.name);
+  }
+  return { all, weights };
+}
+
 export function paramShapes(cell: CellSpec, d: Dims): Record<string, [number, number]> {
   const out: Record<string, [number, number]> = {};
   for (const p of cell.params) out[p.name] = p.shape(d);

@@ -13,8 +13,13 @@
  * bit-identical to the TypeScript kernels.
  *
  *   transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ
+ *
+ * Two builds: `own` exports a private memory; `shared` imports a shared one (WebAssembly
+ * threads), on which the main thread and a helper worker each instantiate the module and
+ * split a big product's rows. (Copies from JS into shared memory run at ~15 GB/s instead of
+ * ~40, so products that are not split run on the private one.)
  */
-export function kernelWat(R = 4, V = 2): string {
+export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): string {
   const g = (n: string): string => `(local.get $${n})`;
   const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
   const add = (x: string, y: string): string => `(i32.add ${x} ${y})`;
@@ -78,7 +83,11 @@ export function kernelWat(R = 4, V = 2): string {
       ${set('i', add(g('i'), c32(RR)))}
       (br $${lbl}l)))`;
   return `(module
-  (memory (export "memory") 1)
+  ${memory === 'own'
+    ? '(memory (export "memory") 1)'
+    : `;; shared, made by the host (src/wasm/kernels.ts), so that a helper thread can run the
+  ;; same kernel on the same operands: up to 65536 pages = 4 GiB, wasm32's limit
+  (import "env" "memory" (memory 1 65536 shared))`}
   ;; gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m)
   (func (export "gemm") (param $c i32) (param $ldc i32) (param $a i32) (param $sr i32) (param $sk i32)
       (param $rows i32) (param $kn i32) (param $b i32) (param $ldb i32) (param $m i32)

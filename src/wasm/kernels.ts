@@ -3,20 +3,34 @@
  * with the same signatures and bit-identical results (test/wasm.test.ts): ~4–8× the
  * TypeScript kernels, measured in bench/README.md.
  *
- * Operands are copied into the module's memory for each call (the engine's buffers are plain
- * Float64Arrays, and gradcheck perturbs weights in place, so nothing can stay resident); the
- * copies cost a few percent at medium and big sizes. Views of the memory are re-taken after
- * it grows and never leave this file.
+ * Two instances (two builds of the kernel): `wasmKernels()` on a private memory, and
+ * `sharedKernels()` on a memory shared with a helper thread, which computes part of every
+ * product of THREAD_MIN_WORK+ multiply-adds (src/kernels.ts picks the instance; copies from
+ * JS into shared memory run at ~15 GB/s instead of ~40, so smaller work stays private).
  *
- * `wasmKernels()` is undefined where WebAssembly SIMD is unavailable; callers then keep the
- * TypeScript kernels.
+ * An operand is either copied in for the call (and an output back out), or RESIDENT:
+ * `resident(inputs, outputs, body)` copies those arrays in once, every product inside `body`
+ * that touches them (or any view inside them) uses them in place, and outputs are copied back
+ * when `body` ends. The unroller keeps the weights resident for a whole pass and their
+ * gradients for a whole backward: per call, copying a big LSTM's stacked W (786 KB) cost
+ * about a third of the product. While an array is resident, only the products may touch it:
+ * JS must neither write an input nor read or write an output — the products would not see
+ * the change, or the copy back would undo it.
+ *
+ * Memory: [the helper's scratch (shared instance) | resident arrays, stacked as scopes nest |
+ * scratch of the current call]. Views of it are re-taken after it grows and never leave this
+ * file.
+ *
+ * Both are undefined where WebAssembly SIMD (or, for the shared one, threads) is unavailable;
+ * callers then keep the TypeScript kernels.
  */
-import { KERNEL_WASM_BASE64 } from './kernel.wasm';
+import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from './kernel.wasm';
 
 /** The slice of the WebAssembly API used here (tsconfig's lib has no WebAssembly types). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 interface WasmMemory {
   buffer: ArrayBuffer;
@@ -29,77 +43,327 @@ export interface Kernels {
   mulAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number): void;
   mulTAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, D: Float64Array, m: number, cOff?: number, dOff?: number): void;
   outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number): void;
+  /** Runs `body` with `inputs` and `outputs` resident (see above); returns what it returns. */
+  resident<T>(inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T;
+  /** Is (part of) this array resident here? Products on it must run here. */
+  holds(X: Float64Array): boolean;
+  /** Starts the helper thread if it may run; resolves true once it takes work (tests, bench). */
+  helperReady(timeoutMs?: number): Promise<boolean>;
+  /** Products shared with the helper so far, and chunks of theirs this thread took back. */
+  stats(): { shared: number; takenBack: number };
 }
 
-function instantiate(): Kernels | undefined {
-  let exports: { memory: WasmMemory; gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void };
-  try {
-    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const mod = new wasm.Module(Buffer.from(KERNEL_WASM_BASE64, 'base64'));
-    exports = new wasm.Instance(mod, {}).exports as typeof exports;
-  } catch {
-    return undefined; // no SIMD support
+/** A resident range of an ArrayBuffer: bytes [start, end) live at byte `at` of the memory. */
+interface Range {
+  start: number;
+  end: number;
+  at: number;
+  /** An output (copied back at the end); products may write only into outputs. */
+  out: boolean;
+}
+
+const align16 = (bytes: number): number => (bytes + 15) & ~15;
+
+/** Products of at least this many multiply-adds are shared with the helper thread. */
+export const THREAD_MIN_WORK = 1 << 18;
+/** A shared product's output rows are cut into about this many chunks (at most 64). */
+const CHUNKS = 16;
+/**
+ * The first bytes of the memory are the helper's scratch, used by nothing else: a helper the
+ * OS preempted mid-chunk may write there long after its job ended, harmlessly. A product
+ * whose chunk would not fit runs on one thread.
+ */
+const HELPER_SCRATCH_BYTES = 1 << 20;
+
+/**
+ * Int32 words of the control block shared with the helper. A product is a JOB: its gemm
+ * arguments, its chunking, a claim counter, and one flag per chunk holding job·4 + state:
+ * 0 claimed or not yet, 1 being committed by the helper, 2 done.
+ */
+const CTL = { job: 0, ready: 2, args: 4, chunkRows: 14, chunks: 15, next: 16, scratch: 17, flags: 32, length: 32 + 64 } as const;
+const JOB_WRAP = 1 << 28; // job·4 + 3 must fit an int32
+
+/**
+ * The helper thread. It claims chunks of the current job until none are left; each one it
+ * computes into its own scratch (filled with −0, the additive identity, so the scratch holds
+ * exactly the kernel's sums), then commits it — C += scratch — only if it wins the chunk's
+ * flag. So the main thread never has to wait for a helper that the OS has preempted: after
+ * its own chunks it waits briefly, then takes back (recomputes) any chunk still open, and a
+ * late helper loses the flag and drops its result. Each entry is summed in the kernel's
+ * order by whoever computes it: results are bit-identical to one thread's.
+ *
+ * Between jobs it spins for 2 ms (a pass hands out products every 0.1–0.5 ms; a futex
+ * wake-up costs tens of µs on a VM), then sleeps until woken.
+ */
+const HELPER_SOURCE = `
+const { workerData } = require('worker_threads');
+const { bytes, memory, control } = workerData;
+const ctl = new Int32Array(control);
+const { gemm } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+let f64 = new Float64Array(memory.buffer);
+Atomics.store(ctl, ${CTL.ready}, 1);
+let seen = 0;
+for (;;) {
+  const idle = performance.now();
+  let spins = 0;
+  while (Atomics.load(ctl, ${CTL.job}) === seen) {
+    if ((++spins & 1023) === 0 && performance.now() - idle > 2) Atomics.wait(ctl, ${CTL.job}, seen, 1000);
   }
-  const { memory, gemm, transpose } = exports;
+  const job = seen = Atomics.load(ctl, ${CTL.job});
+  const c = ctl[4], ldc = ctl[5], a = ctl[6], sr = ctl[7], sk = ctl[8], rows = ctl[9], kn = ctl[10], b = ctl[11], ldb = ctl[12], m = ctl[13];
+  const ch = ctl[${CTL.chunkRows}], n = ctl[${CTL.chunks}], scr = ctl[${CTL.scratch}];
+  if (f64.length * 8 !== memory.buffer.byteLength) f64 = new Float64Array(memory.buffer);
+  for (;;) {
+    const k = Atomics.add(ctl, ${CTL.next}, 1);
+    if (k >= n || Atomics.load(ctl, ${CTL.job}) !== job) break;
+    const r0 = k * ch, rr = Math.min(ch, rows - r0), s0 = scr >> 3;
+    f64.fill(-0, s0, s0 + rr * m);
+    gemm(scr, m, a + r0 * sr * 8, sr, sk, rr, kn, b, ldb, m);
+    if (Atomics.compareExchange(ctl, ${CTL.flags} + k, job * 4, job * 4 + 1) !== job * 4) continue;
+    for (let i = 0; i < rr; i++) {
+      const cr = (c >> 3) + (r0 + i) * ldc, sr0 = s0 + i * m;
+      for (let j = 0; j < m; j++) f64[cr + j] += f64[sr0 + j];
+    }
+    Atomics.store(ctl, ${CTL.flags} + k, job * 4 + 2);
+  }
+}`;
+
+/** Whether big products may use the helper thread (tests and benchmarks compare both). */
+let threadsOn = true;
+export function setKernelThreads(on: boolean): void {
+  threadsOn = on;
+}
+
+/** The kernel on a private memory (`own`), or on a shared one with the helper thread. */
+function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const bytes = Buffer.from(kind === 'own' ? KERNEL_WASM_BASE64 : KERNEL_SHARED_WASM_BASE64, 'base64');
+  let exports: { gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; memory?: WasmMemory };
+  let memory: WasmMemory;
+  try {
+    if (kind === 'own') {
+      exports = new wasm.Instance(new wasm.Module(bytes), {}).exports as typeof exports;
+      memory = exports.memory!;
+    } else {
+      memory = new wasm.Memory({ initial: 1, maximum: 65536, shared: true });
+      exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as typeof exports;
+    }
+  } catch {
+    return undefined; // no SIMD (or, shared, no threads) support
+  }
+  const { gemm: gemmHere, transpose } = exports;
   let heap = new Float64Array(memory.buffer);
 
-  /** Makes room for `n` doubles from byte 0 on; returns the heap view to copy into. */
-  const reserve = (n: number): Float64Array => {
-    const need = n * 8 + 64;
-    if (need > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+  /** Resident ranges by the ArrayBuffer they copy; `top`: first byte after them. */
+  const ranges = new Map<ArrayBufferLike, Range[]>();
+  let top = kind === 'shared' ? HELPER_SCRATCH_BYTES : 0;
+  /** Bytes of the current call's scratch handed out so far (from `top` on). */
+  let used = 0;
+
+  /** Makes the memory at least `bytes` long (views re-taken: growing detaches them). */
+  /** The memory's size, kept here: reading memory.buffer costs ~0.1 µs, and only we grow it. */
+  let memoryBytes = memory.buffer.byteLength;
+  const ensure = (bytes: number): void => {
+    if (bytes > memoryBytes) {
+      memory.grow(Math.ceil((bytes - memoryBytes) / 65536));
       heap = new Float64Array(memory.buffer);
+      memoryBytes = heap.byteLength;
     }
-    return heap;
+  };
+
+  // ---- the helper thread: started on the first big product, used once it is ready ----
+  const ctl = new Int32Array(new SharedArrayBuffer(CTL.length * 4));
+  let helper: 'none' | 'starting' | 'off' = 'none';
+  let job = 0;
+  let shared = 0, takenBack = 0;
+  const startHelper = (): void => {
+    helper = 'off';
+    if (process.env.RNN_KERNEL_THREADS === '1') return;
+    const threads = require('worker_threads') as typeof import('worker_threads');
+    const os = require('os') as typeof import('os');
+    // gradcheck's own workers already keep every core busy: no helper inside them
+    if (!threads.isMainThread || os.availableParallelism() < 2) return;
+    const w = new threads.Worker(HELPER_SOURCE, { eval: true, workerData: { bytes, memory, control: ctl.buffer } });
+    w.unref(); // never keeps the process alive: between jobs it only waits
+    w.on('error', () => undefined); // a helper that failed to start is simply never ready
+    helper = 'starting';
+  };
+
+  /** gemm (the kernel's arguments), shared with the helper when that pays (see HELPER_SOURCE). */
+  const gemm: Gemm = kind === 'own' ? gemmHere : (c, ldc, a, sr, sk, rows, kn, b, ldb, m) => {
+    if (rows * kn * m < THREAD_MIN_WORK || rows < 8) gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
+    else gemmShared(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
+  };
+  const gemmShared: Gemm = (c, ldc, a, sr, sk, rows, kn, b, ldb, m) => {
+    if (helper === 'none') startHelper();
+    if (helper !== 'starting' || !threadsOn || Atomics.load(ctl, CTL.ready) !== 1) return gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
+    const ch = 4 * Math.ceil(rows / CHUNKS / 4), n = Math.ceil(rows / ch);
+    if (ch * m * 8 > HELPER_SCRATCH_BYTES) return gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
+    job = (job % JOB_WRAP) + 1;
+    shared++;
+    const tag = job * 4;
+    const args = [c, ldc, a, sr, sk, rows, kn, b, ldb, m];
+    for (let k = 0; k < args.length; k++) ctl[CTL.args + k] = args[k];
+    ctl[CTL.chunkRows] = ch;
+    ctl[CTL.chunks] = n;
+    ctl[CTL.scratch] = 0;
+    for (let k = 0; k < n; k++) ctl[CTL.flags + k] = tag;
+    Atomics.store(ctl, CTL.next, 0);
+    Atomics.store(ctl, CTL.job, job);
+    Atomics.notify(ctl, CTL.job, 1);
+    // Our chunks go straight into C.
+    let mine = 0;
+    const t0 = performance.now();
+    for (;;) {
+      const k = Atomics.add(ctl, CTL.next, 1);
+      if (k >= n) break;
+      const r0 = k * ch;
+      gemmHere(c + r0 * ldc * 8, ldc, a + r0 * sr * 8, sr, sk, Math.min(ch, rows - r0), kn, b, ldb, m);
+      Atomics.store(ctl, CTL.flags + k, tag + 2);
+      mine++;
+    }
+    // The helper's: wait about two chunks' time for them, then take back whatever is still open.
+    const deadline = performance.now() + 2 * (performance.now() - t0) / Math.max(mine, 1);
+    for (let k = 0; k < n; k++) {
+      let f: number;
+      while ((f = Atomics.load(ctl, CTL.flags + k)) === tag && performance.now() < deadline);
+      if (f === tag && Atomics.compareExchange(ctl, CTL.flags + k, tag, tag + 1) === tag) {
+        takenBack++;
+        const r0 = k * ch;
+        gemmHere(c + r0 * ldc * 8, ldc, a + r0 * sr * 8, sr, sk, Math.min(ch, rows - r0), kn, b, ldb, m);
+        Atomics.store(ctl, CTL.flags + k, tag + 2);
+      }
+      while (Atomics.load(ctl, CTL.flags + k) !== tag + 2); // the helper is committing it
+    }
+  };
+
+  /** Byte address of X[off … off+n) if that lies in a resident range, else -1. */
+  const residentAt = (X: Float64Array, off: number, n: number, write = false): number => {
+    if (ranges.size === 0) return -1;
+    const list = ranges.get(X.buffer);
+    if (list === undefined) return -1;
+    const s = X.byteOffset + off * 8, e = s + n * 8;
+    for (const r of list) {
+      if (s < r.start || e > r.end) continue;
+      if (write && !r.out) throw new Error('internal: a product writes into a resident input');
+      return r.at + (s - r.start);
+    }
+    return -1;
   };
 
   /**
-   * C[cOff …] (cN values) += a product of W's first wN values and X[xOff …] (xN values):
-   * copies [W | X | C] in (each 16-byte aligned), lets `product` run on their byte offsets,
-   * copies C back.
+   * Scratch for one call: `need` = the bytes of every operand that is not resident, so the
+   * memory grows (if it must) before any address is handed out.
    */
-  const withCopies = (
+  const beginCall = (need: number): void => {
+    used = 0;
+    ensure(top + need + 64);
+  };
+  const scratch = (n: number): number => {
+    const at = align16(top + used);
+    used = at + n * 8 - top;
+    return at;
+  };
+  /** Address of X[off … off+n): resident, or copied into scratch. `write`: the product adds into it. */
+  const place = (X: Float64Array, off: number, n: number, write = false): number => {
+    const r = residentAt(X, off, n, write);
+    if (r >= 0) return r;
+    const at = scratch(n);
+    heap.set(X.subarray(off, off + n), at >> 3);
+    return at;
+  };
+  const bytesIfCopied = (X: Float64Array, off: number, n: number): number => (residentAt(X, off, n) >= 0 ? 0 : align16(n * 8));
+  const copyOut = (X: Float64Array, off: number, n: number, at: number): void => {
+    if (residentAt(X, off, n) < 0) X.set(heap.subarray(at >> 3, (at >> 3) + n), off);
+  };
+
+  /** C[cOff …] (cN values) += a product of W's first wN values and X[xOff …] (xN values). */
+  const product = (
     C: Float64Array, cOff: number, cN: number, W: Float64Array, wN: number, X: Float64Array, xOff: number, xN: number,
-    product: (pC: number, pW: number, pX: number) => void,
+    run: (pC: number, pW: number, pX: number) => void,
   ): void => {
-    const pW = 0, pX = pW + ((wN + 1) & ~1), pC = pX + ((xN + 1) & ~1);
-    const h = reserve(pC + cN);
-    h.set(W.subarray(0, wN), pW);
-    h.set(X.subarray(xOff, xOff + xN), pX);
-    h.set(C.subarray(cOff, cOff + cN), pC);
-    product(pC * 8, pW * 8, pX * 8);
-    C.set(heap.subarray(pC, pC + cN), cOff);
+    beginCall(bytesIfCopied(W, 0, wN) + bytesIfCopied(X, xOff, xN) + bytesIfCopied(C, cOff, cN));
+    const pW = place(W, 0, wN), pX = place(X, xOff, xN), pC = place(C, cOff, cN, true);
+    run(pC, pW, pX);
+    copyOut(C, cOff, cN, pC);
   };
 
   return {
     mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0) {
-      withCopies(C, cOff, rows * m, W, (rows - 1) * ldw + k0 + kn, B, bOff, kn * m, (pC, pW, pB) =>
+      product(C, cOff, rows * m, W, (rows - 1) * ldw + k0 + kn, B, bOff, kn * m, (pC, pW, pB) =>
         gemm(pC, m, pW + k0 * 8, ldw, 1, rows, kn, pB, m, m));
     },
     mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff = 0, dOff = 0) {
       // output row kk, inner index i: A(kk, i) = W[i·ldw + k0 + kk]
-      withCopies(C, cOff, kn * m, W, (rows - 1) * ldw + k0 + kn, D, dOff, rows * m, (pC, pW, pD) =>
+      product(C, cOff, kn * m, W, (rows - 1) * ldw + k0 + kn, D, dOff, rows * m, (pC, pW, pD) =>
         gemm(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m));
     },
     outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0) {
       const gN = (rows - 1) * ldg + k0 + kn, dN = rows * m, bN = kn * m;
-      // [G | D | B | Bᵀ]
-      const pG = 0, pD = pG + ((gN + 1) & ~1), pB = pD + ((dN + 1) & ~1), pT = pB + ((bN + 1) & ~1);
-      const h = reserve(pT + bN);
-      h.set(G.subarray(0, gN), pG);
-      h.set(D.subarray(dOff, dOff + dN), pD);
-      h.set(B.subarray(bOff, bOff + bN), pB);
-      transpose(pT * 8, pB * 8, kn, m); // Bᵀ (m × kn), so the sum over j runs in order
-      gemm((pG + k0) * 8, ldg, pD * 8, m, 1, rows, m, pT * 8, kn, kn);
-      G.set(heap.subarray(pG, pG + gN), 0);
+      beginCall(bytesIfCopied(G, 0, gN) + bytesIfCopied(D, dOff, dN) + bytesIfCopied(B, bOff, bN) + align16(bN * 8));
+      const pG = place(G, 0, gN, true), pD = place(D, dOff, dN), pB = place(B, bOff, bN), pT = scratch(bN);
+      transpose(pT, pB, kn, m); // Bᵀ (m × kn), so the sum over j runs in order
+      gemm(pG + k0 * 8, ldg, pD, m, 1, rows, m, pT, kn, kn);
+      copyOut(G, 0, gN, pG);
+    },
+
+    resident(inputs, outputs, body) {
+      const savedTop = top;
+      const added: { X: Float64Array; at: number; out: boolean }[] = [];
+      const add = (X: Float64Array, out: boolean): void => {
+        if (X.length === 0 || residentAt(X, 0, X.length) >= 0) return; // already resident (an outer scope copies it back)
+        const at = align16(top);
+        ensure(at + X.length * 8 + 64);
+        heap.set(X, at >> 3);
+        top = at + X.length * 8;
+        const list = ranges.get(X.buffer) ?? [];
+        list.push({ start: X.byteOffset, end: X.byteOffset + X.byteLength, at, out });
+        ranges.set(X.buffer, list);
+        added.push({ X, at, out });
+      };
+      for (const X of inputs) add(X, false);
+      for (const X of outputs) add(X, true);
+      try {
+        return body();
+      } finally {
+        for (let k = added.length - 1; k >= 0; k--) {
+          const { X, at, out } = added[k];
+          if (out) X.set(heap.subarray(at >> 3, (at >> 3) + X.length));
+          const list = ranges.get(X.buffer)!;
+          list.pop(); // scopes nest: this scope's ranges are the last ones
+          if (list.length === 0) ranges.delete(X.buffer);
+        }
+        top = savedTop;
+      }
+    },
+
+    async helperReady(timeoutMs = 10_000) {
+      if (helper === 'none') startHelper();
+      const until = Date.now() + timeoutMs;
+      while (helper === 'starting' && Atomics.load(ctl, CTL.ready) !== 1 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return helper === 'starting' && Atomics.load(ctl, CTL.ready) === 1;
+    },
+
+    stats: () => ({ shared, takenBack }),
+
+    holds(X) {
+      return ranges.size > 0 && ranges.has(X.buffer);
     },
   };
 }
 
-let loaded: Kernels | undefined | null = null;
+const loaded: Partial<Record<'own' | 'shared', Kernels | null>> = {};
 
-/** The SIMD kernels of this thread (instantiated on first use), or undefined without SIMD. */
+/** The SIMD kernels of this thread on a private memory (instantiated on first use), or undefined without SIMD. */
 export function wasmKernels(): Kernels | undefined {
-  if (loaded === null) loaded = instantiate();
-  return loaded;
+  if (loaded.own === undefined) loaded.own = instantiate('own') ?? null;
+  return loaded.own ?? undefined;
+}
+
+/** The SIMD kernels on the memory shared with the helper thread, or undefined without SIMD or threads. */
+export function sharedKernels(): Kernels | undefined {
+  if (loaded.shared === undefined) loaded.shared = instantiate('shared') ?? null;
+  return loaded.shared ?? undefined;
 }
