@@ -27,6 +27,8 @@ const pooled = simd && process.env.RNN_KERNEL_THREADS !== '1' ? sharedKernels() 
  * per product) the copies in and out of WebAssembly memory cost about what SIMD saves.
  */
 export const SIMD_MIN_WORK = 4096;
+/** From this many multiply-adds on, products run on the memory shared with the helper thread. */
+export const SHARED_MIN_WORK = THREAD_MIN_WORK;
 
 /**
  * Where a product runs: where its output is resident, else where an input is, else by size
@@ -39,7 +41,7 @@ function pick(work: number, out: Float64Array, x: Float64Array, y: Float64Array)
   if (pooled && (pooled.holds(x) || pooled.holds(y))) return pooled;
   if (simd.holds(x) || simd.holds(y)) return simd;
   if (work < SIMD_MIN_WORK) return undefined;
-  return pooled && work >= THREAD_MIN_WORK ? pooled : simd;
+  return pooled && work >= SHARED_MIN_WORK ? pooled : simd;
 }
 
 /** C (rows, m) += W[:, k0:k0+kn] · B (kn, m); C and B may start at offsets cOff and bOff. */
@@ -75,13 +77,22 @@ export function outerAdd(
 /**
  * Runs `body` with `inputs` and `outputs` resident in a SIMD kernel's memory, copied in once
  * instead of once per product (src/wasm/kernels.ts); outputs are copied back at the end.
- * `work` (multiply-adds of a typical product inside) picks the memory, as for one product;
- * below SIMD_MIN_WORK, and without SIMD, it just runs `body`. Inside, JS code must not write
+ * Only for big work (`work`: multiply-adds of a typical product inside, ≥ SHARED_MIN_WORK),
+ * whose products run on the shared memory: there copies are slow and the operands big. On
+ * medium nets (measured) the scopes cost more than the copies they save; below, and without
+ * SIMD, it just runs `body`. `operands` lists what to keep. Inside, JS code must not write
  * the inputs nor touch the outputs: only the products may.
  */
-export function resident<T>(work: number, inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T {
-  if (!simd || work < SIMD_MIN_WORK) return body();
-  return (pooled && work >= THREAD_MIN_WORK ? pooled : simd).resident(inputs, outputs, body);
+export function resident<T>(work: number, operands: () => Residents, body: () => T): T {
+  if (!simd || work < SHARED_MIN_WORK) return body(); // (operands not even listed: small passes take µs)
+  const { inputs, outputs = [] } = operands();
+  return (pooled ?? simd).resident(inputs, outputs, body);
+}
+
+/** What `resident` keeps in the kernel's memory. */
+export interface Residents {
+  inputs: readonly Float64Array[];
+  outputs?: readonly Float64Array[];
 }
 
 /*

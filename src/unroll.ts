@@ -11,7 +11,7 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, rowSumAdd, softmaxColumns } from './kernels';
+import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, rowSumAdd, softmaxColumns, type Residents } from './kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
 
@@ -160,8 +160,10 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
   const { n_a, n_y, m, T_x } = d;
   const W = p[cell.head.W], b = p[cell.head.b];
   // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
-  const params = bufferNames(cell, d).all.map((name) => p[name]);
-  resident(stepWork(cell, d), [...params, ...covering(steps.map((s) => s.xt))], [], () => {
+  const operands = (): Residents => ({
+    inputs: [...bufferNames(cell, d).all.map((name) => p[name]), ...covering(steps.map((s) => s.xt))],
+  });
+  resident(stepWork(cell, d), operands, () => {
     if (inputs) project(tr, t0);
     for (let t = t0; t < T_x; t++) {
       cell.forward(p, d, steps[t]);
@@ -212,9 +214,14 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const g: StepGrad = { da, dc, dxt: dxs[0], daPrev, dcPrev, grads, work };
   // Resident for the whole backward (kernels.ts): the parameters, x and a⟨t−1⟩ of every step,
   // and the weight matrices' gradients, which only the products accumulate.
-  const names = bufferNames(cell, d);
-  const inputs = [...names.all.map((name) => p[name]), ...covering(steps.flatMap((s) => [s.xt, s.aPrev]))];
-  resident(stepWork(cell, d), inputs, names.weights.map((name) => grads['d' + name]), () => {
+  const operands = (): Residents => {
+    const names = bufferNames(cell, d);
+    return {
+      inputs: [...names.all.map((name) => p[name]), ...covering(steps.flatMap((s) => [s.xt, s.aPrev]))],
+      outputs: names.weights.map((name) => grads['d' + name]),
+    };
+  };
+  resident(stepWork(cell, d), operands, () => {
     for (let t = T_x - 1; t >= 0; t--) {
       upstream(t, up, grads);
       // da⟨t⟩ = upstream + what step t+1 sent back (zero at the last step)

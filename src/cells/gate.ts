@@ -33,12 +33,13 @@ export function gateBackward(
 ): void {
   const ldw = n_h + n_x;
   const dzOff = off.dz ?? 0;
-  // dz feeds four products: copied into the SIMD kernel's memory once, not four times
-  resident(rows * n_h * m, [dz.subarray(dzOff, dzOff + rows * m)], [], () => {
+  const products = (): void => {
     outerAdd(dW, ldw, 0, dz, rows, h, n_h, m, dzOff, off.h ?? 0);
     outerAdd(dW, ldw, n_h, dz, rows, xt, n_x, m, dzOff);
     rowSumAdd(db, dz, rows, m, dzOff);
     mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m, off.dh ?? 0, dzOff);
     mulTAdd(dxt, W, ldw, n_h, rows, n_x, dz, m, 0, dzOff);
-  });
+  };
+  // dz feeds four products: on big nets it goes into the kernel's memory once, not four times
+  resident(rows * n_h * m, () => ({ inputs: [dz.subarray(dzOff, dzOff + rows * m)] }), products);
 }

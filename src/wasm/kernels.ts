@@ -66,8 +66,10 @@ const align16 = (bytes: number): number => (bytes + 15) & ~15;
 
 /** Products of at least this many multiply-adds are shared with the helper thread. */
 export const THREAD_MIN_WORK = 1 << 18;
-/** A shared product's output rows are cut into about this many chunks (at most 64). */
+/** A shared product's output rows are cut into at most this many chunks (≤ 64 flags)… */
 const CHUNKS = 16;
+/** …of at least this many multiply-adds each (smaller ones cost more to hand out than they save). */
+const CHUNK_MIN_WORK = 1 << 16;
 /**
  * The first bytes of the memory are the helper's scratch, used by nothing else: a helper the
  * OS preempted mid-chunk may write there long after its job ended, harmlessly. A product
@@ -197,7 +199,8 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   const gemmShared: Gemm = (c, ldc, a, sr, sk, rows, kn, b, ldb, m) => {
     if (helper === 'none') startHelper();
     if (helper !== 'starting' || !threadsOn || Atomics.load(ctl, CTL.ready) !== 1) return gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
-    const ch = 4 * Math.ceil(rows / CHUNKS / 4), n = Math.ceil(rows / ch);
+    const chunks = Math.min(CHUNKS, Math.floor((rows * kn * m) / CHUNK_MIN_WORK));
+    const ch = 4 * Math.ceil(rows / chunks / 4), n = Math.ceil(rows / ch);
     if (ch * m * 8 > HELPER_SCRATCH_BYTES) return gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
     job = (job % JOB_WRAP) + 1;
     shared++;
