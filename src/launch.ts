@@ -12,12 +12,12 @@
  * the id it was made for. Any mismatch, a rejected cache or a missing one: the bundle is
  * compiled as usual — the cache only ever changes start-up time, never behaviour.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import { crc32 } from 'zlib';
 
 /** The bundle's exports that starting and warming up need (src/cli.ts). */
 interface CliModule {
@@ -29,9 +29,10 @@ interface CliModule {
 export const BUILD_MARK = '\n//# rnn-build ';
 
 /**
- * Header line of a cache file: `rnn-build <id> <sha1 of the rest>\n`, then V8's bytes. The
+ * Header line of a cache file: `rnn-build <id> <crc32 of the rest>\n`, then V8's bytes. The
  * checksum is ours: V8 verifies code caches only in debug builds, and a damaged one makes
- * node crash (SIGSEGV, measured) — 0.7 ms per start buys never running from one.
+ * node crash (SIGSEGV, measured). zlib's crc32 costs ~2.7 ms per start with loading zlib;
+ * sha1 would cost ~5 (loading crypto alone takes 4.3 ms).
  */
 const CACHE_HEADER = 'rnn-build ';
 
@@ -57,11 +58,11 @@ function readCache(file: string, id: string | undefined): { bytes?: Buffer; use:
   }
   const nl = buf.indexOf(10);
   const bytes = buf.subarray(nl + 1);
-  if (id === undefined || nl < 0 || buf.toString('latin1', 0, nl) !== `${CACHE_HEADER}${id} ${sha1(bytes)}`) return { use: 'made for another build or damaged' };
+  if (id === undefined || nl < 0 || buf.toString('latin1', 0, nl) !== `${CACHE_HEADER}${id} ${checksum(bytes)}`) return { use: 'made for another build or damaged' };
   return { bytes, use: 'used' };
 }
 
-const sha1 = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
+const checksum = (bytes: Uint8Array): string => crc32(bytes).toString(16).padStart(8, '0');
 
 /** Compiles and runs the bundle like require() would, with `cachedData` when given. */
 function compile(bundle: string, source: string, cachedData: Buffer | undefined): { cli: CliModule; script: vm.Script } {
@@ -138,6 +139,6 @@ export async function writeCodeCache(bundle = path.join(__dirname, 'cli.js')): P
   const file = cacheFileOf(bundle);
   const part = `${file}.${process.pid}.tmp`;
   const bytes = script.createCachedData();
-  fs.writeFileSync(part, Buffer.concat([Buffer.from(`${CACHE_HEADER}${id} ${sha1(bytes)}\n`, 'latin1'), bytes]));
+  fs.writeFileSync(part, Buffer.concat([Buffer.from(`${CACHE_HEADER}${id} ${checksum(bytes)}\n`, 'latin1'), bytes]));
   fs.renameSync(part, file);
 }
