@@ -20,8 +20,14 @@ import { sharedKernels, THREAD_MIN_WORK, wasmKernels, type Kernels } from './was
  * thread that computes part of every product of THREAD_MIN_WORK+ multiply-adds (copies into
  * shared memory are ~2.5× slower, so smaller work stays private). RNN_KERNEL_THREADS=1: no helper.
  */
-const simd = process.env.RNN_NO_SIMD === '1' ? undefined : wasmKernels();
-const pooled = simd && process.env.RNN_KERNEL_THREADS !== '1' ? sharedKernels() : undefined;
+const NO_SIMD = process.env.RNN_NO_SIMD === '1';
+const NO_THREADS = process.env.RNN_KERNEL_THREADS === '1';
+// Both instantiated on first use (~0.5 and ~1 ms): a course-size run never needs them.
+let simd: Kernels | undefined | null = null;
+let pooled: Kernels | undefined | null = null;
+const privateKernels = (): Kernels | undefined => (simd === null ? (simd = NO_SIMD ? undefined : wasmKernels()) : simd);
+const sharedOnes = (): Kernels | undefined =>
+  (pooled === null ? (pooled = NO_SIMD || NO_THREADS ? undefined : sharedKernels()) : pooled);
 /**
  * Products smaller than this many multiply-adds stay in TypeScript: at course size (≤ ~1000
  * per product) the copies in and out of WebAssembly memory cost about what SIMD saves.
@@ -35,13 +41,12 @@ export const SHARED_MIN_WORK = THREAD_MIN_WORK;
  * (undefined: TypeScript). A resident output must only ever be written where it lives.
  */
 function pick(work: number, out: Float64Array, x: Float64Array, y: Float64Array): Kernels | undefined {
-  if (!simd) return undefined;
   if (pooled?.holds(out)) return pooled;
-  if (simd.holds(out)) return simd;
+  if (simd?.holds(out)) return simd;
   if (pooled && (pooled.holds(x) || pooled.holds(y))) return pooled;
-  if (simd.holds(x) || simd.holds(y)) return simd;
+  if (simd && (simd.holds(x) || simd.holds(y))) return simd;
   if (work < SIMD_MIN_WORK) return undefined;
-  return pooled && work >= SHARED_MIN_WORK ? pooled : simd;
+  return (work >= SHARED_MIN_WORK ? sharedOnes() : undefined) ?? privateKernels();
 }
 
 /** C (rows, m) += W[:, k0:k0+kn] · B (kn, m); C and B may start at offsets cOff and bOff. */
@@ -84,9 +89,10 @@ export function outerAdd(
  * the inputs nor touch the outputs: only the products may.
  */
 export function resident<T>(work: number, operands: () => Residents, body: () => T): T {
-  if (!simd || work < SHARED_MIN_WORK) return body(); // (operands not even listed: small passes take µs)
+  const k = work < SHARED_MIN_WORK ? undefined : sharedOnes() ?? privateKernels();
+  if (!k) return body(); // (operands not even listed: small passes take µs)
   const { inputs, outputs = [] } = operands();
-  return (pooled ?? simd).resident(inputs, outputs, body);
+  return k.resident(inputs, outputs, body);
 }
 
 /** What `resident` keeps in the kernel's memory. */
