@@ -31,6 +31,9 @@ export function buildDist(): void {
     target: 'node20',
     format: 'cjs',
     sourcemap: true,
+    // Smaller source, less to read and hash at every start (~1 ms); names stay readable.
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
     // commander requires child_process at load time, for git-style executable subcommands,
     // which rnn does not have: load it on first use instead (~4 ms of every start).
