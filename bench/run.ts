@@ -20,7 +20,9 @@ import { initFixture } from '../src/commands/init';
 import { gradients, trace } from '../src/engine';
 import { gradcheck } from '../src/gradcheck';
 import type { Arrays } from '../src/tensor';
+import { SHARED_MIN_WORK } from '../src/kernels';
 import { checkInputs } from '../src/validate';
+import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
 
 const ROOT = path.resolve(__dirname, '..');
 const RNN = path.join(ROOT, 'bin', 'rnn');
@@ -371,11 +373,19 @@ function passFlops(cell: CellName, d: Dims): number {
   return 2 * 3 * forwardMacs;
 }
 
-function oursEngine(cell: CellName, size: EngineSize): number {
+function oursEngine(cell: CellName, size: EngineSize, threads: boolean): number {
   const inputs = drawInputs(cell, size.dims);
   const loss: Loss = { kind: 'xent', labels: inputs.labels };
-  return timeInProcess(() => void gradients(trace(cell, inputs), loss), size.budget);
+  setKernelThreads(threads);
+  try {
+    return timeInProcess(() => void gradients(trace(cell, inputs), loss), size.budget);
+  } finally {
+    setKernelThreads(true);
+  }
 }
+
+/** Does any product of a pass reach the size that the kernels share with their helper thread? */
+const sharesProducts = (cell: CellName, d: Dims): boolean => GATES[cell] * d.n_a * d.n_a * d.m >= SHARED_MIN_WORK;
 
 function numpyEngine(cell: CellName, size: EngineSize): number | undefined {
   const d = size.dims;
@@ -388,18 +398,23 @@ function engineSection(): void {
   console.log('engine, the seed\'s forward + backward with the xent head, median of its passes (OpenBLAS, default threads).');
   console.log('GFLOP/s counts only the matrix products, 2 FLOPs per multiply-add: forward per step');
   console.log('G·n_a·(n_a+n_x)·m + n_y·n_a·m with G = 1 rnn, 4 lstm, 3 gru; backward twice the forward\'s products.\n');
+  console.log('Where products reach 2^20 multiply-adds (big LSTM, GRU), the kernels share them with a helper thread;');
+  console.log('"ours, 1 thread" is the same pass with that off (RNN_KERNEL_THREADS=1 does it for a process).\n');
+  const helper = sharedKernels();
+  if (helper) void helper.helperReady(); // starts it; it is ready long before the big sizes run
   const rows: string[][] = [];
   for (const size of ENGINE_SIZES) {
     for (const cell of CELLS) {
-      const ours = oursEngine(cell, size);
+      const ours = oursEngine(cell, size, true);
+      const one = sharesProducts(cell, size.dims) ? oursEngine(cell, size, false) : undefined;
       const np = numpyEngine(cell, size);
       const flops = passFlops(cell, size.dims);
-      rows.push([`${size.name} ${cell}`, fmtTime(ours), fmtTime(np), fmtRatio(ratio(np, ours)),
+      rows.push([`${size.name} ${cell}`, fmtTime(ours), one === undefined ? '—' : fmtTime(one), fmtTime(np), fmtRatio(ratio(np, ours)),
         (flops / ours / 1e9).toFixed(2), np === undefined ? 'n/a' : (flops / np / 1e9).toFixed(2)]);
     }
   }
   console.log(ENGINE_SIZES.map((s) => `${s.name}: ${dimsText(s.dims)}`).join('; ') + '\n');
-  printTable(['size / cell', 'ours per pass', 'numpy per pass', 'numpy / ours', 'ours GFLOP/s', 'numpy GFLOP/s'], rows);
+  printTable(['size / cell', 'ours per pass', 'ours, 1 thread', 'numpy per pass', 'numpy / ours', 'ours GFLOP/s', 'numpy GFLOP/s'], rows);
 }
 
 // ---------------------------------------------------------------------------------------

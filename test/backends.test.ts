@@ -16,9 +16,9 @@ const SIZES: Dims[] = [
   { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 },
   { n_x: 1, n_a: 1, n_y: 1, m: 1, T_x: 1 },
   { n_x: 6, n_a: 4, n_y: 5, m: 3, T_x: 9 },
-  // big enough (2^18+ multiply-adds per step product) for resident operands and products on
-  // the memory shared with the helper thread (src/kernels.ts), small enough for mathjs
-  { n_x: 16, n_a: 96, n_y: 4, m: 32, T_x: 2 },
+  // big enough (2^20+ multiply-adds per step product, LSTM and GRU) for resident operands and
+  // products on the memory shared with the helper thread (src/kernels.ts), small enough for mathjs
+  { n_x: 8, n_a: 112, n_y: 4, m: 32, T_x: 2 },
 ];
 
 describe('float64 and mathjs backends agree to 1e-12', () => {

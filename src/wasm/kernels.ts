@@ -64,8 +64,12 @@ interface Range {
 
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
 
-/** Products of at least this many multiply-adds are shared with the helper thread. */
-export const THREAD_MIN_WORK = 1 << 18;
+/**
+ * Products of at least this many multiply-adds are shared with the helper thread. At 2^18 the
+ * big RNN's products (2^19) came out slower on two threads than on one (handing out a job
+ * costs ~5–10 µs); from 2^20 on (the big LSTM's and GRU's) two threads win.
+ */
+export const THREAD_MIN_WORK = 1 << 20;
 /** A shared product's output rows are cut into at most this many chunks (≤ 64 flags)… */
 const CHUNKS = 16;
 /** …of at least this many multiply-adds each (smaller ones cost more to hand out than they save). */
