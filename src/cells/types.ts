@@ -46,7 +46,9 @@ export interface Projection {
  * The backward step's buffers. `da` is the total gradient of the loss w.r.t. a⟨t⟩
  * (upstream plus what came back from t+1) and `dc` w.r.t. c⟨t⟩ (LSTM); both may be
  * used as scratch. The step overwrites dxt, daPrev (and dcPrev) and ACCUMULATES (+=)
- * into `grads`, keyed 'd' + parameter name.
+ * into `grads`, keyed 'd' + parameter name. Gradients of weight matrices (parameters of more
+ * than one column) only through the product kernels (outerAdd): on big nets they live in the
+ * SIMD kernel's memory during backward (`resident`, src/kernels.ts), where JS cannot see them.
  */
 export interface StepGrad {
   readonly da: Float64Array;
