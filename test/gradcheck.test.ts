@@ -43,6 +43,17 @@ describe('gradcheck', () => {
         assert.equal(runs, 4 * SIZES.length * 2 * 2);
       });
     }
+
+    it('an RNN whose gradients explode through time passes (five-point refinement)', function () {
+      this.timeout(20_000);
+      // n_a = 32, T_x = 20, N(0, 1) weights: ‖da0‖ grows ~10^4. Refined with centred differences
+      // at eps/10 and eps/100 (before) dx and da0 still failed at 1.8e-6 and 3.2e-6.
+      const { inputs, loss } = problem('rnn', { n_x: 8, n_a: 32, n_y: 4, m: 4, T_x: 20 }, 1, 1, 'sum');
+      const r = gradcheck({ cell: 'rnn', inputs, loss, mode: 'full' });
+      const bad = r.arrays.filter((a) => !a.pass).map((a) => `${a.name} ${a.relError}`);
+      assert.deepEqual(bad, []);
+      assert.ok(r.refined, 'the case no longer needs refinement: pick a harder one');
+    });
   });
 
   it('the one-column shortcut for x, a0, c0 equals brute-force full forwards', () => {

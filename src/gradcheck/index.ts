@@ -70,7 +70,7 @@ export interface ArrayCheck {
   pass: boolean;
   /** Passed only because every difference is below the noise floor. */
   belowNoise: boolean;
-  /** The numerical side was refined with steps eps/10 and eps/100 (see gradcheck()). */
+  /** The numerical side was refined: five-point differences at eps/10 and eps/100 (see conclude()). */
   refined: boolean;
   /** The user's gradient has the wrong shape (nothing compared). */
   shapeMismatch?: Shape;
@@ -91,7 +91,7 @@ export interface GradcheckResult {
   /** Gradients of the loss that were not checked (not in the user's files, or --only). */
   unchecked: string[];
   pass: boolean;
-  /** Some array needed the finer steps eps/10, eps/100. */
+  /** Some array needed the refinement (five-point differences at eps/10, eps/100). */
   refined: boolean;
   evaluations: number;
   seconds: number;
@@ -265,16 +265,26 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     const num = first[p];
     const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
     if (firstVerdict.pass) return firstVerdict;
-    // Not converged? Where the loss curves hard (saturated gates, large weights) the
-    // centred difference's truncation error ~eps²·L‴ can exceed tol at eps. Refine every
-    // entry at eps/10 and eps/100 and keep, per entry, the finest estimate that agrees best
-    // with the one before it. This only makes the numerical side more exact: a wrong
-    // analytic gradient disagrees with it all the same.
+    // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
+    // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
+    // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
+    // (4·c(h) − c(2h))/3 from centred differences c at h and 2h — truncation ~h⁴·L⁽⁵⁾ — and
+    // keep, per entry, the finer estimate where it agrees at least as well with the coarser
+    // one as that does with the first. (An exploding GRU, measured: the centred difference is
+    // off by 6e-5 even at 1e-8, the five-point one agrees with the analytic to 1e-8.) This
+    // only makes the numerical side more exact: a wrong analytic gradient disagrees with it
+    // all the same.
     refinedAny = true;
     const steps = [eps, eps / 10, eps / 100];
-    const runs = [num, measurePlan(ev, pl, steps[1]), measurePlan(ev, pl, steps[2])];
+    const fivePoint = (h: number): number[] => {
+      const c1 = measurePlan(ev, pl, h), c2 = measurePlan(ev, pl, 2 * h);
+      return c1.map((c, k) => (4 * c - c2[k]) / 3);
+    };
+    const runs = [num, fivePoint(steps[1]), fivePoint(steps[2])];
     const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
-    return verdict(pl.name, pl.shape, best.map((b, k) => runs[b][k]), ana, labels, tol, best.map((b) => floorAt(steps[b])), true);
+    // The five-point estimate's rounding error is ~1.5× the centred one's at the same h.
+    const refinedFloor = (h: number): number => 2 * floorAt(h);
+    return verdict(pl.name, pl.shape, best.map((b, k) => runs[b][k]), ana, labels, tol, best.map((b) => refinedFloor(steps[b])), true);
   });
 
   return {

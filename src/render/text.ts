@@ -238,7 +238,7 @@ export function renderGradcheck(style: Style, r: GradcheckCommandResult): string
     out.push(table(style, ['gradient', 'shape', ch.mode === 'fast' ? 'directions' : 'entries', 'rel. error', 'max abs err', 'worst', 'result'], rows));
     if (ch.unchecked.length) out.push(c.yellow(`not checked: ${ch.unchecked.join(', ')}`));
     const notes: string[] = [];
-    if (ch.refined) notes.push('* refined with steps eps/10 and eps/100 where the loss curves hard');
+    if (ch.refined) notes.push('* refined with five-point differences at eps/10 and eps/100 where the loss curves hard');
     if (ch.arrays.some((a) => a.belowNoise)) notes.push(`PASS (noise): every difference is below the finite-difference noise floor ${formatNumber(ch.noiseFloor, 2)}`);
     for (const n of notes) out.push(c.dim(n));
     out.push(c.dim(`${ch.evaluations} loss evaluations in ${ch.seconds.toFixed(2)} s`));
