@@ -139,6 +139,23 @@ describe('the rnn command line', function () {
       assert.doesNotMatch(r.stdout, /\x1b\[/);
     });
 
+    it('names the one source file above the arrays, or each array\'s file when there are several', () => {
+      const one = rnn(['forward', '--cell', 'lstm', 'l.json']);
+      assert.equal(one.code, 0, one.stderr);
+      assert.match(one.stdout, /^inputs from l\.json$/m);
+      assert.match(one.stdout, /│ array │ role\s+│ shape\s+│\n/);
+      const all = JSON.parse(fs.readFileSync(path.join(work, 'l.json'), 'utf8')) as Record<string, unknown>;
+      // the parameters in one file, x in another, a0 and c0 left to default to zeros
+      writeJson('params.json', Object.fromEntries(Object.entries(all).filter(([k]) => !['x', 'a0', 'c0'].includes(k))));
+      writeJson('x.json', { x: all.x });
+      const two = rnn(['forward', '--cell', 'lstm', 'params.json', 'x.json']);
+      assert.equal(two.code, 0, two.stderr);
+      assert.doesNotMatch(two.stdout, /inputs from/);
+      assert.match(two.stdout, /│ Wf\s+│ input\s+│ \(\d+, \d+\)\s+│ params\.json\s+│/);
+      assert.match(two.stdout, /│ x\s+│ input\s+│ \([\d, ]+\)\s+│ x\.json\s+│/);
+      assert.match(two.stdout, /│ a0\s+│ default \(zeros\)\s+│/);
+    });
+
     it('--backend mathjs gives the same outputs', () => {
       const a = JSON.parse(rnn(['forward', '--cell', 'lstm', 'l.json', '--json']).stdout);
       const b = JSON.parse(rnn(['forward', '--cell', 'lstm', 'l.json', '--json', '--backend', 'mathjs']).stdout);

@@ -61,18 +61,29 @@ export function dimsTable(style: Style, d: Dims): string {
   return table(style, [...keys], [keys.map((k) => d[k])], keys.map(() => 'right'));
 }
 
+/**
+ * Every input and output with its role and shape, and where each input came from — as one
+ * line above the table when all inputs came from the same file (the usual case), else as a
+ * column. Arrays the cell defaulted are 'default (zeros)'.
+ */
 export function arraysTable(style: Style, rows: ArrayRow[], extra?: (r: ArrayRow) => string): string {
-  const head = ['array', 'role', 'shape', 'from'];
+  const inputs = rows.filter((r) => r.role === 'input');
+  const sources = new Set(inputs.map((r) => r.source));
+  const oneSource = sources.size === 1 && inputs[0].source !== undefined ? inputs[0].source : undefined;
+  const head = ['array', 'role', 'shape'];
+  if (oneSource === undefined) head.push('from');
   if (extra) head.push('norm');
-  return table(
+  const t = table(
     style,
     head,
     rows.map((r) => {
-      const cells = [r.name, r.role, formatShape(r.shape), r.source ?? (r.role === 'default' ? 'zeros' : '')];
+      const cells = [r.name, r.role === 'default' ? 'default (zeros)' : r.role, formatShape(r.shape)];
+      if (oneSource === undefined) cells.push(r.source ?? '');
       if (extra) cells.push(extra(r));
       return cells;
     }),
   );
+  return oneSource === undefined ? t : `inputs from ${oneSource}\n${t}`;
 }
 
 /** ŷ⟨t⟩ (or any (rows, m, T_x) array at step t) as rows × example columns, truncated for big m. */
