@@ -306,11 +306,7 @@ function fortranToC(src: Float64Array, shape: readonly number[]): Float64Array {
 }
 
 function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 8192) {
-    s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 8192)));
-  }
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
 // ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@
  * Writing produces a stored zip with one `<name>.npy` per array, as `np.savez` does.
  */
 import type * as fflateTypes from 'fflate';
+import { crc32 as zlibCrc32 } from 'zlib';
 
 /** fflate loads on first use: only .npz files pay for it. */
 let fflate: typeof fflateTypes | undefined;
@@ -250,22 +251,9 @@ function inflateExact(packed: Uint8Array, size: number, fail: (msg: string) => n
 
 // ---------------------------------------------------------------------------------------
 
-let CRC_TABLE: Uint32Array | undefined;
-
-/** CRC-32 (IEEE, as zip uses). */
+/** CRC-32 (IEEE, as zip uses): zlib's, native (~10× a table loop in JS on big members). */
 export function crc32(data: Uint8Array): number {
-  if (!CRC_TABLE) {
-    CRC_TABLE = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      CRC_TABLE[n] = c >>> 0;
-    }
-  }
-  const t = CRC_TABLE;
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(data) >>> 0;
 }
 
 /** The upper half of code page 437, which zip uses for names not flagged as UTF-8. */
