@@ -176,6 +176,19 @@ describe('the rnn command line', function () {
       assert.match(bad.stdout, /c\[4, 9, 6\]/);
       assert.match(bad.stderr, /^rnn: --expect: c: 1 of 350 entries differ\n$/);
     });
+
+    it('big products run on one thread where worker threads are not allowed, with the same output', () => {
+      // 512·128·16 multiply-adds per step: shared with the kernels' helper thread, if it may start
+      const init = rnn(['init', '--cell', 'lstm', '--n-x', '4', '--n-a', '128', '--n-y', '3', '--m', '16', '--t-x', '2', '--seed', '3', '--out', 'wide.npz']);
+      assert.equal(init.code, 0, init.stderr);
+      const free = rnn(['forward', '--cell', 'lstm', 'wide.npz', '--json']);
+      assert.equal(free.code, 0, free.stderr);
+      const r = spawnSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', RNN, 'forward', '--cell', 'lstm', 'wide.npz', '--json'], {
+        cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, RNN_DEBUG: undefined },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, free.stdout);
+    });
   });
 
   describe('backward', () => {

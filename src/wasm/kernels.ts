@@ -189,7 +189,12 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     const os = require('os') as typeof import('os');
     // gradcheck's own workers already keep every core busy: no helper inside them
     if (!threads.isMainThread || os.availableParallelism() < 2) return;
-    const w = new threads.Worker(HELPER_SOURCE, { eval: true, workerData: { bytes, memory, control: ctl.buffer } });
+    let w: import('worker_threads').Worker;
+    try {
+      w = new threads.Worker(HELPER_SOURCE, { eval: true, workerData: { bytes, memory, control: ctl.buffer } });
+    } catch {
+      return; // workers not allowed here (e.g. node --experimental-permission): one thread
+    }
     w.unref(); // never keeps the process alive: between jobs it only waits
     w.on('error', () => undefined); // a helper that failed to start is simply never ready
     helper = 'starting';
