@@ -224,6 +224,12 @@ describe('the rnn command line', function () {
       assert.equal(two.code, 0, two.stderr);
       const strip = (r: Run): unknown => JSON.parse(r.stdout).checks.map((c: { arrays: unknown }) => c.arrays);
       assert.deepEqual(strip(two), strip(one));
+      // Where worker threads are not allowed, the same check runs on this thread.
+      const locked = spawnSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', RNN, ...args, '--threads', '2'], {
+        cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, RNN_DEBUG: undefined },
+      });
+      assert.equal(locked.status, 0, locked.stderr);
+      assert.deepEqual(strip({ code: 0, stdout: locked.stdout, stderr: '' }), strip(one));
     });
 
     it('exits 1 and names the array and entry when YOUR gradient is wrong', () => {

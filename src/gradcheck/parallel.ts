@@ -72,7 +72,14 @@ export async function runParallel(prep: Prepared, threads: number): Promise<Grad
   let done = 0, evaluations = 0, next = 0;
 
   const init: InitMessage = { cell: o.cell, inputs: o.inputs, loss: o.loss };
-  const workers = Array.from({ length: Math.min(threads, chunks.length) }, startWorker);
+  const workers: Worker[] = [];
+  try {
+    while (workers.length < Math.min(threads, chunks.length)) workers.push(startWorker());
+  } catch {
+    // workers not allowed here (e.g. node --experimental-permission): this thread does it all
+    await Promise.all(workers.map((w) => w.terminate()));
+    return runHere(prep);
+  }
   try {
     await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
       const give = (): void => {
