@@ -1,6 +1,7 @@
 /**
- * The `rnn` library API. Inputs may be mathjs matrices or plain nested arrays; results are
- * mathjs matrices (the public interchange type). The math runs on the float64 engine unless
+ * The `rnn` library API. Inputs may be mathjs matrices, plain nested arrays, or the Tensors
+ * that `initFixture` and `NumpyRandom` return; results are mathjs matrices (the public
+ * interchange type). The math runs on the float64 engine unless
  * `{ backend: 'mathjs' }` asks for the literal reference implementation.
  *
  *   import { forward, backward } from 'rnn';
@@ -16,8 +17,15 @@ import { InputError } from './errors';
 import { fromNested, toNested, type Arrays, type Nested, type Tensor } from './tensor';
 import { checkInputs } from './validate';
 
-/** What the API accepts for an array. */
-export type ArrayLike = Matrix | Nested;
+/**
+ * What the API accepts for an array: a mathjs matrix, nested arrays, or a Tensor
+ * `{ shape, data: Float64Array }` (row-major) as `initFixture` and `NumpyRandom` return.
+ */
+export type ArrayLike = Matrix | Nested | Tensor;
+
+function isTensor(v: unknown): v is Tensor {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Tensor).data instanceof Float64Array && Array.isArray((v as Tensor).shape);
+}
 
 export interface Options {
   backend?: BackendName;
@@ -25,6 +33,13 @@ export interface Options {
 
 function toTensor(name: string, v: ArrayLike): Tensor {
   if (isMatrix(v)) return fromNested(v.toArray(), name);
+  if (isTensor(v)) {
+    const { shape, data } = v;
+    if (!shape.every((n) => Number.isInteger(n) && n >= 0) || shape.reduce((a, n) => a * n, 1) !== data.length) {
+      throw new InputError(`${name}: a Tensor of shape (${shape.join(', ')}) must hold ${shape.reduce((a, n) => a * n, 1)} values, it holds ${data.length}`);
+    }
+    return { shape: [...shape], data: data.slice() }; // ours from here on: the caller's stays untouched
+  }
   return fromNested(v, name);
 }
 

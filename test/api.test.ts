@@ -5,8 +5,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import { isMatrix, matrix } from 'mathjs';
 import * as path from 'path';
-import { backward, forward, InputError, loss } from '../src/index';
-import { fromNested } from '../src/tensor';
+import { backward, forward, initFixture, InputError, loss, NumpyRandom } from '../src/index';
+import { fromNested, toNested } from '../src/tensor';
 import { ATOL_REFERENCE, expectClose } from './helpers';
 
 const CASE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures/cases/lstm_course_c0.json'), 'utf8'));
@@ -40,5 +40,25 @@ describe('library API', () => {
     assert.throws(() => forward('lstm', { ...inputs, bf: [[1, 2]] }), /bf has shape \(1, 2\) but n_a = 5 needs \(5, 1\)/);
     const bad = labels.map((row) => row.map(() => 2));
     assert.throws(() => backward('lstm', inputs, { labels: bad }), /labels\[0, 0\] = 2 is not a class id/);
+  });
+
+  it('takes the Tensors that initFixture and NumpyRandom return, and leaves them untouched', () => {
+    const dims = { n_x: 3, n_a: 5, n_y: 2, m: 4, T_x: 3 };
+    const fx = initFixture({ cell: 'gru', dims, seed: 1, scale: 1 });
+    const before = fx.Wu.data.slice();
+    const { da: d, labels: l, ...rest } = fx;
+    const out = forward('gru', rest);
+    const nested = Object.fromEntries(Object.entries(rest).map(([k, t]) => [k, toNested(t)]));
+    expectClose(fromNested(out.a.toArray()), fromNested(forward('gru', nested).a.toArray()), { atol: 0 }, 'a from Tensors vs nested');
+    const g = backward('gru', rest, { da: d });
+    assert.ok(isMatrix(g.dWu));
+    assert.ok(Number.isFinite(loss('gru', rest, { labels: l })));
+    assert.deepEqual(fx.Wu.data, before);
+    // NumpyRandom's draws go straight in as well
+    const rng = new NumpyRandom(2);
+    assert.equal(forward('gru', { ...rest, x: rng.randn(3, 4, 3) }).a.size().join(), '5,4,3');
+    // a Tensor whose data does not fill its shape is an input error naming it
+    assert.throws(() => forward('gru', { ...rest, x: { shape: [3, 4, 3], data: new Float64Array(35) } }),
+      (e: unknown) => e instanceof InputError && /^x: a Tensor of shape \(3, 4, 3\) must hold 36 values, it holds 35$/.test(e.message));
   });
 });
