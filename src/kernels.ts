@@ -8,7 +8,7 @@
  *
  * Nothing here allocates; every kernel accumulates into or overwrites a caller's buffer.
  */
-import { sharedKernels, THREAD_MIN_WORK, wasmKernels, type Kernels } from './wasm/kernels';
+import { KERNEL_THREADS_OFF, sharedKernels, THREAD_MIN_WORK, wasmKernels, type Kernels } from './wasm/kernels';
 
 /*
  * The products. Each exists twice with identical results: on the WebAssembly SIMD kernel
@@ -21,13 +21,12 @@ import { sharedKernels, THREAD_MIN_WORK, wasmKernels, type Kernels } from './was
  * shared memory are ~2.5× slower, so smaller work stays private). RNN_KERNEL_THREADS=1: no helper.
  */
 const NO_SIMD = process.env.RNN_NO_SIMD === '1';
-const NO_THREADS = process.env.RNN_KERNEL_THREADS === '1';
 // Both instantiated on first use (~0.5 and ~1 ms): a course-size run never needs them.
 let simd: Kernels | undefined | null = null;
 let pooled: Kernels | undefined | null = null;
 const privateKernels = (): Kernels | undefined => (simd === null ? (simd = NO_SIMD ? undefined : wasmKernels()) : simd);
 const sharedOnes = (): Kernels | undefined =>
-  (pooled === null ? (pooled = NO_SIMD || NO_THREADS ? undefined : sharedKernels()) : pooled);
+  (pooled === null ? (pooled = NO_SIMD || KERNEL_THREADS_OFF ? undefined : sharedKernels()) : pooled);
 /**
  * Products smaller than this many multiply-adds stay in TypeScript: at course size (≤ ~1000
  * per product) the copies in and out of WebAssembly memory cost about what SIMD saves.

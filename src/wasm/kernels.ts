@@ -134,6 +134,9 @@ for (;;) {
   }
 }`;
 
+/** RNN_KERNEL_THREADS=1: no helper thread (src/kernels.ts then keeps big products private too). */
+export const KERNEL_THREADS_OFF = process.env.RNN_KERNEL_THREADS === '1';
+
 /** Whether big products may use the helper thread (tests and benchmarks compare both). */
 let threadsOn = true;
 export function setKernelThreads(on: boolean): void {
@@ -163,8 +166,6 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   /** Resident ranges by the ArrayBuffer they copy; `top`: first byte after them. */
   const ranges = new Map<ArrayBufferLike, Range[]>();
   let top = kind === 'shared' ? HELPER_SCRATCH_BYTES : 0;
-  /** Bytes of the current call's scratch handed out so far (from `top` on). */
-  let used = 0;
 
   /** The memory's size, kept here: reading memory.buffer costs ~0.1 µs, and only we grow it. */
   let memoryBytes = memory.buffer.byteLength;
@@ -184,7 +185,7 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   let shared = 0, takenBack = 0;
   const startHelper = (): void => {
     helper = 'off';
-    if (process.env.RNN_KERNEL_THREADS === '1') return;
+    if (KERNEL_THREADS_OFF) return;
     const threads = require('worker_threads') as typeof import('worker_threads');
     const os = require('os') as typeof import('os');
     // gradcheck's own workers already keep every core busy: no helper inside them
@@ -214,6 +215,12 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     job = (job % JOB_WRAP) + 1;
     shared++;
     const tag = job * 4;
+    /** Chunk k of the output rows, computed here straight into C and marked done. */
+    const runChunk = (k: number): void => {
+      const r0 = k * ch;
+      gemmHere(c + r0 * ldc * 8, ldc, a + r0 * sr * 8, sr, sk, Math.min(ch, rows - r0), kn, b, ldb, m);
+      Atomics.store(ctl, CTL.flags + k, tag + 2);
+    };
     const args = [c, ldc, a, sr, sk, rows, kn, b, ldb, m];
     for (let k = 0; k < args.length; k++) ctl[CTL.args + k] = args[k];
     ctl[CTL.chunkRows] = ch;
@@ -229,9 +236,7 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     for (;;) {
       const k = Atomics.add(ctl, CTL.next, 1);
       if (k >= n) break;
-      const r0 = k * ch;
-      gemmHere(c + r0 * ldc * 8, ldc, a + r0 * sr * 8, sr, sk, Math.min(ch, rows - r0), kn, b, ldb, m);
-      Atomics.store(ctl, CTL.flags + k, tag + 2);
+      runChunk(k);
       mine++;
     }
     // The helper's: wait about two chunks' time for them, then take back whatever is still open.
@@ -241,9 +246,7 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
       while ((f = Atomics.load(ctl, CTL.flags + k)) === tag && performance.now() < deadline);
       if (f === tag && Atomics.compareExchange(ctl, CTL.flags + k, tag, tag + 1) === tag) {
         takenBack++;
-        const r0 = k * ch;
-        gemmHere(c + r0 * ldc * 8, ldc, a + r0 * sr * 8, sr, sk, Math.min(ch, rows - r0), kn, b, ldb, m);
-        Atomics.store(ctl, CTL.flags + k, tag + 2);
+        runChunk(k);
       }
       while (Atomics.load(ctl, CTL.flags + k) !== tag + 2); // the helper is committing it
     }
@@ -264,29 +267,34 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   };
 
   /**
-   * Scratch for one call: `need` = the bytes of every operand that is not resident, so the
-   * memory grows (if it must) before any address is handed out.
+   * One call's operands: each is resident (its address known) or gets a slot in the call's
+   * scratch, above `top`; the memory grows, if it must, before any data is copied in (growing
+   * detaches `heap`). Residency is looked up once per operand.
    */
-  const beginCall = (need: number): void => {
-    used = 0;
-    ensure(top + need + 64);
+  interface Operand {
+    X: Float64Array;
+    off: number;
+    n: number;
+    /** Byte address in the memory. */
+    at: number;
+    copied: boolean;
+  }
+  const operands = (list: readonly [X: Float64Array, off: number, n: number, write: boolean][], extraScratch = 0): { ops: Operand[]; extra: number } => {
+    let end = top;
+    const ops = list.map(([X, off, n, write]) => {
+      const r = residentAt(X, off, n, write);
+      if (r >= 0) return { X, off, n, at: r, copied: false };
+      const at = align16(end);
+      end = at + n * 8;
+      return { X, off, n, at, copied: true };
+    });
+    const extra = align16(end); // `extraScratch` doubles for the caller's own use
+    ensure(extra + extraScratch * 8 + 64);
+    for (const o of ops) if (o.copied) heap.set(o.X.subarray(o.off, o.off + o.n), o.at >> 3);
+    return { ops, extra };
   };
-  const scratch = (n: number): number => {
-    const at = align16(top + used);
-    used = at + n * 8 - top;
-    return at;
-  };
-  /** Address of X[off … off+n): resident, or copied into scratch. `write`: the product adds into it. */
-  const place = (X: Float64Array, off: number, n: number, write = false): number => {
-    const r = residentAt(X, off, n, write);
-    if (r >= 0) return r;
-    const at = scratch(n);
-    heap.set(X.subarray(off, off + n), at >> 3);
-    return at;
-  };
-  const bytesIfCopied = (X: Float64Array, off: number, n: number): number => (residentAt(X, off, n) >= 0 ? 0 : align16(n * 8));
-  const copyOut = (X: Float64Array, off: number, n: number, at: number): void => {
-    if (residentAt(X, off, n) < 0) X.set(heap.subarray(at >> 3, (at >> 3) + n), off);
+  const copyOut = (o: Operand): void => {
+    if (o.copied) o.X.set(heap.subarray(o.at >> 3, (o.at >> 3) + o.n), o.off);
   };
 
   /** C[cOff …] (cN values) += a product of W's first wN values and X[xOff …] (xN values). */
@@ -294,10 +302,9 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     C: Float64Array, cOff: number, cN: number, W: Float64Array, wN: number, X: Float64Array, xOff: number, xN: number,
     run: (pC: number, pW: number, pX: number) => void,
   ): void => {
-    beginCall(bytesIfCopied(W, 0, wN) + bytesIfCopied(X, xOff, xN) + bytesIfCopied(C, cOff, cN));
-    const pW = place(W, 0, wN), pX = place(X, xOff, xN), pC = place(C, cOff, cN, true);
-    run(pC, pW, pX);
-    copyOut(C, cOff, cN, pC);
+    const [w, x, c] = operands([[W, 0, wN, false], [X, xOff, xN, false], [C, cOff, cN, true]]).ops;
+    run(c.at, w.at, x.at);
+    copyOut(c);
   };
 
   return {
@@ -311,12 +318,11 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
         gemm(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m));
     },
     outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0) {
-      const gN = (rows - 1) * ldg + k0 + kn, dN = rows * m, bN = kn * m;
-      beginCall(bytesIfCopied(G, 0, gN) + bytesIfCopied(D, dOff, dN) + bytesIfCopied(B, bOff, bN) + align16(bN * 8));
-      const pG = place(G, 0, gN, true), pD = place(D, dOff, dN), pB = place(B, bOff, bN), pT = scratch(bN);
-      transpose(pT, pB, kn, m); // Bᵀ (m × kn), so the sum over j runs in order
-      gemm(pG + k0 * 8, ldg, pD, m, 1, rows, m, pT, kn, kn);
-      copyOut(G, 0, gN, pG);
+      const bN = kn * m;
+      const { ops: [g, d, bb], extra: pT } = operands([[G, 0, (rows - 1) * ldg + k0 + kn, true], [D, dOff, rows * m, false], [B, bOff, bN, false]], bN);
+      transpose(pT, bb.at, kn, m); // Bᵀ (m × kn) in the extra scratch, so the sum over j runs in order
+      gemm(g.at + k0 * 8, ldg, d.at, m, 1, rows, m, pT, kn, kn);
+      copyOut(g);
     },
 
     resident(inputs, outputs, body) {
