@@ -14,7 +14,7 @@ import type { CellName, Loss } from './backend';
 import { getBackend, type BackendName } from './backends';
 import { CELLS, isCellName } from './cells';
 import { InputError } from './errors';
-import { fromNested, toNested, type Arrays, type Nested, type Tensor } from './tensor';
+import { formatShape, fromNested, sizeOf, toNested, type Arrays, type Nested, type Tensor } from './tensor';
 import { checkInputs } from './validate';
 
 /**
@@ -35,8 +35,8 @@ function toTensor(name: string, v: ArrayLike): Tensor {
   if (isMatrix(v)) return fromNested(v.toArray(), name);
   if (isTensor(v)) {
     const { shape, data } = v;
-    if (!shape.every((n) => Number.isInteger(n) && n >= 0) || shape.reduce((a, n) => a * n, 1) !== data.length) {
-      throw new InputError(`${name}: a Tensor of shape (${shape.join(', ')}) must hold ${shape.reduce((a, n) => a * n, 1)} values, it holds ${data.length}`);
+    if (!shape.every((n) => Number.isInteger(n) && n >= 0) || sizeOf(shape) !== data.length) {
+      throw new InputError(`${name}: a Tensor of shape ${formatShape(shape)} must hold ${sizeOf(shape)} values, it holds ${data.length}`);
     }
     return { shape: [...shape], data: data.slice() }; // ours from here on: the caller's stays untouched
   }

@@ -302,10 +302,10 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     // finite differences cannot resolve the gradient more finely than their spread: an analytic
     // value within the spread of one of them (up to SPREAD_CAP) is reported as such, not as a
     // failure. Only computed when the refined verdict alone fails.
-    const refined = verdict(pl.name, pl.shape, best.map((b, k) => runs[b][k]), ana, labels, tol, best.map((b) => refinedFloor(steps[b])), true);
+    const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
+    const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
     if (refined.pass) return refined;
-    const estimates = [runs[1], fivePoint(eps / 30), runs[2]];
-    return verdict(pl.name, pl.shape, best.map((b, k) => runs[b][k]), ana, labels, tol, best.map((b) => refinedFloor(steps[b])), true, estimates);
+    return verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, [runs[1], fivePoint(eps / 30), runs[2]]);
   });
 
   return {
