@@ -8,7 +8,7 @@ import { CELLS, paramBuffers, type CellSpec } from './cells';
 import type { Params } from './cells/types';
 import { tensor, type Arrays, type Tensor } from './tensor';
 import {
-  backward, forward, fromSteps, sumLoss, sumUpstream, toSteps, xentLoss, xentUpstream, type Trace,
+  backward, forward, fromSteps, sumLoss, sumUpstream, toSteps, toTimeMajor, xentLoss, xentUpstream, type Trace,
 } from './unroll';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
@@ -31,8 +31,8 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
 export function trace(cellName: CellName, inputs: Arrays): Trace {
   const cell = CELLS[cellName];
   const d = dimsOf(cell, inputs);
-  const xs = toSteps(inputs.x.data, d.n_x, d.m, d.T_x);
-  return forward(cell, paramsOf(cell, inputs), d, xs, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d));
+  const x = toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
+  return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d));
 }
 
 export function forwardOutputs(tr: Trace): Arrays {
@@ -54,7 +54,7 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
   const { cell, d } = tr;
   const { n_x, n_a, m, T_x } = d;
   const up = loss.kind === 'sum'
-    ? sumUpstream(toSteps(loss.da.data, n_a, m, T_x))
+    ? sumUpstream(toTimeMajor(loss.da.data, n_a, m, T_x))
     : xentUpstream(tr, loss.labels.data);
   const r = backward(tr, up);
   const out: Arrays = {

@@ -37,45 +37,65 @@ export const SHARED_MIN_WORK = THREAD_MIN_WORK;
 
 /**
  * Where a product runs: where its output is resident, else where an input is, else by size
- * (undefined: TypeScript). A resident output must only ever be written where it lives.
+ * (undefined: TypeScript). `work`: multiply-adds of one item of a batch; `total`: of all of
+ * them. A resident output must only ever be written where it lives.
  */
-function pick(work: number, out: Float64Array, x: Float64Array, y: Float64Array): Kernels | undefined {
+function pick(work: number, total: number, out: Float64Array, x: Float64Array, y: Float64Array): Kernels | undefined {
   if (pooled?.holds(out)) return pooled;
   if (simd?.holds(out)) return simd;
   if (pooled && (pooled.holds(x) || pooled.holds(y))) return pooled;
   if (simd && (simd.holds(x) || simd.holds(y))) return simd;
   if (work < SIMD_MIN_WORK) return undefined;
-  return (work >= SHARED_MIN_WORK ? sharedOnes() : undefined) ?? privateKernels();
+  return (total >= SHARED_MIN_WORK ? sharedOnes() : undefined) ?? privateKernels();
 }
 
-/** C (rows, m) += W[:, k0:k0+kn] · B (kn, m); C and B may start at offsets cOff and bOff. */
+/*
+ * Batches. Each product takes an optional batch of `nb` items whose operands sit at fixed
+ * strides (in elements) from the first item's: the time steps of a sequence, whose blocks
+ * lie one after another in one buffer. A batch means exactly the loop of its items in order —
+ * same sums, same bits — but runs as one job: on big nets a product over all T_x steps at
+ * once, which the kernels split between two threads with far less hand-over per
+ * multiply-add than T_x products of one step each (src/unroll.ts hoists those out of BPTT).
+ */
+
+/**
+ * C (rows, m) += W[:, k0:k0+kn] · B (kn, m); C and B may start at offsets cOff and bOff.
+ * Batch: item u is C at cOff + u·cStep times B at bOff + u·bStep.
+ */
 export function mulAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
-  B: Float64Array, m: number, cOff = 0, bOff = 0,
+  B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
 ): void {
-  const k = pick(rows * kn * m, C, W, B);
-  if (k) k.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff);
-  else mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff, bOff);
+  const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
+  if (k) k.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
+  else for (let u = 0; u < nb; u++) mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff + u * cStep, bOff + u * bStep);
 }
 
-/** C (kn, m) += W[:, k0:k0+kn]ᵀ · D (rows, m); C and D may start at offsets cOff, dOff. */
+/**
+ * C (kn, m) += W[:, k0:k0+kn]ᵀ · D (rows, m); C and D may start at offsets cOff, dOff.
+ * Batch: item u is C at cOff + u·cStep from D at dOff + u·dStep.
+ */
 export function mulTAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
-  D: Float64Array, m: number, cOff = 0, dOff = 0,
+  D: Float64Array, m: number, cOff = 0, dOff = 0, nb = 1, cStep = 0, dStep = 0,
 ): void {
-  const k = pick(rows * kn * m, C, W, D);
-  if (k) k.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff);
-  else mulTAddTs(C, W, ldw, k0, rows, kn, D, m, cOff, dOff);
+  const k = pick(rows * kn * m, nb * rows * kn * m, C, W, D);
+  if (k) k.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff, nb, cStep, dStep);
+  else for (let u = 0; u < nb; u++) mulTAddTs(C, W, ldw, k0, rows, kn, D, m, cOff + u * cStep, dOff + u * dStep);
 }
 
-/** G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ (leading dimension ldg); offsets dOff, bOff. */
+/**
+ * G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ (leading dimension ldg); offsets dOff, bOff.
+ * Batch: every item adds into the same G — G += Σ_u D_u B_uᵀ, item by item, with D_u at
+ * dOff + u·dStep and B_u at bOff + u·bStep (a weight's gradient summed over time).
+ */
 export function outerAdd(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
-  B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0,
+  B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0,
 ): void {
-  const k = pick(rows * kn * m, G, D, B);
-  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff);
-  else outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff, bOff);
+  const k = pick(rows * kn * m, nb * rows * kn * m, G, D, B);
+  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff, nb, dStep, bStep);
+  else for (let u = 0; u < nb; u++) outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff + u * dStep, bOff + u * bStep);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * Mutation test: gradcheck must catch broken backward passes. Each mutant is the real
- * cell source (src/cells/*.ts) with one deliberate bug, transpiled and loaded here; its
- * gradients are handed to gradcheck as if a user had written them (`grads`). At default
- * settings gradcheck must FAIL every mutant and name exactly the arrays the bug breaks,
- * while the real backward passes.
+ * source of a cell (src/cells/*.ts) or of the unroller (src/unroll.ts, which takes the
+ * parameter gradients and dx from the cells' gate gradients) with one deliberate bug,
+ * transpiled and loaded here; its gradients are handed to gradcheck as if a user had written
+ * them (`grads`). At default settings gradcheck must FAIL every mutant and name exactly the
+ * arrays the bug breaks, while the real backward passes.
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
@@ -11,25 +12,24 @@ import * as path from 'path';
 import * as ts from 'typescript';
 import type { CellName, Dims, Loss } from '../src/backend';
 import type { CellSpec } from '../src/cells/types';
-import { dimsOf, gradients, paramsOf } from '../src/engine';
+import { dimsOf, paramsOf } from '../src/engine';
 import { gradcheck, MODES } from '../src/gradcheck';
 import { initFixture } from '../src/commands/init';
-import { toSteps, forward } from '../src/unroll';
 import { checkInputs } from '../src/validate';
 import type { Arrays } from '../src/tensor';
 
-const CELLS_DIR = path.join(__dirname, '..', 'src', 'cells');
+const SRC = path.join(__dirname, '..', 'src');
 
-/** Loads src/cells/<file>.ts with `find` replaced by `replace` (which must occur exactly once). */
+/** Loads src/<file>.ts with `find` replaced by `replace` (which must occur exactly once). */
 function mutantModule(file: string, find: string, replace: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const source = fs.readFileSync(path.join(CELLS_DIR, `${file}.ts`), 'utf8');
+  const source = fs.readFileSync(path.join(SRC, `${file}.ts`), 'utf8');
   const count = source.split(find).length - 1;
-  assert.equal(count, 1, `mutation target '${find}' occurs ${count} times in src/cells/${file}.ts`);
+  assert.equal(count, 1, `mutation target '${find}' occurs ${count} times in src/${file}.ts`);
   const js = ts.transpileModule(source.replace(find, replace), {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
   }).outputText;
   const mod = { exports: {} as Record<string, unknown> };
-  const req = (spec: string): unknown => overrides[spec] ?? require(spec.startsWith('.') ? path.join(CELLS_DIR, spec) : spec);
+  const req = (spec: string): unknown => overrides[spec] ?? require(spec.startsWith('.') ? path.join(SRC, path.dirname(file), spec) : spec);
   new Function('exports', 'require', 'module', js)(mod.exports, req, mod);
   return mod.exports;
 }
@@ -48,45 +48,64 @@ const EVERYTHING: Record<CellName, string[]> = { rnn: ['dx', 'da0', 'dWax', 'dWa
 
 const MUTANTS: Mutant[] = [
   // RNN
-  { cell: 'rnn', bug: "tanh' taken as 1 − a instead of 1 − a²", file: 'rnn', find: '(1 - s.a[k] * s.a[k])', replace: '(1 - s.a[k])', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'da_prev not carried back through time', file: 'rnn', find: 'mulTAdd(g.daPrev, p.Waa,', replace: 'void (g.daPrev, p.Waa,', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'Waa used untransposed in da_prev', file: 'rnn', find: 'mulTAdd(g.daPrev, p.Waa,', replace: 'mulAdd(g.daPrev, p.Waa,', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'dba not summed over the batch', file: 'rnn', find: 'rowSumAdd(g.grads.dba, dtanh, n_a, m)', replace: 'rowSumAdd(g.grads.dba, dtanh.map((v, k) => (k % m === 0 ? v : 0)), n_a, m)', breaks: ['dba'] },
-  { cell: 'rnn', bug: 'dWax uses a_prev instead of xt', file: 'rnn', find: 'outerAdd(g.grads.dWax, n_x, 0, dtanh, n_a, s.xt, n_x, m)', replace: 'outerAdd(g.grads.dWax, n_x, 0, dtanh, n_a, s.aPrev, n_x, m)', breaks: ['dWax'] },
+  { cell: 'rnn', bug: "tanh' taken as 1 − a instead of 1 − a²", file: 'cells/rnn', find: '(1 - s.a[k] * s.a[k])', replace: '(1 - s.a[k])', breaks: EVERYTHING.rnn },
+  { cell: 'rnn', bug: 'da_prev not carried back through time', file: 'cells/rnn', find: 'mulTAdd(g.daPrev, p.Waa,', replace: 'void (g.daPrev, p.Waa,', breaks: EVERYTHING.rnn },
+  { cell: 'rnn', bug: 'Waa used untransposed in da_prev', file: 'cells/rnn', find: 'mulTAdd(g.daPrev, p.Waa,', replace: 'mulAdd(g.daPrev, p.Waa,', breaks: EVERYTHING.rnn },
   // LSTM
-  { cell: 'lstm', bug: 'sign flip in the forget gate term', file: 'lstm', find: 'dz[F * block + k] = dcTot', replace: 'dz[F * block + k] = -dcTot', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'dc_prev not carried back through time', file: 'lstm', find: 'g.dcPrev[k] = dcTot * f;', replace: 'g.dcPrev[k] = 0;', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'dropped dc_next term', file: 'lstm', find: 'const dcTot = g.dc[k] + da', replace: 'const dcTot = da', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'output gate derivative without tanh(c)', file: 'lstm', find: 'dz[O * block + k] = da * tc * o', replace: 'dz[O * block + k] = da * o', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'sign flip in the forget gate term', file: 'cells/lstm', find: 'dz[F * block + k] = dcTot', replace: 'dz[F * block + k] = -dcTot', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'dc_prev not carried back through time', file: 'cells/lstm', find: 'g.dcPrev[k] = dcTot * f;', replace: 'g.dcPrev[k] = 0;', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'dropped dc_next term', file: 'cells/lstm', find: 'const dcTot = g.dc[k] + da', replace: 'const dcTot = da', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'output gate derivative without tanh(c)', file: 'cells/lstm', find: 'dz[O * block + k] = da * tc * o', replace: 'dz[O * block + k] = da * o', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'concat order confused: da_prev read from the x columns of the gate weights', file: 'cells/lstm', find: 'mulTAdd(g.daPrev, p.W, n_a + n_x, 0,', replace: 'mulTAdd(g.daPrev, p.W, n_a + n_x, n_x,', breaks: EVERYTHING.lstm },
   // GRU
-  { cell: 'gru', bug: 'sign flip in the update gate term', file: 'gru', find: '(cc - s.aPrev[k])', replace: '(s.aPrev[k] - cc)', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'gru', find: 'g.daPrev[k] = da * (1 - u);', replace: 'g.daPrev[k] = 0;', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'gru', find: 'g.daPrev[k] += dra * r;', replace: '', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'sign flip in the update gate term', file: 'cells/gru', find: '(cc - s.aPrev[k])', replace: '(s.aPrev[k] - cc)', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'cells/gru', find: 'g.daPrev[k] = da * (1 - u);', replace: 'g.daPrev[k] = 0;', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'cells/gru', find: 'g.daPrev[k] += dra[k] * r;', replace: '', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'concat order confused: da_prev read from the x columns of the stacked gate weights', file: 'cells/gru', find: 'mulTAdd(g.daPrev, p.Wur, ldw, 0,', replace: 'mulTAdd(g.daPrev, p.Wur, ldw, n_x,', breaks: EVERYTHING.gru },
 ];
 
-/** Mutations in the gate shared by LSTM and GRU. */
-const GATE_MUTANTS = [
-  { bug: 'concat order confused: da_prev read from the x columns of the gate weights', find: 'mulTAdd(dh, W, ldw, 0, rows, n_h, dz, m,', replace: 'mulTAdd(dh, W, ldw, n_x, rows, n_h, dz, m,' },
-  { bug: 'gate bias gradient not summed over the batch', find: 'rowSumAdd(db, dz, rows, m, dzOff)', replace: 'rowSumAdd(db, dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, dzOff)' },
+/** Mutations in the unroller's gate gradients, shared by every cell. */
+const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Record<CellName, string[]> }[] = [
+  {
+    bug: 'gate bias gradient not summed over the batch',
+    find: "rowSumAdd(grads['d' + g.b], dz, rows, m, t * zBlock + z0)",
+    replace: "rowSumAdd(grads['d' + g.b], dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, t * zBlock + z0)",
+    breaks: { rnn: ['dba'], lstm: ['dbf', 'dbi', 'dbc', 'dbo'], gru: ['dbu', 'dbr', 'dbc'] },
+  },
+  {
+    bug: 'the x part of dW taken against a⟨t⟩ instead of x⟨t⟩',
+    find: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock)",
+    replace: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.a, n_x, m, z0, 0, T_x, zBlock, block)",
+    breaks: { rnn: ['dWax'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr', 'dWc'] },
+  },
+  {
+    bug: 'the recurrent part of dW misses step 0 (a0)',
+    find: 'outerAdd(dWh, ldh, 0, dz, rows, steps[0].aPrev, n_a, m, z0); // t = 0: a0',
+    replace: '',
+    // (not dWf: with c0 = 0, as `rnn init` draws it, the forget gate's dz at step 0 is 0)
+    breaks: { rnn: ['dWaa'], lstm: ['dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'] },
+  },
+  {
+    bug: 'the recurrent part of dW off by one step: a⟨t⟩ instead of a⟨t−1⟩',
+    find: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0,',
+    replace: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, block,',
+    breaks: { rnn: ['dWaa'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'] },
+  },
 ];
-for (const cell of ['lstm', 'gru'] as const) {
-  MUTANTS.push({ ...GATE_MUTANTS[0], cell, file: 'gate', breaks: EVERYTHING[cell] });
-  MUTANTS.push({ ...GATE_MUTANTS[1], cell, file: 'gate', breaks: cell === 'lstm' ? ['dbf', 'dbi', 'dbc', 'dbo'] : ['dbu', 'dbr', 'dbc'] });
+for (const mu of UNROLL_MUTANTS) {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, cell, file: 'unroll', breaks: mu.breaks[cell] });
 }
 
-function mutantCell(mu: Mutant): CellSpec {
-  const exportName = `${mu.cell}Cell`;
-  if (mu.file === 'gate') {
-    const gate = mutantModule('gate', mu.find, mu.replace);
-    return mutantModule(mu.cell, 'export const', 'export const', { './gate': gate })[exportName] as CellSpec;
-  }
-  return mutantModule(mu.file, mu.find, mu.replace)[exportName] as CellSpec;
-}
-
-function gradientsWith(cell: CellSpec, inputs: Arrays, loss: Loss): Arrays {
+/** The gradients of the mutant: its cell with the real unroller, or the real cell with its unroller. */
+function mutantGradients(mu: Mutant, inputs: Arrays, loss: Loss): Arrays {
+  const cellFile = `cells/${mu.cell}`;
+  const cell = (mu.file === cellFile ? mutantModule(cellFile, mu.find, mu.replace) : require(path.join(SRC, cellFile)))[`${mu.cell}Cell`] as CellSpec;
+  const unroll = mu.file === 'unroll' ? mutantModule('unroll', mu.find, mu.replace) : require(path.join(SRC, 'unroll'));
+  // src/engine.ts's gradients, on the mutant's unroller
+  const { gradients } = mutantModule('engine', "from './unroll';", "from './unroll';", { './unroll': unroll }) as typeof import('../src/engine');
   const d: Dims = dimsOf(cell, inputs);
-  const p = paramsOf(cell, inputs);
-  const tr = forward(cell, p, d, toSteps(inputs.x.data, d.n_x, d.m, d.T_x), inputs.a0.data, inputs.c0 ? inputs.c0.data : new Float64Array(0));
+  const x = (unroll as typeof import('../src/unroll')).toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
+  const tr = (unroll as typeof import('../src/unroll')).forward(cell, paramsOf(cell, inputs), d, x, inputs.a0.data, inputs.c0 ? inputs.c0.data : new Float64Array(0));
   return gradients(tr, loss);
 }
 
@@ -99,7 +118,7 @@ describe('gradcheck catches broken backward passes', function () {
         const raw = initFixture({ cell: mu.cell, dims: DIMS, seed: 3, scale: 1 });
         const { inputs } = checkInputs(mu.cell, raw, { da: true, labels: true });
         const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
-        const grads = gradientsWith(mutantCell(mu), inputs, loss);
+        const grads = mutantGradients(mu, inputs, loss);
         const real = gradcheck({ cell: mu.cell, inputs, loss });
         assert.ok(real.pass, 'the real backward must pass');
         for (const mode of MODES.filter((m) => m !== 'auto')) {

@@ -53,6 +53,29 @@ describe('WebAssembly SIMD kernels', () => {
     }
   });
 
+  for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) it(`a batch (${name} memory) is bit-identical to the loop of its items on the TypeScript kernel`, () => {
+    const r = rng(13);
+    const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+    for (const [rows, kn, m, nb] of [[1, 1, 1, 1], [5, 3, 7, 4], [9, 13, 5, 3], [20, 8, 10, 7]]) {
+      const ldw = kn + 2, k0 = 1, W = fill(rows * ldw);
+      // items a few values apart (strides larger than a block), from offsets
+      const bStep = kn * m + 3, dStep = rows * m + 2, cStep = rows * m + 1, tStep = kn * m + 5;
+      const B = fill(2 + nb * bStep), D = fill(1 + nb * dStep), C0 = fill(3 + nb * cStep), T0 = fill(1 + nb * tStep), G0 = fill(rows * ldw);
+      const a = C0.slice(), b = C0.slice();
+      for (let u = 0; u < nb; u++) mulAddTs(a, W, ldw, k0, rows, kn, B, m, 3 + u * cStep, 2 + u * bStep);
+      kernels!.mulAdd(b, W, ldw, k0, rows, kn, B, m, 3, 2, nb, cStep, bStep);
+      assert.equal(hex(b), hex(a), `mulAdd ${rows}x${kn}x${m} ×${nb}`);
+      const c = T0.slice(), d = T0.slice();
+      for (let u = 0; u < nb; u++) mulTAddTs(c, W, ldw, k0, rows, kn, D, m, 1 + u * tStep, 1 + u * dStep);
+      kernels!.mulTAdd(d, W, ldw, k0, rows, kn, D, m, 1, 1, nb, tStep, dStep);
+      assert.equal(hex(d), hex(c), `mulTAdd ${rows}x${kn}x${m} ×${nb}`);
+      const e = G0.slice(), f = G0.slice();
+      for (let u = 0; u < nb; u++) outerAddTs(e, ldw, k0, D, rows, B, kn, m, 1 + u * dStep, 2 + u * bStep);
+      kernels!.outerAdd(f, ldw, k0, D, rows, B, kn, m, 1, 2, nb, dStep, bStep);
+      assert.equal(hex(f), hex(e), `outerAdd ${rows}x${kn}x${m} ×${nb}`);
+    }
+  });
+
   for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) describe(`resident operands (${name} memory)`, () => {
     const simd = kernels;
     const r = rng(5);
@@ -127,6 +150,34 @@ describe('WebAssembly SIMD kernels', () => {
           simd!.outerAdd(f, ldw, 3, D, rows, B, kn, m);
           assert.equal(hex(f), hex(e), `outerAdd ${rows}x${kn}x${m}`);
         }
+      }
+    });
+
+    it('big batches shared with it (split by items or by rows) are bit-identical to the loop of their items', function () {
+      if (!ready) this.skip();
+      const r = rng(19);
+      const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+      // the big LSTM's shapes (one step's product ≥ 2^18, a batch ≥ THREAD_MIN_WORK), fewer steps
+      for (const [rows, kn, m, nb] of [[512, 64, 32, 24], [64, 128, 32, 40], [130, 33, 17, 60]] as const) {
+        assert.ok(nb * rows * kn * m >= THREAD_MIN_WORK);
+        const ldw = kn + 2, W = fill(rows * ldw), B = fill(nb * kn * m), D = fill(nb * rows * m);
+        const C0 = fill(nb * rows * m), T0 = fill(nb * kn * m), G0 = fill(rows * ldw);
+        const before = simd!.stats().shared;
+        for (let rep = 0; rep < 5; rep++) {
+          const a = C0.slice(), b = C0.slice();
+          for (let u = 0; u < nb; u++) mulAddTs(a, W, ldw, 2, rows, kn, B, m, u * rows * m, u * kn * m);
+          simd!.mulAdd(b, W, ldw, 2, rows, kn, B, m, 0, 0, nb, rows * m, kn * m);
+          assert.equal(hex(b), hex(a), `mulAdd ${rows}x${kn}x${m} ×${nb}`);
+          const c = T0.slice(), d = T0.slice();
+          for (let u = 0; u < nb; u++) mulTAddTs(c, W, ldw, 2, rows, kn, D, m, u * kn * m, u * rows * m);
+          simd!.mulTAdd(d, W, ldw, 2, rows, kn, D, m, 0, 0, nb, kn * m, rows * m);
+          assert.equal(hex(d), hex(c), `mulTAdd ${rows}x${kn}x${m} ×${nb}`);
+          const e = G0.slice(), f = G0.slice();
+          for (let u = 0; u < nb; u++) outerAddTs(e, ldw, 2, D, rows, B, kn, m, u * rows * m, u * kn * m);
+          simd!.outerAdd(f, ldw, 2, D, rows, B, kn, m, 0, 0, nb, rows * m, kn * m);
+          assert.equal(hex(f), hex(e), `outerAdd ${rows}x${kn}x${m} ×${nb}`);
+        }
+        assert.ok(simd!.stats().shared >= before + 15, 'the batches were not shared');
       }
     });
 

@@ -19,10 +19,11 @@
  * The update and reset gates run as one product on stacked weights Wur = [Wu; Wr]
  * (2·n_a, n_a + n_x) and bur = [bu; br]. The input parts W[:, n_a:] xt + b of both products
  * are hoisted out of the time loop (Step.zx: 3 blocks, u, r, c). Cache per step: ut, rt, cct, rt ⊙ a_prev —
- * 4 blocks of (n_a, m).
+ * 4 blocks of (n_a, m). The backward step computes dz = [dzu; dzr; dzc] and da_prev; the
+ * unroller takes dW, db and dxt from dz for all steps at once.
  */
-import { mulAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
-import { gateBackward, gateBias, gateWeights } from './gate';
+import { mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
+import { gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
 const U = 0, R = 1, CC = 2, RA = 3;
@@ -47,13 +48,13 @@ export const gruCell: CellSpec = {
     { name: 'bur', members: ['bu', 'br'] },
   ],
   projections: [
-    { W: 'Wur', b: 'bur', k0: (d) => d.n_a, rows: (d) => 2 * d.n_a },
-    { W: 'Wc', b: 'bc', k0: (d) => d.n_a, rows: (d) => d.n_a },
+    { W: 'Wur', b: 'bur', k0: (d) => d.n_a, rows: (d) => 2 * d.n_a, recurrent: { W: 'Wur' } },
+    { W: 'Wc', b: 'bc', k0: (d) => d.n_a, rows: (d) => d.n_a, recurrent: { W: 'Wc', cacheRow: (d) => RA * d.n_a } },
   ],
   head: { W: 'Wy', b: 'by' },
   hasCellState: false,
   cacheRows: (d) => 4 * d.n_a,
-  workRows: (d) => 4 * d.n_a,
+  workRows: (d) => d.n_a,
 
   forward(p, { n_x, n_a, m }, s) {
     const block = n_a * m;
@@ -73,24 +74,24 @@ export const gruCell: CellSpec = {
 
   backward(p, { n_x, n_a, m }, s, g) {
     const block = n_a * m;
+    const ldw = n_a + n_x;
     const C = s.cache; // ut, rt, cct, rt⊙a_prev in blocks U, R, CC, RA
-    const W = g.work; // dzu, dzr (blocks U, R: the stacked gates' gradient), dzc, d(rt⊙a_prev)
+    const dz = g.dz; // dzu, dzr (blocks U, R: the stacked gates' gradient), dzc (block CC)
+    const dra = g.work; // d(rt⊙a_prev)
     for (let k = 0; k < block; k++) {
       const da = g.da[k];
       const u = C[U * block + k], cc = C[CC * block + k];
-      W[CC * block + k] = da * u * (1 - cc * cc); // dzc
-      W[U * block + k] = da * (cc - s.aPrev[k]) * u * (1 - u); // dzu
+      dz[CC * block + k] = da * u * (1 - cc * cc); // dzc
+      dz[U * block + k] = da * (cc - s.aPrev[k]) * u * (1 - u); // dzu
       g.daPrev[k] = da * (1 - u);
     }
-    W.fill(0, RA * block, (RA + 1) * block);
-    g.dxt.fill(0);
-    gateBackward(W, p.Wc, g.grads.dWc, g.grads.dbc, C, s.xt, W, g.dxt, n_a, n_a, n_x, m,
-      { dz: CC * block, h: RA * block, dh: RA * block });
+    dra.fill(0);
+    mulTAdd(dra, p.Wc, ldw, 0, n_a, n_a, dz, m, 0, CC * block); // d(rt⊙a_prev) = Wc[:, :n_a]ᵀ dzc
     for (let k = 0; k < block; k++) {
-      const r = C[R * block + k], dra = W[RA * block + k];
-      W[R * block + k] = dra * s.aPrev[k] * r * (1 - r); // dzr
-      g.daPrev[k] += dra * r;
+      const r = C[R * block + k];
+      dz[R * block + k] = dra[k] * s.aPrev[k] * r * (1 - r); // dzr
+      g.daPrev[k] += dra[k] * r;
     }
-    gateBackward(W, p.Wur, g.grads.dWur, g.grads.dbur, s.aPrev, s.xt, g.daPrev, g.dxt, 2 * n_a, n_a, n_x, m);
+    mulTAdd(g.daPrev, p.Wur, ldw, 0, 2 * n_a, n_a, dz, m); // += Wur[:, :n_a]ᵀ [dzu; dzr]
   },
 };

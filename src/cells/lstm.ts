@@ -24,13 +24,16 @@
  *   dW{g} += dg concatᵀ,  db{g} += Σ_batch dg               for g in f, i, c, o
  *   [da_prev; dxt] = Σ_g W{g}ᵀ dg                           (da_prev carried back through time)
  *
+ * The step computes dz = [dft; dit; dcct; dot] and what goes back through time (da_prev,
+ * dc_prev); the unroller takes dW, db and dxt from dz for all steps at once.
+ *
  * The four gates run as one product on stacked weights W = [Wf; Wi; Wc; Wo] (4·n_a, n_a + n_x)
  * and b = [bf; bi; bc; bo], their input part W[:, n_a:] xt + b hoisted out of the time loop
  * (Step.zx); the cache holds their activations ft, it, cct, ot and tanh(c_next)
  * — 5 blocks of (n_a, m).
  */
-import { mulAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
-import { gateBackward, gateBias, gateWeights } from './gate';
+import { mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
+import { gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
 /** Blocks of the cache (and of dz in backward), in stacking order. */
@@ -56,11 +59,11 @@ export const lstmCell: CellSpec = {
     { name: 'W', members: ['Wf', 'Wi', 'Wc', 'Wo'] },
     { name: 'b', members: ['bf', 'bi', 'bc', 'bo'] },
   ],
-  projections: [{ W: 'W', b: 'b', k0: (d) => d.n_a, rows: (d) => 4 * d.n_a }],
+  projections: [{ W: 'W', b: 'b', k0: (d) => d.n_a, rows: (d) => 4 * d.n_a, recurrent: { W: 'W' } }],
   head: { W: 'Wy', b: 'by' },
   hasCellState: true,
   cacheRows: (d) => 5 * d.n_a,
-  workRows: (d) => 4 * d.n_a,
+  workRows: () => 0,
 
   forward(p, { n_x, n_a, m }, s) {
     const block = n_a * m;
@@ -83,7 +86,7 @@ export const lstmCell: CellSpec = {
   backward(p, { n_x, n_a, m }, s, g) {
     const block = n_a * m;
     const C = s.cache;
-    const dz = g.work; // dft, dit, dcct, dot: the stacked gates' pre-activation gradients
+    const dz = g.dz; // dft, dit, dcct, dot: the stacked gates' pre-activation gradients
     for (let k = 0; k < block; k++) {
       const f = C[F * block + k], i = C[I * block + k], cc = C[CC * block + k];
       const o = C[O * block + k], tc = C[TC * block + k];
@@ -96,7 +99,6 @@ export const lstmCell: CellSpec = {
       g.dcPrev[k] = dcTot * f;
     }
     g.daPrev.fill(0);
-    g.dxt.fill(0);
-    gateBackward(dz, p.W, g.grads.dW, g.grads.db, s.aPrev, s.xt, g.daPrev, g.dxt, 4 * n_a, n_a, n_x, m);
+    mulTAdd(g.daPrev, p.W, n_a + n_x, 0, 4 * n_a, n_a, dz, m); // da_prev = W[:, :n_a]ᵀ dz
   },
 };

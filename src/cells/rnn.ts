@@ -11,10 +11,12 @@
  *   dxt    = Waxᵀ dtanh         da_prev = Waaᵀ dtanh
  *   dWax  += dtanh xtᵀ          dWaa   += dtanh a_prevᵀ          dba += Σ_batch dtanh
  *
- * The input projection Wax x⟨t⟩ + ba is hoisted out of the time loop (Step.zx).
+ * The input projection Wax x⟨t⟩ + ba is hoisted out of the time loop (Step.zx). The
+ * backward step computes dtanh (its dz) and da_prev; the unroller takes dxt, dWax, dWaa and
+ * dba from dtanh for all steps at once.
  * The cell caches nothing beyond a⟨t⟩ itself (cacheRows = 0).
  */
-import { mulAdd, mulTAdd, outerAdd, rowSumAdd, tanhInPlace } from '../kernels';
+import { mulAdd, mulTAdd, tanhInPlace } from '../kernels';
 import type { CellSpec } from './types';
 
 export const rnnCell: CellSpec = {
@@ -29,11 +31,11 @@ export const rnnCell: CellSpec = {
     { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
   ],
   stacks: [],
-  projections: [{ W: 'Wax', b: 'ba', k0: () => 0, rows: (d) => d.n_a }],
+  projections: [{ W: 'Wax', b: 'ba', k0: () => 0, rows: (d) => d.n_a, recurrent: { W: 'Waa' } }],
   head: { W: 'Wya', b: 'by' },
   hasCellState: false,
   cacheRows: () => 0,
-  workRows: (d) => d.n_a,
+  workRows: () => 0,
 
   forward(p, { n_a, m }, s) {
     s.a.set(s.zx); // Wax x⟨t⟩ + ba
@@ -41,15 +43,10 @@ export const rnnCell: CellSpec = {
     tanhInPlace(s.a, 0, n_a * m);
   },
 
-  backward(p, { n_x, n_a, m }, s, g) {
-    const dtanh = g.work;
+  backward(p, { n_a, m }, s, g) {
+    const dtanh = g.dz;
     for (let k = 0; k < n_a * m; k++) dtanh[k] = (1 - s.a[k] * s.a[k]) * g.da[k];
-    g.dxt.fill(0);
-    mulTAdd(g.dxt, p.Wax, n_x, 0, n_a, n_x, dtanh, m);
     g.daPrev.fill(0);
     mulTAdd(g.daPrev, p.Waa, n_a, 0, n_a, n_a, dtanh, m);
-    outerAdd(g.grads.dWax, n_x, 0, dtanh, n_a, s.xt, n_x, m);
-    outerAdd(g.grads.dWaa, n_a, 0, dtanh, n_a, s.aPrev, n_a, m);
-    rowSumAdd(g.grads.dba, dtanh, n_a, m);
   },
 };

@@ -40,23 +40,29 @@ export interface Projection {
   /** First x column of W: 0 for the RNN's Wax, n_a for a gate on [a_prev; x]. */
   k0(d: Dims): number;
   rows(d: Dims): number;
+  /**
+   * The same gates' recurrent part, W_h[:, 0:n_a]·h⟨t⟩: `W` names W_h (the same matrix for
+   * gates on [h; x]), and h⟨t⟩ is a⟨t−1⟩ or, with `cacheRow`, n_a rows of step t's cache
+   * from that row on (the GRU's candidate: rt ⊙ a_prev). The cell's steps compute it and its
+   * share of da_prev; the unroller accumulates dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ.
+   */
+  readonly recurrent: { readonly W: string; readonly cacheRow?: (d: Dims) => number };
 }
 
 /**
  * The backward step's buffers. `da` is the total gradient of the loss w.r.t. a⟨t⟩
  * (upstream plus what came back from t+1) and `dc` w.r.t. c⟨t⟩ (LSTM); both may be
- * used as scratch. The step overwrites dxt, daPrev (and dcPrev) and ACCUMULATES (+=)
- * into `grads`, keyed 'd' + parameter name. Gradients of weight matrices (parameters of more
- * than one column) only through the product kernels (outerAdd): on big nets they live in the
- * SIMD kernel's memory during backward (`resident`, src/kernels.ts), where JS cannot see them.
+ * used as scratch. The step writes `dz`, the gradient w.r.t. its gates' pre-activations
+ * (stacked as its input projections, Step.zx), and overwrites daPrev (and dcPrev): only what
+ * feeds back into the recurrence. Parameter gradients and dx⟨t⟩ follow from dz⟨t⟩ — the
+ * unroller computes them after the time loop, for all steps at once (CellSpec.projections).
  */
 export interface StepGrad {
   readonly da: Float64Array;
   readonly dc: Float64Array;
-  dxt: Float64Array; // (n_x, m): the unroller points it at step t's block
+  dz: Float64Array; // (projection rows, m): the unroller points it at step t's block
   readonly daPrev: Float64Array; // (n_a, m)
   readonly dcPrev: Float64Array; // (n_a, m), LSTM only
-  readonly grads: Params;
   /** Scratch of workRows(d) * m values. */
   readonly work: Float64Array;
 }

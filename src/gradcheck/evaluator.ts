@@ -21,7 +21,7 @@ import { CELLS, type CellSpec } from '../cells';
 import type { Params } from '../cells/types';
 import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
-import { allocate, project, run, sumLoss, toSteps, xentLoss, type Trace } from '../unroll';
+import { allocate, project, run, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace } from '../unroll';
 
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
 export type InputKind = 'param' | 'x' | 'a0' | 'c0';
@@ -64,13 +64,14 @@ export class Evaluator {
     const d = (this.d = dimsOf(cell, inputs));
     this.loss = loss.kind;
     this.p = paramsOf(cell, inputs); // copies; a member of a stack is a view into it
-    this.xs = toSteps(inputs.x.data, d.n_x, d.m, d.T_x);
+    const x = toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
+    this.xs = views(x, d.n_x * d.m, d.T_x);
     this.a0 = inputs.a0 ? inputs.a0.data.slice() : new Float64Array(d.n_a * d.m);
     this.c0 = inputs.c0 ? inputs.c0.data.slice() : new Float64Array(d.n_a * d.m);
     this.daSteps = loss.kind === 'sum' ? toSteps(loss.da.data, d.n_a, d.m, d.T_x) : [];
     this.labels = loss.kind === 'xent' ? loss.labels.data : new Float64Array(0);
 
-    this.full = allocate(cell, this.p, d, this.xs, this.a0, this.c0);
+    this.full = allocate(cell, this.p, d, x, this.a0, this.c0);
     run(this.full, 0, this.loss === 'xent');
     this.projRow = projectionRowMaps(cell, d, this.p);
     this.baseA = this.full.steps.map((s) => s.a.slice());
@@ -78,12 +79,13 @@ export class Evaluator {
     this.scale = this.termScale();
 
     const dc: Dims = { ...d, m: 1 };
-    this.colXs = Array.from({ length: d.T_x }, () => new Float64Array(d.n_x));
+    const colX = new Float64Array(d.n_x * d.T_x);
+    this.colXs = views(colX, d.n_x, d.T_x);
     this.colA0 = new Float64Array(d.n_a);
     this.colC0 = new Float64Array(d.n_a);
     this.colDa = Array.from({ length: loss.kind === 'sum' ? d.T_x : 0 }, () => new Float64Array(d.n_a));
     this.colLabels = new Float64Array(loss.kind === 'xent' ? d.T_x : 0);
-    this.col = allocate(cell, this.p, dc, this.colXs, this.colA0, this.colC0);
+    this.col = allocate(cell, this.p, dc, colX, this.colA0, this.colC0);
   }
 
   /**

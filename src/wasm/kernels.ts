@@ -39,10 +39,11 @@ interface WasmMemory {
 
 type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number) => void;
 
+/** src/kernels.ts's products, batches included (there: the meaning of every argument). */
 export interface Kernels {
-  mulAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number): void;
-  mulTAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, D: Float64Array, m: number, cOff?: number, dOff?: number): void;
-  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number): void;
+  mulAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number): void;
+  mulTAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, D: Float64Array, m: number, cOff?: number, dOff?: number, nb?: number, cStep?: number, dStep?: number): void;
+  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number): void;
   /** Runs `body` with `inputs` and `outputs` resident (see above); returns what it returns. */
   resident<T>(inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T;
   /** Is (part of) this array resident here? Products on it must run here. */
@@ -82,21 +83,60 @@ const CHUNK_MIN_WORK = 1 << 16;
 const HELPER_SCRATCH_BYTES = 1 << 20;
 
 /**
- * Int32 words of the control block shared with the helper. A product is a JOB: its gemm
- * arguments, its chunking, a claim counter, and one flag per chunk holding job·4 + state:
- * 0 claimed or not yet, 1 being committed by the helper, 2 done.
+ * A product is a JOB: the kernel's ten gemm arguments, then a batch of `nb` items (item u:
+ * C + u·cS, A + u·aS, B + u·bS, in elements; cS = 0: every item adds into the same C), cut
+ * into chunks of `per` output rows (`byItems` 0) or `per` items (1). Indices into JOB_ARGS.
  */
-const CTL = { job: 0, ready: 2, args: 4, chunkRows: 14, chunks: 15, next: 16, scratch: 17, flags: 32, length: 32 + 64 } as const;
+const JOB_ARGS = 16;
+
+/**
+ * Chunk k of a job (J: the JOB_ARGS words): its gemm calls, item by item. With `scr` < 0 the
+ * chunk adds straight into C; else into a copy of its part of C at byte `scr` (blocks of its
+ * rows × m, one per item it writes), and the returned `commit` copies that back. Runs on both
+ * threads: the helper gets this very function as source text, so it refers to nothing
+ * outside itself.
+ */
+function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number, scr: number): () => void {
+  const c = J[0], ldc = J[1], a = J[2], sr = J[3], sk = J[4], rows = J[5], kn = J[6], b = J[7], ldb = J[8], m = J[9];
+  const nb = J[10], cS = J[11], aS = J[12], bS = J[13], per = J[14], byItems = J[15];
+  const u0 = byItems ? k * per : 0, u1 = byItems ? Math.min(nb, u0 + per) : nb;
+  const r0 = byItems ? 0 : k * per, rr = byItems ? rows : Math.min(per, rows - r0);
+  const blocks = cS === 0 ? 1 : u1 - u0;
+  /** The chunk's part of C, item q (counted from u0): byte address and leading dimension. */
+  const out = (q: number): number => c + ((u0 + q) * cS + r0 * ldc) * 8;
+  const copy = (back: boolean): void => {
+    for (let q = 0; q < blocks; q++) {
+      for (let i = 0; i < rr; i++) {
+        const ci = (out(q) >> 3) + i * ldc, si = (scr >> 3) + (q * rr + i) * m;
+        if (back) f64.copyWithin(ci, si, si + m);
+        else f64.copyWithin(si, ci, ci + m);
+      }
+    }
+  };
+  if (scr >= 0) copy(false);
+  for (let u = u0; u < u1; u++) {
+    const q = cS === 0 ? 0 : u - u0;
+    gemm(scr >= 0 ? scr + q * rr * m * 8 : out(q), scr >= 0 ? m : ldc, a + (u * aS + r0 * sr) * 8, sr, sk, rr, kn, b + u * bS * 8, ldb, m);
+  }
+  return () => copy(true);
+}
+
+/**
+ * Int32 words of the control block shared with the helper: the current job's number and
+ * JOB_ARGS words, its number of chunks, a claim counter, and one flag per chunk holding
+ * job·4 + state: 0 claimed or not yet, 1 being committed by the helper, 2 done.
+ */
+const CTL = { job: 0, ready: 2, chunks: 3, next: 4, args: 8, flags: 32, length: 32 + 64 } as const;
 const JOB_WRAP = 1 << 28; // job·4 + 3 must fit an int32
 
 /**
  * The helper thread. It claims chunks of the current job until none are left; each one it
- * computes into its own scratch (filled with −0, the additive identity, so the scratch holds
- * exactly the kernel's sums), then commits it — C += scratch — only if it wins the chunk's
- * flag. So the main thread never has to wait for a helper that the OS has preempted: after
- * its own chunks it waits briefly, then takes back (recomputes) any chunk still open, and a
- * late helper loses the flag and drops its result. Each entry is summed in the kernel's
- * order by whoever computes it: results are bit-identical to one thread's.
+ * computes into a copy of the chunk's part of C in its own scratch, then commits it (copies
+ * it back) only if it wins the chunk's flag. So the main thread never has to wait for a
+ * helper that the OS has preempted: after its own chunks it waits briefly, then takes back
+ * (recomputes) any chunk still open, and a late helper loses the flag and drops its result.
+ * Each entry is computed by the same gemm calls from the same starting value whoever
+ * computes it: results are bit-identical to one thread's.
  *
  * Between jobs it spins for 2 ms (a pass hands out products every 0.1–0.5 ms; a futex
  * wake-up costs tens of µs on a VM; 0.3 ms and 0 measured no better), then sleeps until woken.
@@ -106,6 +146,7 @@ const { workerData } = require('worker_threads');
 const { bytes, memory, control } = workerData;
 const ctl = new Int32Array(control);
 const { gemm } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+const runChunk = ${runChunk.toString()};
 let f64 = new Float64Array(memory.buffer);
 Atomics.store(ctl, ${CTL.ready}, 1);
 let seen = 0;
@@ -116,20 +157,14 @@ for (;;) {
     if ((++spins & 1023) === 0 && performance.now() - idle > 2) Atomics.wait(ctl, ${CTL.job}, seen, 1000);
   }
   const job = seen = Atomics.load(ctl, ${CTL.job});
-  const c = ctl[4], ldc = ctl[5], a = ctl[6], sr = ctl[7], sk = ctl[8], rows = ctl[9], kn = ctl[10], b = ctl[11], ldb = ctl[12], m = ctl[13];
-  const ch = ctl[${CTL.chunkRows}], n = ctl[${CTL.chunks}], scr = ctl[${CTL.scratch}];
+  const J = ctl.slice(${CTL.args}, ${CTL.args + JOB_ARGS}), n = ctl[${CTL.chunks}];
   if (f64.length * 8 !== memory.buffer.byteLength) f64 = new Float64Array(memory.buffer);
   for (;;) {
     const k = Atomics.add(ctl, ${CTL.next}, 1);
     if (k >= n || Atomics.load(ctl, ${CTL.job}) !== job) break;
-    const r0 = k * ch, rr = Math.min(ch, rows - r0), s0 = scr >> 3;
-    f64.fill(-0, s0, s0 + rr * m);
-    gemm(scr, m, a + r0 * sr * 8, sr, sk, rr, kn, b, ldb, m);
+    const commit = runChunk(gemm, f64, J, k, 0);
     if (Atomics.compareExchange(ctl, ${CTL.flags} + k, job * 4, job * 4 + 1) !== job * 4) continue;
-    for (let i = 0; i < rr; i++) {
-      const cr = (c >> 3) + (r0 + i) * ldc, sr0 = s0 + i * m;
-      for (let j = 0; j < m; j++) f64[cr + j] += f64[sr0 + j];
-    }
+    commit();
     Atomics.store(ctl, ${CTL.flags} + k, job * 4 + 2);
   }
 }`;
@@ -201,52 +236,76 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     helper = 'starting';
   };
 
-  /** gemm (the kernel's arguments), shared with the helper when that pays (see HELPER_SOURCE). */
-  const gemm: Gemm = kind === 'own' ? gemmHere : (c, ldc, a, sr, sk, rows, kn, b, ldb, m) => {
-    if (rows * kn * m < THREAD_MIN_WORK || rows < 8) gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
-    else gemmShared(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
+  /**
+   * How a job is cut for two threads: fills in J's `per` and `byItems` and returns the number
+   * of chunks, or 0 to run it on this thread (too small to pay, or a chunk would not fit the
+   * helper's scratch). Items are split when there are enough of them, else output rows.
+   */
+  const chunking = (J: number[]): number => {
+    const rows = J[5], kn = J[6], m = J[9], nb = J[10], cS = J[11];
+    const work = nb * rows * kn * m;
+    if (work < THREAD_MIN_WORK) return 0;
+    const chunks = Math.min(CHUNKS, Math.floor(work / CHUNK_MIN_WORK));
+    if (cS !== 0 && nb >= chunks) {
+      const per = Math.ceil(nb / chunks);
+      if (per * rows * m * 8 <= HELPER_SCRATCH_BYTES) {
+        J[14] = per;
+        J[15] = 1;
+        return Math.ceil(nb / per);
+      }
+    }
+    const per = 4 * Math.ceil(rows / chunks / 4);
+    if (rows < 8 || (cS === 0 ? 1 : nb) * per * m * 8 > HELPER_SCRATCH_BYTES) return 0;
+    J[14] = per;
+    J[15] = 0;
+    return Math.ceil(rows / per);
   };
-  const gemmShared: Gemm = (c, ldc, a, sr, sk, rows, kn, b, ldb, m) => {
-    if (helper === 'none') startHelper();
-    if (helper !== 'starting' || !threadsOn || Atomics.load(ctl, CTL.ready) !== 1) return gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
-    const chunks = Math.min(CHUNKS, Math.floor((rows * kn * m) / CHUNK_MIN_WORK));
-    const ch = 4 * Math.ceil(rows / chunks / 4), n = Math.ceil(rows / ch);
-    if (ch * m * 8 > HELPER_SCRATCH_BYTES) return gemmHere(c, ldc, a, sr, sk, rows, kn, b, ldb, m);
+
+  /**
+   * A batch of `nb` gemm calls (item u: C + u·cS, A + u·aS, B + u·bS; elements), on this
+   * thread or, when big enough to pay, shared with the helper (see HELPER_SOURCE).
+   */
+  const batch = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number,
+    nb = 1, cS = 0, aS = 0, bS = 0): void => {
+    const J = [c, ldc, a, sr, sk, rows, kn, b, ldb, m, nb, cS, aS, bS, rows, 0];
+    const n = kind === 'shared' ? chunking(J) : 0;
+    if (n > 0 && helper === 'none') startHelper();
+    if (n === 0 || helper !== 'starting' || !threadsOn || Atomics.load(ctl, CTL.ready) !== 1) {
+      J[14] = rows;
+      J[15] = 0;
+      runChunk(gemmHere, heap, J, 0, -1);
+      return;
+    }
     job = (job % JOB_WRAP) + 1;
     shared++;
     const tag = job * 4;
-    /** Chunk k of the output rows, computed here straight into C and marked done. */
-    const runChunk = (k: number): void => {
-      const r0 = k * ch;
-      gemmHere(c + r0 * ldc * 8, ldc, a + r0 * sr * 8, sr, sk, Math.min(ch, rows - r0), kn, b, ldb, m);
+    /** Chunk k, computed here straight into C and marked done. */
+    const mine = (k: number): void => {
+      runChunk(gemmHere, heap, J, k, -1);
       Atomics.store(ctl, CTL.flags + k, tag + 2);
     };
-    const args = [c, ldc, a, sr, sk, rows, kn, b, ldb, m];
-    for (let k = 0; k < args.length; k++) ctl[CTL.args + k] = args[k];
-    ctl[CTL.chunkRows] = ch;
+    for (let k = 0; k < JOB_ARGS; k++) ctl[CTL.args + k] = J[k];
     ctl[CTL.chunks] = n;
-    ctl[CTL.scratch] = 0;
     for (let k = 0; k < n; k++) ctl[CTL.flags + k] = tag;
     Atomics.store(ctl, CTL.next, 0);
     Atomics.store(ctl, CTL.job, job);
     Atomics.notify(ctl, CTL.job, 1);
-    // Our chunks go straight into C.
-    let mine = 0;
+    let done = 0;
     const t0 = performance.now();
     for (;;) {
       const k = Atomics.add(ctl, CTL.next, 1);
       if (k >= n) break;
-      runChunk(k);
-      mine++;
+      mine(k);
+      done++;
     }
     // The helper's: wait about two chunks' time for them, then take back whatever is still open.
-    const deadline = performance.now() + 2 * (performance.now() - t0) / Math.max(mine, 1);
+    const deadline = performance.now() + 2 * (performance.now() - t0) / Math.max(done, 1);
     for (let k = 0; k < n; k++) {
       let f: number;
       while ((f = Atomics.load(ctl, CTL.flags + k)) === tag && performance.now() < deadline);
       if (f === tag && Atomics.compareExchange(ctl, CTL.flags + k, tag, tag + 1) === tag) {
         takenBack++;
-        runChunk(k);
+        mine(k);
       }
       while (Atomics.load(ctl, CTL.flags + k) !== tag + 2); // the helper is committing it
     }
@@ -297,6 +356,9 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     if (o.copied) o.X.set(heap.subarray(o.at >> 3, (o.at >> 3) + o.n), o.off);
   };
 
+  /** Values spanned by nb items of n values, `step` apart. */
+  const span = (nb: number, step: number, n: number): number => (nb - 1) * step + n;
+
   /** C[cOff …] (cN values) += a product of W's first wN values and X[xOff …] (xN values). */
   const product = (
     C: Float64Array, cOff: number, cN: number, W: Float64Array, wN: number, X: Float64Array, xOff: number, xN: number,
@@ -308,20 +370,22 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   };
 
   return {
-    mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0) {
-      product(C, cOff, rows * m, W, (rows - 1) * ldw + k0 + kn, B, bOff, kn * m, (pC, pW, pB) =>
-        gemm(pC, m, pW + k0 * 8, ldw, 1, rows, kn, pB, m, m));
+    mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0) {
+      product(C, cOff, span(nb, cStep, rows * m), W, (rows - 1) * ldw + k0 + kn, B, bOff, span(nb, bStep, kn * m), (pC, pW, pB) =>
+        batch(pC, m, pW + k0 * 8, ldw, 1, rows, kn, pB, m, m, nb, cStep, 0, bStep));
     },
-    mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff = 0, dOff = 0) {
+    mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff = 0, dOff = 0, nb = 1, cStep = 0, dStep = 0) {
       // output row kk, inner index i: A(kk, i) = W[i·ldw + k0 + kk]
-      product(C, cOff, kn * m, W, (rows - 1) * ldw + k0 + kn, D, dOff, rows * m, (pC, pW, pD) =>
-        gemm(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m));
+      product(C, cOff, span(nb, cStep, kn * m), W, (rows - 1) * ldw + k0 + kn, D, dOff, span(nb, dStep, rows * m), (pC, pW, pD) =>
+        batch(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m, nb, cStep, 0, dStep));
     },
-    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0) {
+    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0) {
       const bN = kn * m;
-      const { ops: [g, d, bb], extra: pT } = operands([[G, 0, (rows - 1) * ldg + k0 + kn, true], [D, dOff, rows * m, false], [B, bOff, bN, false]], bN);
-      transpose(pT, bb.at, kn, m); // Bᵀ (m × kn) in the extra scratch, so the sum over j runs in order
-      gemm(g.at + k0 * 8, ldg, d.at, m, 1, rows, m, pT, kn, kn);
+      const { ops: [g, d, bb], extra: pT } = operands(
+        [[G, 0, (rows - 1) * ldg + k0 + kn, true], [D, dOff, span(nb, dStep, rows * m), false], [B, bOff, span(nb, bStep, bN), false]], nb * bN);
+      // each B_uᵀ (m × kn) in the extra scratch, one after another, so the sums over j run in order
+      for (let u = 0; u < nb; u++) transpose(pT + u * bN * 8, bb.at + u * bStep * 8, kn, m);
+      batch(g.at + k0 * 8, ldg, d.at, m, 1, rows, m, pT, kn, kn, nb, 0, dStep, bN);
       copyOut(g);
     },
 
