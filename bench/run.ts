@@ -384,8 +384,11 @@ function oursEngine(cell: CellName, size: EngineSize, threads: boolean): number 
   }
 }
 
-/** Does any product of a pass reach the size that the kernels share with their helper thread? */
-const sharesProducts = (cell: CellName, d: Dims): boolean => GATES[cell] * d.n_a * d.n_a * d.m >= SHARED_MIN_WORK;
+/**
+ * Does any product of a pass reach the size that the kernels share with their helper thread?
+ * The biggest batch is the input projection over all steps (src/unroll.ts).
+ */
+const sharesProducts = (cell: CellName, d: Dims): boolean => GATES[cell] * d.n_a * d.n_x * d.m * d.T_x >= SHARED_MIN_WORK;
 
 function numpyEngine(cell: CellName, size: EngineSize): number | undefined {
   const d = size.dims;
@@ -398,7 +401,7 @@ function engineSection(): void {
   console.log('engine, the seed\'s forward + backward with the xent head, median of its passes (OpenBLAS, default threads).');
   console.log('GFLOP/s counts only the matrix products, 2 FLOPs per multiply-add: forward per step');
   console.log('G·n_a·(n_a+n_x)·m + n_y·n_a·m with G = 1 rnn, 4 lstm, 3 gru; backward twice the forward\'s products.\n');
-  console.log('Where products reach 2^20 multiply-adds (big LSTM, GRU), the kernels share them with a helper thread;');
+  console.log('Where products (or batches of them over all steps) reach 2^20 multiply-adds (big nets), the kernels share them with a helper thread;');
   console.log('"ours, 1 thread" is the same pass with that off (RNN_KERNEL_THREADS=1 does it for a process).\n');
   const helper = sharedKernels();
   if (helper) void helper.helperReady(); // starts it; it is ready long before the big sizes run
