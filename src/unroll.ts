@@ -77,6 +77,7 @@ export function allocate(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
 ): Trace {
   const { n_x, n_a, n_y, m, T_x } = d;
+  if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
   const block = n_a * m;
   const all = {
     x,
@@ -101,7 +102,6 @@ export function allocate(
       cache: caches[t],
     });
   }
-  if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
   return { cell, d, p, steps, logits: views(all.logits, n_y * m, T_x), y: views(all.y, n_y * m, T_x), all };
 }
 
