@@ -6,7 +6,7 @@
  *   dist/cli.js.cache     its code cache, made by a warm-up run (src/launch.ts)
  *   dist/launch.js        bin/rnn's loader
  *   dist/index.js         the library (package.json "main")
- *   dist/reference/mathjs.js, dist/gradcheck/worker.js   loaded at run time by path
+ *   dist/reference/mathjs.js, dist/gradcheck/worker.js, dist/group-worker.js   loaded at run time by path
  */
 import { spawnSync } from 'child_process';
 import { randomUUID } from 'crypto';
@@ -17,7 +17,7 @@ import { BUILD_MARK, cacheFileOf } from './launch';
 
 const ROOT = path.join(__dirname, '..');
 export const DIST = path.join(ROOT, 'dist');
-const ENTRIES = ['cli.ts', 'launch.ts', 'index.ts', 'reference/mathjs.ts', 'gradcheck/worker.ts'];
+const ENTRIES = ['cli.ts', 'launch.ts', 'index.ts', 'reference/mathjs.ts', 'gradcheck/worker.ts', 'group-worker.ts'];
 
 export function buildDist(): void {
   // A stale cache must never meet a new bundle: remove it first (launch.ts also checks the id).

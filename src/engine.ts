@@ -8,7 +8,7 @@ import { CELLS, paramBuffers, type CellSpec } from './cells';
 import type { Params } from './cells/types';
 import { tensor, type Arrays, type Tensor } from './tensor';
 import {
-  backward, forward, fromSteps, sumLoss, sumUpstream, toSteps, toTimeMajor, xentLoss, xentUpstream, type Trace,
+  backward, columnGroups, forward, fromSteps, sumLoss, sumUpstream, toSteps, toTimeMajor, views, xentLoss, xentUpstream, type Trace,
 } from './unroll';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
@@ -27,26 +27,28 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
   return t ? t.data : new Float64Array(d.n_a * d.m);
 }
 
-/** Runs the forward pass and keeps the trace (what backward and the losses need). */
-export function trace(cellName: CellName, inputs: Arrays): Trace {
+/**
+ * Runs the forward pass and keeps the trace (what backward and the losses need). `widths`:
+ * the batch's column groups (src/unroll.ts), by default as the sizes call for.
+ */
+export function trace(cellName: CellName, inputs: Arrays, widths?: readonly number[]): Trace {
   const cell = CELLS[cellName];
   const d = dimsOf(cell, inputs);
-  const x = toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
-  return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d));
+  widths ??= columnGroups(cell, d);
+  const x = toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths);
+  return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), widths);
 }
 
 export function forwardOutputs(tr: Trace): Arrays {
   const { n_a, n_y, m, T_x } = tr.d;
-  const out: Arrays = {
-    a: tensor([n_a, m, T_x], fromSteps(tr.steps.map((s) => s.a), n_a, m)),
-    y: tensor([n_y, m, T_x], fromSteps(tr.y, n_y, m)),
-  };
-  if (tr.cell.hasCellState) out.c = tensor([n_a, m, T_x], fromSteps(tr.steps.map((s) => s.c), n_a, m));
+  const state = (buf: Float64Array): Tensor => tensor([n_a, m, T_x], fromSteps(views(buf, n_a * m, T_x), n_a, m, tr.widths));
+  const out: Arrays = { a: state(tr.all.a), y: tensor([n_y, m, T_x], fromSteps(tr.y, n_y, m, tr.widths)) };
+  if (tr.cell.hasCellState) out.c = state(tr.all.c);
   return out;
 }
 
 export function lossOf(tr: Trace, loss: Loss): number {
-  if (loss.kind === 'sum') return sumLoss(tr, toSteps(loss.da.data, tr.d.n_a, tr.d.m, tr.d.T_x));
+  if (loss.kind === 'sum') return sumLoss(tr, toSteps(loss.da.data, tr.d.n_a, tr.d.m, tr.d.T_x, tr.widths));
   return xentLoss(tr, loss.labels.data);
 }
 
@@ -54,11 +56,11 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
   const { cell, d } = tr;
   const { n_x, n_a, m, T_x } = d;
   const up = loss.kind === 'sum'
-    ? sumUpstream(toTimeMajor(loss.da.data, n_a, m, T_x))
+    ? sumUpstream(toTimeMajor(loss.da.data, n_a, m, T_x, tr.widths))
     : xentUpstream(tr, loss.labels.data);
   const r = backward(tr, up);
   const out: Arrays = {
-    dx: tensor([n_x, m, T_x], fromSteps(r.dxs, n_x, m)),
+    dx: tensor([n_x, m, T_x], fromSteps(r.dxs, n_x, m, tr.widths)),
     da0: tensor([n_a, m], r.da0),
   };
   if (cell.hasCellState) out.dc0 = tensor([n_a, m], r.dc0);

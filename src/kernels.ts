@@ -88,14 +88,19 @@ export function mulTAdd(
  * G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ (leading dimension ldg); offsets dOff, bOff.
  * Batch: every item adds into the same G — G += Σ_u D_u B_uᵀ, item by item, with D_u at
  * dOff + u·dStep and B_u at bOff + u·bStep (a weight's gradient summed over time).
+ *
+ * Column groups (src/unroll.ts): with w < m, D's and B's m columns come as m/w groups of w,
+ * group q a (rows, w) block of D at q·dGroup and a (kn, w) block of B at q·bGroup. Each sum
+ * over the m columns still runs in column order, so the bits are those of the plain matrices.
  */
 export function outerAdd(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
   B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0,
+  w = m, dGroup = 0, bGroup = 0,
 ): void {
   const k = pick(rows * kn * m, nb * rows * kn * m, G, D, B);
-  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff, nb, dStep, bStep);
-  else for (let u = 0; u < nb; u++) outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff + u * dStep, bOff + u * bStep);
+  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff, nb, dStep, bStep, w, dGroup, bGroup);
+  else for (let u = 0; u < nb; u++) outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff + u * dStep, bOff + u * bStep, w, dGroup, bGroup);
 }
 
 /**
@@ -212,42 +217,49 @@ export function mulTAddTs(
 
 /**
  * G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ, G row-major with leading dimension ldg;
- * D and B may start at offsets dOff, bOff.
+ * D and B may start at offsets dOff, bOff; column groups of w as in outerAdd.
  */
 export function outerAddTs(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
-  B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0,
+  B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0, w = m, dGroup = 0, bGroup = 0,
 ): void {
+  const groups = m / w;
   let i = 0;
   for (; i + 2 <= rows; i += 2) {
-    const d0 = dOff + i * m, d1 = d0 + m;
     const g0 = i * ldg + k0, g1 = g0 + ldg;
     let k = 0;
     for (; k + 2 <= kn; k += 2) {
-      const b0 = bOff + k * m, b1 = b0 + m;
       let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-      for (let j = 0; j < m; j++) {
-        const x0 = D[d0 + j], x1 = D[d1 + j], y0 = B[b0 + j], y1 = B[b1 + j];
-        s00 += x0 * y0; s01 += x0 * y1; s10 += x1 * y0; s11 += x1 * y1;
+      for (let q = 0; q < groups; q++) {
+        const d0 = dOff + q * dGroup + i * w, d1 = d0 + w;
+        const b0 = bOff + q * bGroup + k * w, b1 = b0 + w;
+        for (let j = 0; j < w; j++) {
+          const x0 = D[d0 + j], x1 = D[d1 + j], y0 = B[b0 + j], y1 = B[b1 + j];
+          s00 += x0 * y0; s01 += x0 * y1; s10 += x1 * y0; s11 += x1 * y1;
+        }
       }
       G[g0 + k] += s00; G[g0 + k + 1] += s01; G[g1 + k] += s10; G[g1 + k + 1] += s11;
     }
     for (; k < kn; k++) {
-      const bk = bOff + k * m;
       let s0 = 0, s1 = 0;
-      for (let j = 0; j < m; j++) {
-        const y = B[bk + j];
-        s0 += D[d0 + j] * y; s1 += D[d1 + j] * y;
+      for (let q = 0; q < groups; q++) {
+        const d0 = dOff + q * dGroup + i * w, d1 = d0 + w, bk = bOff + q * bGroup + k * w;
+        for (let j = 0; j < w; j++) {
+          const y = B[bk + j];
+          s0 += D[d0 + j] * y; s1 += D[d1 + j] * y;
+        }
       }
       G[g0 + k] += s0; G[g1 + k] += s1;
     }
   }
   for (; i < rows; i++) {
-    const di = dOff + i * m, gi = i * ldg + k0;
+    const gi = i * ldg + k0;
     for (let k = 0; k < kn; k++) {
-      const bk = bOff + k * m;
       let s = 0;
-      for (let j = 0; j < m; j++) s += D[di + j] * B[bk + j];
+      for (let q = 0; q < groups; q++) {
+        const di = dOff + q * dGroup + i * w, bk = bOff + q * bGroup + k * w;
+        for (let j = 0; j < w; j++) s += D[di + j] * B[bk + j];
+      }
       G[gi + k] += s;
     }
   }
@@ -261,12 +273,16 @@ export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: numb
   }
 }
 
-/** db (rows, 1) += Σ_j D(i, j): a bias gradient summed over the batch; D may start at dOff. */
-export function rowSumAdd(db: Float64Array, D: Float64Array, rows: number, m: number, dOff = 0): void {
+/**
+ * db (rows, 1) += Σ_j D(i, j): a bias gradient summed over the batch; D may start at dOff.
+ * Column groups of w as in outerAdd (group q at dOff + q·dGroup), summed in column order.
+ */
+export function rowSumAdd(db: Float64Array, D: Float64Array, rows: number, m: number, dOff = 0, w = m, dGroup = 0): void {
   for (let i = 0; i < rows; i++) {
     let s = 0;
-    const di = dOff + i * m;
-    for (let j = 0; j < m; j++) s += D[di + j];
+    for (let q = 0, di = dOff + i * w; q < m / w; q++, di += dGroup) {
+      for (let j = 0; j < w; j++) s += D[di + j];
+    }
     db[i] += s;
   }
 }

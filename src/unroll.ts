@@ -4,12 +4,21 @@
  *
  * Internally everything is time-major: step t owns (rows, m) blocks of one big buffer per
  * kind, so a cell step only ever sees contiguous matrices. Conversion from and to the
- * public (n, m, T_x) layout happens once per call (`toSteps`, `fromSteps`).
+ * public (n, m, T_x) layout happens once per call (`toTimeMajor`, `fromSteps`).
  *
  * Only the recurrence is sequential. What does not feed back into it runs as one batched
  * product over all steps (src/kernels.ts): forward, the input projections before the time
  * loop and the output head after it; backward, the head's gradients before BPTT and, after
  * it, every parameter gradient and dx from the gate gradients dz⟨t⟩ the steps left behind.
+ *
+ * Column groups. The examples of a batch never meet in the recurrence, so on big nets the
+ * batch's columns are cut into equal groups (`columnGroups`) that each run their own time
+ * loop — on two threads when a group worker is there (src/groups.ts). Each step block then
+ * holds its groups one after another, each a contiguous (rows, w) matrix: group g starts at
+ * column j0 = g·w and holds entry (i, j) of the step's (rows, m) matrix at rows·j0 + i·w +
+ * (j − j0). With one group that is the plain (rows, m) row-major block. Nothing changes a
+ * bit: each column is computed as without groups, and the sums over the batch (dW, db, the
+ * loss) run over the columns in order across the groups (src/kernels.ts, outerAdd).
  *
  * Backward follows the seed's rnn_backward: walking t = T_x−1 … 0, the gradient reaching
  * a⟨t⟩ is the upstream da⟨t⟩ plus da_prev from step t+1 (and, for a cell with state c,
@@ -19,44 +28,115 @@ import type { Dims } from './backend';
 import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, rowSumAdd, softmaxColumns, type Residents } from './kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
+import { inGroups } from './groups';
+
+/** One column group: columns j0 … j0 + d.m − 1 of the batch, with their own step views. */
+export interface Group {
+  readonly j0: number;
+  /** The problem's sizes with m = this group's width. */
+  readonly d: Dims;
+  /** T_x steps of (rows, width) views; steps[t].aPrev is a⟨t−1⟩ (a0's columns for t = 0). */
+  readonly steps: Step[];
+}
 
 /** Everything the forward pass computed, kept for the backward pass. */
 export interface Trace {
   readonly cell: CellSpec;
   readonly d: Dims;
   readonly p: Params;
-  readonly steps: Step[]; // T_x steps; steps[t].aPrev is a⟨t−1⟩ (a0 for t = 0)
+  /** Widths of the column groups (one group: [m]); every time-major buffer is laid out by them. */
+  readonly widths: readonly number[];
+  readonly groups: readonly Group[];
+  /** T_x whole-step blocks of every buffer (in the groups' layout); steps[t].aPrev as in Group. */
+  readonly steps: Step[];
   readonly logits: Float64Array[]; // T_x blocks (n_y, m): W a⟨t⟩ + b
   readonly y: Float64Array[]; // T_x blocks (n_y, m): softmax of the logits
   /** The buffers the step views are cut from: T_x blocks each, one after another. */
-  readonly all: { readonly [K in 'x' | 'zx' | 'a' | 'cache' | 'logits' | 'y']: Float64Array };
+  readonly all: { readonly [K in 'x' | 'zx' | 'a' | 'c' | 'cache' | 'logits' | 'y']: Float64Array };
+  /** a0 and c0 in the groups' layout: the caller's own arrays with one group, else copies of them. */
+  readonly a0: Float64Array;
+  readonly c0: Float64Array;
+  /** The caller's a0 and c0, (n_a, m): copied into a0 and c0 at every run when there are groups. */
+  readonly state0: { readonly a0: Float64Array; readonly c0: Float64Array };
 }
 
-/** A (rows, m, T_x) C-order array, time-major: T_x blocks of (rows, m) in one new buffer. */
-export function toTimeMajor(src: Float64Array, rows: number, m: number, T: number): Float64Array {
+/**
+ * Steps of recurrent work (multiply-adds of one step's recurrent product) from which the
+ * batch is cut into two column groups, each running its own time loop: measured in
+ * bench/README.md, where handing half the batch to a second thread starts to pay.
+ */
+export const GROUP_MIN_WORK = 1 << 20;
+/** Narrower groups than this waste the kernel's 4-column tiles; smaller batches stay whole. */
+const GROUP_MIN_WIDTH = 8;
+
+/** The widths of a problem's column groups: [m], or two halves of an even m on big nets (see above). */
+export function columnGroups(cell: CellSpec, d: Dims): number[] {
+  if (d.m % 2 !== 0 || d.m < 2 * GROUP_MIN_WIDTH || stepWork(cell, d) < GROUP_MIN_WORK) return [d.m];
+  return [d.m / 2, d.m / 2];
+}
+
+/**
+ * Where each entry of a (rows, m) matrix lies in the groups' layout: entry (i, j) at
+ * base[j] + i·stride[j].
+ */
+function placement(m: number, rows: number, widths: readonly number[]): { base: Int32Array; stride: Int32Array } {
+  const base = new Int32Array(m), stride = new Int32Array(m);
+  let j0 = 0;
+  for (const w of widths) {
+    for (let j = j0; j < j0 + w; j++) {
+      base[j] = rows * j0 + (j - j0);
+      stride[j] = w;
+    }
+    j0 += w;
+  }
+  return { base, stride };
+}
+
+/**
+ * A (rows, m, T_x) C-order array, time-major: T_x blocks of (rows, m) in one new buffer,
+ * each in the layout of the column groups `widths`.
+ */
+export function toTimeMajor(src: Float64Array, rows: number, m: number, T: number, widths: readonly number[] = [m]): Float64Array {
   const buf = new Float64Array(rows * m * T);
   const block = rows * m;
-  for (let r = 0; r < block; r++) {
-    for (let t = 0; t < T; t++) buf[t * block + r] = src[r * T + t];
+  const { base, stride } = placement(m, rows, widths);
+  for (let i = 0, r = 0; i < rows; i++) {
+    for (let j = 0; j < m; j++, r++) {
+      const q = base[j] + i * stride[j];
+      for (let t = 0; t < T; t++) buf[t * block + q] = src[r * T + t];
+    }
   }
   return buf;
 }
 
 /** Split a (rows, m, T_x) C-order array into T_x views of (rows, m) on one new buffer. */
-export function toSteps(src: Float64Array, rows: number, m: number, T: number): Float64Array[] {
-  return views(toTimeMajor(src, rows, m, T), rows * m, T);
+export function toSteps(src: Float64Array, rows: number, m: number, T: number, widths: readonly number[] = [m]): Float64Array[] {
+  return views(toTimeMajor(src, rows, m, T, widths), rows * m, T);
 }
 
-/** Join T_x (rows, m) blocks back into a (rows, m, T_x) C-order array. */
-export function fromSteps(blocks: readonly Float64Array[], rows: number, m: number): Float64Array {
+/** Join T_x (rows, m) blocks (in the layout of `widths`) back into a (rows, m, T_x) C-order array. */
+export function fromSteps(blocks: readonly Float64Array[], rows: number, m: number, widths: readonly number[] = [m]): Float64Array {
   const T = blocks.length;
-  const block = rows * m;
-  const out = new Float64Array(block * T);
+  const out = new Float64Array(rows * m * T);
+  const { base, stride } = placement(m, rows, widths);
   for (let t = 0; t < T; t++) {
     const b = blocks[t];
-    for (let r = 0; r < block; r++) out[r * T + t] = b[r];
+    for (let i = 0, r = 0; i < rows; i++) {
+      for (let j = 0; j < m; j++, r++) out[r * T + t] = b[base[j] + i * stride[j]];
+    }
   }
   return out;
+}
+
+/** A (rows, m) matrix from or into the layout of `widths` (into `dst`). */
+function regroup(dst: Float64Array, src: Float64Array, rows: number, m: number, widths: readonly number[], into: boolean): void {
+  const { base, stride } = placement(m, rows, widths);
+  for (let i = 0, r = 0; i < rows; i++) {
+    for (let j = 0; j < m; j++, r++) {
+      if (into) dst[base[j] + i * stride[j]] = src[r];
+      else dst[r] = src[base[j] + i * stride[j]];
+    }
+  }
 }
 
 /** `count` views of `block` values each, one after another in `buf`. */
@@ -67,42 +147,98 @@ export function views(buf: Float64Array, block: number, count: number): Float64A
 }
 
 /**
- * Allocates a trace (every buffer of a forward pass over the sequence) without running it.
- * `x` holds the T_x input blocks (n_x, m) one after another (toTimeMajor); a0 and c0 are
- * (n_a, m) (c0 is ignored by cells without a cell state). The trace keeps references to p,
- * x, a0 and c0: changing them in place and calling `run` again recomputes the pass with no
- * new allocation (gradcheck).
+ * Group g's views of a time-major buffer of T_x step blocks of `rows` rows: its
+ * (rows, width) matrix in each step, or `count` of them from step `from` on.
  */
-export function allocate(
-  cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-): Trace {
-  const { n_x, n_a, n_y, m, T_x } = d;
-  if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
-  const block = n_a * m;
-  const all = {
-    x,
-    zx: new Float64Array(projectionRows(cell, d) * m * T_x),
-    a: new Float64Array(block * T_x),
-    cache: new Float64Array(cell.cacheRows(d) * m * T_x),
-    logits: new Float64Array(n_y * m * T_x),
-    y: new Float64Array(n_y * m * T_x),
-  };
-  const c = cell.hasCellState ? views(new Float64Array(block * T_x), block, T_x) : [];
-  const [xs, zxs, as, caches] = (['x', 'zx', 'a', 'cache'] as const).map((k) => views(all[k], all[k].length / T_x, T_x));
+export function groupViews(buf: Float64Array, rows: number, m: number, j0: number, w: number, from = 0, count = buf.length / (rows * m) - from): Float64Array[] {
+  const out: Float64Array[] = new Array(count);
+  for (let t = 0; t < count; t++) {
+    const at = (from + t) * rows * m + rows * j0;
+    out[t] = buf.subarray(at, at + rows * w);
+  }
+  return out;
+}
+
+/** The buffers of a trace that step views are cut from (what a group worker is sent): x is not among them. */
+export interface TraceBuffers {
+  zx: Float64Array;
+  a: Float64Array;
+  c: Float64Array;
+  cache: Float64Array;
+  a0: Float64Array;
+  c0: Float64Array;
+}
+
+/** Steps of group (j0, w): views of `b`, whose step blocks are (rows, m) in the groups' layout. */
+export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number): Step[] {
+  const { n_a, m, T_x } = d;
+  const hasC = cell.hasCellState;
+  const part = (buf: Float64Array, rows: number): Float64Array[] => groupViews(buf, rows, m, j0, w, 0, T_x);
+  const zxs = part(b.zx, projectionRows(cell, d)), as = part(b.a, n_a);
+  const cs = hasC ? part(b.c, n_a) : [], caches = part(b.cache, cell.cacheRows(d));
+  const a0 = b.a0.subarray(n_a * j0, n_a * (j0 + w)), c0 = hasC ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0;
   const empty = new Float64Array(0);
   const steps: Step[] = [];
   for (let t = 0; t < T_x; t++) {
     steps.push({
-      xt: xs[t],
       zx: zxs[t],
       aPrev: t === 0 ? a0 : as[t - 1],
-      cPrev: cell.hasCellState ? (t === 0 ? c0 : c[t - 1]) : empty,
+      cPrev: hasC ? (t === 0 ? c0 : cs[t - 1]) : empty,
       a: as[t],
-      c: cell.hasCellState ? c[t] : empty,
+      c: hasC ? cs[t] : empty,
       cache: caches[t],
     });
   }
-  return { cell, d, p, steps, logits: views(all.logits, n_y * m, T_x), y: views(all.y, n_y * m, T_x), all };
+  return steps;
+}
+
+/**
+ * Allocates a trace (every buffer of a forward pass over the sequence) without running it.
+ * `x` holds the T_x input blocks (n_x, m) one after another (toTimeMajor) in the layout of
+ * the column groups `widths`; a0 and c0 are (n_a, m) (c0 is ignored by cells without a cell
+ * state). The trace keeps references to p, x, a0 and c0: changing them in place and calling
+ * `run` again recomputes the pass with no new allocation (gradcheck).
+ *
+ * With more than one group, every buffer a group's time loop touches lives on a
+ * SharedArrayBuffer, so that a group worker can run it (src/groups.ts).
+ */
+export function allocate(
+  cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
+  widths: readonly number[] = [d.m],
+): Trace {
+  const { n_x, n_a, n_y, m, T_x } = d;
+  if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
+  if (widths.some((w) => w !== widths[0]) || widths[0] * widths.length !== m) {
+    throw new Error(`internal: column groups ${widths.join('+')} are not equal parts of m = ${m}`);
+  }
+  const grouped = widths.length > 1;
+  const f64 = grouped ? sharedF64 : (n: number): Float64Array => new Float64Array(n);
+  const block = n_a * m;
+  const hasC = cell.hasCellState;
+  const all = {
+    x,
+    zx: f64(projectionRows(cell, d) * m * T_x),
+    a: f64(block * T_x),
+    c: f64(hasC ? block * T_x : 0),
+    cache: f64(cell.cacheRows(d) * m * T_x),
+    logits: new Float64Array(n_y * m * T_x),
+    y: new Float64Array(n_y * m * T_x),
+  };
+  const own = { a0: grouped ? f64(block) : a0, c0: grouped && hasC ? f64(block) : c0 };
+  const b: TraceBuffers = { ...all, ...own };
+  const groups: Group[] = [];
+  for (let g = 0, j0 = 0; g < widths.length; j0 += widths[g++]) {
+    groups.push({ j0, d: { ...d, m: widths[g] }, steps: groupSteps(cell, d, b, j0, widths[g]) });
+  }
+  const steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
+  return {
+    cell, d, p, widths, groups, steps, all, ...own, state0: { a0, c0 },
+    logits: views(all.logits, n_y * m, T_x), y: views(all.y, n_y * m, T_x),
+  };
+}
+
+function sharedF64(n: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(n * 8));
 }
 
 /** Multiply-adds of a step's recurrent product: the size that decides on residency. */
@@ -115,34 +251,38 @@ export function projectionRows(cell: CellSpec, d: Dims): number {
 
 /**
  * The input projections of steps t0 … t1−1: zx⟨t⟩ = W[:, k0:k0+n_x]·x⟨t⟩ + b for each of the
- * cell's projections, stacked — one batched product per projection. With `onlyRow` set,
- * recomputes just that row (of the stacked projections), summing in the kernel's order — bit
- * for bit what the full computation gives. Allocates nothing.
+ * cell's projections, stacked — one batched product per projection and column group. With
+ * `onlyRow` set, recomputes just that row (of the stacked projections), summing in the
+ * kernel's order — bit for bit what the full computation gives. Allocates nothing.
  */
 export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
-  const { cell, d, p, steps, all } = tr;
+  const { cell, d, p, all } = tr;
   const { n_x, m } = d;
-  const zBlock = all.zx.length / d.T_x, xBlock = n_x * m;
-  let row0 = 0;
-  for (const g of cell.projections) {
-    const rows = g.rows(d), k0 = g.k0(d);
-    const W = p[g.W], b = p[g.b];
-    const ldw = W.length / rows;
-    if (onlyRow < 0) {
-      for (let t = t0; t < t1; t++) fillBias(all.zx, b, rows, m, t * zBlock + row0 * m);
-      mulAdd(all.zx, W, ldw, k0, rows, n_x, all.x, m, t0 * zBlock + row0 * m, t0 * xBlock, t1 - t0, zBlock, xBlock);
-    } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
-      const r = onlyRow - row0, wr = r * ldw + k0;
-      for (let t = t0; t < t1; t++) {
-        const zx = steps[t].zx, xt = steps[t].xt;
-        for (let j = 0; j < m; j++) {
-          let s = 0;
-          for (let k = 0; k < n_x; k++) s += W[wr + k] * xt[k * m + j];
-          zx[onlyRow * m + j] = b[r] + s;
+  const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
+  for (const grp of tr.groups) {
+    const w = grp.d.m, j0 = grp.j0;
+    let row0 = 0;
+    for (const g of cell.projections) {
+      const rows = g.rows(d), k0 = g.k0(d);
+      const W = p[g.W], b = p[g.b];
+      const ldw = W.length / rows;
+      const z0 = zRows * j0 + row0 * w;
+      if (onlyRow < 0) {
+        for (let t = t0; t < t1; t++) fillBias(all.zx, b, rows, w, t * zBlock + z0);
+        mulAdd(all.zx, W, ldw, k0, rows, n_x, all.x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock);
+      } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
+        const r = onlyRow - row0, wr = r * ldw + k0;
+        for (let t = t0; t < t1; t++) {
+          const zx = grp.steps[t].zx, x0 = t * xBlock + n_x * j0;
+          for (let j = 0; j < w; j++) {
+            let s = 0;
+            for (let k = 0; k < n_x; k++) s += W[wr + k] * all.x[x0 + k * w + j];
+            zx[onlyRow * w + j] = b[r] + s;
+          }
         }
       }
+      row0 += rows;
     }
-    row0 += rows;
   }
 }
 
@@ -153,45 +293,108 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
  * sum loss does not need them.
  */
 export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
-  const { cell, d, p, steps, all } = tr;
+  const { cell, d, p, all } = tr;
   const { n_a, n_y, m, T_x } = d;
   const W = p[cell.head.W], b = p[cell.head.b];
   const block = n_a * m, yBlock = n_y * m;
+  if (tr.groups.length > 1) {
+    regroup(tr.a0, tr.state0.a0, n_a, m, tr.widths, true);
+    if (cell.hasCellState) regroup(tr.c0, tr.state0.c0, n_a, m, tr.widths, true);
+  }
   // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
-  const operands = (): Residents => ({ inputs: [...bufferNames(cell, d).all.map((name) => p[name]), all.x] });
-  resident(stepWork(cell, d), operands, () => {
+  withParams(cell, p, d, () => {
     if (inputs) project(tr, t0);
-    for (let t = t0; t < T_x; t++) cell.forward(p, d, steps[t]);
+    inGroups(tr, { kind: 'forward', t0 }, (grp) => forwardGroup(cell, p, grp, t0));
     if (!head) return;
     // ŷ⟨t⟩ = softmax(W a⟨t⟩ + b), all steps at once
-    for (let t = t0; t < T_x; t++) fillBias(all.logits, b, n_y, m, t * yBlock);
-    mulAdd(all.logits, W, n_a, 0, n_y, n_a, all.a, m, t0 * yBlock, t0 * block, T_x - t0, yBlock, block);
+    for (const { j0, d: { m: w } } of tr.groups) {
+      for (let t = t0; t < T_x; t++) fillBias(all.logits, b, n_y, w, t * yBlock + n_y * j0);
+      mulAdd(all.logits, W, n_a, 0, n_y, n_a, all.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block);
+    }
     all.y.set(all.logits.subarray(t0 * yBlock), t0 * yBlock);
-    for (let t = t0; t < T_x; t++) softmaxColumns(tr.y[t], n_y, m);
-  });
+    for (const { j0, d: { m: w } } of tr.groups) {
+      for (let t = t0; t < T_x; t++) softmaxColumns(tr.y[t].subarray(n_y * j0, n_y * (j0 + w)), n_y, w);
+    }
+  }, [all.x]);
+}
+
+/**
+ * Runs `body` with the parameters (and `also`) resident in the SIMD kernel's memory, on big
+ * nets (src/kernels.ts): the products of a whole pass then use them in place.
+ */
+export function withParams<T>(cell: CellSpec, p: Params, d: Dims, body: () => T, also: readonly Float64Array[] = []): T {
+  return resident(stepWork(cell, d), () => ({ inputs: [...bufferNames(cell, d).all.map((name) => p[name]), ...also] }), body);
+}
+
+/** One group's time loop forward, steps t0 … T_x−1 (on this thread or a group worker's). */
+export function forwardGroup(cell: CellSpec, p: Params, grp: Group, t0: number): void {
+  for (let t = t0; t < grp.d.T_x; t++) cell.forward(p, grp.d, grp.steps[t]);
 }
 
 /** Forward over the whole sequence: allocate + run. */
 export function forward(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
+  widths: readonly number[] = [d.m],
 ): Trace {
-  const tr = allocate(cell, p, d, x, a0, c0);
+  const tr = allocate(cell, p, d, x, a0, c0, widths);
   run(tr);
   return tr;
 }
 
 /**
  * Writes the upstream gradients ∂L/∂a⟨t⟩ coming from the loss (not from step t+1) of every
- * step into `up` (T_x blocks (n_a, m), zero on entry), and may accumulate the output head's
- * gradients into `grads`.
+ * step into `up` (T_x blocks (n_a, m) in the groups' layout, zero on entry), and may
+ * accumulate the output head's gradients into `grads`.
  */
 export type Upstream = (up: Float64Array, grads: Params) => void;
 
 export interface BackwardResult {
-  dxs: Float64Array[]; // T_x blocks (n_x, m)
-  da0: Float64Array;
-  dc0: Float64Array; // empty for cells without a cell state
+  dxs: Float64Array[]; // T_x blocks (n_x, m), in the groups' layout
+  da0: Float64Array; // (n_a, m)
+  dc0: Float64Array; // (n_a, m); empty for cells without a cell state
   grads: Params; // 'd' + parameter name, for every parameter of the cell
+}
+
+/**
+ * What BPTT works on, in the groups' layout: the upstream gradients and the gates' dz of
+ * every step, and what goes back from step to step (`da`, `dc`, `daPrev`, `dcPrev`, (n_a, m))
+ * with the cells' scratch `work`.
+ */
+export interface BpttBuffers {
+  up: Float64Array;
+  dz: Float64Array;
+  da: Float64Array;
+  daPrev: Float64Array;
+  dc: Float64Array;
+  dcPrev: Float64Array;
+  work: Float64Array;
+}
+
+/**
+ * One group's BPTT time loop (on this thread or a group worker's): walking t = T_x−1 … 0,
+ * the gradient reaching a⟨t⟩ is the upstream da⟨t⟩ plus what step t+1 sent back; each step
+ * leaves its dz⟨t⟩ and sends daPrev (and dcPrev) on to step t−1.
+ */
+export function bpttGroup(cell: CellSpec, p: Params, grp: Group, full: Dims, b: BpttBuffers): void {
+  const { n_a, m, T_x } = full;
+  const { j0, d } = grp, w = d.m;
+  const part = (buf: Float64Array, rows: number): Float64Array => buf.subarray(rows * j0, rows * (j0 + w));
+  const hasC = cell.hasCellState;
+  const da = part(b.da, n_a), daPrev = part(b.daPrev, n_a);
+  const dc = hasC ? part(b.dc, n_a) : b.dc, dcPrev = hasC ? part(b.dcPrev, n_a) : b.dcPrev;
+  const ups = groupViews(b.up, n_a, m, j0, w), dzs = groupViews(b.dz, projectionRows(cell, full), m, j0, w);
+  const g: StepGrad = { da, dc, dz: dzs[0], daPrev, dcPrev, work: part(b.work, cell.workRows(full)) };
+  for (let t = T_x - 1; t >= 0; t--) {
+    // da⟨t⟩ = upstream + what step t+1 sent back (zero at the last step)
+    const up = ups[t];
+    for (let k = 0; k < da.length; k++) da[k] = (t === T_x - 1 ? 0 : daPrev[k]) + up[k];
+    if (hasC) {
+      if (t === T_x - 1) dc.fill(0);
+      else dc.set(dcPrev);
+    }
+    g.dz = dzs[t];
+    cell.backward(p, d, grp.steps[t], g);
+  }
 }
 
 /**
@@ -200,87 +403,97 @@ export interface BackwardResult {
  * other gradient follows from the dz⟨t⟩ of all steps at once (`gateGradients`).
  */
 export function backward(tr: Trace, upstream: Upstream): BackwardResult {
-  const { cell, d, p, steps, all } = tr;
+  const { cell, d, p, all } = tr;
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
   const grads = paramBuffers(cell, d, 'd');
   const dx = new Float64Array(n_x * m * T_x);
-  const zBlock = projectionRows(cell, d) * m;
-  const dz = new Float64Array(zBlock * T_x), dzs = views(dz, zBlock, T_x);
-  const up = new Float64Array(block * T_x);
-  // da / dc reaching step t, and daPrev / dcPrev that step t sends back to step t−1.
-  const da = new Float64Array(block), daPrev = new Float64Array(block);
+  const f64 = tr.groups.length > 1 ? sharedF64 : (n: number): Float64Array => new Float64Array(n);
   const hasC = cell.hasCellState;
-  const dc = new Float64Array(hasC ? block : 0), dcPrev = new Float64Array(hasC ? block : 0);
-  const work = new Float64Array(cell.workRows(d) * m);
-  const g: StepGrad = { da, dc, dz: dzs[0], daPrev, dcPrev, work };
+  const b: BpttBuffers = {
+    up: f64(block * T_x),
+    dz: f64(projectionRows(cell, d) * m * T_x),
+    da: f64(block),
+    daPrev: f64(block),
+    dc: f64(hasC ? block : 0),
+    dcPrev: f64(hasC ? block : 0),
+    work: f64(cell.workRows(d) * m),
+  };
   // Resident for the whole backward (kernels.ts): the parameters, x and a⟨t−1⟩ of every step,
   // and the weight matrices' gradients, which only the products accumulate.
   const operands = (): Residents => {
     const names = bufferNames(cell, d);
     return {
-      inputs: [...names.all.map((name) => p[name]), all.x, steps[0].aPrev, all.a],
+      inputs: [...names.all.map((name) => p[name]), all.x, tr.a0, all.a],
       outputs: names.weights.map((name) => grads['d' + name]),
     };
   };
   resident(stepWork(cell, d), operands, () => {
-    upstream(up, grads);
-    for (let t = T_x - 1; t >= 0; t--) {
-      // da⟨t⟩ = upstream + what step t+1 sent back (zero at the last step)
-      for (let k = 0, u = t * block; k < block; k++, u++) da[k] = (t === T_x - 1 ? 0 : daPrev[k]) + up[u];
-      if (hasC) {
-        if (t === T_x - 1) dc.fill(0);
-        else dc.set(dcPrev);
-      }
-      g.dz = dzs[t];
-      cell.backward(p, d, steps[t], g);
-    }
-    resident(stepWork(cell, d), () => ({ inputs: [dz] }), () => gateGradients(tr, dz, grads, dx));
+    upstream(b.up, grads);
+    inGroups(tr, { kind: 'backward', b }, (grp) => bpttGroup(cell, p, grp, d, b));
+    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, dx));
   });
-  return { dxs: views(dx, n_x * m, T_x), da0: daPrev, dc0: dcPrev, grads };
+  const ungrouped = (buf: Float64Array): Float64Array => {
+    if (tr.groups.length === 1 || buf.length === 0) return buf;
+    const out = new Float64Array(buf.length);
+    regroup(out, buf, n_a, m, tr.widths, false);
+    return out;
+  };
+  return { dxs: views(dx, n_x * m, T_x), da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
 }
 
 /**
  * What BPTT leaves for after the time loop, from the gate gradients dz⟨t⟩ of every step
- * (T_x blocks, stacked as the projections, Step.zx), each a batched product over all steps:
- * for each projection W[:, k0:k0+n_x]·x⟨t⟩ + b and its recurrent part W_h[:, :n_a]·h⟨t⟩,
+ * (T_x blocks, stacked as the projections, Step.zx), each a batched product over all steps
+ * of a column group: for each projection W[:, k0:k0+n_x]·x⟨t⟩ + b and its recurrent part
+ * W_h[:, :n_a]·h⟨t⟩,
  *   dW[:, k0:k0+n_x] += Σ_t dz⟨t⟩ x⟨t⟩ᵀ     db += Σ_t Σ_batch dz⟨t⟩
  *   dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩          dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ
  * with h⟨t⟩ = a⟨t−1⟩ or a block of step t's cache.
  */
 function gateGradients(tr: Trace, dz: Float64Array, grads: Params, dx: Float64Array): void {
-  const { cell, d, p, steps, all } = tr;
+  const { cell, d, p, all } = tr;
   const { n_x, n_a, m, T_x } = d;
-  const block = n_a * m, xBlock = n_x * m, zBlock = dz.length / T_x, cacheBlock = all.cache.length / T_x;
+  const block = n_a * m, xBlock = n_x * m, zRows = projectionRows(cell, d), zBlock = zRows * m;
+  const cacheRows = cell.cacheRows(d), cacheBlock = cacheRows * m;
+  // Sums over the batch (dW, db) take all groups at once, in column order; dx goes by group.
+  const w = m / tr.groups.length, zGroup = zRows * w;
   let row0 = 0;
   for (const g of cell.projections) {
-    const rows = g.rows(d), k0 = g.k0(d), z0 = row0 * m;
+    const rows = g.rows(d), k0 = g.k0(d), z0 = row0 * w;
     const W = p[g.W], ldw = W.length / rows;
-    outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock);
-    for (let t = 0; t < T_x; t++) rowSumAdd(grads['d' + g.b], dz, rows, m, t * zBlock + z0);
-    mulTAdd(dx, W, ldw, k0, rows, n_x, dz, m, 0, z0, T_x, xBlock, zBlock);
+    outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w);
+    for (let t = 0; t < T_x; t++) rowSumAdd(grads['d' + g.b], dz, rows, m, t * zBlock + z0, w, zGroup);
+    for (const { j0 } of tr.groups) mulTAdd(dx, W, ldw, k0, rows, n_x, dz, w, n_x * j0, zRows * j0 + z0, T_x, xBlock, zBlock);
     const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
     if (h.cacheRow === undefined) {
-      outerAdd(dWh, ldh, 0, dz, rows, steps[0].aPrev, n_a, m, z0); // t = 0: a0
-      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block);
+      outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0
+      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block, w, zGroup, n_a * w);
     } else {
-      outerAdd(dWh, ldh, 0, dz, rows, all.cache, n_a, m, z0, h.cacheRow(d) * m, T_x, zBlock, cacheBlock);
+      outerAdd(dWh, ldh, 0, dz, rows, all.cache, n_a, m, z0, h.cacheRow(d) * w, T_x, zBlock, cacheBlock, w, zGroup, cacheRows * w);
     }
     row0 += rows;
   }
 }
 
-/** Upstream for the `sum` loss L = Σ da ⊙ a: da⟨t⟩ is the user's da[:, :, t] (time-major). */
+/** Upstream for the `sum` loss L = Σ da ⊙ a: da⟨t⟩ is the user's da[:, :, t] (time-major, the groups' layout). */
 export function sumUpstream(da: Float64Array): Upstream {
   return (up) => up.set(da);
 }
 
-/** Σ_{t ≥ t0} da⟨t⟩ ⊙ a⟨t⟩: the sum loss (t0 = 0), or its tail from step t0 on. */
+/** Σ_{t ≥ t0} da⟨t⟩ ⊙ a⟨t⟩: the sum loss (t0 = 0), or its tail from step t0 on; summed in (i, j) order in any layout. */
 export function sumLoss(tr: Trace, daSteps: readonly Float64Array[], t0 = 0): number {
+  const { n_a, m, T_x } = tr.d;
+  const { base, stride } = placement(m, n_a, tr.widths);
   let L = 0;
-  for (let t = t0; t < tr.d.T_x; t++) {
+  for (let t = t0; t < T_x; t++) {
     const g = daSteps[t], a = tr.steps[t].a;
-    for (let k = 0; k < a.length; k++) L += g[k] * a[k];
+    for (let i = 0; i < n_a; i++) {
+      for (let j = 0; j < m; j++) {
+        const q = base[j] + i * stride[j];
+        L += g[q] * a[q];
+      }
+    }
   }
   return L;
 }
@@ -298,10 +511,12 @@ export function xentUpstream(tr: Trace, labels: Float64Array): Upstream {
   const W = p[cell.head.W];
   return (up, grads) => {
     const dz = all.y.map((y) => y / m);
-    for (let t = 0; t < T_x; t++) for (let j = 0; j < m; j++) dz[t * yBlock + labels[j * T_x + t] * m + j] -= 1 / m;
-    outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block);
-    for (let t = 0; t < T_x; t++) rowSumAdd(grads['d' + cell.head.b], dz, n_y, m, t * yBlock);
-    mulTAdd(up, W, n_a, 0, n_y, n_a, dz, m, 0, 0, T_x, block, yBlock);
+    const { base, stride } = placement(m, n_y, tr.widths);
+    for (let t = 0; t < T_x; t++) for (let j = 0; j < m; j++) dz[t * yBlock + base[j] + labels[j * T_x + t] * stride[j]] -= 1 / m;
+    const w = m / tr.groups.length;
+    outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w);
+    for (let t = 0; t < T_x; t++) rowSumAdd(grads['d' + cell.head.b], dz, n_y, m, t * yBlock, w, n_y * w);
+    for (const { j0 } of tr.groups) mulTAdd(up, W, n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock);
   };
 }
 
@@ -310,7 +525,10 @@ export function xentLoss(tr: Trace, labels: Float64Array, t0 = 0): number {
   const { n_y, m, T_x } = tr.d;
   let L = 0;
   for (let t = t0; t < T_x; t++) {
-    for (let j = 0; j < m; j++) L -= logSoftmaxAt(tr.logits[t], n_y, m, j, labels[j * T_x + t]);
+    for (const { j0, d: { m: w } } of tr.groups) {
+      const z = tr.groups.length === 1 ? tr.logits[t] : tr.logits[t].subarray(n_y * j0, n_y * (j0 + w));
+      for (let j = 0; j < w; j++) L -= logSoftmaxAt(z, n_y, w, j, labels[(j0 + j) * T_x + t]);
+    }
   }
   return L / m;
 }

@@ -99,7 +99,7 @@ for (const cellName of CELL_NAMES) {
         }
       }
       cell.forward(p, d, {
-        xt: x1.data, zx: Float64Array.from(zx), aPrev: inputs.a0.data, cPrev: cell.hasCellState ? inputs.c0.data : new Float64Array(0),
+        zx: Float64Array.from(zx), aPrev: inputs.a0.data, cPrev: cell.hasCellState ? inputs.c0.data : new Float64Array(0),
         a, c, cache: new Float64Array(cell.cacheRows(d) * D.m),
       });
       expectClose(out.a, tensor([D.n_a, D.m, 1], a), EXACT, 'a');

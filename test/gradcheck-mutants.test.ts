@@ -68,19 +68,19 @@ const MUTANTS: Mutant[] = [
 const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Record<CellName, string[]> }[] = [
   {
     bug: 'gate bias gradient not summed over the batch',
-    find: "rowSumAdd(grads['d' + g.b], dz, rows, m, t * zBlock + z0)",
-    replace: "rowSumAdd(grads['d' + g.b], dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, t * zBlock + z0)",
+    find: "rowSumAdd(grads['d' + g.b], dz, rows, m, t * zBlock + z0, w, zGroup)",
+    replace: "rowSumAdd(grads['d' + g.b], dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, t * zBlock + z0, w, zGroup)",
     breaks: { rnn: ['dba'], lstm: ['dbf', 'dbi', 'dbc', 'dbo'], gru: ['dbu', 'dbr', 'dbc'] },
   },
   {
     bug: 'the x part of dW taken against a⟨t⟩ instead of x⟨t⟩',
-    find: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock)",
-    replace: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.a, n_x, m, z0, 0, T_x, zBlock, block)",
+    find: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w)",
+    replace: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.a, n_x, m, z0, 0, T_x, zBlock, block, w, zGroup, n_a * w)",
     breaks: { rnn: ['dWax'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr', 'dWc'] },
   },
   {
     bug: 'the recurrent part of dW misses step 0 (a0)',
-    find: 'outerAdd(dWh, ldh, 0, dz, rows, steps[0].aPrev, n_a, m, z0); // t = 0: a0',
+    find: 'outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0',
     replace: '',
     // (not dWf: with c0 = 0, as `rnn init` draws it, the forget gate's dz at step 0 is 0)
     breaks: { rnn: ['dWaa'], lstm: ['dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'] },

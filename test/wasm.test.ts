@@ -76,6 +76,34 @@ describe('WebAssembly SIMD kernels', () => {
     }
   });
 
+  for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) it(`outerAdd over column groups (${name} memory) gives the bits of the plain matrices, TypeScript and SIMD`, () => {
+    const r = rng(17);
+    const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+    for (const [rows, kn, w, groups, nb] of [[1, 1, 1, 2, 1], [5, 3, 4, 2, 3], [9, 13, 5, 3, 2], [20, 8, 16, 2, 4], [7, 6, 3, 4, 1]]) {
+      const m = w * groups, ldg = kn + 3, k0 = 2;
+      // grouped items: group q of item u at u·step + q·group, a (rows, w) / (kn, w) block; gaps between
+      const dGroup = rows * w + 3, bGroup = kn * w + 2, dStep = groups * dGroup + 1, bStep = groups * bGroup + 5;
+      const D = fill(1 + nb * dStep), B = fill(2 + nb * bStep), G0 = fill(rows * ldg);
+      // the same items as plain (rows, m) and (kn, m) matrices
+      const plainD = new Float64Array(nb * rows * m), plainB = new Float64Array(nb * kn * m);
+      for (let u = 0; u < nb; u++) {
+        for (let q = 0; q < groups; q++) {
+          for (let j = 0; j < w; j++) {
+            for (let i = 0; i < rows; i++) plainD[u * rows * m + i * m + q * w + j] = D[1 + u * dStep + q * dGroup + i * w + j];
+            for (let k = 0; k < kn; k++) plainB[u * kn * m + k * m + q * w + j] = B[2 + u * bStep + q * bGroup + k * w + j];
+          }
+        }
+      }
+      const want = G0.slice();
+      for (let u = 0; u < nb; u++) outerAddTs(want, ldg, k0, plainD, rows, plainB, kn, m, u * rows * m, u * kn * m);
+      const ts = G0.slice(), wasm = G0.slice();
+      for (let u = 0; u < nb; u++) outerAddTs(ts, ldg, k0, D, rows, B, kn, m, 1 + u * dStep, 2 + u * bStep, w, dGroup, bGroup);
+      kernels!.outerAdd(wasm, ldg, k0, D, rows, B, kn, m, 1, 2, nb, dStep, bStep, w, dGroup, bGroup);
+      assert.equal(hex(ts), hex(want), `TypeScript ${rows}x${kn}, ${groups} groups of ${w} ×${nb}`);
+      assert.equal(hex(wasm), hex(want), `SIMD ${rows}x${kn}, ${groups} groups of ${w} ×${nb}`);
+    }
+  });
+
   for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) describe(`resident operands (${name} memory)`, () => {
     const simd = kernels;
     const r = rng(5);

@@ -38,16 +38,20 @@ export function gradientNames(cell: CellSpec, loss: 'sum' | 'xent'): string[] {
 /**
  * Buffers for a cell's parameters — or, with prefix 'd', their gradients: one buffer per
  * stack (its members are views into it, see CellSpec.stacks) and one per other parameter.
- * `fill(name)` supplies initial values (they are copied); otherwise all zeros.
+ * `fill(name)` supplies initial values (they are copied); otherwise all zeros. `alloc` makes
+ * the buffers (src/groups.ts: on shared memory).
  */
-export function paramBuffers(cell: CellSpec, d: Dims, prefix = '', fill?: (name: string) => Float64Array): Params {
+export function paramBuffers(
+  cell: CellSpec, d: Dims, prefix = '', fill?: (name: string) => Float64Array,
+  alloc = (n: number): Float64Array => new Float64Array(n),
+): Params {
   const size = (name: string): number => {
     const [r, c] = cell.params.find((p) => p.name === name)!.shape(d);
     return r * c;
   };
   const p: Params = {};
   for (const stack of cell.stacks) {
-    const buf = new Float64Array(stack.members.reduce((n, mem) => n + size(mem), 0));
+    const buf = alloc(stack.members.reduce((n, mem) => n + size(mem), 0));
     p[prefix + stack.name] = buf;
     let off = 0;
     for (const mem of stack.members) {
@@ -56,7 +60,7 @@ export function paramBuffers(cell: CellSpec, d: Dims, prefix = '', fill?: (name:
     }
   }
   for (const spec of cell.params) {
-    if (!(prefix + spec.name in p)) p[prefix + spec.name] = new Float64Array(size(spec.name));
+    if (!(prefix + spec.name in p)) p[prefix + spec.name] = alloc(size(spec.name));
     if (fill) p[prefix + spec.name].set(fill(spec.name));
   }
   return p;

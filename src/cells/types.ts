@@ -15,10 +15,10 @@ export interface ParamSpec {
 /**
  * One time step's buffers, all (rows, m) row-major with the batch as the fast axis.
  * The forward step reads zx (its input projections), aPrev (and cPrev) and writes a (and c)
- * and its private `cache`; the backward step reads xt, aPrev, cPrev, a, c and the cache.
+ * and its private `cache`; the backward step reads aPrev, cPrev, a, c and the cache. (The
+ * input x⟨t⟩ itself only enters through zx: the unroller takes every product with it.)
  */
 export interface Step {
-  readonly xt: Float64Array; // (n_x, m)
   /** The input projections of this step, (projection rows, m): see CellSpec.projections. */
   readonly zx: Float64Array;
   readonly aPrev: Float64Array; // (n_a, m)

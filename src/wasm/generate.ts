@@ -3,8 +3,11 @@
  * the assembled bytes; `npm run build:wasm` regenerates them, test/wasm.test.ts checks they
  * match this source).
  *
- *   gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m):  C (rows×m, ld ldc) += A · B (kn×m, ld ldb)
- *   with A(r, k) = A[a + r·sr + k·sk]. Pointers in bytes, strides and sizes in elements.
+ *   gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj):  C (rows×m, ld ldc) += A · B (kn×m, ld ldb)
+ *   with A(r, k) = A[a + r·sr + k·sk + ⌊k/kb⌋·aj]: A's columns may come in blocks of kb
+ *   (kb divides kn), each aj further on than the plain strides say — the batch's column groups
+ *   of src/unroll.ts, summed as one row. Plain A: kb = kn. Pointers in bytes, strides and
+ *   sizes in elements.
  *
  * f64x2 over the columns, register tiles of R rows × 2V columns (4×4: 8 v128 accumulators,
  * the most V8 keeps in registers without spilling), then 4×2 and scalar tiles for leftover
@@ -32,7 +35,8 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     for (let r = 0; r < R; r++) for (let v = 0; v < nv; v++) s.push(set(`${T}${r}_${v}`, zero));
     s.push(set('p0', g('ar')));
     for (let r = 1; r < R; r++) s.push(set(`p${r}`, add(g(`p${r - 1}`), g('srB'))));
-    s.push(set('pb', add(g('b'), `(i32.shl ${g('j')} ${c32(3)})`)), set('k', g('kn')));
+    s.push(set('pb', add(g('b'), `(i32.shl ${g('j')} ${c32(3)})`)), set('nk', g('nblk')));
+    s.push(`(block $bd (loop $bl (br_if $bd (i32.eqz ${g('nk')})) ${set('k', g('kb'))}`);
     s.push(`(block $kd (loop $kl (br_if $kd (i32.eqz ${g('k')}))`);
     for (let v = 0; v < nv; v++) s.push(V ? set(`b${v}`, `(v128.load offset=${16 * v} ${g('pb')})`) : set('bs', `(f64.load ${g('pb')})`));
     for (let r = 0; r < R; r++) {
@@ -45,6 +49,8 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
       s.push(set(`p${r}`, add(g(`p${r}`), g('skB'))));
     }
     s.push(set('pb', add(g('pb'), g('ldbB'))), set('k', `(i32.sub ${g('k')} ${c32(1)})`), '(br $kl)))');
+    for (let r = 0; r < R; r++) s.push(set(`p${r}`, add(g(`p${r}`), g('ajB'))));
+    s.push(set('nk', `(i32.sub ${g('nk')} ${c32(1)})`), '(br $bl)))');
     s.push(set('pc', add(g('cr'), `(i32.shl ${g('j')} ${c32(3)})`)));
     for (let r = 0; r < R; r++) {
       for (let v = 0; v < nv; v++) {
@@ -71,7 +77,7 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
         ${tile(R, 0)}))`;
   }
 
-  const locals = ['i', 'j', 'k', 'ar', 'cr', 'pb', 'pc', 'srB', 'skB', 'ldbB', 'ldcB', ...Array.from({ length: R }, (_, r) => `p${r}`)]
+  const locals = ['i', 'j', 'k', 'nk', 'nblk', 'ajB', 'ar', 'cr', 'pb', 'pc', 'srB', 'skB', 'ldbB', 'ldcB', ...Array.from({ length: R }, (_, r) => `p${r}`)]
     .map((n) => `(local $${n} i32)`).join(' ')
     + ' ' + Array.from({ length: R }, (_, r) => Array.from({ length: V }, (_, v) => `(local $v${r}_${v} v128)`).join(' ')).join(' ')
     + ' ' + Array.from({ length: R }, (_, r) => `(local $d${r}_0 f64)`).join(' ')
@@ -88,10 +94,11 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     : `;; shared, made by the host (src/wasm/kernels.ts), so that a helper thread can run the
   ;; same kernel on the same operands: up to 65536 pages = 4 GiB, wasm32's limit
   (import "env" "memory" (memory 1 65536 shared))`}
-  ;; gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m)
+  ;; gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj)
   (func (export "gemm") (param $c i32) (param $ldc i32) (param $a i32) (param $sr i32) (param $sk i32)
-      (param $rows i32) (param $kn i32) (param $b i32) (param $ldb i32) (param $m i32)
+      (param $rows i32) (param $kn i32) (param $b i32) (param $ldb i32) (param $m i32) (param $kb i32) (param $aj i32)
     ${locals}
+    ${set('nblk', `(if (result i32) (i32.eqz ${g('kb')}) (then ${c32(0)}) (else (i32.div_u ${g('kn')} ${g('kb')})))`)} ${set('ajB', `(i32.shl ${g('aj')} ${c32(3)})`)}
     ${set('srB', `(i32.shl ${g('sr')} ${c32(3)})`)} ${set('skB', `(i32.shl ${g('sk')} ${c32(3)})`)}
     ${set('ldbB', `(i32.shl ${g('ldb')} ${c32(3)})`)} ${set('ldcB', `(i32.shl ${g('ldc')} ${c32(3)})`)}
     ${set('i', c32(0))}

@@ -37,13 +37,13 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
-type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number) => void;
+type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number, kb: number, aj: number) => void;
 
 /** src/kernels.ts's products, batches included (there: the meaning of every argument). */
 export interface Kernels {
   mulAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number): void;
   mulTAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, D: Float64Array, m: number, cOff?: number, dOff?: number, nb?: number, cStep?: number, dStep?: number): void;
-  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number): void;
+  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number): void;
   /** Runs `body` with `inputs` and `outputs` resident (see above); returns what it returns. */
   resident<T>(inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T;
   /** Is (part of) this array resident here? Products on it must run here. */
@@ -83,11 +83,12 @@ const CHUNK_MIN_WORK = 1 << 16;
 const HELPER_SCRATCH_BYTES = 1 << 20;
 
 /**
- * A product is a JOB: the kernel's ten gemm arguments, then a batch of `nb` items (item u:
- * C + u·cS, A + u·aS, B + u·bS, in elements; cS = 0: every item adds into the same C), cut
- * into chunks of `per` output rows (`byItems` 0) or `per` items (1). Indices into JOB_ARGS.
+ * A product is a JOB: the kernel's first ten gemm arguments, then a batch of `nb` items (item
+ * u: C + u·cS, A + u·aS, B + u·bS, in elements; cS = 0: every item adds into the same C), cut
+ * into chunks of `per` output rows (`byItems` 0) or `per` items (1), then the gemm's A column
+ * blocks kb, aj. Indices into JOB_ARGS.
  */
-const JOB_ARGS = 16;
+const JOB_ARGS = 18;
 
 /**
  * Chunk k of a job (J: the JOB_ARGS words): its gemm calls, item by item. With `scr` < 0 the
@@ -98,7 +99,7 @@ const JOB_ARGS = 16;
  */
 function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number, scr: number): () => void {
   const c = J[0], ldc = J[1], a = J[2], sr = J[3], sk = J[4], rows = J[5], kn = J[6], b = J[7], ldb = J[8], m = J[9];
-  const nb = J[10], cS = J[11], aS = J[12], bS = J[13], per = J[14], byItems = J[15];
+  const nb = J[10], cS = J[11], aS = J[12], bS = J[13], per = J[14], byItems = J[15], kb = J[16], aj = J[17];
   const u0 = byItems ? k * per : 0, u1 = byItems ? Math.min(nb, u0 + per) : nb;
   const r0 = byItems ? 0 : k * per, rr = byItems ? rows : Math.min(per, rows - r0);
   const blocks = cS === 0 ? 1 : u1 - u0;
@@ -116,7 +117,7 @@ function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number
   if (scr >= 0) copy(false);
   for (let u = u0; u < u1; u++) {
     const q = cS === 0 ? 0 : u - u0;
-    gemm(scr >= 0 ? scr + q * rr * m * 8 : out(q), scr >= 0 ? m : ldc, a + (u * aS + r0 * sr) * 8, sr, sk, rr, kn, b + u * bS * 8, ldb, m);
+    gemm(scr >= 0 ? scr + q * rr * m * 8 : out(q), scr >= 0 ? m : ldc, a + (u * aS + r0 * sr) * 8, sr, sk, rr, kn, b + u * bS * 8, ldb, m, kb, aj);
   }
   return () => copy(true);
 }
@@ -172,10 +173,25 @@ for (;;) {
 /** RNN_KERNEL_THREADS=1: no helper thread (src/kernels.ts then keeps big products private too). */
 export const KERNEL_THREADS_OFF = process.env.RNN_KERNEL_THREADS === '1';
 
-/** Whether big products may use the helper thread (tests and benchmarks compare both). */
+/**
+ * Whether big products may use the helper thread, and column groups the group worker
+ * (src/groups.ts): tests and benchmarks compare both.
+ */
 let threadsOn = true;
 export function setKernelThreads(on: boolean): void {
   threadsOn = on;
+}
+export const kernelThreadsOn = (): boolean => threadsOn;
+
+/** Runs `body` with the helper thread left alone (src/groups.ts: the other core runs a group). */
+let helperOff = 0;
+export function withoutHelper<T>(body: () => T): T {
+  helperOff++;
+  try {
+    return body();
+  } finally {
+    helperOff--;
+  }
 }
 
 /** The kernel on a private memory (`own`), or on a shared one with the helper thread. */
@@ -266,11 +282,11 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
    * thread or, when big enough to pay, shared with the helper (see HELPER_SOURCE).
    */
   const batch = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number,
-    nb = 1, cS = 0, aS = 0, bS = 0): void => {
-    const J = [c, ldc, a, sr, sk, rows, kn, b, ldb, m, nb, cS, aS, bS, rows, 0];
+    nb = 1, cS = 0, aS = 0, bS = 0, kb = kn, aj = 0): void => {
+    const J = [c, ldc, a, sr, sk, rows, kn, b, ldb, m, nb, cS, aS, bS, rows, 0, kb, aj];
     const n = kind === 'shared' ? chunking(J) : 0;
     if (n > 0 && helper === 'none') startHelper();
-    if (n === 0 || helper !== 'starting' || !threadsOn || Atomics.load(ctl, CTL.ready) !== 1) {
+    if (n === 0 || helper !== 'starting' || !threadsOn || helperOff > 0 || Atomics.load(ctl, CTL.ready) !== 1) {
       J[14] = rows;
       J[15] = 0;
       runChunk(gemmHere, heap, J, 0, -1);
@@ -379,13 +395,20 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
       product(C, cOff, span(nb, cStep, kn * m), W, (rows - 1) * ldw + k0 + kn, D, dOff, span(nb, dStep, rows * m), (pC, pW, pD) =>
         batch(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m, nb, cStep, 0, dStep));
     },
-    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0) {
-      const bN = kn * m;
-      const { ops: [g, d, bb], extra: pT } = operands(
-        [[G, 0, (rows - 1) * ldg + k0 + kn, true], [D, dOff, span(nb, dStep, rows * m), false], [B, bOff, span(nb, bStep, bN), false]], nb * bN);
-      // each B_uᵀ (m × kn) in the extra scratch, one after another, so the sums over j run in order
-      for (let u = 0; u < nb; u++) transpose(pT + u * bN * 8, bb.at + u * bStep * 8, kn, m);
-      batch(g.at + k0 * 8, ldg, d.at, m, 1, rows, m, pT, kn, kn, nb, 0, dStep, bN);
+    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0, w = m, dGroup = 0, bGroup = 0) {
+      const bN = kn * m, groups = m / w;
+      const { ops: [g, d, bb], extra: pT } = operands([
+        [G, 0, (rows - 1) * ldg + k0 + kn, true],
+        [D, dOff, span(nb, dStep, (groups - 1) * dGroup + rows * w), false],
+        [B, bOff, span(nb, bStep, (groups - 1) * bGroup + kn * w), false],
+      ], nb * bN);
+      // each B_uᵀ (m × kn) in the extra scratch, one after another, so the sums over j run in
+      // order; with column groups, group q's (kn × w) block gives its rows q·w … q·w + w − 1
+      for (let u = 0; u < nb; u++) {
+        for (let q = 0; q < groups; q++) transpose(pT + (u * bN + q * w * kn) * 8, bb.at + (u * bStep + q * bGroup) * 8, kn, w);
+      }
+      // A(r, j) = D_u[r·w + j] within a group, the next group dGroup further on: blocks of w
+      batch(g.at + k0 * 8, ldg, d.at, w, 1, rows, m, pT, kn, kn, nb, 0, dStep, bN, w, dGroup - w);
       copyOut(g);
     },
 

@@ -1,0 +1,58 @@
+/**
+ * The group worker: runs the time loops of the column groups it is sent (src/groups.ts has
+ * the protocol), on the trace's own shared buffers, with this thread's own kernels.
+ *
+ * It never returns to its event loop: it waits on the control word, and reads each job
+ * from its port synchronously when the word says one is posted — a futex wake-up, where a
+ * message to an idle worker's event loop took 1–4 ms to arrive on this VM. Between jobs
+ * it spins for 2 ms first (a pass posts its backward a few ms after its forward).
+ */
+import { receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
+import { CELLS } from './cells';
+import { CLAIMED, DONE, FAILED, POSTED, type GroupMessage } from './groups';
+import { bpttGroup, forwardGroup, groupSteps, withParams, type Group } from './unroll';
+
+const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
+
+function runJob(msg: GroupMessage): void {
+  const cell = CELLS[msg.cell];
+  const { d, widths, p, buffers, job } = msg;
+  const j0s = widths.map((_, g) => widths.slice(0, g).reduce((s, w) => s + w, 0));
+  const groups: Group[] = msg.groups.map((g) => ({ j0: j0s[g], d: { ...d, m: widths[g] }, steps: groupSteps(cell, d, buffers, j0s[g], widths[g]) }));
+  withParams(cell, p, d, () => {
+    for (const grp of groups) {
+      if (job.kind === 'forward') forwardGroup(cell, p, grp, job.t0);
+      else bpttGroup(cell, p, grp, d, job.b);
+    }
+  });
+}
+
+Atomics.store(ctl, 1, 1); // ready
+let seen = Atomics.load(ctl, 0);
+for (;;) {
+  const idle = performance.now();
+  let spins = 0;
+  while (Atomics.load(ctl, 0) === seen) {
+    if ((++spins & 1023) === 0 && performance.now() - idle > 2) Atomics.wait(ctl, 0, seen, 1000);
+  }
+  seen = Atomics.load(ctl, 0);
+  if ((seen & 7) !== POSTED) continue;
+  // The job's message, dropping any older ones (jobs taken back before we got to them).
+  let msg: GroupMessage | undefined;
+  for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) {
+    msg = r.message as GroupMessage;
+    if (msg.id * 8 + POSTED === seen) break;
+  }
+  if (!msg || msg.id * 8 + POSTED !== seen) continue;
+  const tag = msg.id * 8;
+  if (Atomics.compareExchange(ctl, 0, tag + POSTED, tag + CLAIMED) !== tag + POSTED) continue; // taken back
+  let state = DONE;
+  try {
+    runJob(msg);
+  } catch {
+    state = FAILED; // the main thread runs the groups itself, and says what went wrong
+  }
+  seen = tag + state;
+  Atomics.store(ctl, 0, seen);
+  Atomics.notify(ctl, 0);
+}

@@ -1,0 +1,135 @@
+/**
+ * Runs the column groups' time loops (src/unroll.ts): group 0 on this thread and, at the same
+ * time, the others on a group worker (src/group-worker.ts) — or all of them here, one after
+ * another, where there is no worker (not the main thread, one core, RNN_KERNEL_THREADS=1 or
+ * setKernelThreads(false), workers not allowed) or it is not ready yet. The results are the same bits either way: each
+ * group runs the same code on its own columns.
+ *
+ * The job protocol. One control word holds job·8 + state. This thread posts a job (POSTED)
+ * with the trace's shared buffers, runs its own group, then either takes the job back —
+ * compare-and-swap POSTED → TAKEN, and runs those groups here — or, if the worker claimed it
+ * first (POSTED → CLAIMED), waits for DONE. A worker that is slow to start or preempted
+ * therefore never holds a pass up, and a late message finds its job taken and is dropped.
+ * If the job fails in the worker (FAILED), this thread runs the groups itself: a bug then
+ * throws here with its real stack, and the worker is not used again.
+ *
+ * While both threads run groups, the products of this thread's group keep off the kernels'
+ * helper thread (src/wasm/kernels.ts): the second core is busy with the other group.
+ */
+import * as path from 'path';
+import type { MessagePort, Worker } from 'worker_threads';
+import { bufferNames, paramBuffers } from './cells';
+import type { Params } from './cells/types';
+import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
+import type { BpttBuffers, Group, Trace, TraceBuffers } from './unroll';
+
+/** What a group's time loop does: forward from step t0, or BPTT on the backward's buffers. */
+export type GroupJob = { kind: 'forward'; t0: number } | { kind: 'backward'; b: BpttBuffers };
+
+/** What the worker is sent for one job: everything on SharedArrayBuffers. */
+export interface GroupMessage {
+  id: number;
+  cell: Trace['cell']['name'];
+  d: Trace['d'];
+  widths: readonly number[];
+  /** Indices of the groups it runs. */
+  groups: number[];
+  p: Params;
+  buffers: TraceBuffers;
+  job: { kind: 'forward'; t0: number } | { kind: 'backward'; b: BpttBuffers };
+}
+
+/** States of a job in the control word (job·8 + state). */
+export const POSTED = 1, CLAIMED = 2, DONE = 3, FAILED = 4, TAKEN = 5;
+const JOB_WRAP = 1 << 27; // job·8 + 7 must fit an int32
+
+interface Pool {
+  worker: Worker;
+  /** Where jobs are posted: the worker reads them synchronously when the control word says so. */
+  port: MessagePort;
+  ctl: Int32Array;
+  job: number;
+  broken: boolean;
+}
+let pool: Pool | null | undefined;
+/** Jobs posted to the worker, and how many of them this thread took back (tests, bench). */
+const stats = { posted: 0, takenBack: 0 };
+export const groupStats = (): { posted: number; takenBack: number } => ({ ...stats });
+
+/** The group worker, started on first use; undefined where there is none (see above). */
+function groupWorker(): Pool | undefined {
+  if (pool !== undefined) return pool ?? undefined;
+  pool = null;
+  const threads = require('worker_threads') as typeof import('worker_threads');
+  const os = require('os') as typeof import('os');
+  if (KERNEL_THREADS_OFF || !threads.isMainThread || os.availableParallelism() < 2) return undefined;
+  const ctl = new Int32Array(new SharedArrayBuffer(8));
+  const { port1, port2 } = new threads.MessageChannel();
+  const options = { workerData: { ctl, port: port2 }, transferList: [port2] };
+  let worker: Worker;
+  try {
+    worker = __filename.endsWith('.ts')
+      ? new threads.Worker(`require('ts-node/register/transpile-only'); require(${JSON.stringify(path.join(__dirname, 'group-worker.ts'))});`, { eval: true, ...options })
+      : new threads.Worker(path.join(__dirname, 'group-worker.js'), options);
+  } catch {
+    return undefined; // workers not allowed here (e.g. node --experimental-permission)
+  }
+  worker.unref(); // never keeps the process alive: between jobs it only waits
+  port1.unref();
+  const p: Pool = { worker, port: port1, ctl, job: 0, broken: false };
+  worker.on('error', () => (p.broken = true));
+  worker.on('exit', () => (p.broken = true));
+  return (pool = p);
+}
+
+/** The trace's parameters copied onto shared memory for the worker (one set per trace, refreshed per job). */
+const sharedParams = new WeakMap<Trace, Params>();
+function paramsFor(tr: Trace): Params {
+  const { cell, d, p } = tr;
+  let sp = sharedParams.get(tr);
+  if (!sp) {
+    sp = paramBuffers(cell, d, '', undefined, (n) => new Float64Array(new SharedArrayBuffer(n * 8)));
+    sharedParams.set(tr, sp);
+  }
+  for (const name of bufferNames(cell, d).all) sp[name].set(p[name]); // p may have changed since the last run
+  return sp;
+}
+
+/** Runs every group's time loop for `job`; `here(grp)` runs one on this thread. */
+export function inGroups(tr: Trace, job: GroupJob, here: (grp: Group) => void): void {
+  const w = tr.groups.length > 1 && kernelThreadsOn() ? groupWorker() : undefined;
+  if (!w || w.broken) {
+    for (const grp of tr.groups) here(grp);
+    return;
+  }
+  w.job = (w.job % JOB_WRAP) + 1;
+  const tag = w.job * 8;
+  const msg: GroupMessage = {
+    id: w.job, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1), p: paramsFor(tr),
+    buffers: { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 }, job,
+  };
+  stats.posted++;
+  w.port.postMessage(msg);
+  Atomics.store(w.ctl, 0, tag + POSTED);
+  Atomics.notify(w.ctl, 0);
+  withoutHelper(() => here(tr.groups[0]));
+  if (Atomics.compareExchange(w.ctl, 0, tag + POSTED, tag + TAKEN) === tag + POSTED) {
+    stats.takenBack++;
+    for (const grp of tr.groups.slice(1)) here(grp); // not claimed yet: ours
+    return;
+  }
+  let s: number;
+  while ((s = Atomics.load(w.ctl, 0)) === tag + CLAIMED) Atomics.wait(w.ctl, 0, s, 1000);
+  if (s !== tag + DONE) {
+    w.broken = true;
+    for (const grp of tr.groups.slice(1)) here(grp);
+  }
+}
+
+/** Starts the group worker now (tests, bench): resolves true once it takes jobs. */
+export async function groupWorkerReady(timeoutMs = 10_000): Promise<boolean> {
+  const w = groupWorker();
+  const until = Date.now() + timeoutMs;
+  while (w && !w.broken && Atomics.load(w.ctl, 1) !== 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  return !!w && !w.broken && Atomics.load(w.ctl, 1) === 1;
+}

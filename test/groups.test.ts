@@ -1,0 +1,95 @@
+/**
+ * Column groups (src/unroll.ts, src/groups.ts): the batch cut into equal groups that run their
+ * own time loops, on a group worker when there is one. Neither the groups nor the worker
+ * change a bit of any output, gradient or loss.
+ */
+import { strict as assert } from 'assert';
+import * as os from 'os';
+import type { CellName, Dims, Loss } from '../src/backend';
+import { CELLS } from '../src/cells';
+import { forwardOutputs, gradients, lossOf, trace } from '../src/engine';
+import { groupStats, groupWorkerReady } from '../src/groups';
+import { columnGroups, GROUP_MIN_WORK } from '../src/unroll';
+import type { Arrays } from '../src/tensor';
+import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
+import { hex, randomInputs } from './helpers';
+
+const CELL_NAMES: CellName[] = ['rnn', 'lstm', 'gru'];
+
+describe('column groups', function () {
+  const D: Dims = { n_x: 3, n_a: 5, n_y: 4, m: 10, T_x: 6 };
+
+  for (const cellName of CELL_NAMES) {
+    describe(cellName, () => {
+      const { inputs, da, labels } = randomInputs(cellName, D, 11);
+      const losses: Loss[] = [{ kind: 'sum', da }, { kind: 'xent', labels }];
+      const one = trace(cellName, inputs, [D.m]);
+
+      for (const widths of [[5, 5], [2, 2, 2, 2, 2]]) {
+        it(`groups ${widths.join('+')}: every output, gradient and loss bit for bit`, () => {
+          const tr = trace(cellName, inputs, widths);
+          assert.deepEqual(tr.groups.map((g) => [g.j0, g.d.m]), widths.map((w, g) => [widths.slice(0, g).reduce((s, v) => s + v, 0), w]));
+          const want = forwardOutputs(one), got = forwardOutputs(tr);
+          for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
+          for (const loss of losses) {
+            const g1 = gradients(one, loss), g2 = gradients(tr, loss);
+            assert.deepEqual(Object.keys(g2).sort(), Object.keys(g1).sort());
+            for (const name of Object.keys(g1)) assert.equal(hex(g2[name].data), hex(g1[name].data), `${loss.kind} ${name}`);
+            assert.equal(lossOf(tr, loss), lossOf(one, loss), `${loss.kind} loss`);
+          }
+        });
+      }
+    });
+  }
+
+  it("groups follow the sizes only: two halves once a step's recurrent product reaches GROUP_MIN_WORK", () => {
+    const big: Dims = { n_x: 64, n_a: 128, n_y: 64, m: 32, T_x: 100 };
+    assert.deepEqual(columnGroups(CELLS.lstm, big), [16, 16]);
+    assert.deepEqual(columnGroups(CELLS.gru, big), [16, 16]);
+    assert.deepEqual(columnGroups(CELLS.rnn, big), [32]); // 128·128·32 multiply-adds per step: below
+    assert.deepEqual(columnGroups(CELLS.lstm, { ...big, m: 33 }), [33]); // equal halves only
+    assert.deepEqual(columnGroups(CELLS.lstm, { ...big, m: 8 }), [8]); // halves narrower than 8 columns
+    assert.deepEqual(columnGroups(CELLS.lstm, D), [D.m]);
+    assert.ok(4 * 128 * 128 * 16 >= GROUP_MIN_WORK && 128 * 128 * 32 < GROUP_MIN_WORK);
+  });
+
+  describe('on the group worker', function () {
+    this.timeout(60_000);
+    // Big enough to be cut in two (LSTM 4·128·128·24, GRU 3·128·128·24 multiply-adds per step), small enough to be quick.
+    const B: Dims = { n_x: 4, n_a: 128, n_y: 4, m: 24, T_x: 12 };
+    let ready = false;
+    before(async function () {
+      if (os.availableParallelism() < 2 || process.env.RNN_KERNEL_THREADS === '1') this.skip();
+      ready = await groupWorkerReady();
+      await sharedKernels()?.helperReady(); // the products over all steps go to the helper thread too
+    });
+
+    for (const cellName of ['lstm', 'gru'] as const) {
+      it(`${cellName}: the worker's groups give the very bits of one thread without groups`, () => {
+        assert.ok(ready, 'the group worker did not start');
+        const { inputs, labels } = randomInputs(cellName, B, 5);
+        assert.equal(columnGroups(CELLS[cellName], B).length, 2);
+        const loss: Loss = { kind: 'xent', labels };
+        setKernelThreads(false);
+        let want: Arrays;
+        try {
+          const plain = trace(cellName, inputs, [B.m]); // and no groups at all: the same bits
+          want = { ...forwardOutputs(plain), ...gradients(plain, loss) };
+        } finally {
+          setKernelThreads(true);
+        }
+        // A job the worker has not claimed by the time this thread is done with its own
+        // group is taken back; over a few passes the worker takes some.
+        const before = groupStats();
+        for (let pass = 0; pass < 20; pass++) {
+          const tr = trace(cellName, inputs);
+          const got: Arrays = { ...forwardOutputs(tr), ...gradients(tr, loss) };
+          for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
+          const now = groupStats();
+          if (now.posted - before.posted > now.takenBack - before.takenBack) return;
+        }
+        assert.fail(`the worker took none of ${groupStats().posted - before.posted} jobs`);
+      });
+    }
+  });
+});
