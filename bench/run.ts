@@ -17,7 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { CellName, Dims, Loss } from '../src/backend';
 import { initFixture } from '../src/commands/init';
-import { gradients, trace } from '../src/engine';
+import { float64Backend } from '../src/engine';
 import { gradcheck } from '../src/gradcheck';
 import type { Arrays } from '../src/tensor';
 import { SHARED_MIN_WORK } from '../src/kernels';
@@ -378,7 +378,7 @@ function oursEngine(cell: CellName, size: EngineSize, threads: boolean): number 
   const loss: Loss = { kind: 'xent', labels: inputs.labels };
   setKernelThreads(threads);
   try {
-    return timeInProcess(() => void gradients(trace(cell, inputs), loss), size.budget);
+    return timeInProcess(() => void float64Backend.backward(cell, inputs, loss), size.budget);
   } finally {
     setKernelThreads(true);
   }
@@ -397,7 +397,7 @@ function numpyEngine(cell: CellName, size: EngineSize): number | undefined {
 
 function engineSection(): void {
   heading('3. Engine: one forward + xent backward pass (in-process)');
-  console.log('Ours: gradients(trace(cell, inputs), xent) from src/engine.ts, median after warm-up. numpy: numpy_side.py');
+  console.log('Ours: float64Backend.backward(cell, inputs, xent) from src/engine.ts, median after warm-up. numpy: numpy_side.py');
   console.log('engine, the seed\'s forward + backward with the xent head, median of its passes (OpenBLAS, default threads).');
   console.log('GFLOP/s counts only the matrix products, 2 FLOPs per multiply-add: forward per step');
   console.log('G·n_a·(n_a+n_x)·m + n_y·n_a·m with G = 1 rnn, 4 lstm, 3 gru; backward twice the forward\'s products.\n');

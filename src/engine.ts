@@ -8,8 +8,9 @@ import { CELLS, paramBuffers, type CellSpec } from './cells';
 import type { Params } from './cells/types';
 import { tensor, type Arrays, type Tensor } from './tensor';
 import {
-  backward, columnGroups, forward, fromSteps, sumLoss, sumUpstream, toSteps, toTimeMajor, views, xentLoss, xentUpstream, type Trace,
+  backward, columnGroups, forward, fromSteps, release, sumLoss, sumUpstream, toSteps, toTimeMajor, views, xentLoss, xentUpstream, type Trace,
 } from './unroll';
+import { give } from './pool';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -63,6 +64,7 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
     dx: tensor([n_x, m, T_x], fromSteps(r.dxs, n_x, m, tr.widths)),
     da0: tensor([n_a, m], r.da0),
   };
+  give(r.dx);
   if (cell.hasCellState) out.dc0 = tensor([n_a, m], r.dc0);
   for (const spec of cell.params) {
     if (spec.role === 'head' && loss.kind !== 'xent') continue;
@@ -71,9 +73,19 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
   return out;
 }
 
+/** f of a trace of the inputs that nothing else sees: its buffers go back to the pool after. */
+function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T): T {
+  const tr = trace(cell, inputs);
+  try {
+    return f(tr);
+  } finally {
+    release(tr);
+  }
+}
+
 export const float64Backend: Backend = {
   name: 'float64',
-  forward: (cell, inputs) => forwardOutputs(trace(cell, inputs)),
-  backward: (cell, inputs, loss) => gradients(trace(cell, inputs), loss),
-  loss: (cell, inputs, loss) => lossOf(trace(cell, inputs), loss),
+  forward: (cell, inputs) => once(cell, inputs, forwardOutputs),
+  backward: (cell, inputs, loss) => once(cell, inputs, (tr) => gradients(tr, loss)),
+  loss: (cell, inputs, loss) => once(cell, inputs, (tr) => lossOf(tr, loss)),
 };

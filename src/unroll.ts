@@ -29,6 +29,7 @@ import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, rowSumAdd,
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
 import { inGroups } from './groups';
+import { give, take } from './pool';
 
 /** One column group: columns j0 … j0 + d.m − 1 of the batch, with their own step views. */
 export interface Group {
@@ -212,7 +213,8 @@ export function allocate(
     throw new Error(`internal: column groups ${widths.join('+')} are not equal parts of m = ${m}`);
   }
   const grouped = widths.length > 1;
-  const f64 = grouped ? sharedF64 : (n: number): Float64Array => new Float64Array(n);
+  // Every buffer here is written in full by a pass before it is read (src/pool.ts).
+  const f64 = (n: number): Float64Array => take(n, grouped, false);
   const block = n_a * m;
   const hasC = cell.hasCellState;
   const all = {
@@ -221,8 +223,8 @@ export function allocate(
     a: f64(block * T_x),
     c: f64(hasC ? block * T_x : 0),
     cache: f64(cell.cacheRows(d) * m * T_x),
-    logits: new Float64Array(n_y * m * T_x),
-    y: new Float64Array(n_y * m * T_x),
+    logits: take(n_y * m * T_x, false, false),
+    y: take(n_y * m * T_x, false, false),
   };
   const own = { a0: grouped ? f64(block) : a0, c0: grouped && hasC ? f64(block) : c0 };
   const b: TraceBuffers = { ...all, ...own };
@@ -237,8 +239,14 @@ export function allocate(
   };
 }
 
-function sharedF64(n: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(n * 8));
+/**
+ * Hands a trace's own buffers back to the pool (src/pool.ts): for callers whose trace is
+ * finished with — nothing may read the trace, or anything it returned without copying, after.
+ */
+export function release(tr: Trace): void {
+  const { zx, a, c, cache, logits, y } = tr.all;
+  give(zx, a, c, cache, logits, y);
+  if (tr.groups.length > 1) give(tr.a0, tr.c0);
 }
 
 /** Multiply-adds of a step's recurrent product: the size that decides on residency. */
@@ -349,6 +357,7 @@ export function forward(
 export type Upstream = (up: Float64Array, grads: Params) => void;
 
 export interface BackwardResult {
+  dx: Float64Array; // the buffer of dxs (the caller may hand it back to the pool)
   dxs: Float64Array[]; // T_x blocks (n_x, m), in the groups' layout
   da0: Float64Array; // (n_a, m)
   dc0: Float64Array; // (n_a, m); empty for cells without a cell state
@@ -407,17 +416,17 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
   const grads = paramBuffers(cell, d, 'd');
-  const dx = new Float64Array(n_x * m * T_x);
-  const f64 = tr.groups.length > 1 ? sharedF64 : (n: number): Float64Array => new Float64Array(n);
+  const dx = take(n_x * m * T_x, false);
+  const shared = tr.groups.length > 1;
   const hasC = cell.hasCellState;
   const b: BpttBuffers = {
-    up: f64(block * T_x),
-    dz: f64(projectionRows(cell, d) * m * T_x),
-    da: f64(block),
-    daPrev: f64(block),
-    dc: f64(hasC ? block : 0),
-    dcPrev: f64(hasC ? block : 0),
-    work: f64(cell.workRows(d) * m),
+    up: take(block * T_x, shared), // zero on entry, as Upstream says
+    dz: take(projectionRows(cell, d) * m * T_x, shared, false), // each step writes its block in full
+    da: take(block, shared, false),
+    daPrev: take(block, shared),
+    dc: take(hasC ? block : 0, shared, false),
+    dcPrev: take(hasC ? block : 0, shared),
+    work: take(cell.workRows(d) * m, shared, false),
   };
   // Resident for the whole backward (kernels.ts): the parameters, x and a⟨t−1⟩ of every step,
   // and the weight matrices' gradients, which only the products accumulate.
@@ -439,7 +448,9 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
     regroup(out, buf, n_a, m, tr.widths, false);
     return out;
   };
-  return { dxs: views(dx, n_x * m, T_x), da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
+  const result = { dx, dxs: views(dx, n_x * m, T_x), da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
+  give(b.up, b.dz, b.da, b.dc, b.work);
+  return result;
 }
 
 /**
