@@ -4,8 +4,9 @@
  *
  * It never returns to its event loop: it waits on the control word, and reads each job
  * from its port synchronously when the word says one is posted — a futex wake-up, where a
- * message to an idle worker's event loop took 1–4 ms to arrive on this VM. Between jobs
- * it spins for 2 ms first (a pass posts its backward a few ms after its forward).
+ * message to an idle worker's event loop took 1–4 ms to arrive on this VM. It does not
+ * spin between jobs: a pass posts its backward several ms after its forward, and the
+ * kernels' helper thread may need the core meanwhile.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
 import { CELLS } from './cells';
@@ -30,11 +31,7 @@ function runJob(msg: GroupMessage): void {
 Atomics.store(ctl, 1, 1); // ready
 let seen = Atomics.load(ctl, 0);
 for (;;) {
-  const idle = performance.now();
-  let spins = 0;
-  while (Atomics.load(ctl, 0) === seen) {
-    if ((++spins & 1023) === 0 && performance.now() - idle > 2) Atomics.wait(ctl, 0, seen, 1000);
-  }
+  while (Atomics.load(ctl, 0) === seen) Atomics.wait(ctl, 0, seen, 1000);
   seen = Atomics.load(ctl, 0);
   if ((seen & 7) !== POSTED) continue;
   // The job's message, dropping any older ones (jobs taken back before we got to them).

@@ -127,7 +127,7 @@ function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number
  * JOB_ARGS words, its number of chunks, a claim counter, and one flag per chunk holding
  * job·4 + state: 0 claimed or not yet, 1 being committed by the helper, 2 done.
  */
-const CTL = { job: 0, ready: 2, chunks: 3, next: 4, args: 8, flags: 32, length: 32 + 64 } as const;
+const CTL = { job: 0, park: 1, ready: 2, chunks: 3, next: 4, args: 8, flags: 32, length: 32 + 64 } as const;
 const JOB_WRAP = 1 << 28; // job·4 + 3 must fit an int32
 
 /**
@@ -140,7 +140,8 @@ const JOB_WRAP = 1 << 28; // job·4 + 3 must fit an int32
  * computes it: results are bit-identical to one thread's.
  *
  * Between jobs it spins for 2 ms (a pass hands out products every 0.1–0.5 ms; a futex
- * wake-up costs tens of µs on a VM; 0.3 ms and 0 measured no better), then sleeps until woken.
+ * wake-up costs tens of µs on a VM; 0.3 ms and 0 measured no better), then sleeps until
+ * woken — at once while parked (withoutHelper: a group worker needs the core).
  */
 const HELPER_SOURCE = `
 const { workerData } = require('worker_threads');
@@ -155,7 +156,7 @@ for (;;) {
   const idle = performance.now();
   let spins = 0;
   while (Atomics.load(ctl, ${CTL.job}) === seen) {
-    if ((++spins & 1023) === 0 && performance.now() - idle > 2) Atomics.wait(ctl, ${CTL.job}, seen, 1000);
+    if ((++spins & 1023) === 0 && (Atomics.load(ctl, ${CTL.park}) === 1 || performance.now() - idle > 2)) Atomics.wait(ctl, ${CTL.job}, seen, 1000);
   }
   const job = seen = Atomics.load(ctl, ${CTL.job});
   const J = ctl.slice(${CTL.args}, ${CTL.args + JOB_ARGS}), n = ctl[${CTL.chunks}];
@@ -183,14 +184,18 @@ export function setKernelThreads(on: boolean): void {
 }
 export const kernelThreadsOn = (): boolean => threadsOn;
 
-/** Runs `body` with the helper thread left alone (src/groups.ts: the other core runs a group). */
+/**
+ * Runs `body` with the helper thread left alone, and told to stop spinning for jobs
+ * (src/groups.ts: the other core runs a group worker's time loop meanwhile).
+ */
 let helperOff = 0;
+const parkers: ((on: boolean) => void)[] = [];
 export function withoutHelper<T>(body: () => T): T {
-  helperOff++;
+  if (helperOff++ === 0) for (const park of parkers) park(true);
   try {
     return body();
   } finally {
-    helperOff--;
+    if (--helperOff === 0) for (const park of parkers) park(false);
   }
 }
 
@@ -231,6 +236,7 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
 
   // ---- the helper thread: started on the first big product, used once it is ready ----
   const ctl = new Int32Array(new SharedArrayBuffer(CTL.length * 4));
+  parkers.push((on) => Atomics.store(ctl, CTL.park, on ? 1 : 0));
   let helper: 'none' | 'starting' | 'off' = 'none';
   let job = 0;
   let shared = 0, takenBack = 0;
