@@ -6,6 +6,7 @@ backward, written in the seed's style) timed the way a user would run it.
                                                             median seconds per forward+backward
   python3 bench/numpy_side.py gradcheck CELL n_x n_a n_y m T_x
                                                             seconds for a plain full gradient check
+  python3 bench/numpy_side.py peak                          GFLOP/s of a 2048x2048 matmul (best of 5)
 
 numpy keeps its default BLAS threading here (generate.py pins one thread for reproducible
 fixtures; a benchmark should see numpy as users get it).
@@ -77,6 +78,20 @@ def gradcheck(cell, dims):
     print(time.perf_counter() - t0)
 
 
+def peak(n=2048):
+    a = np.random.rand(n, n)
+    b = np.random.rand(n, n)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(5))
+    print(2 * n**3 / best / 1e9)
+
+
+def _timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "forward":
@@ -85,5 +100,7 @@ if __name__ == "__main__":
         engine(sys.argv[2], [int(v) for v in sys.argv[3:8]], int(sys.argv[8]))
     elif what == "gradcheck":
         gradcheck(sys.argv[2], [int(v) for v in sys.argv[3:8]])
+    elif what == "peak":
+        peak()
     else:
         sys.exit(f"unknown: {what}")

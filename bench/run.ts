@@ -23,6 +23,8 @@ import type { Arrays } from '../src/tensor';
 import { SHARED_MIN_WORK } from '../src/kernels';
 import { checkInputs } from '../src/validate';
 import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
+import { groupWorkerReady } from '../src/groups';
+import { kernelPeak } from './peak';
 
 const ROOT = path.resolve(__dirname, '..');
 const RNN = path.join(ROOT, 'bin', 'rnn');
@@ -54,16 +56,16 @@ interface Ran {
 }
 
 /** Runs a command to completion (output captured, not shown) and times it, wall clock. */
-function run(cmd: string, args: readonly string[]): Ran {
+function run(cmd: string, args: readonly string[], env: Record<string, string> = {}): Ran {
   const t0 = now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   const seconds = now() - t0;
   return { seconds, ok: r.status === 0 && !r.error, stdout: r.stdout ?? '', stderr: r.error ? String(r.error) : r.stderr ?? '' };
 }
 
 /** Runs a command; on failure prints why (once) and returns undefined. */
-function runOrWarn(cmd: string, args: readonly string[]): Ran | undefined {
-  const r = run(cmd, args);
+function runOrWarn(cmd: string, args: readonly string[], env: Record<string, string> = {}): Ran | undefined {
+  const r = run(cmd, args, env);
   if (r.ok) return r;
   const why = r.stderr.trim().split('\n').pop() ?? '';
   console.log(`  ! \`${[cmd, ...args].join(' ')}\` failed${why ? `: ${why}` : ''}`);
@@ -395,16 +397,25 @@ function numpyEngine(cell: CellName, size: EngineSize): number | undefined {
   return numpySeconds(['engine', cell, `${d.n_x}`, `${d.n_a}`, `${d.n_y}`, `${d.m}`, `${d.T_x}`, `${size.numpyReps}`])?.inProcess;
 }
 
+/** GFLOP/s of numpy's 2048×2048 matmul (numpy_side.py peak), on `threads` cores or as OpenBLAS likes. */
+function numpyPeak(threads?: number): number | undefined {
+  const r = runOrWarn(PYTHON, [NUMPY_SIDE, 'peak'], threads ? { OPENBLAS_NUM_THREADS: String(threads) } : {});
+  const v = r ? Number(r.stdout.trim().split('\n').pop()) : NaN;
+  return Number.isFinite(v) ? v : undefined;
+}
+
 function engineSection(): void {
   heading('3. Engine: one forward + xent backward pass (in-process)');
   console.log('Ours: float64Backend.backward(cell, inputs, xent) from src/engine.ts, median after warm-up. numpy: numpy_side.py');
   console.log('engine, the seed\'s forward + backward with the xent head, median of its passes (OpenBLAS, default threads).');
   console.log('GFLOP/s counts only the matrix products, 2 FLOPs per multiply-add: forward per step');
   console.log('G·n_a·(n_a+n_x)·m + n_y·n_a·m with G = 1 rnn, 4 lstm, 3 gru; backward twice the forward\'s products.\n');
-  console.log('Where products (or batches of them over all steps) reach 2^20 multiply-adds (big nets), the kernels share them with a helper thread;');
-  console.log('"ours, 1 thread" is the same pass with that off (RNN_KERNEL_THREADS=1 does it for a process).\n');
+  console.log('Where products (or batches of them over all steps) reach 2^20 multiply-adds (big nets), the kernels share them with a helper thread,');
+  console.log('and where a step\'s recurrent product does, the two halves of the batch run their time loops on two threads (column groups);');
+  console.log('"ours, 1 thread" is the same pass with both off (RNN_KERNEL_THREADS=1 does it for a process).\n');
   const helper = sharedKernels();
-  if (helper) void helper.helperReady(); // starts it; it is ready long before the big sizes run
+  if (helper) void helper.helperReady(); // starts them; they are ready long before the big sizes run
+  void groupWorkerReady();
   const rows: string[][] = [];
   for (const size of ENGINE_SIZES) {
     for (const cell of CELLS) {
@@ -418,6 +429,10 @@ function engineSection(): void {
   }
   console.log(ENGINE_SIZES.map((s) => `${s.name}: ${dimsText(s.dims)}`).join('; ') + '\n');
   printTable(['size / cell', 'ours per pass', 'ours, 1 thread', 'numpy per pass', 'numpy / ours', 'ours GFLOP/s', 'numpy GFLOP/s'], rows);
+  // The ceilings, for reading the GFLOP/s columns (bench/peak.ts says why they differ).
+  const fmt = (v: number | undefined): string => (v === undefined ? 'n/a' : v.toFixed(1));
+  console.log(`\nThe machine's limits, measured now (GFLOP/s): our SIMD kernel alone on its best product (big LSTM step, 512×128·128×32,`);
+  console.log(`one thread) ${fmt(kernelPeak())}; numpy's 2048×2048 matmul ${fmt(numpyPeak(1))} on one core, ${fmt(numpyPeak())} on all ${os.availableParallelism()}.`);
 }
 
 // ---------------------------------------------------------------------------------------

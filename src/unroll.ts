@@ -177,7 +177,7 @@ export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number,
   const part = (buf: Float64Array, rows: number): Float64Array[] => groupViews(buf, rows, m, j0, w, 0, T_x);
   const zxs = part(b.zx, projectionRows(cell, d)), as = part(b.a, n_a);
   const cs = hasC ? part(b.c, n_a) : [], caches = part(b.cache, cell.cacheRows(d));
-  const a0 = b.a0.subarray(n_a * j0, n_a * (j0 + w)), c0 = hasC ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0;
+  const a0 = w === m ? b.a0 : b.a0.subarray(n_a * j0, n_a * (j0 + w)), c0 = hasC && w !== m ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0;
   const empty = new Float64Array(0);
   const steps: Step[] = [];
   for (let t = 0; t < T_x; t++) {
@@ -230,7 +230,7 @@ export function allocate(
   const b: TraceBuffers = { ...all, ...own };
   const groups: Group[] = [];
   for (let g = 0, j0 = 0; g < widths.length; j0 += widths[g++]) {
-    groups.push({ j0, d: { ...d, m: widths[g] }, steps: groupSteps(cell, d, b, j0, widths[g]) });
+    groups.push({ j0, d: grouped ? { ...d, m: widths[g] } : d, steps: groupSteps(cell, d, b, j0, widths[g]) });
   }
   const steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
   return {
@@ -321,7 +321,7 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
     }
     all.y.set(all.logits.subarray(t0 * yBlock), t0 * yBlock);
     for (const { j0, d: { m: w } } of tr.groups) {
-      for (let t = t0; t < T_x; t++) softmaxColumns(tr.y[t].subarray(n_y * j0, n_y * (j0 + w)), n_y, w);
+      for (let t = t0; t < T_x; t++) softmaxColumns(w === m ? tr.y[t] : tr.y[t].subarray(n_y * j0, n_y * (j0 + w)), n_y, w);
     }
   }, [all.x]);
 }
@@ -387,7 +387,7 @@ export interface BpttBuffers {
 export function bpttGroup(cell: CellSpec, p: Params, grp: Group, full: Dims, b: BpttBuffers): void {
   const { n_a, m, T_x } = full;
   const { j0, d } = grp, w = d.m;
-  const part = (buf: Float64Array, rows: number): Float64Array => buf.subarray(rows * j0, rows * (j0 + w));
+  const part = (buf: Float64Array, rows: number): Float64Array => (w === m ? buf : buf.subarray(rows * j0, rows * (j0 + w)));
   const hasC = cell.hasCellState;
   const da = part(b.da, n_a), daPrev = part(b.daPrev, n_a);
   const dc = hasC ? part(b.dc, n_a) : b.dc, dcPrev = hasC ? part(b.dcPrev, n_a) : b.dcPrev;
