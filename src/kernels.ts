@@ -278,9 +278,10 @@ export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: numb
  * Column groups of w as in outerAdd (group q at dOff + q·dGroup), summed in column order.
  */
 export function rowSumAdd(db: Float64Array, D: Float64Array, rows: number, m: number, dOff = 0, w = m, dGroup = 0): void {
+  const groups = m / w;
   for (let i = 0; i < rows; i++) {
     let s = 0;
-    for (let q = 0, di = dOff + i * w; q < m / w; q++, di += dGroup) {
+    for (let q = 0, di = dOff + i * w; q < groups; q++, di += dGroup) {
       for (let j = 0; j < w; j++) s += D[di + j];
     }
     db[i] += s;

@@ -100,6 +100,10 @@ function placement(m: number, rows: number, widths: readonly number[]): { base: 
 export function toTimeMajor(src: Float64Array, rows: number, m: number, T: number, widths: readonly number[] = [m]): Float64Array {
   const buf = new Float64Array(rows * m * T);
   const block = rows * m;
+  if (widths.length === 1) {
+    for (let r = 0; r < block; r++) for (let t = 0; t < T; t++) buf[t * block + r] = src[r * T + t];
+    return buf;
+  }
   const { base, stride } = placement(m, rows, widths);
   for (let i = 0, r = 0; i < rows; i++) {
     for (let j = 0; j < m; j++, r++) {
@@ -119,6 +123,13 @@ export function toSteps(src: Float64Array, rows: number, m: number, T: number, w
 export function fromSteps(blocks: readonly Float64Array[], rows: number, m: number, widths: readonly number[] = [m]): Float64Array {
   const T = blocks.length;
   const out = new Float64Array(rows * m * T);
+  if (widths.length === 1) {
+    for (let t = 0; t < T; t++) {
+      const b = blocks[t];
+      for (let r = 0; r < rows * m; r++) out[r * T + t] = b[r];
+    }
+    return out;
+  }
   const { base, stride } = placement(m, rows, widths);
   for (let t = 0; t < T; t++) {
     const b = blocks[t];
