@@ -62,9 +62,9 @@ export interface Trace {
 }
 
 /**
- * Steps of recurrent work (multiply-adds of one step's recurrent product) from which the
- * batch is cut into two column groups, each running its own time loop: measured in
- * bench/README.md, where handing half the batch to a second thread starts to pay.
+ * Multiply-adds of one step's recurrent product from which the batch is cut into two column
+ * groups, each running its own time loop. Measured (bench/README.md): the big LSTM's and
+ * GRU's 2^21 and 1.5·2^20 gain 1.28–1.34×; the big RNN's 2^19 measured 0.88–1.08×, no gain.
  */
 export const GROUP_MIN_WORK = 1 << 20;
 /** Narrower groups than this waste the kernel's 4-column tiles; smaller batches stay whole. */
@@ -213,10 +213,14 @@ export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number,
  *
  * With more than one group, every buffer a group's time loop touches lives on a
  * SharedArrayBuffer, so that a group worker can run it (src/groups.ts).
+ *
+ * The buffers come from the pool (src/pool.ts) zeroed, as new ones would; `full`: the caller
+ * runs the whole pass (`run` from step 0, inputs and head) before reading anything, which
+ * writes every value, so they may come as a previous pass left them.
  */
 export function allocate(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-  widths: readonly number[] = [d.m],
+  widths: readonly number[] = [d.m], full = false,
 ): Trace {
   const { n_x, n_a, n_y, m, T_x } = d;
   if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
@@ -224,8 +228,7 @@ export function allocate(
     throw new Error(`internal: column groups ${widths.join('+')} are not equal parts of m = ${m}`);
   }
   const grouped = widths.length > 1;
-  // Every buffer here is written in full by a pass before it is read (src/pool.ts).
-  const f64 = (n: number): Float64Array => take(n, grouped, false);
+  const f64 = (n: number): Float64Array => take(n, grouped, !full);
   const block = n_a * m;
   const hasC = cell.hasCellState;
   const all = {
@@ -234,8 +237,8 @@ export function allocate(
     a: f64(block * T_x),
     c: f64(hasC ? block * T_x : 0),
     cache: f64(cell.cacheRows(d) * m * T_x),
-    logits: take(n_y * m * T_x, false, false),
-    y: take(n_y * m * T_x, false, false),
+    logits: take(n_y * m * T_x, false, !full),
+    y: take(n_y * m * T_x, false, !full),
   };
   const own = { a0: grouped ? f64(block) : a0, c0: grouped && hasC ? f64(block) : c0 };
   const b: TraceBuffers = { ...all, ...own };
@@ -355,7 +358,7 @@ export function forward(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
   widths: readonly number[] = [d.m],
 ): Trace {
-  const tr = allocate(cell, p, d, x, a0, c0, widths);
+  const tr = allocate(cell, p, d, x, a0, c0, widths, true);
   run(tr);
   return tr;
 }
