@@ -2,10 +2,10 @@
  * Runs the column groups' time loops (src/unroll.ts): group 0 on this thread and, at the same
  * time, the others on a group worker (src/group-worker.ts) — or all of them here, one after
  * another, where there is no worker (not the main thread, one core, RNN_KERNEL_THREADS=1 or
- * setKernelThreads(false), workers not allowed) or it is not ready yet. The results are the same bits either way: each
- * group runs the same code on its own columns.
+ * setKernelThreads(false), workers not allowed) or it is not ready yet. The results are the
+ * same bits either way: each group runs the same code on its own columns.
  *
- * The job protocol. One control word holds job·8 + state. This thread posts a job (POSTED)
+ * The job protocol. Control word 0 holds job·8 + state (word 1: the worker is ready). This thread posts a job (POSTED)
  * with the trace's shared buffers, runs its own group, then either takes the job back —
  * compare-and-swap POSTED → TAKEN, and runs those groups here — or, if the worker claimed it
  * first (POSTED → CLAIMED), waits for DONE. A worker that is slow to start or preempted
@@ -36,14 +36,14 @@ export interface GroupMessage {
   groups: number[];
   p: Params;
   buffers: TraceBuffers;
-  job: { kind: 'forward'; t0: number } | { kind: 'backward'; b: BpttBuffers };
+  job: GroupJob;
 }
 
 /** States of a job in the control word (job·8 + state). */
 export const POSTED = 1, CLAIMED = 2, DONE = 3, FAILED = 4, TAKEN = 5;
 const JOB_WRAP = 1 << 27; // job·8 + 7 must fit an int32
 
-interface Pool {
+interface GroupWorker {
   worker: Worker;
   /** Where jobs are posted: the worker reads them synchronously when the control word says so. */
   port: MessagePort;
@@ -51,15 +51,15 @@ interface Pool {
   job: number;
   broken: boolean;
 }
-let pool: Pool | null | undefined;
+let started: GroupWorker | null | undefined;
 /** Jobs posted to the worker, and how many of them this thread took back (tests, bench). */
 const stats = { posted: 0, takenBack: 0 };
 export const groupStats = (): { posted: number; takenBack: number } => ({ ...stats });
 
 /** The group worker, started on first use; undefined where there is none (see above). */
-function groupWorker(): Pool | undefined {
-  if (pool !== undefined) return pool ?? undefined;
-  pool = null;
+function groupWorker(): GroupWorker | undefined {
+  if (started !== undefined) return started ?? undefined;
+  started = null;
   const threads = require('worker_threads') as typeof import('worker_threads');
   const os = require('os') as typeof import('os');
   if (KERNEL_THREADS_OFF || !threads.isMainThread || os.availableParallelism() < 2) return undefined;
@@ -76,10 +76,10 @@ function groupWorker(): Pool | undefined {
   }
   worker.unref(); // never keeps the process alive: between jobs it only waits
   port1.unref();
-  const p: Pool = { worker, port: port1, ctl, job: 0, broken: false };
+  const p: GroupWorker = { worker, port: port1, ctl, job: 0, broken: false };
   worker.on('error', () => (p.broken = true));
   worker.on('exit', () => (p.broken = true));
-  return (pool = p);
+  return (started = p);
 }
 
 /** The trace's parameters copied onto shared memory for the worker (one set per trace, refreshed per job). */
