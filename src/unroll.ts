@@ -63,10 +63,12 @@ export interface Trace {
 
 /**
  * Multiply-adds of one step's recurrent product from which the batch is cut into two column
- * groups, each running its own time loop. Measured (bench/README.md): the big LSTM's and
- * GRU's 2^21 and 1.5·2^20 gain 1.28–1.34×; the big RNN's 2^19 measured 0.88–1.08×, no gain.
+ * groups, each running its own time loop. Measured (bench/README.md, fresh trace per pass,
+ * one group vs two alternating): the big LSTM's and GRU's 2^21 and 1.5·2^20 gain 1.28–1.34×,
+ * the big RNN's 2^19 1.22× (twice); an LSTM with n_a = 64, m = 32 (2^19) 1.03–1.19×; an RNN
+ * with n_a = 96, m = 32 (1.1·2^18) 0.85–1.01×.
  */
-export const GROUP_MIN_WORK = 1 << 20;
+export const GROUP_MIN_WORK = 1 << 19;
 /** Narrower groups than this waste the kernel's 4-column tiles; smaller batches stay whole. */
 const GROUP_MIN_WIDTH = 8;
 
