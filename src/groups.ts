@@ -21,6 +21,7 @@ import type { MessagePort, Worker } from 'worker_threads';
 import { bufferNames, paramBuffers } from './cells';
 import type { Params } from './cells/types';
 import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
+import { give, take } from './pool';
 import type { BpttBuffers, Group, Trace, TraceBuffers } from './unroll';
 
 /** What a group's time loop does: forward from step t0, or BPTT on the backward's buffers. */
@@ -88,11 +89,19 @@ function paramsFor(tr: Trace): Params {
   const { cell, d, p } = tr;
   let sp = sharedParams.get(tr);
   if (!sp) {
-    sp = paramBuffers(cell, d, '', undefined, (n) => new Float64Array(new SharedArrayBuffer(n * 8)));
+    sp = paramBuffers(cell, d, '', undefined, (n) => take(n, true, false)); // every value set below
     sharedParams.set(tr, sp);
   }
   for (const name of bufferNames(cell, d).all) sp[name].set(p[name]); // p may have changed since the last run
   return sp;
+}
+
+/** Hands the trace's shared copy of the parameters back to the pool (src/unroll.ts `release`). */
+export function releaseGroupParams(tr: Trace): void {
+  const sp = sharedParams.get(tr);
+  if (!sp) return;
+  sharedParams.delete(tr);
+  give(...bufferNames(tr.cell, tr.d).all.map((name) => sp[name]));
 }
 
 /** Runs every group's time loop for `job`; `here(grp)` runs one on this thread. */

@@ -28,7 +28,7 @@ import type { Dims } from './backend';
 import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, rowSumAdd, softmaxColumns, type Residents } from './kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
-import { inGroups } from './groups';
+import { inGroups, releaseGroupParams } from './groups';
 import { give, take } from './pool';
 
 /** One column group: columns j0 … j0 + d.m − 1 of the batch, with their own step views. */
@@ -263,6 +263,7 @@ export function release(tr: Trace): void {
   const { zx, a, c, cache, logits, y } = tr.all;
   give(zx, a, c, cache, logits, y);
   if (tr.groups.length > 1) give(tr.a0, tr.c0);
+  releaseGroupParams(tr);
 }
 
 /** Multiply-adds of a step's recurrent product: the size that decides on residency. */
@@ -537,13 +538,15 @@ export function xentUpstream(tr: Trace, labels: Float64Array): Upstream {
   const block = n_a * m, yBlock = n_y * m;
   const W = p[cell.head.W];
   return (up, grads) => {
-    const dz = all.y.map((y) => y / m);
+    const dz = take(all.y.length, false, false);
+    for (let k = 0; k < dz.length; k++) dz[k] = all.y[k] / m;
     const { base, stride } = placement(m, n_y, tr.widths);
     for (let t = 0; t < T_x; t++) for (let j = 0; j < m; j++) dz[t * yBlock + base[j] + labels[j * T_x + t] * stride[j]] -= 1 / m;
     const w = m / tr.groups.length;
     outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w);
     for (let t = 0; t < T_x; t++) rowSumAdd(grads['d' + cell.head.b], dz, n_y, m, t * yBlock, w, n_y * w);
     for (const { j0 } of tr.groups) mulTAdd(up, W, n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock);
+    give(dz);
   };
 }
 
