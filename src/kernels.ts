@@ -274,21 +274,6 @@ export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: numb
 }
 
 /**
- * db (rows, 1) += Σ_j D(i, j): a bias gradient summed over the batch; D may start at dOff.
- * Column groups of w as in outerAdd (group q at dOff + q·dGroup), summed in column order.
- */
-export function rowSumAdd(db: Float64Array, D: Float64Array, rows: number, m: number, dOff = 0, w = m, dGroup = 0): void {
-  const groups = m / w;
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    for (let q = 0, di = dOff + i * w; q < groups; q++, di += dGroup) {
-      for (let j = 0; j < w; j++) s += D[di + j];
-    }
-    db[i] += s;
-  }
-}
-
-/**
  * Activations: float64-accurate and about 2× faster than V8's Math.exp / Math.tanh, which
  * dominate small nets (src/fastmath.ts: ≤ 0.51 ulp exp, ≤ 2.5 ulp sigmoid, ≤ 3 ulp tanh).
  * sigmoid is stable: finite and NaN-free for any finite z.

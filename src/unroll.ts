@@ -25,7 +25,7 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, rowSumAdd, softmaxColumns, type Residents } from './kernels';
+import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, softmaxColumns, type Residents } from './kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
 import { inGroups, releaseGroupParams } from './groups';
@@ -491,7 +491,7 @@ function gateGradients(tr: Trace, dz: Float64Array, grads: Params, dx: Float64Ar
     const rows = g.rows(d), k0 = g.k0(d), z0 = row0 * w;
     const W = p[g.W], ldw = W.length / rows;
     outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w);
-    for (let t = 0; t < T_x; t++) rowSumAdd(grads['d' + g.b], dz, rows, m, t * zBlock + z0, w, zGroup);
+    biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup);
     for (const { j0 } of tr.groups) mulTAdd(dx, W, ldw, k0, rows, n_x, dz, w, n_x * j0, zRows * j0 + z0, T_x, xBlock, zBlock);
     const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
     if (h.cacheRow === undefined) {
@@ -503,6 +503,19 @@ function gateGradients(tr: Trace, dz: Float64Array, grads: Params, dx: Float64Ar
     row0 += rows;
   }
 }
+
+/**
+ * db += Σ_t Σ_j D⟨t⟩(:, j) over T steps at `step` apart (column groups of w, `group` apart), as
+ * a product with a row of ones: each step's row sums s = Σ_j D(i, j) · 1 in column order, then
+ * db += s — exact multiplications, so the plain sums' bits — as a batch the kernels run in
+ * SIMD and share with their helper thread on big nets (a loop of row sums took ~3 ms of the
+ * big LSTM's backward on one thread).
+ */
+function biasGradient(db: Float64Array, D: Float64Array, rows: number, m: number, off: number, T: number, step: number, w: number, group: number): void {
+  if (ONES.length < w) ONES = new Float64Array(w).fill(1);
+  outerAdd(db, 1, 0, D, rows, ONES, 1, m, off, 0, T, step, 0, w, group, 0);
+}
+let ONES = new Float64Array(0);
 
 /** Upstream for the `sum` loss L = Σ da ⊙ a: da⟨t⟩ is the user's da[:, :, t] (time-major, the groups' layout). */
 export function sumUpstream(da: Float64Array): Upstream {
@@ -544,7 +557,7 @@ export function xentUpstream(tr: Trace, labels: Float64Array): Upstream {
     for (let t = 0; t < T_x; t++) for (let j = 0; j < m; j++) dz[t * yBlock + base[j] + labels[j * T_x + t] * stride[j]] -= 1 / m;
     const w = m / tr.groups.length;
     outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w);
-    for (let t = 0; t < T_x; t++) rowSumAdd(grads['d' + cell.head.b], dz, n_y, m, t * yBlock, w, n_y * w);
+    biasGradient(grads['d' + cell.head.b], dz, n_y, m, 0, T_x, yBlock, w, n_y * w);
     for (const { j0 } of tr.groups) mulTAdd(up, W, n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock);
     give(dz);
   };

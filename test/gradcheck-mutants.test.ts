@@ -68,8 +68,8 @@ const MUTANTS: Mutant[] = [
 const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Record<CellName, string[]> }[] = [
   {
     bug: 'gate bias gradient not summed over the batch',
-    find: "rowSumAdd(grads['d' + g.b], dz, rows, m, t * zBlock + z0, w, zGroup)",
-    replace: "rowSumAdd(grads['d' + g.b], dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, t * zBlock + z0, w, zGroup)",
+    find: "biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup)",
+    replace: "biasGradient(grads['d' + g.b], dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, z0, T_x, zBlock, w, zGroup)",
     breaks: { rnn: ['dba'], lstm: ['dbf', 'dbi', 'dbc', 'dbo'], gru: ['dbu', 'dbr', 'dbc'] },
   },
   {
