@@ -72,6 +72,22 @@ export function mulAdd(
 }
 
 /**
+ * C (rows, m) = b (rows, 1) + W[:, k0:k0+kn] · B (kn, m): fillBias then mulAdd, bit for bit, with
+ * C only written (the SIMD kernel then neither reads it nor copies it in). Batch as mulAdd.
+ */
+export function mulBias(
+  C: Float64Array, b: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
+  B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
+): void {
+  const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
+  if (k) return k.mulBias(C, b, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
+  for (let u = 0; u < nb; u++) {
+    fillBias(C, b, rows, m, cOff + u * cStep);
+    mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff + u * cStep, bOff + u * bStep);
+  }
+}
+
+/**
  * C (kn, m) += W[:, k0:k0+kn]ᵀ · D (rows, m); C and D may start at offsets cOff, dOff.
  * Batch: item u is C at cOff + u·cStep from D at dOff + u·dStep.
  */

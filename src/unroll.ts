@@ -25,7 +25,7 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { fillBias, logSoftmaxAt, mulAdd, mulTAdd, outerAdd, resident, softmaxColumns, type Residents } from './kernels';
+import { logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, type Residents } from './kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
 import { inGroups, releaseGroupParams } from './groups';
@@ -293,8 +293,7 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
       const ldw = W.length / rows;
       const z0 = zRows * j0 + row0 * w;
       if (onlyRow < 0) {
-        for (let t = t0; t < t1; t++) fillBias(all.zx, b, rows, w, t * zBlock + z0);
-        mulAdd(all.zx, W, ldw, k0, rows, n_x, all.x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock);
+        mulBias(all.zx, b, W, ldw, k0, rows, n_x, all.x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock);
       } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
         const r = onlyRow - row0, wr = r * ldw + k0;
         for (let t = t0; t < t1; t++) {
@@ -333,8 +332,7 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
     if (!head) return;
     // ŷ⟨t⟩ = softmax(W a⟨t⟩ + b), all steps at once
     for (const { j0, d: { m: w } } of tr.groups) {
-      for (let t = t0; t < T_x; t++) fillBias(all.logits, b, n_y, w, t * yBlock + n_y * j0);
-      mulAdd(all.logits, W, n_a, 0, n_y, n_a, all.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block);
+      mulBias(all.logits, b, W, n_a, 0, n_y, n_a, all.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block);
     }
     all.y.set(all.logits.subarray(t0 * yBlock), t0 * yBlock);
     for (const { j0, d: { m: w } } of tr.groups) {

@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import * as os from 'os';
 import { gradients, trace } from '../src/engine';
-import { mulAddTs, mulTAddTs, outerAddTs } from '../src/kernels';
+import { fillBias, mulAddTs, mulTAddTs, outerAddTs } from '../src/kernels';
 import { assembleKernel } from '../src/wasm/build';
 import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from '../src/wasm/kernel.wasm';
 import { setKernelThreads, sharedKernels, THREAD_MIN_WORK, wasmKernels } from '../src/wasm/kernels';
@@ -40,6 +40,12 @@ describe('WebAssembly SIMD kernels', () => {
       simd!.mulAdd(b, W, ldw, k0, rows, kn, B, m, cOff, bOff);
       assert.equal(hex(b), hex(a), `mulAdd ${rows}x${kn}x${m}`);
 
+      const bias = fill(rows), g1 = C0.slice(), g2 = C0.slice();
+      fillBias(g1, bias, rows, m, cOff);
+      mulAddTs(g1, W, ldw, k0, rows, kn, B, m, cOff, bOff);
+      simd!.mulBias(g2, bias, W, ldw, k0, rows, kn, B, m, cOff, bOff);
+      assert.equal(hex(g2), hex(g1), `mulBias ${rows}x${kn}x${m}`);
+
       const D = fill(bOff + rows * m + 1), T0 = fill(cOff + kn * m + 1);
       const c = T0.slice(), d = T0.slice();
       mulTAddTs(c, W, ldw, k0, rows, kn, D, m, cOff, bOff);
@@ -69,6 +75,14 @@ describe('WebAssembly SIMD kernels', () => {
       for (let u = 0; u < nb; u++) mulTAddTs(c, W, ldw, k0, rows, kn, D, m, 1 + u * tStep, 1 + u * dStep);
       kernels!.mulTAdd(d, W, ldw, k0, rows, kn, D, m, 1, 1, nb, tStep, dStep);
       assert.equal(hex(d), hex(c), `mulTAdd ${rows}x${kn}x${m} ×${nb}`);
+      // mulBias writes only the items' blocks: what lies between them stays
+      const bias = fill(rows), g1 = C0.slice(), g2 = C0.slice();
+      for (let u = 0; u < nb; u++) {
+        fillBias(g1, bias, rows, m, 3 + u * cStep);
+        mulAddTs(g1, W, ldw, k0, rows, kn, B, m, 3 + u * cStep, 2 + u * bStep);
+      }
+      kernels!.mulBias(g2, bias, W, ldw, k0, rows, kn, B, m, 3, 2, nb, cStep, bStep);
+      assert.equal(hex(g2), hex(g1), `mulBias ${rows}x${kn}x${m} ×${nb}`);
       const e = G0.slice(), f = G0.slice();
       for (let u = 0; u < nb; u++) outerAddTs(e, ldw, k0, D, rows, B, kn, m, 1 + u * dStep, 2 + u * bStep);
       kernels!.outerAdd(f, ldw, k0, D, rows, B, kn, m, 1, 2, nb, dStep, bStep);

@@ -3,11 +3,12 @@
  * the assembled bytes; `npm run build:wasm` regenerates them, test/wasm.test.ts checks they
  * match this source).
  *
- *   gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj):  C (rows×m, ld ldc) += A · B (kn×m, ld ldb)
+ *   gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj, bias):  C (rows×m, ld ldc) += A · B (kn×m, ld ldb)
  *   with A(r, k) = A[a + r·sr + k·sk + ⌊k/kb⌋·aj]: A's columns may come in blocks of kb
  *   (kb divides kn), each aj further on than the plain strides say — the batch's column groups
- *   of src/unroll.ts, summed as one row. Plain A: kb = kn. Pointers in bytes, strides and
- *   sizes in elements.
+ *   of src/unroll.ts, summed as one row. Plain A: kb = kn. With bias ≥ 0, C is only written:
+ *   C(r, j) = bias[r] + Σ_k A(r, k)·B(k, j) (the bits of filling C with the bias first).
+ *   Pointers in bytes (bias −1: none), strides and sizes in elements.
  *
  * f64x2 over the columns, register tiles of R rows × 2V columns (4×4: 8 v128 accumulators,
  * the most V8 keeps in registers without spilling), then 4×2 and scalar tiles for leftover
@@ -58,15 +59,23 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
       for (let r = 0; r < R; r++) s.push(set(`p${r}`, add(g(`p${r}`), g('ajB'))));
       s.push(set('nk', `(i32.sub ${g('nk')} ${c32(1)})`), '(br $bl)))');
     }
-    s.push(set('pc', add(g('cr'), `(i32.shl ${g('j')} ${c32(3)})`)));
-    for (let r = 0; r < R; r++) {
-      for (let v = 0; v < nv; v++) {
-        s.push(V
-          ? `(v128.store offset=${16 * v} ${g('pc')} (f64x2.add (v128.load offset=${16 * v} ${g('pc')}) ${g(`v${r}_${v}`)}))`
-          : `(f64.store ${g('pc')} (f64.add (f64.load ${g('pc')}) ${g(`d${r}_0`)}))`);
+    /** The tile's stores, adding the accumulators to C's values or (bias) to the rows' biases. */
+    const stores = (bias: boolean): string => {
+      const t: string[] = [set('pc', add(g('cr'), `(i32.shl ${g('j')} ${c32(3)})`))];
+      for (let r = 0; r < R; r++) {
+        for (let v = 0; v < nv; v++) {
+          const old = bias
+            ? (V ? `(v128.load64_splat offset=${8 * r} ${g('br')})` : `(f64.load offset=${8 * r} ${g('br')})`)
+            : (V ? `(v128.load offset=${16 * v} ${g('pc')})` : `(f64.load ${g('pc')})`);
+          t.push(V
+            ? `(v128.store offset=${16 * v} ${g('pc')} (f64x2.add ${old} ${g(`v${r}_${v}`)}))`
+            : `(f64.store ${g('pc')} (f64.add ${old} ${g(`d${r}_0`)}))`);
+        }
+        if (r < R - 1) t.push(set('pc', add(g('pc'), g('ldcB'))));
       }
-      if (r < R - 1) s.push(set('pc', add(g('pc'), g('ldcB'))));
-    }
+      return t.join(' ');
+    };
+    s.push(`(if (i32.lt_s ${g('bias')} ${c32(0)}) (then ${stores(false)}) (else ${stores(true)}))`);
     s.push(set('j', add(g('j'), c32(V ? 2 * V : 1))));
     return s.join('\n        ');
   }
@@ -84,7 +93,7 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
         ${tile(R, 0, blocked)}))`;
   }
 
-  const locals = ['i', 'j', 'k', 'nk', 'nblk', 'ajB', 'ar', 'cr', 'pb', 'pc', 'srB', 'skB', 'ldbB', 'ldcB', ...Array.from({ length: R }, (_, r) => `p${r}`)]
+  const locals = ['i', 'j', 'k', 'nk', 'nblk', 'ajB', 'ar', 'cr', 'br', 'pb', 'pc', 'srB', 'skB', 'ldbB', 'ldcB', ...Array.from({ length: R }, (_, r) => `p${r}`)]
     .map((n) => `(local $${n} i32)`).join(' ')
     + ' ' + Array.from({ length: R }, (_, r) => Array.from({ length: V }, (_, v) => `(local $v${r}_${v} v128)`).join(' ')).join(' ')
     + ' ' + Array.from({ length: R }, (_, r) => `(local $d${r}_0 f64)`).join(' ')
@@ -92,6 +101,7 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
   const block = (RR: number, VV: number, lbl: string, cond: string, blocked: boolean): string => `(block $${lbl}d (loop $${lbl}l (br_if $${lbl}d ${cond})
       ${set('ar', add(g('a'), `(i32.mul ${g('i')} ${g('srB')})`))}
       ${set('cr', add(g('c'), `(i32.mul ${g('i')} ${g('ldcB')})`))}
+      ${set('br', add(g('bias'), `(i32.shl ${g('i')} ${c32(3)})`))}
       ${rowBlock(RR, VV, blocked)}
       ${set('i', add(g('i'), c32(RR)))}
       (br $${lbl}l)))`;
@@ -101,9 +111,9 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     : `;; shared, made by the host (src/wasm/kernels.ts), so that a helper thread can run the
   ;; same kernel on the same operands: up to 65536 pages = 4 GiB, wasm32's limit
   (import "env" "memory" (memory 1 65536 shared))`}
-  ;; gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj)
+  ;; gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj, bias)
   (func (export "gemm") (param $c i32) (param $ldc i32) (param $a i32) (param $sr i32) (param $sk i32)
-      (param $rows i32) (param $kn i32) (param $b i32) (param $ldb i32) (param $m i32) (param $kb i32) (param $aj i32)
+      (param $rows i32) (param $kn i32) (param $b i32) (param $ldb i32) (param $m i32) (param $kb i32) (param $aj i32) (param $bias i32)
     ${locals}
     ${set('nblk', `(if (result i32) (i32.eqz ${g('kb')}) (then ${c32(0)}) (else (i32.div_u ${g('kn')} ${g('kb')})))`)} ${set('ajB', `(i32.shl ${g('aj')} ${c32(3)})`)}
     ${set('srB', `(i32.shl ${g('sr')} ${c32(3)})`)} ${set('skB', `(i32.shl ${g('sk')} ${c32(3)})`)}

@@ -37,11 +37,12 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
-type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number, kb: number, aj: number) => void;
+type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number, kb: number, aj: number, bias: number) => void;
 
 /** src/kernels.ts's products, batches included (there: the meaning of every argument). */
 export interface Kernels {
   mulAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number): void;
+  mulBias(C: Float64Array, b: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number): void;
   mulTAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, D: Float64Array, m: number, cOff?: number, dOff?: number, nb?: number, cStep?: number, dStep?: number): void;
   outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number): void;
   /** Runs `body` with `inputs` and `outputs` resident (see above); returns what it returns. */
@@ -86,9 +87,9 @@ const HELPER_SCRATCH_BYTES = 1 << 20;
  * A product is a JOB: the kernel's first ten gemm arguments, then a batch of `nb` items (item
  * u: C + u·cS, A + u·aS, B + u·bS, in elements; cS = 0: every item adds into the same C), cut
  * into chunks of `per` output rows (`byItems` 0) or `per` items (1), then the gemm's A column
- * blocks kb, aj. Indices into JOB_ARGS.
+ * blocks kb, aj and its bias (byte address of row 0's, or −1). Indices into JOB_ARGS.
  */
-const JOB_ARGS = 18;
+const JOB_ARGS = 19;
 
 /**
  * Chunk k of a job (J: the JOB_ARGS words): its gemm calls, item by item. With `scr` < 0 the
@@ -99,7 +100,7 @@ const JOB_ARGS = 18;
  */
 function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number, scr: number): () => void {
   const c = J[0], ldc = J[1], a = J[2], sr = J[3], sk = J[4], rows = J[5], kn = J[6], b = J[7], ldb = J[8], m = J[9];
-  const nb = J[10], cS = J[11], aS = J[12], bS = J[13], per = J[14], byItems = J[15], kb = J[16], aj = J[17];
+  const nb = J[10], cS = J[11], aS = J[12], bS = J[13], per = J[14], byItems = J[15], kb = J[16], aj = J[17], bias = J[18];
   const u0 = byItems ? k * per : 0, u1 = byItems ? Math.min(nb, u0 + per) : nb;
   const r0 = byItems ? 0 : k * per, rr = byItems ? rows : Math.min(per, rows - r0);
   const blocks = cS === 0 ? 1 : u1 - u0;
@@ -117,7 +118,7 @@ function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number
   if (scr >= 0) copy(false);
   for (let u = u0; u < u1; u++) {
     const q = cS === 0 ? 0 : u - u0;
-    gemm(scr >= 0 ? scr + q * rr * m * 8 : out(q), scr >= 0 ? m : ldc, a + (u * aS + r0 * sr) * 8, sr, sk, rr, kn, b + u * bS * 8, ldb, m, kb, aj);
+    gemm(scr >= 0 ? scr + q * rr * m * 8 : out(q), scr >= 0 ? m : ldc, a + (u * aS + r0 * sr) * 8, sr, sk, rr, kn, b + u * bS * 8, ldb, m, kb, aj, bias < 0 ? -1 : bias + r0 * 8);
   }
   return () => copy(true);
 }
@@ -288,8 +289,8 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
    * thread or, when big enough to pay, shared with the helper (see HELPER_SOURCE).
    */
   const batch = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number,
-    nb = 1, cS = 0, aS = 0, bS = 0, kb = kn, aj = 0): void => {
-    const J = [c, ldc, a, sr, sk, rows, kn, b, ldb, m, nb, cS, aS, bS, rows, 0, kb, aj];
+    nb = 1, cS = 0, aS = 0, bS = 0, kb = kn, aj = 0, bias = -1): void => {
+    const J = [c, ldc, a, sr, sk, rows, kn, b, ldb, m, nb, cS, aS, bS, rows, 0, kb, aj, bias];
     const n = kind === 'shared' ? chunking(J) : 0;
     if (n > 0 && helper === 'none') startHelper();
     if (n === 0 || helper !== 'starting' || !threadsOn || helperOff > 0 || Atomics.load(ctl, CTL.ready) !== 1) {
@@ -360,7 +361,7 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     at: number;
     copied: boolean;
   }
-  const operands = (list: readonly [X: Float64Array, off: number, n: number, write: boolean][], extraScratch = 0): { ops: Operand[]; extra: number } => {
+  const operands = (list: readonly [X: Float64Array, off: number, n: number, write: boolean, writeOnly?: boolean][], extraScratch = 0): { ops: Operand[]; extra: number } => {
     let end = top;
     const ops = list.map(([X, off, n, write]) => {
       const r = residentAt(X, off, n, write);
@@ -371,7 +372,9 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     });
     const extra = align16(end); // `extraScratch` doubles for the caller's own use
     ensure(extra + extraScratch * 8 + 64);
-    for (const o of ops) if (o.copied) heap.set(o.X.subarray(o.off, o.off + o.n), o.at >> 3);
+    ops.forEach((o, k) => {
+      if (o.copied && !list[k][4]) heap.set(o.X.subarray(o.off, o.off + o.n), o.at >> 3);
+    });
     return { ops, extra };
   };
   const copyOut = (o: Operand): void => {
@@ -392,6 +395,20 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   };
 
   return {
+    mulBias(C, b, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0) {
+      // C is only written, item by item: not copied in, and only the items' blocks copied out
+      // (anything between them stays as it is)
+      const [w, x, bb, c] = operands([
+        [W, 0, (rows - 1) * ldw + k0 + kn, false], [B, bOff, span(nb, bStep, kn * m), false], [b, 0, rows, false],
+        [C, cOff, span(nb, cStep, rows * m), true, true],
+      ]).ops;
+      batch(c.at, m, w.at + k0 * 8, ldw, 1, rows, kn, x.at, m, m, nb, cStep, 0, bStep, kn, 0, bb.at);
+      if (!c.copied) return;
+      for (let u = 0; u < nb; u++) {
+        const at = (c.at >> 3) + u * cStep;
+        C.set(heap.subarray(at, at + rows * m), cOff + u * cStep);
+      }
+    },
     mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0) {
       product(C, cOff, span(nb, cStep, rows * m), W, (rows - 1) * ldw + k0 + kn, B, bOff, span(nb, bStep, kn * m), (pC, pW, pB) =>
         batch(pC, m, pW + k0 * 8, ldw, 1, rows, kn, pB, m, m, nb, cStep, 0, bStep));
