@@ -204,20 +204,23 @@ export function withoutHelper<T>(body: () => T): T {
 function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const bytes = Buffer.from(kind === 'own' ? KERNEL_WASM_BASE64 : KERNEL_SHARED_WASM_BASE64, 'base64');
-  let exports: { gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; memory?: WasmMemory };
+  // Not `exports`: in the CommonJS output a local of that name would shadow the module's own
+  // exports object, through which this file's exported constants (KERNEL_THREADS_OFF,
+  // THREAD_MIN_WORK) are read — they read as undefined in here.
+  let api: { gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; memory?: WasmMemory };
   let memory: WasmMemory;
   try {
     if (kind === 'own') {
-      exports = new wasm.Instance(new wasm.Module(bytes), {}).exports as typeof exports;
-      memory = exports.memory!;
+      api = new wasm.Instance(new wasm.Module(bytes), {}).exports as typeof api;
+      memory = api.memory!;
     } else {
       memory = new wasm.Memory({ initial: 1, maximum: 65536, shared: true });
-      exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as typeof exports;
+      api = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as typeof api;
     }
   } catch {
     return undefined; // no SIMD (or, shared, no threads) support
   }
-  const { gemm: gemmHere, transpose } = exports;
+  const { gemm: gemmHere, transpose } = api;
   let heap = new Float64Array(memory.buffer);
 
   /** Resident ranges by the ArrayBuffer they copy; `top`: first byte after them. */
