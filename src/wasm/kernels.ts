@@ -115,7 +115,7 @@ function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number
       }
     }
   };
-  if (scr >= 0) copy(false);
+  if (scr >= 0 && bias < 0) copy(false); // (with a bias, C is only written)
   for (let u = u0; u < u1; u++) {
     const q = cS === 0 ? 0 : u - u0;
     gemm(scr >= 0 ? scr + q * rr * m * 8 : out(q), scr >= 0 ? m : ldc, a + (u * aS + r0 * sr) * 8, sr, sk, rr, kn, b + u * bS * 8, ldb, m, kb, aj, bias < 0 ? -1 : bias + r0 * 8);
