@@ -9,7 +9,11 @@ import type { CellName, Dims, Loss } from '../src/backend';
 import { CELLS } from '../src/cells';
 import { forwardOutputs, gradients, lossOf, trace } from '../src/engine';
 import { groupStats, groupWorkerReady } from '../src/groups';
-import { columnGroups, GROUP_MIN_WORK } from '../src/unroll';
+import * as path from 'path';
+import { paramBuffers } from '../src/cells';
+import { DONE, POSTED, type GroupMessage } from '../src/groups';
+import { columnGroups, GROUP_MIN_WORK, groupViews } from '../src/unroll';
+import { buildBundle, ROOT } from './cli-helpers';
 import type { Arrays } from '../src/tensor';
 import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
 import { hex, randomInputs } from './helpers';
@@ -52,6 +56,45 @@ describe('column groups', function () {
     assert.deepEqual(columnGroups(CELLS.lstm, { ...big, m: 8 }), [8]); // halves narrower than 8 columns
     assert.deepEqual(columnGroups(CELLS.lstm, D), [D.m]);
     assert.ok(128 * 128 * 32 >= GROUP_MIN_WORK && 96 * 96 * 32 < GROUP_MIN_WORK);
+  });
+
+  it("the bundled worker (dist/group-worker.js) runs a group's time loop as this thread does", async function () {
+    this.timeout(60_000);
+    buildBundle();
+    const { Worker, MessageChannel } = await import('worker_threads');
+    const cellName = 'lstm', cell = CELLS[cellName];
+    const { inputs } = randomInputs(cellName, D, 13);
+    // One trace run here, group by group; then group 1's time loop again, on the bundled worker.
+    setKernelThreads(false);
+    const tr = trace(cellName, inputs, [5, 5]);
+    setKernelThreads(true);
+    const kinds = ['a', 'c', 'cache'] as const;
+    const want = kinds.map((k) => hex(tr.all[k]));
+    const rows = { a: D.n_a, c: D.n_a, cache: cell.cacheRows(D) };
+    for (const k of kinds) for (const v of groupViews(tr.all[k], rows[k], D.m, 5, 5)) v.fill(NaN);
+    assert.notEqual(hex(tr.all.a), want[0]);
+
+    const ctl = new Int32Array(new SharedArrayBuffer(8));
+    const { port1, port2 } = new MessageChannel();
+    const w = new Worker(path.join(ROOT, 'dist', 'group-worker.js'), { workerData: { ctl, port: port2 }, transferList: [port2] });
+    try {
+      for (let i = 0; i < 2000 && Atomics.load(ctl, 1) !== 1; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(Atomics.load(ctl, 1), 1, 'the bundled worker never became ready');
+      const p = paramBuffers(cell, D, '', (name) => tr.p[name], (n) => new Float64Array(new SharedArrayBuffer(n * 8)));
+      const msg: GroupMessage = {
+        id: 1, cell: cellName, d: D, widths: tr.widths, groups: [1], p,
+        buffers: { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 }, job: { kind: 'forward', t0: 0 },
+      };
+      port1.postMessage(msg);
+      Atomics.store(ctl, 0, 8 + POSTED);
+      Atomics.notify(ctl, 0);
+      for (let i = 0; i < 2000 && Atomics.load(ctl, 0) !== 8 + DONE; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(Atomics.load(ctl, 0), 8 + DONE, 'the job did not finish');
+      kinds.forEach((k, i) => assert.equal(hex(tr.all[k]), want[i], k));
+    } finally {
+      port1.close();
+      await w.terminate();
+    }
   });
 
   describe('on the group worker', function () {
