@@ -73,8 +73,8 @@ function runOrWarn(cmd: string, args: readonly string[], env: Record<string, str
 }
 
 /** The number a numpy_side.py command prints on its last line (seconds), or undefined. */
-function numpySeconds(args: readonly string[]): { inProcess: number; wall: number } | undefined {
-  const r = runOrWarn(PYTHON, [NUMPY_SIDE, ...args]);
+function numpySeconds(args: readonly string[], env: Record<string, string> = {}): { inProcess: number; wall: number } | undefined {
+  const r = runOrWarn(PYTHON, [NUMPY_SIDE, ...args], env);
   if (!r) return undefined;
   const inProcess = Number(r.stdout.trim().split('\n').pop());
   return Number.isFinite(inProcess) ? { inProcess, wall: r.seconds } : undefined;
@@ -399,9 +399,8 @@ function numpyEngine(cell: CellName, size: EngineSize): number | undefined {
 
 /** GFLOP/s of numpy's 2048×2048 matmul (numpy_side.py peak), on `threads` cores or as OpenBLAS likes. */
 function numpyPeak(threads?: number): number | undefined {
-  const r = runOrWarn(PYTHON, [NUMPY_SIDE, 'peak'], threads ? { OPENBLAS_NUM_THREADS: String(threads) } : {});
-  const v = r ? Number(r.stdout.trim().split('\n').pop()) : NaN;
-  return Number.isFinite(v) ? v : undefined;
+  // (numpySeconds reads the last line printed, here GFLOP/s rather than seconds)
+  return numpySeconds(['peak'], threads ? { OPENBLAS_NUM_THREADS: String(threads) } : {})?.inProcess;
 }
 
 function engineSection(): void {

@@ -11,15 +11,14 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
 import { CELLS } from './cells';
 import { CLAIMED, DONE, FAILED, POSTED, type GroupMessage } from './groups';
-import { bpttGroup, forwardGroup, groupSteps, withParams, type Group } from './unroll';
+import { bpttGroup, forwardGroup, groupAt, withParams } from './unroll';
 
 const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
 
 function runJob(msg: GroupMessage): void {
   const cell = CELLS[msg.cell];
   const { d, widths, p, buffers, job } = msg;
-  const j0s = widths.map((_, g) => widths.slice(0, g).reduce((s, w) => s + w, 0));
-  const groups: Group[] = msg.groups.map((g) => ({ j0: j0s[g], d: { ...d, m: widths[g] }, steps: groupSteps(cell, d, buffers, j0s[g], widths[g]) }));
+  const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g));
   withParams(cell, p, d, () => {
     for (const grp of groups) {
       if (job.kind === 'forward') forwardGroup(cell, p, grp, job.t0);

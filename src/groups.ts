@@ -104,6 +104,14 @@ export function releaseGroupParams(tr: Trace): void {
   give(...bufferNames(tr.cell, tr.d).all.map((name) => sp[name]));
 }
 
+/** Job `id` for the worker: `job` for every group of the trace but group 0, the trace's buffers and its shared parameters. */
+export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
+  return {
+    id, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1), p: paramsFor(tr),
+    buffers: { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 }, job,
+  };
+}
+
 /** Runs every group's time loop for `job`; `here(grp)` runs one on this thread. */
 export function inGroups(tr: Trace, job: GroupJob, here: (grp: Group) => void): void {
   const w = tr.groups.length > 1 && kernelThreadsOn() ? groupWorker() : undefined;
@@ -113,10 +121,7 @@ export function inGroups(tr: Trace, job: GroupJob, here: (grp: Group) => void): 
   }
   w.job = (w.job % JOB_WRAP) + 1;
   const tag = w.job * 8;
-  const msg: GroupMessage = {
-    id: w.job, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1), p: paramsFor(tr),
-    buffers: { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 }, job,
-  };
+  const msg = jobMessage(tr, w.job, job);
   stats.posted++;
   w.port.postMessage(msg);
   Atomics.store(w.ctl, 0, tag + POSTED);

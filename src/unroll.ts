@@ -206,6 +206,12 @@ export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number,
   return steps;
 }
 
+/** Column group g of a batch cut into `widths` (equal parts of d.m), with its step views of `b`. */
+export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number): Group {
+  const w = widths[g], j0 = g * widths[0];
+  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps: groupSteps(cell, d, b, j0, w) };
+}
+
 /**
  * Allocates a trace (every buffer of a forward pass over the sequence) without running it.
  * `x` holds the T_x input blocks (n_x, m) one after another (toTimeMajor) in the layout of
@@ -244,10 +250,7 @@ export function allocate(
   };
   const own = { a0: grouped ? f64(block) : a0, c0: grouped && hasC ? f64(block) : c0 };
   const b: TraceBuffers = { ...all, ...own };
-  const groups: Group[] = [];
-  for (let g = 0, j0 = 0; g < widths.length; j0 += widths[g++]) {
-    groups.push({ j0, d: grouped ? { ...d, m: widths[g] } : d, steps: groupSteps(cell, d, b, j0, widths[g]) });
-  }
+  const groups = widths.map((_, g) => groupAt(cell, d, widths, b, g));
   const steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
   return {
     cell, d, p, widths, groups, steps, all, ...own, state0: { a0, c0 },

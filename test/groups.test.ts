@@ -10,8 +10,7 @@ import { CELLS } from '../src/cells';
 import { forwardOutputs, gradients, lossOf, trace } from '../src/engine';
 import { groupStats, groupWorkerReady } from '../src/groups';
 import * as path from 'path';
-import { paramBuffers } from '../src/cells';
-import { DONE, POSTED, type GroupMessage } from '../src/groups';
+import { DONE, jobMessage, POSTED } from '../src/groups';
 import { columnGroups, GROUP_MIN_WORK, groupViews } from '../src/unroll';
 import { buildBundle, ROOT } from './cli-helpers';
 import type { Arrays } from '../src/tensor';
@@ -80,12 +79,7 @@ describe('column groups', function () {
     try {
       for (let i = 0; i < 2000 && Atomics.load(ctl, 1) !== 1; i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(Atomics.load(ctl, 1), 1, 'the bundled worker never became ready');
-      const p = paramBuffers(cell, D, '', (name) => tr.p[name], (n) => new Float64Array(new SharedArrayBuffer(n * 8)));
-      const msg: GroupMessage = {
-        id: 1, cell: cellName, d: D, widths: tr.widths, groups: [1], p,
-        buffers: { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 }, job: { kind: 'forward', t0: 0 },
-      };
-      port1.postMessage(msg);
+      port1.postMessage(jobMessage(tr, 1, { kind: 'forward', t0: 0 }));
       Atomics.store(ctl, 0, 8 + POSTED);
       Atomics.notify(ctl, 0);
       for (let i = 0; i < 2000 && Atomics.load(ctl, 0) !== 8 + DONE; i++) await new Promise((r) => setTimeout(r, 5));
