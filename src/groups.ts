@@ -20,6 +20,7 @@ import * as path from 'path';
 import type { MessagePort, Worker } from 'worker_threads';
 import { bufferNames, paramBuffers } from './cells';
 import type { Params } from './cells/types';
+import { attachArena, kernelArena } from './kernels';
 import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
 import { give, take } from './pool';
 import type { BpttBuffers, Group, Trace, TraceBuffers } from './unroll';
@@ -27,7 +28,15 @@ import type { BpttBuffers, Group, Trace, TraceBuffers } from './unroll';
 /** What a group's time loop does: forward from step t0, or BPTT on the backward's buffers. */
 export type GroupJob = { kind: 'forward'; t0: number } | { kind: 'backward'; b: BpttBuffers };
 
-/** What the worker is sent for one job: everything on SharedArrayBuffers. */
+/**
+ * A buffer as a job message carries it: a SharedArrayBuffer's view as it is, an arena block
+ * (src/pool.ts) as its place in the kernels' memory — the worker makes its own view of it,
+ * which its products then use in place (src/kernels.ts, attachArena).
+ */
+export type Wire = Float64Array | { at: number; n: number };
+type Wired<T> = { [K in keyof T]: Wire };
+
+/** What the worker is sent for one job: everything shared. */
 export interface GroupMessage {
   id: number;
   cell: Trace['cell']['name'];
@@ -35,9 +44,29 @@ export interface GroupMessage {
   widths: readonly number[];
   /** Indices of the groups it runs. */
   groups: number[];
-  p: Params;
-  buffers: TraceBuffers;
-  job: GroupJob;
+  /** The kernels' memory, when any buffer is an arena block. */
+  memory?: unknown;
+  p: Wired<Params>;
+  buffers: Wired<TraceBuffers>;
+  job: { kind: 'forward'; t0: number } | { kind: 'backward'; b: Wired<BpttBuffers> };
+}
+
+/** Every buffer of `o` as a message carries it. */
+function toWire<T extends object>(o: T): Wired<T> {
+  const arena = kernelArena();
+  const out = {} as Record<string, Wire>;
+  for (const [k, X] of Object.entries(o) as [string, Float64Array][]) out[k] = arena?.isArena(X) ? { at: X.byteOffset, n: X.length } : X;
+  return out as Wired<T>;
+}
+
+/** The worker's side of toWire: views of the message's buffers (on `memory` for arena blocks). */
+export function fromWire<T extends object>(o: Wired<T>, memory: unknown): T {
+  const k = memory === undefined ? undefined : attachArena(memory);
+  const out = {} as Record<string, Float64Array>;
+  for (const [key, w] of Object.entries(o) as [string, Wire][]) {
+    out[key] = w instanceof Float64Array ? w : k ? k.view(w.at, w.n) : new Float64Array((memory as { buffer: SharedArrayBuffer }).buffer, w.at, w.n);
+  }
+  return out as T;
 }
 
 /** States of a job in the control word (job·8 + state). */
@@ -106,9 +135,13 @@ export function releaseGroupParams(tr: Trace): void {
 
 /** Job `id` for the worker: `job` for every group of the trace but group 0, the trace's buffers and its shared parameters. */
 export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
+  const buffers = { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 };
+  const arena = kernelArena();
   return {
-    id, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1), p: paramsFor(tr),
-    buffers: { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 }, job,
+    id, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
+    memory: arena && Object.values(buffers).some((X) => arena.isArena(X)) ? arena.memory : undefined,
+    p: toWire(paramsFor(tr)), buffers: toWire(buffers),
+    job: job.kind === 'forward' ? job : { kind: 'backward', b: toWire(job.b) },
   };
 }
 

@@ -8,7 +8,7 @@
  *
  * Nothing here allocates; every kernel accumulates into or overwrites a caller's buffer.
  */
-import { KERNEL_THREADS_OFF, sharedKernels, THREAD_MIN_WORK, wasmKernels, type Kernels } from './wasm/kernels';
+import { attachedKernels, KERNEL_THREADS_OFF, sharedKernels, THREAD_MIN_WORK, wasmKernels, type Kernels } from './wasm/kernels';
 
 /*
  * The products. Each exists twice with identical results: on the WebAssembly SIMD kernel
@@ -27,6 +27,23 @@ let pooled: Kernels | undefined | null = null;
 const privateKernels = (): Kernels | undefined => (simd === null ? (simd = NO_SIMD ? undefined : wasmKernels()) : simd);
 const sharedOnes = (): Kernels | undefined =>
   (pooled === null ? (pooled = NO_SIMD || KERNEL_THREADS_OFF ? undefined : sharedKernels()) : pooled);
+/** A group worker's kernels on the main thread's arena (src/group-worker.ts), once attached. */
+let attached: Kernels | undefined;
+
+/**
+ * The arena (src/wasm/kernels.ts): the shared kernels' memory, whose blocks the products use
+ * in place. src/pool.ts takes big shared buffers there; undefined without SIMD or threads.
+ */
+export const kernelArena = (): Kernels | undefined => sharedOnes();
+
+/**
+ * Group workers: run products whose operands all lie in `memory` (the main thread's arena)
+ * in place on it; returns the kernels attached to it (undefined without SIMD).
+ */
+export function attachArena(memory: unknown): Kernels | undefined {
+  if (!NO_SIMD) attached ??= attachedKernels(memory);
+  return attached;
+}
 /**
  * Products smaller than this many multiply-adds stay in TypeScript: at course size (≤ ~1000
  * per product) the copies in and out of WebAssembly memory cost about what SIMD saves.
@@ -41,6 +58,7 @@ export const SHARED_MIN_WORK = THREAD_MIN_WORK;
  * them. A resident output must only ever be written where it lives.
  */
 function pick(work: number, total: number, out: Float64Array, x: Float64Array, y: Float64Array): Kernels | undefined {
+  if (attached?.isArena(out) && attached.isArena(x) && attached.isArena(y)) return attached;
   if (pooled?.holds(out)) return pooled;
   if (simd?.holds(out)) return simd;
   if (pooled && (pooled.holds(x) || pooled.holds(y))) return pooled;
@@ -131,7 +149,12 @@ export function outerAdd(
 export function resident<T>(work: number, operands: () => Residents, body: () => T): T {
   const k = work < SHARED_MIN_WORK ? undefined : sharedOnes() ?? privateKernels();
   if (!k) return body(); // (operands not even listed: small passes take µs)
-  const { inputs, outputs = [] } = operands();
+  let { inputs, outputs = [] } = operands();
+  if (attached) {
+    // a group worker: arena views need no scope (nor a copy in this thread's own memory)
+    inputs = inputs.filter((X) => !attached!.isArena(X));
+    outputs = outputs.filter((X) => !attached!.isArena(X));
+  }
   return k.resident(inputs, outputs, body);
 }
 

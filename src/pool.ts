@@ -1,5 +1,6 @@
 /**
- * Big buffers reused from one pass to the next. A big LSTM pass needs ~60 MB of traces and
+ * Buffers of a pass: shared ones from the kernels' arena where there is one, and big ones
+ * reused from one pass to the next. A big LSTM pass needs ~60 MB of traces and
  * gradients; fresh, every page of them is a page fault (and the ArrayBuffers pressure V8
  * into garbage collections): allocating and first touching 52 MB took ~30 ms on this VM,
  * reusing them ~5 ms. So the engine hands buffers back when a pass is over (src/engine.ts
@@ -9,7 +10,9 @@
  * (the oldest go first): a process that stops calling keeps at most that much.
  */
 
-/** Smaller buffers are cheap to allocate; they are not kept. */
+import { kernelArena } from './kernels';
+
+/** Smaller buffers are cheap to allocate; they are not kept (arena blocks go straight back to the arena). */
 export const POOL_MIN_VALUES = 1 << 16;
 /** The most the pool holds (two big LSTM passes' worth). */
 export const POOL_MAX_BYTES = 128 << 20;
@@ -20,18 +23,29 @@ const order: Float64Array[] = [];
 let bytes = 0;
 let poison = false;
 
-const keyOf = (n: number, shared: boolean): string => `${shared ? 's' : 'p'}${n}`;
-const isShared = (X: Float64Array): boolean => typeof SharedArrayBuffer !== 'undefined' && X.buffer instanceof SharedArrayBuffer;
+/** Where a buffer lives: the arena, a SharedArrayBuffer, or private memory. */
+type Kind = 'a' | 's' | 'p';
+const kindOf = (X: Float64Array): Kind =>
+  kernelArena()?.isArena(X) ? 'a' : typeof SharedArrayBuffer !== 'undefined' && X.buffer instanceof SharedArrayBuffer ? 's' : 'p';
+const keyOf = (n: number, kind: Kind): string => `${kind}${n}`;
 
 /**
- * A buffer of n values, on a SharedArrayBuffer when `shared` (src/groups.ts). `zero`: all
- * zeros, else whatever a previous pass left there — only for buffers the caller writes in
- * full before reading them.
+ * A buffer of n values. `shared`: one that a group worker can use too (src/groups.ts) — a
+ * block of the kernels' arena (src/wasm/kernels.ts), where the products use it in place,
+ * or else a SharedArrayBuffer. Arena blocks must be handed back (`give`), or their views
+ * garbage-collected, to be used again. `zero`: all zeros, else whatever a previous pass left
+ * there — only for buffers the caller writes in full before reading them.
  */
 export function take(n: number, shared: boolean, zero = true): Float64Array {
-  const list = n >= POOL_MIN_VALUES ? free.get(keyOf(n, shared)) : undefined;
+  const arena = shared && n > 0 ? kernelArena() : undefined;
+  const kind: Kind = arena ? 'a' : shared ? 's' : 'p';
+  const list = n >= POOL_MIN_VALUES ? free.get(keyOf(n, kind)) : undefined;
   const X = list?.pop();
-  if (!X) return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
+  if (!X) {
+    const A = arena?.alloc(n); // (its contents: whatever an earlier block left)
+    if (A) return zero ? A.fill(0) : poison ? A.fill(NaN) : A;
+    return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
+  }
   order.splice(order.indexOf(X), 1);
   bytes -= X.byteLength;
   if (zero) X.fill(0);
@@ -42,8 +56,14 @@ export function take(n: number, shared: boolean, zero = true): Float64Array {
 /** Hands buffers back for later passes; nothing may use them any more. Views and small buffers are ignored. */
 export function give(...bufs: Float64Array[]): void {
   for (const X of bufs) {
-    if (X.length < POOL_MIN_VALUES || X.byteOffset !== 0 || X.byteLength !== X.buffer.byteLength || order.includes(X)) continue;
-    const key = keyOf(X.length, isShared(X));
+    if (order.includes(X)) continue;
+    const kind = kindOf(X);
+    if (kind === 'a' && X.length < POOL_MIN_VALUES) {
+      kernelArena()!.free(X);
+      continue;
+    }
+    if (X.length < POOL_MIN_VALUES || (kind !== 'a' && (X.byteOffset !== 0 || X.byteLength !== X.buffer.byteLength))) continue;
+    const key = keyOf(X.length, kind);
     const list = free.get(key) ?? [];
     list.push(X);
     free.set(key, list);
@@ -52,9 +72,11 @@ export function give(...bufs: Float64Array[]): void {
   }
   while (bytes > POOL_MAX_BYTES) {
     const old = order.shift()!;
-    const list = free.get(keyOf(old.length, isShared(old)))!;
+    const kind = kindOf(old);
+    const list = free.get(keyOf(old.length, kind))!;
     list.splice(list.indexOf(old), 1);
     bytes -= old.byteLength;
+    if (kind === 'a') kernelArena()!.free(old);
   }
 }
 
@@ -63,6 +85,7 @@ export function give(...bufs: Float64Array[]): void {
  * with NaN, so that reading one before writing it shows in the results.
  */
 export function resetPool(withPoison = false): void {
+  for (const X of order) if (kindOf(X) === 'a') kernelArena()!.free(X);
   free.clear();
   order.length = 0;
   bytes = 0;

@@ -219,8 +219,10 @@ export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: T
  * state). The trace keeps references to p, x, a0 and c0: changing them in place and calling
  * `run` again recomputes the pass with no new allocation (gradcheck).
  *
- * With more than one group, every buffer a group's time loop touches lives on a
- * SharedArrayBuffer, so that a group worker can run it (src/groups.ts).
+ * With more than one group (big nets), every buffer of the trace is shared (src/pool.ts): a
+ * block of the kernels' arena, which the products use in place, or a SharedArrayBuffer —
+ * so that a group worker can run a group's time loop on it (src/groups.ts). Arena blocks
+ * are only reused once handed back: whoever allocates a trace releases it (`release`).
  *
  * The buffers come from the pool (src/pool.ts) zeroed, as new ones would; `full`: the caller
  * runs the whole pass (`run` from step 0, inputs and head) before reading anything, which
@@ -245,8 +247,8 @@ export function allocate(
     a: f64(block * T_x),
     c: f64(hasC ? block * T_x : 0),
     cache: f64(cell.cacheRows(d) * m * T_x),
-    logits: take(n_y * m * T_x, false, !full),
-    y: take(n_y * m * T_x, false, !full),
+    logits: f64(n_y * m * T_x),
+    y: f64(n_y * m * T_x),
   };
   const own = { a0: grouped ? f64(block) : a0, c0: grouped && hasC ? f64(block) : c0 };
   const b: TraceBuffers = { ...all, ...own };
@@ -375,7 +377,7 @@ export function forward(
 export type Upstream = (up: Float64Array, grads: Params) => void;
 
 export interface BackwardResult {
-  dx: Float64Array; // the buffer of dxs (the caller may hand it back to the pool)
+  dx: Float64Array; // the buffer of dxs (the caller hands it back to the pool: with groups, an arena block)
   dxs: Float64Array[]; // T_x blocks (n_x, m), in the groups' layout
   da0: Float64Array; // (n_a, m)
   dc0: Float64Array; // (n_a, m); empty for cells without a cell state
@@ -434,8 +436,8 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
   const grads = paramBuffers(cell, d, 'd');
-  const dx = take(n_x * m * T_x, false);
   const shared = tr.groups.length > 1;
+  const dx = take(n_x * m * T_x, shared);
   const hasC = cell.hasCellState;
   const b: BpttBuffers = {
     up: take(block * T_x, shared), // zero on entry, as Upstream says
@@ -468,6 +470,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   };
   const result = { dx, dxs: views(dx, n_x * m, T_x), da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
   give(b.up, b.dz, b.da, b.dc, b.work);
+  if (shared) give(b.daPrev, b.dcPrev); // (copied into da0 and dc0)
   return result;
 }
 
@@ -552,7 +555,7 @@ export function xentUpstream(tr: Trace, labels: Float64Array): Upstream {
   const block = n_a * m, yBlock = n_y * m;
   const W = p[cell.head.W];
   return (up, grads) => {
-    const dz = take(all.y.length, false, false);
+    const dz = take(all.y.length, tr.groups.length > 1, false);
     for (let k = 0; k < dz.length; k++) dz[k] = all.y[k] / m;
     const { base, stride } = placement(m, n_y, tr.widths);
     for (let t = 0; t < T_x; t++) for (let j = 0; j < m; j++) dz[t * yBlock + base[j] + labels[j * T_x + t] * stride[j]] -= 1 / m;

@@ -11,7 +11,8 @@ import { forwardOutputs, gradients, lossOf, trace } from '../src/engine';
 import { groupStats, groupWorkerReady } from '../src/groups';
 import * as path from 'path';
 import { DONE, jobMessage, POSTED } from '../src/groups';
-import { columnGroups, GROUP_MIN_WORK, groupViews } from '../src/unroll';
+import { columnGroups, GROUP_MIN_WORK, groupViews, release } from '../src/unroll';
+import { kernelArena } from '../src/kernels';
 import { buildBundle, ROOT } from './cli-helpers';
 import type { Arrays } from '../src/tensor';
 import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
@@ -86,6 +87,7 @@ describe('column groups', function () {
       assert.equal(Atomics.load(ctl, 0), 8 + DONE, 'the job did not finish');
       kinds.forEach((k, i) => assert.equal(hex(tr.all[k]), want[i], k));
     } finally {
+      release(tr);
       port1.close();
       await w.terminate();
     }
@@ -121,7 +123,10 @@ describe('column groups', function () {
         const before = groupStats();
         for (let pass = 0; pass < 20; pass++) {
           const tr = trace(cellName, inputs);
+          // where there is an arena, the trace lives in it: both threads' products use it in place
+          if (kernelArena()) assert.ok([tr.all.zx, tr.all.a, tr.all.cache, tr.a0].every((X) => X.length === 0 || kernelArena()!.isArena(X)), 'arena blocks');
           const got: Arrays = { ...forwardOutputs(tr), ...gradients(tr, loss) };
+          release(tr);
           for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
           const now = groupStats();
           if (now.posted - before.posted > now.takenBack - before.takenBack) return;

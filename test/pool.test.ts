@@ -8,6 +8,7 @@ import type { CellName, Dims, Loss } from '../src/backend';
 import { float64Backend } from '../src/engine';
 import { give, POOL_MAX_BYTES, POOL_MIN_VALUES, poolBytes, resetPool, take } from '../src/pool';
 import { columnGroups } from '../src/unroll';
+import { kernelArena } from '../src/kernels';
 import { CELLS } from '../src/cells';
 import { hex, randomInputs } from './helpers';
 
@@ -41,6 +42,28 @@ describe('buffer pool', () => {
     give(...bufs);
     assert.equal(poolBytes(), POOL_MAX_BYTES);
     assert.notEqual(take(n, false), bufs[0], 'the oldest went first');
+  });
+
+  it("takes shared buffers from the kernels' arena where there is one; small ones go straight back to it", function () {
+    const arena = kernelArena();
+    if (!arena) this.skip(); // RNN_NO_SIMD=1 or RNN_KERNEL_THREADS=1: SharedArrayBuffers
+    resetPool();
+    const X = take(POOL_MIN_VALUES, true);
+    assert.ok(arena.isArena(X) && X.every((v) => v === 0));
+    X.fill(3);
+    give(X);
+    assert.equal(poolBytes(), X.byteLength, 'big blocks are kept for the next pass');
+    assert.equal(take(POOL_MIN_VALUES, false).buffer instanceof SharedArrayBuffer, false, 'a private buffer is another kind');
+    const Y = take(POOL_MIN_VALUES, true);
+    assert.equal(Y, X);
+    assert.ok(Y.every((v) => v === 0), 'zeroed');
+    const s = take(100, true);
+    assert.ok(arena.isArena(s));
+    give(s);
+    assert.throws(() => arena.free(s), /not an arena block/, 'a small block went back to the arena at once');
+    give(Y);
+    resetPool();
+    assert.throws(() => arena.free(Y), /not an arena block/, 'emptying the pool gives its blocks back to the arena');
   });
 
   const cases: [CellName, Dims][] = [

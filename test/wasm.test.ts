@@ -157,6 +157,79 @@ describe('WebAssembly SIMD kernels', () => {
     });
   });
 
+  describe('the arena (shared memory)', () => {
+    const r = rng(11);
+    const fill = (X: Float64Array): Float64Array => {
+      for (let i = 0; i < X.length; i++) X[i] = r.gauss();
+      return X;
+    };
+
+    it('hands out blocks of the memory, reuses freed ones first fit, and merges neighbours', () => {
+      const k = shared!;
+      const [a, b, c] = [1000, 3000, 500].map((n) => k.alloc(n)!);
+      assert.ok([a, b, c].every((X) => k.isArena(X) && k.holds(X) && X.byteOffset % 16 === 0));
+      assert.ok(!k.isArena(new Float64Array(4)) && !k.isArena(new Float64Array(new SharedArrayBuffer(32))));
+      assert.ok(a.byteOffset + 8000 <= b.byteOffset || b.byteOffset + 24000 <= a.byteOffset, 'blocks do not overlap');
+      k.free(b);
+      const d = k.alloc(2000)!;
+      assert.equal(d.byteOffset, b.byteOffset, 'first fit: the freed block');
+      k.free(d);
+      k.free(a);
+      if (a.byteOffset + 8000 === b.byteOffset) {
+        const e = k.alloc(4000)!; // a's and b's blocks, merged
+        assert.equal(e.byteOffset, a.byteOffset);
+        k.free(e);
+      }
+      k.free(c);
+      assert.throws(() => k.free(c), /not an arena block/, 'a double free is refused');
+      assert.throws(() => k.free(new Float64Array(4)), /not an arena block/);
+    });
+
+    it('products on arena blocks run in place (nothing resident, nothing copied) with the bits of the TypeScript kernels', () => {
+      const k = shared!;
+      const [rows, kn, m, ldw] = [37, 29, 19, 31];
+      const W = fill(k.alloc(rows * ldw)!), B = fill(k.alloc(kn * m)!), D = fill(k.alloc(rows * m)!);
+      const C = fill(k.alloc(rows * m)!), CT = fill(k.alloc(kn * m)!), G = fill(k.alloc(rows * ldw)!);
+      const [C0, CT0, G0] = [C.slice(), CT.slice(), G.slice()];
+      assert.ok([W, B, D, C, CT, G].every((X) => k.isArena(X)) && !k.isArena(C0));
+      k.mulAdd(C, W, ldw, 2, rows, kn, B, m);
+      k.mulTAdd(CT, W, ldw, 2, rows, kn, D, m);
+      k.outerAdd(G, ldw, 2, D, rows, B, kn, m);
+      mulAddTs(C0, W, ldw, 2, rows, kn, B, m);
+      mulTAddTs(CT0, W, ldw, 2, rows, kn, D, m);
+      outerAddTs(G0, ldw, 2, D, rows, B, kn, m);
+      assert.equal(hex(C), hex(C0));
+      assert.equal(hex(CT), hex(CT0));
+      assert.equal(hex(G), hex(G0));
+      for (const X of [W, B, D, C, CT, G]) k.free(X);
+    });
+
+    it('the stack moves to a bigger block in the middle of nested scopes; resident operands move with it', () => {
+      const k = shared!;
+      const [rows, kn, m] = [16, 12, 8];
+      const W = fill(new Float64Array(rows * kn)), B = fill(new Float64Array(kn * m)), G0 = fill(new Float64Array(rows * kn));
+      const C = fill(new Float64Array(rows * m)), G = G0.slice();
+      const C1 = C.slice(), G1 = G0.slice();
+      mulAddTs(C1, W, kn, 0, rows, kn, B, m);
+      mulAddTs(C1, W, kn, 0, rows, kn, B, m);
+      outerAddTs(G1, kn, 0, C1.subarray(0, rows * m), rows, B.subarray(0, kn * m), kn, m);
+      const moves = k.stats().stackMoves;
+      k.resident([W], [G], () => {
+        k.mulAdd(C, W, kn, 0, rows, kn, B, m);
+        const huge = new Float64Array(8 << 20); // 64 MiB: more than the stack has
+        k.resident([huge], [], () => {
+          assert.equal(k.stats().stackMoves, moves + 1, 'the stack moved');
+          k.poisonFree(); // the block the stack left among them
+          assert.ok(k.holds(huge) && k.holds(W));
+          k.mulAdd(C, W, kn, 0, rows, kn, B, m);
+        });
+        k.outerAdd(G, kn, 0, C, rows, B, kn, m);
+      });
+      assert.equal(hex(C), hex(C1));
+      assert.equal(hex(G), hex(G1), 'the output came back from where the stack moved it');
+    });
+  });
+
   describe('the helper thread', function () {
     this.timeout(30_000);
     let ready = false;

@@ -16,7 +16,7 @@
  */
 import type { CellName, Loss } from '../backend';
 import { CELLS, gradientNames } from '../cells';
-import { gradients, trace } from '../engine';
+import { float64Backend } from '../engine';
 import { InputError } from '../errors';
 import { NumpyRandom } from '../random';
 import { formatShape, sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
@@ -182,7 +182,7 @@ export function prepare(o: GradcheckOptions): Prepared {
     analytic = o.grads;
     analyticSource = [...new Set(names.map((n) => o.gradsOrigin?.(n) ?? '--grads'))].join(', ');
   } else {
-    analytic = gradients(trace(o.cell, o.inputs), o.loss);
+    analytic = float64Backend.backward(o.cell, o.inputs, o.loss); // (its trace's buffers go back to the pool)
   }
 
   let mode: Exclude<Mode, 'auto'>;

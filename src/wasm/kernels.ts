@@ -17,9 +17,19 @@
  * JS must neither write an input nor read or write an output — the products would not see
  * the change, or the copy back would undo it.
  *
- * Memory: [the helper's scratch (shared instance) | resident arrays, stacked as scopes nest |
- * scratch of the current call]. Views of it are re-taken after it grows and never leave this
- * file.
+ * Memory: [the helper's scratch (shared instance) | blocks handed out by an allocator]. One
+ * block is the STACK: resident arrays, stacked as scopes nest, then the scratch of the current
+ * call; when it is too small it moves to a bigger block (the resident ranges' addresses move
+ * with it, so nothing outside this file may keep an address). This file's own views of the
+ * memory are re-taken after it grows and never leave it.
+ *
+ * ARENA (shared instance): `alloc(n)` hands out blocks of the memory itself as Float64Arrays,
+ * for the big buffers of a pass (src/pool.ts takes them there). Products use them in place —
+ * nothing is copied in or out — and JS reads and writes them directly, so they need no scope.
+ * They stay where they are: shared memory does not detach when it grows. A block goes back
+ * with `free`; one whose view is garbage-collected first goes back by itself. A group worker
+ * runs its products in place on them too, through `attachedKernels(memory)`: an instance on
+ * the same memory that only ever works in place (no stack, nothing allocated).
  *
  * Both are undefined where WebAssembly SIMD (or, for the shared one, threads) is unavailable;
  * callers then keep the TypeScript kernels.
@@ -37,6 +47,12 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
+/** A block of the memory (bytes). */
+interface Block {
+  at: number;
+  bytes: number;
+}
+
 type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number, kb: number, aj: number, bias: number) => void;
 
 /** src/kernels.ts's products, batches included (there: the meaning of every argument). */
@@ -47,12 +63,27 @@ export interface Kernels {
   outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number): void;
   /** Runs `body` with `inputs` and `outputs` resident (see above); returns what it returns. */
   resident<T>(inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T;
-  /** Is (part of) this array resident here? Products on it must run here. */
+  /** Is (part of) this array resident here, or an arena block of this memory? Products on it must run here. */
   holds(X: Float64Array): boolean;
+  /**
+   * A new arena block of n values (shared instance), contents unspecified; undefined where
+   * there is none (another instance, or the memory would pass wasm32's 4 GiB).
+   */
+  alloc(n: number): Float64Array | undefined;
+  /** Gives an arena block back (the very view `alloc` returned). */
+  free(X: Float64Array): void;
+  /** Is X a view of an arena block of this memory? */
+  isArena(X: Float64Array): boolean;
+  /** The n values at byte `at` of the memory, as an arena view (a group worker's side of a block). */
+  view(at: number, n: number): Float64Array;
+  /** The memory (shared instance: for a group worker to attach to). */
+  readonly memory: unknown;
+  /** Tests: fills every free block with NaN, so that whatever still reads one shows. */
+  poisonFree(): void;
   /** Starts the helper thread if it may run; resolves true once it takes work (tests, bench). */
   helperReady(timeoutMs?: number): Promise<boolean>;
-  /** Products shared with the helper so far, and chunks of theirs this thread took back. */
-  stats(): { shared: number; takenBack: number };
+  /** Products shared with the helper so far, chunks of theirs this thread took back, and moves of the stack. */
+  stats(): { shared: number; takenBack: number; stackMoves: number };
 }
 
 /** A resident range of an ArrayBuffer: bytes [start, end) live at byte `at` of the memory. */
@@ -200,8 +231,11 @@ export function withoutHelper<T>(body: () => T): T {
   }
 }
 
-/** The kernel on a private memory (`own`), or on a shared one with the helper thread. */
-function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
+/**
+ * The kernel on a private memory (`own`), on a shared one with the helper thread (`shared`),
+ * or on a shared one that another thread's `shared` instance owns (`attached`: in place only).
+ */
+function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): Kernels | undefined {
   const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const bytes = Buffer.from(kind === 'own' ? KERNEL_WASM_BASE64 : KERNEL_SHARED_WASM_BASE64, 'base64');
   // Not `exports`: in the CommonJS output a local of that name would shadow the module's own
@@ -214,7 +248,7 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
       api = new wasm.Instance(new wasm.Module(bytes), {}).exports as typeof api;
       memory = api.memory!;
     } else {
-      memory = new wasm.Memory({ initial: 1, maximum: 65536, shared: true });
+      memory = given ?? new wasm.Memory({ initial: 1, maximum: 65536, shared: true });
       api = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as typeof api;
     }
   } catch {
@@ -222,21 +256,96 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
   }
   const { gemm: gemmHere, transpose } = api;
   let heap = new Float64Array(memory.buffer);
+  /** The memory's ArrayBuffers (one per size it has had): views on them are arena views. */
+  const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
 
-  /** Resident ranges by the ArrayBuffer they copy; `top`: first byte after them. */
+  /** Resident ranges by the ArrayBuffer they copy. */
   const ranges = new Map<ArrayBufferLike, Range[]>();
-  let top = kind === 'shared' ? HELPER_SCRATCH_BYTES : 0;
 
   /** The memory's size, kept here: reading memory.buffer costs ~0.1 µs, and only we grow it. */
   let memoryBytes = memory.buffer.byteLength;
-  /** Makes the memory at least `bytes` long (views re-taken: growing detaches them). */
-  const ensure = (bytes: number): void => {
+  /** Makes the memory at least `bytes` long (views re-taken: a private memory's detach). */
+  const grow = (bytes: number): void => {
     if (bytes > memoryBytes) {
       memory.grow(Math.ceil((bytes - memoryBytes) / 65536));
       heap = new Float64Array(memory.buffer);
+      buffers.add(memory.buffer);
       memoryBytes = heap.byteLength;
     }
   };
+
+  // ---- the allocator: the memory above the helper's scratch, in 16-byte aligned blocks ----
+  /** Free blocks, by address, none touching another; the memory's end is free too. */
+  const freeBlocks: Block[] = [];
+  let base = 0;
+  if (kind === 'shared') {
+    grow(HELPER_SCRATCH_BYTES);
+    base = HELPER_SCRATCH_BYTES;
+  }
+  /** A block of `bytes` (a multiple of 16): first fit, else at the end of the memory, grown. */
+  const allocBytes = (bytes: number): number => {
+    for (let k = 0; k < freeBlocks.length; k++) {
+      const b = freeBlocks[k];
+      if (b.bytes < bytes) continue;
+      const at = b.at;
+      b.at += bytes;
+      b.bytes -= bytes;
+      if (b.bytes === 0) freeBlocks.splice(k, 1);
+      return at;
+    }
+    const last = freeBlocks[freeBlocks.length - 1];
+    const at = last && last.at + last.bytes === memoryBytes ? freeBlocks.pop()!.at : Math.max(memoryBytes, base);
+    grow(at + bytes); // (throws past 4 GiB)
+    if (memoryBytes > at + bytes) freeBytes(at + bytes, memoryBytes - at - bytes);
+    return at;
+  };
+  const freeBytes = (at: number, bytes: number): void => {
+    let k = 0;
+    while (k < freeBlocks.length && freeBlocks[k].at < at) k++;
+    freeBlocks.splice(k, 0, { at, bytes });
+    const next = freeBlocks[k + 1], prev = freeBlocks[k - 1];
+    if (next && at + bytes === next.at) {
+      freeBlocks[k].bytes += next.bytes;
+      freeBlocks.splice(k + 1, 1);
+    }
+    if (prev && prev.at + prev.bytes === at) {
+      prev.bytes += freeBlocks[k].bytes;
+      freeBlocks.splice(k, 1);
+    }
+  };
+
+  // ---- the stack: resident arrays, then the current call's scratch, from `top` on ----
+  /** [stackAt, stackEnd): the stack's block; `top`: the first byte above the resident arrays. */
+  let stackAt = -1, stackEnd = -1, top = -1, stackMoves = 0;
+  /**
+   * Makes room for `bytes` above `top`, moving the stack to a bigger block if it must (the
+   * resident ranges move with it). Only between products: no job is out while it runs.
+   */
+  const reserve = (bytes: number): void => {
+    if (top >= 0 && top + bytes <= stackEnd) return;
+    if (kind === 'attached') throw new Error('internal: an attached kernel instance has no stack (operands must be arena views)');
+    const used = top >= 0 ? top - stackAt : 0;
+    const cap = align16(Math.max(used + bytes, 2 * (stackEnd - stackAt), 1 << 20));
+    const at = allocBytes(cap);
+    if (used > 0) heap.copyWithin(at >> 3, stackAt >> 3, (stackAt + used + 7) >> 3);
+    for (const list of ranges.values()) for (const r of list) r.at += at - stackAt;
+    if (top >= 0) freeBytes(stackAt, stackEnd - stackAt);
+    stackAt = at;
+    stackEnd = at + cap;
+    top = at + used;
+    stackMoves++;
+  };
+
+  // ---- the arena: blocks of the memory handed out as views ----
+  /** Live arena blocks: address → bytes. */
+  const blocks = new Map<number, number>();
+  const reclaim = new FinalizationRegistry<number>((at) => {
+    const bytes = blocks.get(at);
+    if (bytes === undefined) return;
+    blocks.delete(at);
+    freeBytes(at, bytes);
+  });
+  const isArena = (X: Float64Array): boolean => buffers.has(X.buffer);
 
   // ---- the helper thread: started on the first big product, used once it is ready ----
   const ctl = new Int32Array(new SharedArrayBuffer(CTL.length * 4));
@@ -339,6 +448,7 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
 
   /** Byte address of X[off … off+n) if that lies in a resident range, else -1. */
   const residentAt = (X: Float64Array, off: number, n: number, write = false): number => {
+    if (buffers.has(X.buffer)) return X.byteOffset + off * 8;
     if (ranges.size === 0) return -1;
     const list = ranges.get(X.buffer);
     if (list === undefined) return -1;
@@ -365,16 +475,19 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     copied: boolean;
   }
   const operands = (list: readonly [X: Float64Array, off: number, n: number, write: boolean, writeOnly?: boolean][], extraScratch = 0): { ops: Operand[]; extra: number } => {
+    // first the room (which may move the stack, and the resident addresses with it), then the addresses
+    const here = list.map(([X, off, n, write]) => residentAt(X, off, n, write) >= 0);
+    let need = extraScratch * 8;
+    list.forEach(([, , n], k) => (need += here[k] ? 0 : align16(n * 8)));
+    if (need > 0) reserve(need + 16 + 64);
     let end = top;
-    const ops = list.map(([X, off, n, write]) => {
-      const r = residentAt(X, off, n, write);
-      if (r >= 0) return { X, off, n, at: r, copied: false };
+    const ops = list.map(([X, off, n, write], k) => {
+      if (here[k]) return { X, off, n, at: residentAt(X, off, n, write), copied: false };
       const at = align16(end);
       end = at + n * 8;
       return { X, off, n, at, copied: true };
     });
     const extra = align16(end); // `extraScratch` doubles for the caller's own use
-    ensure(extra + extraScratch * 8 + 64);
     ops.forEach((o, k) => {
       if (o.copied && !list[k][4]) heap.set(o.X.subarray(o.off, o.off + o.n), o.at >> 3);
     });
@@ -439,18 +552,23 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
     },
 
     resident(inputs, outputs, body) {
-      const savedTop = top;
-      const added: { X: Float64Array; at: number; out: boolean }[] = [];
+      // (arena views are in the memory already: nothing to do for them)
+      const todo = [...inputs, ...outputs].filter((X) => X.length > 0 && residentAt(X, 0, X.length) < 0);
+      if (todo.length === 0) return body();
+      reserve(0);
+      const saved = top - stackAt; // (the stack may move inside: keep the offset)
+      const added: { X: Float64Array; range: Range }[] = [];
       const add = (X: Float64Array, out: boolean): void => {
         if (X.length === 0 || residentAt(X, 0, X.length) >= 0) return; // already resident (an outer scope copies it back)
+        reserve(X.length * 8 + 16 + 64);
         const at = align16(top);
-        ensure(at + X.length * 8 + 64);
         heap.set(X, at >> 3);
         top = at + X.length * 8;
+        const range = { start: X.byteOffset, end: X.byteOffset + X.byteLength, at, out };
         const list = ranges.get(X.buffer) ?? [];
-        list.push({ start: X.byteOffset, end: X.byteOffset + X.byteLength, at, out });
+        list.push(range);
         ranges.set(X.buffer, list);
-        added.push({ X, at, out });
+        added.push({ X, range });
       };
       for (const X of inputs) add(X, false);
       for (const X of outputs) add(X, true);
@@ -458,15 +576,53 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
         return body();
       } finally {
         for (let k = added.length - 1; k >= 0; k--) {
-          const { X, at, out } = added[k];
-          if (out) X.set(heap.subarray(at >> 3, (at >> 3) + X.length));
+          const { X, range } = added[k];
+          if (range.out) X.set(heap.subarray(range.at >> 3, (range.at >> 3) + X.length));
           const list = ranges.get(X.buffer)!;
           list.pop(); // scopes nest: this scope's ranges are the last ones
           if (list.length === 0) ranges.delete(X.buffer);
         }
-        top = savedTop;
+        top = stackAt + saved;
       }
     },
+
+    alloc(n) {
+      if (kind !== 'shared' || n === 0) return undefined;
+      const bytes = align16(n * 8);
+      let at: number;
+      try {
+        at = allocBytes(bytes);
+      } catch {
+        return undefined; // past wasm32's 4 GiB: the caller takes ordinary memory
+      }
+      blocks.set(at, bytes);
+      const X = new Float64Array(memory.buffer, at, n);
+      buffers.add(X.buffer);
+      reclaim.register(X, at, X);
+      return X;
+    },
+
+    free(X) {
+      const at = X.byteOffset, bytes = blocks.get(at);
+      if (!isArena(X) || bytes !== align16(X.length * 8)) throw new Error('internal: freeing what is not an arena block');
+      reclaim.unregister(X);
+      blocks.delete(at);
+      freeBytes(at, bytes);
+    },
+
+    isArena,
+
+    poisonFree() {
+      for (const b of freeBlocks) heap.fill(NaN, b.at >> 3, (b.at + b.bytes) >> 3);
+    },
+
+    view(at, n) {
+      const X = new Float64Array(memory.buffer, at, n);
+      buffers.add(X.buffer);
+      return X;
+    },
+
+    memory,
 
     async helperReady(timeoutMs = 10_000) {
       if (helper === 'none') startHelper();
@@ -477,15 +633,15 @@ function instantiate(kind: 'own' | 'shared'): Kernels | undefined {
       return helper === 'starting' && Atomics.load(ctl, CTL.ready) === 1;
     },
 
-    stats: () => ({ shared, takenBack }),
+    stats: () => ({ shared, takenBack, stackMoves }),
 
     holds(X) {
-      return ranges.size > 0 && ranges.has(X.buffer);
+      return buffers.has(X.buffer) || (ranges.size > 0 && ranges.has(X.buffer));
     },
   };
 }
 
-const loaded: Partial<Record<'own' | 'shared', Kernels | null>> = {};
+const loaded: Partial<Record<'own' | 'shared' | 'attached', Kernels | null>> = {};
 
 /** The SIMD kernels of this thread on a private memory (instantiated on first use), or undefined without SIMD. */
 export function wasmKernels(): Kernels | undefined {
@@ -497,4 +653,14 @@ export function wasmKernels(): Kernels | undefined {
 export function sharedKernels(): Kernels | undefined {
   if (loaded.shared === undefined) loaded.shared = instantiate('shared') ?? null;
   return loaded.shared ?? undefined;
+}
+
+/**
+ * This thread's kernels on `memory`, the shared memory of another thread's sharedKernels()
+ * (a group worker's view of the main thread's arena): products whose operands are all arena
+ * views run in place on it. The first call attaches; undefined without SIMD or threads.
+ */
+export function attachedKernels(memory: unknown): Kernels | undefined {
+  if (loaded.attached === undefined) loaded.attached = instantiate('attached', memory as WasmMemory) ?? null;
+  return loaded.attached ?? undefined;
 }
