@@ -111,6 +111,9 @@ const TAIL = new Float64Array([
   -5.545065618639427e-17, -5.149009745457733e-17, 5.336805878514151e-17, 3.498978661192973e-17,
   4.5784915277060095e-17, -5.241934575393899e-17, 2.0414278897578303e-17, 4.124842848606488e-18,]);
 
+/** T then TAIL, one after the other: what the SIMD activations read (src/wasm/generate.ts). */
+export const EXP_TABLES = new Float64Array([...T, ...TAIL]);
+
 /** P2[e + P2_OFF] = 2^e exactly, for the normal exponents −1022 ≤ e ≤ 1023. */
 const P2_OFF = 1022;
 const P2 = new Float64Array(2046);
@@ -194,6 +197,9 @@ function sigmoidEdge(z: number): number {
 const TANH_TINY = 7.450580596923828e-9; // 2^−27: up to here tanh(x) = x − x³/3 + … rounds to x
 const TANH_ONE = 22; // above ~19.06, tanh(x) rounds to 1
 
+/** The constants above, for the SIMD activations (src/wasm/generate.ts), which must use the very same doubles. */
+export const FASTMATH_CONSTANTS = { SHIFT, INV_LN2_N, LN2_HI_N, LN2_LO_N, C2, C3, C4, C5, SIG_LIM, TANH_TINY, TANH_ONE } as const;
+
 /**
  * tanh(a) for TANH_TINY < a < TANH_ONE, no checks. With u = e^(−2a) = s·(1 + tmp), s exact,
  * tanh(a) = (1 − u)/(1 + u), where 1 ∓ s are formed with their rounding errors (Fast2Sum, as
@@ -244,11 +250,14 @@ export function sigmoidInPlace(Z: Float64Array, off: number, n: number): void {
     if (Math.abs(z) < SIG_LIM) Z[k] = 1 / (1 + expCore(-z));
     else rest = true;
   }
-  if (rest) {
-    for (let k = off; k < end; k++) {
-      const z = Z[k];
-      if (!(Math.abs(z) < SIG_LIM)) Z[k] = sigmoidEdge(z);
-    }
+  if (rest) sigmoidRest(Z, off, n);
+}
+
+/** sigmoidInPlace's second pass: the entries its first pass leaves (|z| ≥ SIG_LIM, NaN). */
+export function sigmoidRest(Z: Float64Array, off: number, n: number): void {
+  for (let k = off; k < off + n; k++) {
+    const z = Z[k];
+    if (!(Math.abs(z) < SIG_LIM)) Z[k] = sigmoidEdge(z);
   }
 }
 
@@ -264,11 +273,14 @@ export function tanhInPlace(Z: Float64Array, off: number, n: number): void {
       Z[k] = x < 0 ? -v : v;
     } else rest = true;
   }
-  if (rest) {
-    for (let k = off; k < end; k++) {
-      const x = Z[k];
-      const a = Math.abs(x);
-      if (!(a < TANH_ONE && a > TANH_TINY)) Z[k] = tanhEdge(x);
-    }
+  if (rest) tanhRest(Z, off, n);
+}
+
+/** tanhInPlace's second pass: the entries its first pass leaves (|x| ≥ TANH_ONE, |x| ≤ TANH_TINY, NaN). */
+export function tanhRest(Z: Float64Array, off: number, n: number): void {
+  for (let k = off; k < off + n; k++) {
+    const x = Z[k];
+    const a = Math.abs(x);
+    if (!(a < TANH_ONE && a > TANH_TINY)) Z[k] = tanhEdge(x);
   }
 }

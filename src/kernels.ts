@@ -317,8 +317,32 @@ export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: numb
  * dominate small nets (src/fastmath.ts: ≤ 0.51 ulp exp, ≤ 2.5 ulp sigmoid, ≤ 3 ulp tanh).
  * sigmoid is stable: finite and NaN-free for any finite z.
  */
-export { sigmoid, sigmoidInPlace, tanh, tanhInPlace } from './fastmath';
-import { exp } from './fastmath';
+export { sigmoid, tanh } from './fastmath';
+import { exp, sigmoidInPlace as sigmoidTs, sigmoidRest, tanhInPlace as tanhTs, tanhRest } from './fastmath';
+
+/** The kernels whose memory Z is a block of (the arena), if any: its activations run there, in SIMD. */
+const arenaOf = (Z: Float64Array): Kernels | undefined => (attached?.isArena(Z) ? attached : pooled?.isArena(Z) ? pooled : undefined);
+
+/**
+ * In place: Z[k] = σ(Z[k]) for off ≤ k < off + n — fastmath's sigmoidInPlace, bit for bit; on
+ * an arena block two at a time in SIMD (src/wasm/generate.ts), fastmath finishing what that leaves.
+ */
+export function sigmoidInPlace(Z: Float64Array, off: number, n: number): void {
+  const k = n >= 2 ? arenaOf(Z) : undefined;
+  if (!k) return sigmoidTs(Z, off, n);
+  const pairs = n >> 1;
+  if (k.activation('sigmoid', Z, off, pairs)) sigmoidRest(Z, off, 2 * pairs);
+  if (n & 1) sigmoidTs(Z, off + n - 1, 1);
+}
+
+/** In place: Z[k] = tanh(Z[k]) for off ≤ k < off + n, as sigmoidInPlace does σ. */
+export function tanhInPlace(Z: Float64Array, off: number, n: number): void {
+  const k = n >= 2 ? arenaOf(Z) : undefined;
+  if (!k) return tanhTs(Z, off, n);
+  const pairs = n >> 1;
+  if (k.activation('tanh', Z, off, pairs)) tanhRest(Z, off, 2 * pairs);
+  if (n & 1) tanhTs(Z, off + n - 1, 1);
+}
 
 /**
  * In place softmax over axis 0 of a (rows, m) matrix: every column sums to 1.

@@ -18,11 +18,20 @@
  *
  *   transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ
  *
+ *   sigmoid(p, pairs, tab), tanh(p, pairs, tab): in place on 2·pairs values at p, two per
+ *   f64x2, each value computed exactly as src/fastmath.ts's in-place loops compute it (the
+ *   same IEEE operations in the same order: bit-identical) where that loop's first pass does
+ *   (|z| < 704 for σ; 2^−27 < |x| < 22 for tanh); other values are left as they are and the
+ *   result is 1, for fastmath's second pass to finish. `tab`: its tables T and TAIL, 128
+ *   doubles each, one after the other; 2^e is built from its bits instead of read from P2.
+ *
  * Two builds: `own` exports a private memory; `shared` imports a shared one (WebAssembly
  * threads), on which the main thread and a helper worker each instantiate the module and
  * split a big product's rows. (Copies from JS into shared memory run at ~15 GB/s instead of
  * ~40, so products that are not split run on the private one.)
  */
+import { FASTMATH_CONSTANTS as F } from '../fastmath';
+
 export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): string {
   const g = (n: string): string => `(local.get $${n})`;
   const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
@@ -124,6 +133,7 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     ${block(1, V, 'it', `(i32.ge_s ${g('i')} ${g('rows')})`, false)}) (else
     ${block(R, V, 'ib', `(i32.gt_s ${add(g('i'), c32(R))} ${g('rows')})`, true)}
     ${block(1, V, 'it', `(i32.ge_s ${g('i')} ${g('rows')})`, true)})))
+  ${activationsWat()}
   ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ
   (func (export "transpose") (param $d i32) (param $s i32) (param $rows i32) (param $cols i32) (local $i i32) (local $j i32)
     (block $id (loop $il (br_if $id (i32.ge_s (local.get $i) (local.get $rows)))
@@ -134,4 +144,79 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
         (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $jl)))
       (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $il)))))
 `;
+}
+
+/**
+ * The exported sigmoid and tanh (see the header). expCore(x) of fastmath, per lane:
+ *   kd = (x·INV_LN2_N + SHIFT) − SHIFT, k = kd as an integer — the bits of x·INV_LN2_N + SHIFT
+ *   minus those of SHIFT (the same binade while |k| < 2^51), r = (x − kd·LN2_HI_N) − kd·LN2_LO_N,
+ *   s = T[k & 127]·2^(k >> 7), and with r2 = r·r
+ *   poly = ((TAIL[k & 127] + r) + r2·(C2 + r·C3)) + (r2·r2)·(C4 + r·C5).
+ * Lanes outside the range compute garbage (their table index is still k & 127: no trap) and
+ * are not stored.
+ */
+function activationsWat(): string {
+  const f = (v: number): string => `(v128.const f64x2 ${v} ${v})`;
+  const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
+  const mul = (a: string, b: string): string => `(f64x2.mul ${a} ${b})`;
+  const add = (a: string, b: string): string => `(f64x2.add ${a} ${b})`;
+  const sub = (a: string, b: string): string => `(f64x2.sub ${a} ${b})`;
+  const U = 2; // pairs per iteration (a power of two): two chains in flight, 1.2–1.5× one; 4 measured no better
+  const lanes = Array.from({ length: U }, (_, u) => u);
+  const names = ['z', 'ok', 'x', 't', 'kd', 'ki', 's', 'r', 'r2', 'poly', 'v', 'a', 'st', 'nh', 'dh'];
+  const locals = '(local $end i32) (local $rest v128) ' + lanes.map((u) => names.map((n) => `(local $${n}${u} v128)`).join(' ') + ` (local $j0${u} i32) (local $j1${u} i32)`).join(' ');
+  const step = (u: number, kind: 'sigmoid' | 'tanh'): string[] => {
+    const g = (n: string): string => `(local.get $${n}${u})`;
+    const S = (n: string, e: string): string => set(n + u, e);
+    const gather = (table: number): string =>
+      `(f64x2.replace_lane 1 (f64x2.splat (f64.load offset=${table} (i32.add (local.get $tab) ${g('j0')}))) (f64.load offset=${table} (i32.add (local.get $tab) ${g('j1')})))`;
+    const one = f(1);
+    const out: string[] = [S('z', `(v128.load offset=${16 * u} (local.get $p))`)];
+    if (kind === 'sigmoid') {
+      out.push(S('ok', `(f64x2.lt (f64x2.abs ${g('z')}) ${f(F.SIG_LIM)})`), S('x', `(f64x2.neg ${g('z')})`));
+    } else {
+      out.push(S('a', `(f64x2.abs ${g('z')})`), S('ok', `(v128.and (f64x2.lt ${g('a')} ${f(F.TANH_ONE)}) (f64x2.gt ${g('a')} ${f(F.TANH_TINY)}))`), S('x', mul(f(-2), g('a'))));
+    }
+    out.push(
+      S('t', add(mul(g('x'), f(F.INV_LN2_N)), f(F.SHIFT))),
+      S('kd', sub(g('t'), f(F.SHIFT))),
+      S('ki', `(i64x2.sub ${g('t')} (v128.const i64x2 0x4338000000000000 0x4338000000000000))`),
+      S('j0', `(i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 ${g('ki')})) (i32.const 127)) (i32.const 3))`),
+      S('j1', `(i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 ${g('ki')})) (i32.const 127)) (i32.const 3))`),
+      S('s', mul(gather(0), `(i64x2.shl (i64x2.add (i64x2.shr_s ${g('ki')} (i32.const 7)) (v128.const i64x2 1023 1023)) (i32.const 52))`)),
+      S('r', sub(sub(g('x'), mul(g('kd'), f(F.LN2_HI_N))), mul(g('kd'), f(F.LN2_LO_N)))),
+      S('r2', mul(g('r'), g('r'))),
+      S('poly', add(add(add(gather(1024), g('r')), mul(g('r2'), add(f(F.C2), mul(g('r'), f(F.C3))))), mul(mul(g('r2'), g('r2')), add(f(F.C4), mul(g('r'), f(F.C5)))))),
+    );
+    if (kind === 'sigmoid') out.push(S('v', `(f64x2.div ${one} ${add(one, add(g('s'), mul(g('s'), g('poly'))))})`));
+    else {
+      out.push(
+        S('st', mul(g('s'), g('poly'))), S('nh', sub(one, g('s'))), S('dh', add(one, g('s'))),
+        S('v', `(f64x2.div ${add(g('nh'), sub(sub(sub(one, g('nh')), g('s')), g('st')))} ${add(g('dh'), add(add(sub(one, g('dh')), g('s')), g('st')))})`),
+        S('v', `(v128.or ${g('v')} (v128.and ${g('z')} (v128.const i64x2 0x8000000000000000 0x8000000000000000)))`),
+      );
+    }
+    return out;
+  };
+  const store = (u: number): string[] => [
+    `(v128.store offset=${16 * u} (local.get $p) (v128.bitselect (local.get $v${u}) (local.get $z${u}) (local.get $ok${u})))`,
+    set('rest', `(v128.or (local.get $rest) (v128.not (local.get $ok${u})))`),
+  ];
+  const fn = (kind: 'sigmoid' | 'tanh'): string => `(func (export "${kind}") (param $p i32) (param $pairs i32) (param $tab i32) (result i32) ${locals}
+    ${set('end', `(i32.add (local.get $p) (i32.shl (i32.and (local.get $pairs) (i32.const ${-U})) (i32.const 4)))`)}
+    ${set('rest', '(v128.const i64x2 0 0)')}
+    (block $done (loop $next (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      ${lanes.flatMap((u) => step(u, kind)).join('\n      ')}
+      ${lanes.flatMap(store).join('\n      ')}
+      ${set('p', `(i32.add (local.get $p) (i32.const ${16 * U}))`)}
+      (br $next)))
+    ;; the pairs left over, one at a time
+    ${set('end', `(i32.add (local.get $p) (i32.shl (i32.and (local.get $pairs) (i32.const ${U - 1})) (i32.const 4)))`)}
+    (block $done1 (loop $next1 (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
+      ${step(0, kind).join('\n      ')}
+      ${store(0).join('\n      ')}
+      ${set('p', '(i32.add (local.get $p) (i32.const 16))')}
+      (br $next1)))
+    (v128.any_true (local.get $rest)))`;
+  return `${fn('sigmoid')}\n  ${fn('tanh')}`;
 }

@@ -17,7 +17,7 @@
  * JS must neither write an input nor read or write an output — the products would not see
  * the change, or the copy back would undo it.
  *
- * Memory: [the helper's scratch (shared instance) | blocks handed out by an allocator]. One
+ * Memory: [fastmath's tables | the helper's scratch (shared instance) | blocks handed out by an allocator]. One
  * block is the STACK: resident arrays, stacked as scopes nest, then the scratch of the current
  * call; when it is too small it moves to a bigger block (the resident ranges' addresses move
  * with it, so nothing outside this file may keep an address). This file's own views of the
@@ -35,6 +35,7 @@
  * callers then keep the TypeScript kernels.
  */
 import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from './kernel.wasm';
+import { EXP_TABLES } from '../fastmath';
 
 /** The slice of the WebAssembly API used here (tsconfig's lib has no WebAssembly types). */
 interface WasmApi {
@@ -52,6 +53,8 @@ interface Block {
   at: number;
   bytes: number;
 }
+
+type Activation = (p: number, pairs: number, tab: number) => number;
 
 type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number, kb: number, aj: number, bias: number) => void;
 
@@ -80,6 +83,12 @@ export interface Kernels {
   readonly memory: unknown;
   /** Tests: fills every free block with NaN, so that whatever still reads one shows. */
   poisonFree(): void;
+  /**
+   * σ or tanh in place on Z[off … off + 2·pairs), an arena block of this memory, in SIMD with
+   * fastmath's bits (src/wasm/generate.ts); true if values outside fastmath's first-pass range
+   * were left for its second pass.
+   */
+  activation(f: 'sigmoid' | 'tanh', Z: Float64Array, off: number, pairs: number): boolean;
   /** Starts the helper thread if it may run; resolves true once it takes work (tests, bench). */
   helperReady(timeoutMs?: number): Promise<boolean>;
   /** Products shared with the helper so far, chunks of theirs this thread took back, and moves of the stack. */
@@ -113,6 +122,9 @@ const CHUNK_MIN_WORK = 1 << 16;
  * whose chunk would not fit runs on one thread.
  */
 const HELPER_SCRATCH_BYTES = 1 << 20;
+/** The memory's first bytes hold fastmath's tables for the activations (EXP_TABLES); the helper's scratch follows. */
+const TABLES_BYTES = 4096;
+const HELPER_SCRATCH_AT = TABLES_BYTES;
 
 /**
  * A product is a JOB: the kernel's first ten gemm arguments, then a batch of `nb` items (item
@@ -196,7 +208,7 @@ for (;;) {
   for (;;) {
     const k = Atomics.add(ctl, ${CTL.next}, 1);
     if (k >= n || Atomics.load(ctl, ${CTL.job}) !== job) break;
-    const commit = runChunk(gemm, f64, J, k, 0);
+    const commit = runChunk(gemm, f64, J, k, ${HELPER_SCRATCH_AT});
     if (Atomics.compareExchange(ctl, ${CTL.flags} + k, job * 4, job * 4 + 1) !== job * 4) continue;
     commit();
     Atomics.store(ctl, ${CTL.flags} + k, job * 4 + 2);
@@ -241,7 +253,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   // Not `exports`: in the CommonJS output a local of that name would shadow the module's own
   // exports object, through which this file's exported constants (KERNEL_THREADS_OFF,
   // THREAD_MIN_WORK) are read — they read as undefined in here.
-  let api: { gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; memory?: WasmMemory };
+  let api: { gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; sigmoid: Activation; tanh: Activation; memory?: WasmMemory };
   let memory: WasmMemory;
   try {
     if (kind === 'own') {
@@ -254,7 +266,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   } catch {
     return undefined; // no SIMD (or, shared, no threads) support
   }
-  const { gemm: gemmHere, transpose } = api;
+  const { gemm: gemmHere, transpose, sigmoid, tanh } = api;
   let heap = new Float64Array(memory.buffer);
   /** The memory's ArrayBuffers (one per size it has had): views on them are arena views. */
   const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
@@ -277,11 +289,12 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   // ---- the allocator: the memory above the helper's scratch, in 16-byte aligned blocks ----
   /** Free blocks, by address, none touching another; the memory's end is free too. */
   const freeBlocks: Block[] = [];
-  let base = 0;
+  let base = TABLES_BYTES;
   if (kind === 'shared') {
-    grow(HELPER_SCRATCH_BYTES);
-    base = HELPER_SCRATCH_BYTES;
+    grow(HELPER_SCRATCH_AT + HELPER_SCRATCH_BYTES);
+    base = HELPER_SCRATCH_AT + HELPER_SCRATCH_BYTES;
   }
+  if (kind !== 'attached') heap.set(EXP_TABLES, 0); // (an attached memory has them from its owner)
   /** A block of `bytes` (a multiple of 16): first fit, else at the end of the memory, grown. */
   const allocBytes = (bytes: number): number => {
     for (let k = 0; k < freeBlocks.length; k++) {
@@ -611,6 +624,10 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     },
 
     isArena,
+
+    activation(f, Z, off, pairs) {
+      return (f === 'sigmoid' ? sigmoid : tanh)(Z.byteOffset + off * 8, pairs, 0) !== 0;
+    },
 
     poisonFree() {
       for (const b of freeBlocks) heap.fill(NaN, b.at >> 3, (b.at + b.bytes) >> 3);
