@@ -8,9 +8,9 @@ import { CELLS, paramBuffers, type CellSpec } from './cells';
 import type { Params } from './cells/types';
 import { tensor, type Arrays, type Tensor } from './tensor';
 import {
-  backward, columnGroups, forward, fromSteps, release, sumLoss, sumUpstream, toSteps, toTimeMajor, views, xentLoss, xentUpstream, type Trace,
+  backward, columnGroups, forward, fromSteps, release, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace, type Upstream,
 } from './unroll';
-import { give } from './pool';
+import { give, take } from './pool';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -36,7 +36,8 @@ export function trace(cellName: CellName, inputs: Arrays, widths?: readonly numb
   const cell = CELLS[cellName];
   const d = dimsOf(cell, inputs);
   widths ??= columnGroups(cell, d);
-  const x = toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths);
+  // (with groups, a shared buffer: the group worker projects its columns of x too)
+  const x = toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, take(d.n_x * d.m * d.T_x, widths.length > 1, false));
   return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), widths);
 }
 
@@ -56,9 +57,9 @@ export function lossOf(tr: Trace, loss: Loss): number {
 export function gradients(tr: Trace, loss: Loss): Arrays {
   const { cell, d } = tr;
   const { n_x, n_a, m, T_x } = d;
-  const up = loss.kind === 'sum'
-    ? sumUpstream(toTimeMajor(loss.da.data, n_a, m, T_x, tr.widths))
-    : xentUpstream(tr, loss.labels.data);
+  const up: Upstream = loss.kind === 'sum'
+    ? { kind: 'sum', da: toTimeMajor(loss.da.data, n_a, m, T_x, tr.widths) }
+    : { kind: 'xent', labels: loss.labels.data };
   const r = backward(tr, up);
   const out: Arrays = {
     dx: tensor([n_x, m, T_x], fromSteps(r.dxs, n_x, m, tr.widths)),
@@ -80,6 +81,7 @@ function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T): T {
     return f(tr);
   } finally {
     release(tr);
+    give(tr.all.x); // (trace made it)
   }
 }
 

@@ -10,24 +10,20 @@
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
 import { CELLS } from './cells';
-import { CLAIMED, DONE, FAILED, fromWire, POSTED, type GroupMessage } from './groups';
-import type { BpttBuffers, TraceBuffers } from './unroll';
+import { CLAIMED, DONE, FAILED, fromWire, POSTED, unwireJob, type GroupMessage } from './groups';
+import type { TraceBuffers } from './unroll';
 import type { Params } from './cells/types';
-import { bpttGroup, forwardGroup, groupAt, withParams } from './unroll';
+import { groupAt, runGroupJob, withParams } from './unroll';
 
 const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
 
 function runJob(msg: GroupMessage): void {
   const cell = CELLS[msg.cell];
-  const { d, widths, job, memory } = msg;
-  const p = fromWire<Params>(msg.p, memory), buffers = fromWire<TraceBuffers>(msg.buffers, memory);
-  const b = job.kind === 'backward' ? fromWire<BpttBuffers>(job.b, memory) : undefined;
+  const { d, widths, memory } = msg;
+  const p = fromWire<Params>(msg.p, memory), buffers = fromWire<TraceBuffers>(msg.buffers, memory), job = unwireJob(msg.job, memory);
   const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g));
   withParams(cell, p, d, () => {
-    for (const grp of groups) {
-      if (job.kind === 'forward') forwardGroup(cell, p, grp, job.t0);
-      else bpttGroup(cell, p, grp, d, b!);
-    }
+    for (const grp of groups) runGroupJob(cell, p, d, buffers, grp, job);
   });
 }
 

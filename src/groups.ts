@@ -23,10 +23,7 @@ import type { Params } from './cells/types';
 import { attachArena, kernelArena } from './kernels';
 import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
 import { give, take } from './pool';
-import type { BpttBuffers, Group, Trace, TraceBuffers } from './unroll';
-
-/** What a group's time loop does: forward from step t0, or BPTT on the backward's buffers. */
-export type GroupJob = { kind: 'forward'; t0: number } | { kind: 'backward'; b: BpttBuffers };
+import { traceBuffers, type BpttBuffers, type GroupJob, type Group, type Trace, type TraceBuffers } from './unroll';
 
 /**
  * A buffer as a job message carries it: a SharedArrayBuffer's view as it is, an arena block
@@ -48,7 +45,29 @@ export interface GroupMessage {
   memory?: unknown;
   p: Wired<Params>;
   buffers: Wired<TraceBuffers>;
-  job: { kind: 'forward'; t0: number } | { kind: 'backward'; b: Wired<BpttBuffers> };
+  job: WiredJob;
+}
+
+/** A GroupJob as a message carries it. */
+type WiredJob =
+  | Extract<GroupJob, { kind: 'forward' }>
+  | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire };
+
+function wireJob(job: GroupJob): WiredJob {
+  if (job.kind === 'forward') return job;
+  const { xent } = job;
+  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: toWire({ dz: xent.dz }).dz }, dx: toWire({ dx: job.dx }).dx };
+}
+
+/** The worker's side of wireJob. */
+export function unwireJob(job: WiredJob, memory: unknown): GroupJob {
+  if (job.kind === 'forward') return job;
+  const { xent } = job;
+  return {
+    kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory),
+    xent: xent && { labels: xent.labels, dz: fromWire<{ dz: Float64Array }>({ dz: xent.dz }, memory).dz },
+    dx: fromWire<{ dx: Float64Array }>({ dx: job.dx }, memory).dx,
+  };
 }
 
 /** Every buffer of `o` as a message carries it. */
@@ -135,13 +154,12 @@ export function releaseGroupParams(tr: Trace): void {
 
 /** Job `id` for the worker: `job` for every group of the trace but group 0, the trace's buffers and its shared parameters. */
 export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
-  const buffers = { zx: tr.all.zx, a: tr.all.a, c: tr.all.c, cache: tr.all.cache, a0: tr.a0, c0: tr.c0 };
+  const buffers = traceBuffers(tr);
   const arena = kernelArena();
   return {
     id, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
     memory: arena && Object.values(buffers).some((X) => arena.isArena(X)) ? arena.memory : undefined,
-    p: toWire(paramsFor(tr)), buffers: toWire(buffers),
-    job: job.kind === 'forward' ? job : { kind: 'backward', b: toWire(job.b) },
+    p: toWire(paramsFor(tr)), buffers: toWire(buffers), job: wireJob(job),
   };
 }
 

@@ -13,7 +13,9 @@
  *
  * Column groups. The examples of a batch never meet in the recurrence, so on big nets the
  * batch's columns are cut into equal groups (`columnGroups`) that each run their own time
- * loop — on two threads when a group worker is there (src/groups.ts). Each step block then
+ * loop, with everything else that concerns only their columns (`runGroupJob`: projections,
+ * head, softmax, the xent upstream, dx) — on two threads when a group worker is there
+ * (src/groups.ts). Each step block then
  * holds its groups one after another, each a contiguous (rows, w) matrix: group g starts at
  * column j0 = g·w and holds entry (i, j) of the step's (rows, m) matrix at rows·j0 + i·w +
  * (j − j0). With one group that is the plain (rows, m) row-major block. Nothing changes a
@@ -96,11 +98,12 @@ function placement(m: number, rows: number, widths: readonly number[]): { base: 
 }
 
 /**
- * A (rows, m, T_x) C-order array, time-major: T_x blocks of (rows, m) in one new buffer,
- * each in the layout of the column groups `widths`.
+ * A (rows, m, T_x) C-order array, time-major: T_x blocks of (rows, m) in one buffer (new, or
+ * `buf`, every value of which is written), each in the layout of the column groups `widths`.
  */
-export function toTimeMajor(src: Float64Array, rows: number, m: number, T: number, widths: readonly number[] = [m]): Float64Array {
-  const buf = new Float64Array(rows * m * T);
+export function toTimeMajor(
+  src: Float64Array, rows: number, m: number, T: number, widths: readonly number[] = [m], buf: Float64Array = new Float64Array(rows * m * T),
+): Float64Array {
   const block = rows * m;
   if (widths.length === 1) {
     for (let r = 0; r < block; r++) for (let t = 0; t < T; t++) buf[t * block + r] = src[r * T + t];
@@ -173,15 +176,21 @@ export function groupViews(buf: Float64Array, rows: number, m: number, j0: numbe
   return out;
 }
 
-/** The buffers of a trace that step views are cut from (what a group worker is sent): x is not among them. */
+/** The buffers of a trace (what a group worker is sent): all of `Trace.all`, a0 and c0. */
 export interface TraceBuffers {
+  x: Float64Array;
   zx: Float64Array;
   a: Float64Array;
   c: Float64Array;
   cache: Float64Array;
+  logits: Float64Array;
+  y: Float64Array;
   a0: Float64Array;
   c0: Float64Array;
 }
+
+/** A trace's buffers as one object. */
+export const traceBuffers = (tr: Trace): TraceBuffers => ({ ...tr.all, a0: tr.a0, c0: tr.c0 });
 
 /** Steps of group (j0, w): views of `b`, whose step blocks are (rows, m) in the groups' layout. */
 export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number): Step[] {
@@ -286,32 +295,36 @@ export function projectionRows(cell: CellSpec, d: Dims): number {
  * kernel's order — bit for bit what the full computation gives. Allocates nothing.
  */
 export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
-  const { cell, d, p, all } = tr;
+  for (const grp of tr.groups) projectGroup(tr.cell, tr.p, tr.d, tr.all, grp, t0, t1, onlyRow);
+}
+
+/** `project` for one column group's columns. */
+function projectGroup(
+  cell: CellSpec, p: Params, d: Dims, all: { x: Float64Array; zx: Float64Array }, grp: Group, t0: number, t1: number, onlyRow: number,
+): void {
   const { n_x, m } = d;
   const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
-  for (const grp of tr.groups) {
-    const w = grp.d.m, j0 = grp.j0;
-    let row0 = 0;
-    for (const g of cell.projections) {
-      const rows = g.rows(d), k0 = g.k0(d);
-      const W = p[g.W], b = p[g.b];
-      const ldw = W.length / rows;
-      const z0 = zRows * j0 + row0 * w;
-      if (onlyRow < 0) {
-        mulBias(all.zx, b, W, ldw, k0, rows, n_x, all.x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock);
-      } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
-        const r = onlyRow - row0, wr = r * ldw + k0;
-        for (let t = t0; t < t1; t++) {
-          const zx = grp.steps[t].zx, x0 = t * xBlock + n_x * j0;
-          for (let j = 0; j < w; j++) {
-            let s = 0;
-            for (let k = 0; k < n_x; k++) s += W[wr + k] * all.x[x0 + k * w + j];
-            zx[onlyRow * w + j] = b[r] + s;
-          }
+  const w = grp.d.m, j0 = grp.j0;
+  let row0 = 0;
+  for (const g of cell.projections) {
+    const rows = g.rows(d), k0 = g.k0(d);
+    const W = p[g.W], b = p[g.b];
+    const ldw = W.length / rows;
+    const z0 = zRows * j0 + row0 * w;
+    if (onlyRow < 0) {
+      mulBias(all.zx, b, W, ldw, k0, rows, n_x, all.x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock);
+    } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
+      const r = onlyRow - row0, wr = r * ldw + k0;
+      for (let t = t0; t < t1; t++) {
+        const zx = grp.steps[t].zx, x0 = t * xBlock + n_x * j0;
+        for (let j = 0; j < w; j++) {
+          let s = 0;
+          for (let k = 0; k < n_x; k++) s += W[wr + k] * all.x[x0 + k * w + j];
+          zx[onlyRow * w + j] = b[r] + s;
         }
       }
-      row0 += rows;
     }
+    row0 += rows;
   }
 }
 
@@ -323,27 +336,66 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
  */
 export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
   const { cell, d, p, all } = tr;
-  const { n_a, n_y, m, T_x } = d;
-  const W = p[cell.head.W], b = p[cell.head.b];
-  const block = n_a * m, yBlock = n_y * m;
+  const { n_a, m } = d;
   if (tr.groups.length > 1) {
     regroup(tr.a0, tr.state0.a0, n_a, m, tr.widths, true);
     if (cell.hasCellState) regroup(tr.c0, tr.state0.c0, n_a, m, tr.widths, true);
   }
   // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
-  withParams(cell, p, d, () => {
-    if (inputs) project(tr, t0);
-    inGroups(tr, { kind: 'forward', t0 }, (grp) => forwardGroup(cell, p, grp, t0));
-    if (!head) return;
-    // ŷ⟨t⟩ = softmax(W a⟨t⟩ + b), all steps at once
-    for (const { j0, d: { m: w } } of tr.groups) {
-      mulBias(all.logits, b, W, n_a, 0, n_y, n_a, all.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block);
-    }
-    all.y.set(all.logits.subarray(t0 * yBlock), t0 * yBlock);
-    for (const { j0, d: { m: w } } of tr.groups) {
-      for (let t = t0; t < T_x; t++) softmaxColumns(w === m ? tr.y[t] : tr.y[t].subarray(n_y * j0, n_y * (j0 + w)), n_y, w);
-    }
-  }, [all.x]);
+  const job: ForwardJob = { kind: 'forward', t0, inputs, head };
+  const b = traceBuffers(tr);
+  withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, job)), [all.x]);
+}
+
+/**
+ * What a column group does in a forward pass (src/groups.ts runs the groups on two threads):
+ * from step t0 on, its input projections (`inputs`), its time loop, then its output head
+ * ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) (`head`; the sum loss needs none).
+ */
+export interface ForwardJob {
+  kind: 'forward';
+  t0: number;
+  inputs: boolean;
+  head: boolean;
+}
+
+/**
+ * What a column group does in a backward pass: for the xent loss, first its columns of the
+ * head's gradient dz = (ŷ − onehot(labels))/m (into `xent.dz`) and of the upstream Wᵀ dz (into
+ * b.up; for the sum loss b.up holds da already); then its BPTT time loop; then its dx.
+ */
+export interface BackwardJob {
+  kind: 'backward';
+  b: BpttBuffers;
+  xent?: { labels: Float64Array; dz: Float64Array };
+  dx: Float64Array;
+}
+
+export type GroupJob = ForwardJob | BackwardJob;
+
+/** Column group `grp`'s share of a job, on this thread or a group worker's (`b`: the trace's buffers). */
+export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, job: GroupJob): void {
+  if (job.kind === 'forward') {
+    if (job.inputs) projectGroup(cell, p, d, b, grp, job.t0, d.T_x, -1);
+    for (let t = job.t0; t < d.T_x; t++) cell.forward(p, grp.d, grp.steps[t]);
+    if (job.head) headGroup(cell, p, d, b, grp, job.t0);
+  } else {
+    if (job.xent) xentGroup(cell, p, d, b, grp, job.xent, job.b.up);
+    bpttGroup(cell, p, grp, d, job.b);
+    dxGroup(cell, p, d, grp, job.b.dz, job.dx);
+  }
+}
+
+/** ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) for steps t0 … T_x−1, one group's columns: a batched product, then the columns' softmax. */
+function headGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, t0: number): void {
+  const { n_a, n_y, m, T_x } = d;
+  const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
+  mulBias(b.logits, p[cell.head.b], p[cell.head.W], n_a, 0, n_y, n_a, b.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block);
+  for (let t = t0; t < T_x; t++) {
+    const at = t * yBlock + n_y * j0, y = b.y.subarray(at, at + n_y * w);
+    y.set(b.logits.subarray(at, at + n_y * w));
+    softmaxColumns(y, n_y, w);
+  }
 }
 
 /**
@@ -352,11 +404,6 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
  */
 export function withParams<T>(cell: CellSpec, p: Params, d: Dims, body: () => T, also: readonly Float64Array[] = []): T {
   return resident(stepWork(cell, d), () => ({ inputs: [...bufferNames(cell, d).all.map((name) => p[name]), ...also] }), body);
-}
-
-/** One group's time loop forward, steps t0 … T_x−1 (on this thread or a group worker's). */
-export function forwardGroup(cell: CellSpec, p: Params, grp: Group, t0: number): void {
-  for (let t = t0; t < grp.d.T_x; t++) cell.forward(p, grp.d, grp.steps[t]);
 }
 
 /** Forward over the whole sequence: allocate + run. */
@@ -370,11 +417,12 @@ export function forward(
 }
 
 /**
- * Writes the upstream gradients ∂L/∂a⟨t⟩ coming from the loss (not from step t+1) of every
- * step into `up` (T_x blocks (n_a, m) in the groups' layout, zero on entry), and may
- * accumulate the output head's gradients into `grads`.
+ * Where the upstream gradients ∂L/∂a⟨t⟩ of every step come from (those from the loss, not from
+ * step t+1): the sum loss L = Σ da ⊙ a gives them as da (T_x blocks (n_a, m), time-major in
+ * the groups' layout); the xent loss through its output head, from the labels ((m, T_x), C
+ * order), which also gives the head's gradients.
  */
-export type Upstream = (up: Float64Array, grads: Params) => void;
+export type Upstream = { kind: 'sum'; da: Float64Array } | { kind: 'xent'; labels: Float64Array };
 
 export interface BackwardResult {
   dx: Float64Array; // the buffer of dxs (the caller hands it back to the pool: with groups, an arena block)
@@ -457,11 +505,18 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
       outputs: names.weights.map((name) => grads['d' + name]),
     };
   };
+  const job: BackwardJob = {
+    kind: 'backward', b, dx,
+    xent: upstream.kind === 'xent' ? { labels: upstream.labels, dz: take(all.y.length, shared, false) } : undefined,
+  };
+  const bufs = traceBuffers(tr);
   resident(stepWork(cell, d), operands, () => {
-    upstream(b.up, grads);
-    inGroups(tr, { kind: 'backward', b }, (grp) => bpttGroup(cell, p, grp, d, b));
-    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, dx));
+    if (upstream.kind === 'sum') b.up.set(upstream.da);
+    inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, job));
+    if (job.xent) headGradients(tr, job.xent.dz, grads);
+    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads));
   });
+  if (job.xent) give(job.xent.dz);
   const ungrouped = (buf: Float64Array): Float64Array => {
     if (tr.groups.length === 1 || buf.length === 0) return buf;
     const out = new Float64Array(buf.length);
@@ -476,19 +531,18 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
 
 /**
  * What BPTT leaves for after the time loop, from the gate gradients dz⟨t⟩ of every step
- * (T_x blocks, stacked as the projections, Step.zx), each a batched product over all steps
- * of a column group: for each projection W[:, k0:k0+n_x]·x⟨t⟩ + b and its recurrent part
- * W_h[:, :n_a]·h⟨t⟩,
+ * (T_x blocks, stacked as the projections, Step.zx), each a batched product over all steps:
+ * for each projection W[:, k0:k0+n_x]·x⟨t⟩ + b and its recurrent part W_h[:, :n_a]·h⟨t⟩,
  *   dW[:, k0:k0+n_x] += Σ_t dz⟨t⟩ x⟨t⟩ᵀ     db += Σ_t Σ_batch dz⟨t⟩
- *   dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩          dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ
- * with h⟨t⟩ = a⟨t−1⟩ or a block of step t's cache.
+ *   dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩ (dxGroup)  dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ
+ * with h⟨t⟩ = a⟨t−1⟩ or a block of step t's cache. The sums over the batch (here) take all
+ * column groups at once, in column order; dx, a group's own, comes in its job.
  */
-function gateGradients(tr: Trace, dz: Float64Array, grads: Params, dx: Float64Array): void {
+function gateGradients(tr: Trace, dz: Float64Array, grads: Params): void {
   const { cell, d, p, all } = tr;
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m, xBlock = n_x * m, zRows = projectionRows(cell, d), zBlock = zRows * m;
   const cacheRows = cell.cacheRows(d), cacheBlock = cacheRows * m;
-  // Sums over the batch (dW, db) take all groups at once, in column order; dx goes by group.
   const w = m / tr.groups.length, zGroup = zRows * w;
   let row0 = 0;
   for (const g of cell.projections) {
@@ -496,7 +550,6 @@ function gateGradients(tr: Trace, dz: Float64Array, grads: Params, dx: Float64Ar
     const W = p[g.W], ldw = W.length / rows;
     outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w);
     biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup);
-    for (const { j0 } of tr.groups) mulTAdd(dx, W, ldw, k0, rows, n_x, dz, w, n_x * j0, zRows * j0 + z0, T_x, xBlock, zBlock);
     const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
     if (h.cacheRow === undefined) {
       outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0
@@ -521,9 +574,17 @@ function biasGradient(db: Float64Array, D: Float64Array, rows: number, m: number
 }
 let ONES = new Float64Array(0);
 
-/** Upstream for the `sum` loss L = Σ da ⊙ a: da⟨t⟩ is the user's da[:, :, t] (time-major, the groups' layout). */
-export function sumUpstream(da: Float64Array): Upstream {
-  return (up) => up.set(da);
+/** dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩ for every projection, all steps of one group's columns (a batched product each). */
+function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: Float64Array, dx: Float64Array): void {
+  const { n_x, m, T_x } = d;
+  const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
+  const w = grp.d.m, j0 = grp.j0;
+  let row0 = 0;
+  for (const g of cell.projections) {
+    const rows = g.rows(d), W = p[g.W];
+    mulTAdd(dx, W, W.length / rows, g.k0(d), rows, n_x, dz, w, n_x * j0, zRows * j0 + row0 * w, T_x, xBlock, zBlock);
+    row0 += rows;
+  }
 }
 
 /** Σ_{t ≥ t0} da⟨t⟩ ⊙ a⟨t⟩: the sum loss (t0 = 0), or its tail from step t0 on; summed in (i, j) order in any layout. */
@@ -544,27 +605,30 @@ export function sumLoss(tr: Trace, daSteps: readonly Float64Array[], t0 = 0): nu
 }
 
 /**
- * Upstream for the `xent` loss L = −(1/m) Σ_t Σ_j log ŷ[labels[j, t], j, t]:
- *   dz⟨t⟩ = (ŷ⟨t⟩ − onehot(labels⟨t⟩)) / m
- *   dW += dz a⟨t⟩ᵀ,  db += Σ_batch dz,  da⟨t⟩ = Wᵀ dz
- * `labels` is (m, T_x) in C order.
+ * The upstream of the `xent` loss L = −(1/m) Σ_t Σ_j log ŷ[labels[j, t], j, t], one group's
+ * columns: dz⟨t⟩ = (ŷ⟨t⟩ − onehot(labels⟨t⟩)) / m, then up⟨t⟩ += Wᵀ dz⟨t⟩ (a batched product);
+ * the head's own gradients dW += dz a⟨t⟩ᵀ, db += Σ_batch dz follow from every group's dz
+ * (headGradients). `labels` is (m, T_x) in C order.
  */
-export function xentUpstream(tr: Trace, labels: Float64Array): Upstream {
-  const { cell, d, p, all } = tr;
+function xentGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, xent: { labels: Float64Array; dz: Float64Array }, up: Float64Array): void {
   const { n_a, n_y, m, T_x } = d;
-  const block = n_a * m, yBlock = n_y * m;
-  const W = p[cell.head.W];
-  return (up, grads) => {
-    const dz = take(all.y.length, tr.groups.length > 1, false);
-    for (let k = 0; k < dz.length; k++) dz[k] = all.y[k] / m;
-    const { base, stride } = placement(m, n_y, tr.widths);
-    for (let t = 0; t < T_x; t++) for (let j = 0; j < m; j++) dz[t * yBlock + base[j] + labels[j * T_x + t] * stride[j]] -= 1 / m;
-    const w = m / tr.groups.length;
-    outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w);
-    biasGradient(grads['d' + cell.head.b], dz, n_y, m, 0, T_x, yBlock, w, n_y * w);
-    for (const { j0 } of tr.groups) mulTAdd(up, W, n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock);
-    give(dz);
-  };
+  const { labels, dz } = xent;
+  const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
+  for (let t = 0; t < T_x; t++) {
+    const at = t * yBlock + n_y * j0; // this group's (n_y, w) block of step t
+    for (let k = at; k < at + n_y * w; k++) dz[k] = b.y[k] / m;
+    for (let j = 0; j < w; j++) dz[at + labels[(j0 + j) * T_x + t] * w + j] -= 1 / m;
+  }
+  mulTAdd(up, p[cell.head.W], n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock);
+}
+
+/** The xent head's gradients from dz (every group's): dW += Σ_t dz⟨t⟩ a⟨t⟩ᵀ, db += Σ_t Σ_batch dz⟨t⟩, in column order. */
+function headGradients(tr: Trace, dz: Float64Array, grads: Params): void {
+  const { cell, d, all } = tr;
+  const { n_a, n_y, m, T_x } = d;
+  const w = m / tr.groups.length, block = n_a * m, yBlock = n_y * m;
+  outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w);
+  biasGradient(grads['d' + cell.head.b], dz, n_y, m, 0, T_x, yBlock, w, n_y * w);
 }
 
 /** The xent loss (t0 = 0), or its tail from step t0 on; labels (m, T_x) in C order. */

@@ -11,7 +11,7 @@ import { forwardOutputs, gradients, lossOf, trace } from '../src/engine';
 import { groupStats, groupWorkerReady } from '../src/groups';
 import * as path from 'path';
 import { DONE, jobMessage, POSTED } from '../src/groups';
-import { columnGroups, GROUP_MIN_WORK, groupViews, release } from '../src/unroll';
+import { columnGroups, GROUP_MIN_WORK, groupViews, projectionRows, release } from '../src/unroll';
 import { kernelArena } from '../src/kernels';
 import { buildBundle, ROOT } from './cli-helpers';
 import type { Arrays } from '../src/tensor';
@@ -58,21 +58,22 @@ describe('column groups', function () {
     assert.ok(128 * 128 * 32 >= GROUP_MIN_WORK && 96 * 96 * 32 < GROUP_MIN_WORK);
   });
 
-  it("the bundled worker (dist/group-worker.js) runs a group's time loop as this thread does", async function () {
+  it("the bundled worker (dist/group-worker.js) runs a group's forward job as this thread does", async function () {
     this.timeout(60_000);
     buildBundle();
     const { Worker, MessageChannel } = await import('worker_threads');
     const cellName = 'lstm', cell = CELLS[cellName];
     const { inputs } = randomInputs(cellName, D, 13);
-    // One trace run here, group by group; then group 1's time loop again, on the bundled worker.
+    // One trace run here, group by group; then group 1's job again, on the bundled worker:
+    // its input projections, time loop and output head.
     setKernelThreads(false);
     const tr = trace(cellName, inputs, [5, 5]);
     setKernelThreads(true);
-    const kinds = ['a', 'c', 'cache'] as const;
+    const kinds = ['zx', 'a', 'c', 'cache', 'logits', 'y'] as const;
     const want = kinds.map((k) => hex(tr.all[k]));
-    const rows = { a: D.n_a, c: D.n_a, cache: cell.cacheRows(D) };
+    const rows = { zx: projectionRows(cell, D), a: D.n_a, c: D.n_a, cache: cell.cacheRows(D), logits: D.n_y, y: D.n_y };
     for (const k of kinds) for (const v of groupViews(tr.all[k], rows[k], D.m, 5, 5)) v.fill(NaN);
-    assert.notEqual(hex(tr.all.a), want[0]);
+    assert.notEqual(hex(tr.all.a), want[1]);
 
     const ctl = new Int32Array(new SharedArrayBuffer(8));
     const { port1, port2 } = new MessageChannel();
@@ -80,7 +81,7 @@ describe('column groups', function () {
     try {
       for (let i = 0; i < 2000 && Atomics.load(ctl, 1) !== 1; i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(Atomics.load(ctl, 1), 1, 'the bundled worker never became ready');
-      port1.postMessage(jobMessage(tr, 1, { kind: 'forward', t0: 0 }));
+      port1.postMessage(jobMessage(tr, 1, { kind: 'forward', t0: 0, inputs: true, head: true }));
       Atomics.store(ctl, 0, 8 + POSTED);
       Atomics.notify(ctl, 0);
       for (let i = 0; i < 2000 && Atomics.load(ctl, 0) !== 8 + DONE; i++) await new Promise((r) => setTimeout(r, 5));
