@@ -359,7 +359,7 @@ interface EngineSize {
 const ENGINE_SIZES: readonly EngineSize[] = [
   { name: 'course', dims: { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 }, budget: 0.5, numpyReps: 300 },
   { name: 'medium', dims: { n_x: 16, n_a: 32, n_y: 16, m: 8, T_x: 20 }, budget: 0.5, numpyReps: 100 },
-  { name: 'big', dims: { n_x: 64, n_a: 128, n_y: 64, m: 32, T_x: 100 }, budget: 2, numpyReps: 9 },
+  { name: 'big', dims: { n_x: 64, n_a: 128, n_y: 64, m: 32, T_x: 100 }, budget: 2, numpyReps: 25 },
 ];
 
 /** Gate products per step: 1 (rnn), 4 (lstm), 3 (gru). */

@@ -98,22 +98,38 @@ function placement(m: number, rows: number, widths: readonly number[]): { base: 
 }
 
 /**
+ * Where entry r = i·m + j of a (rows, m) matrix lies in a step block in the layout of the
+ * column groups `widths` (r itself with one group).
+ */
+function stepIndex(rows: number, m: number, widths: readonly number[]): Int32Array {
+  const { base, stride } = placement(m, rows, widths);
+  const q = new Int32Array(rows * m);
+  for (let i = 0, r = 0; i < rows; i++) for (let j = 0; j < m; j++, r++) q[r] = base[j] + i * stride[j];
+  return q;
+}
+
+/**
+ * Entries per tile of the conversions to and from time-major: each reads (or writes) TILE
+ * rows of the (rows·m, T) array at once, so that a step block is written (or read) TILE
+ * neighbours at a time instead of one entry per step 16 KiB apart (big nets). Measured on
+ * the big nets' x (64·32 × 100), into a new buffer: toTimeMajor 1.23 ms untiled, 0.65 ms at
+ * 32 (4–128 all within 0.65–0.76).
+ */
+const TILE = 32;
+
+/**
  * A (rows, m, T_x) C-order array, time-major: T_x blocks of (rows, m) in one buffer (new, or
  * `buf`, every value of which is written), each in the layout of the column groups `widths`.
  */
 export function toTimeMajor(
   src: Float64Array, rows: number, m: number, T: number, widths: readonly number[] = [m], buf: Float64Array = new Float64Array(rows * m * T),
 ): Float64Array {
-  const block = rows * m;
-  if (widths.length === 1) {
-    for (let r = 0; r < block; r++) for (let t = 0; t < T; t++) buf[t * block + r] = src[r * T + t];
-    return buf;
-  }
-  const { base, stride } = placement(m, rows, widths);
-  for (let i = 0, r = 0; i < rows; i++) {
-    for (let j = 0; j < m; j++, r++) {
-      const q = base[j] + i * stride[j];
-      for (let t = 0; t < T; t++) buf[t * block + q] = src[r * T + t];
+  const block = rows * m, q = stepIndex(rows, m, widths);
+  for (let r0 = 0; r0 < block; r0 += TILE) {
+    const r1 = Math.min(block, r0 + TILE);
+    for (let t = 0; t < T; t++) {
+      const o = t * block;
+      for (let r = r0; r < r1; r++) buf[o + q[r]] = src[r * T + t];
     }
   }
   return buf;
@@ -126,20 +142,13 @@ export function toSteps(src: Float64Array, rows: number, m: number, T: number, w
 
 /** Join T_x (rows, m) blocks (in the layout of `widths`) back into a (rows, m, T_x) C-order array. */
 export function fromSteps(blocks: readonly Float64Array[], rows: number, m: number, widths: readonly number[] = [m]): Float64Array {
-  const T = blocks.length;
-  const out = new Float64Array(rows * m * T);
-  if (widths.length === 1) {
+  const T = blocks.length, block = rows * m, q = stepIndex(rows, m, widths);
+  const out = new Float64Array(block * T);
+  for (let r0 = 0; r0 < block; r0 += TILE) {
+    const r1 = Math.min(block, r0 + TILE);
     for (let t = 0; t < T; t++) {
       const b = blocks[t];
-      for (let r = 0; r < rows * m; r++) out[r * T + t] = b[r];
-    }
-    return out;
-  }
-  const { base, stride } = placement(m, rows, widths);
-  for (let t = 0; t < T; t++) {
-    const b = blocks[t];
-    for (let i = 0, r = 0; i < rows; i++) {
-      for (let j = 0; j < m; j++, r++) out[r * T + t] = b[base[j] + i * stride[j]];
+      for (let r = r0; r < r1; r++) out[r * T + t] = b[q[r]];
     }
   }
   return out;
