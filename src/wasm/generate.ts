@@ -16,7 +16,7 @@
  * s = 0; s += a·b for k in order; C += s — no fused multiply-add — so results are
  * bit-identical to the TypeScript kernels.
  *
- *   transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ
+ *   transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ, in 2×2 blocks of f64x2
  *
  *   sigmoid(p, pairs, tab), tanh(p, pairs, tab): in place on 2·pairs values at p, two per
  *   f64x2, each value computed exactly as src/fastmath.ts's in-place loops compute it (the
@@ -134,11 +134,35 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     ${block(R, V, 'ib', `(i32.gt_s ${add(g('i'), c32(R))} ${g('rows')})`, true)}
     ${block(1, V, 'it', `(i32.ge_s ${g('i')} ${g('rows')})`, true)})))
   ${activationsWat()}
-  ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ
-  (func (export "transpose") (param $d i32) (param $s i32) (param $rows i32) (param $cols i32) (local $i i32) (local $j i32)
-    (block $id (loop $il (br_if $id (i32.ge_s (local.get $i) (local.get $rows)))
+  ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ — 2×2 blocks as two
+  ;; f64x2 each (rows i, i+1 of columns j, j+1 become rows j, j+1 of columns i, i+1), then what
+  ;; an odd row or column count leaves, one value at a time
+  (func (export "transpose") (param $d i32) (param $s i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $ps i32) (local $pd i32) (local $ldS i32) (local $ldD i32) (local $a v128) (local $b v128)
+    (local.set $ldS (i32.shl (local.get $cols) (i32.const 3)))
+    (local.set $ldD (i32.shl (local.get $rows) (i32.const 3)))
+    (block $id (loop $il (br_if $id (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $rows)))
+      (local.set $ps (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $ldS))))
+      (local.set $pd (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 3))))
       (local.set $j (i32.const 0))
-      (block $jd (loop $jl (br_if $jd (i32.ge_s (local.get $j) (local.get $cols)))
+      (block $jd (loop $jl (br_if $jd (i32.gt_s (i32.add (local.get $j) (i32.const 2)) (local.get $cols)))
+        (local.set $a (v128.load (local.get $ps)))
+        (local.set $b (v128.load (i32.add (local.get $ps) (local.get $ldS))))
+        (v128.store (local.get $pd) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a) (local.get $b)))
+        (v128.store (i32.add (local.get $pd) (local.get $ldD)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a) (local.get $b)))
+        (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
+        (local.set $pd (i32.add (local.get $pd) (i32.shl (local.get $ldD) (i32.const 1))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2))) (br $jl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2))) (br $il)))
+    ;; an odd last column (rows 0 … i−1), then an odd last row (every column)
+    (if (i32.and (local.get $cols) (i32.const 1)) (then
+      (call $transposeRect (local.get $d) (local.get $s) (local.get $rows) (local.get $cols) (i32.const 0) (local.get $i) (i32.sub (local.get $cols) (i32.const 1)) (local.get $cols))))
+    (call $transposeRect (local.get $d) (local.get $s) (local.get $rows) (local.get $cols) (local.get $i) (local.get $rows) (i32.const 0) (local.get $cols)))
+  ;; dst(j, i) = src(i, j) for i0 ≤ i < i1, j0 ≤ j < j1, one value at a time
+  (func $transposeRect (param $d i32) (param $s i32) (param $rows i32) (param $cols i32) (param $i i32) (param $i1 i32) (param $j0 i32) (param $j1 i32) (local $j i32)
+    (block $id (loop $il (br_if $id (i32.ge_s (local.get $i) (local.get $i1)))
+      (local.set $j (local.get $j0))
+      (block $jd (loop $jl (br_if $jd (i32.ge_s (local.get $j) (local.get $j1)))
         (f64.store (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 3)))
           (f64.load (i32.add (local.get $s) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 3)))))
         (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $jl)))
