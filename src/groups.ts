@@ -23,7 +23,7 @@ import type { Params } from './cells/types';
 import { attachArena, kernelArena } from './kernels';
 import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
 import { give, take } from './pool';
-import { traceBuffers, type BpttBuffers, type GroupJob, type Group, type Trace, type TraceBuffers } from './unroll';
+import type { BpttBuffers, GroupJob, Group, Trace, TraceBuffers } from './unroll';
 
 /**
  * A buffer as a job message carries it: a SharedArrayBuffer's view as it is, an arena block
@@ -154,7 +154,7 @@ export function releaseGroupParams(tr: Trace): void {
 
 /** Job `id` for the worker: `job` for every group of the trace but group 0, the trace's buffers and its shared parameters. */
 export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
-  const buffers = traceBuffers(tr);
+  const buffers = tr.buffers;
   const arena = kernelArena();
   return {
     id, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),

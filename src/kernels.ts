@@ -34,7 +34,18 @@ let attached: Kernels | undefined;
  * The arena (src/wasm/kernels.ts): the shared kernels' memory, whose blocks the products use
  * in place. src/pool.ts takes big shared buffers there; undefined without SIMD or threads.
  */
-export const kernelArena = (): Kernels | undefined => sharedOnes();
+export function kernelArena(): Kernels | undefined {
+  const k = sharedOnes();
+  if (k && !arenaUsed) {
+    arenaUsed = true;
+    armActivations();
+  }
+  return k;
+}
+let arenaUsed = false;
+
+/** The arena if anything has asked for it yet, without making one (src/pool.ts: is this buffer an arena block?). */
+export const arenaInUse = (): Kernels | undefined => (arenaUsed ? kernelArena() : undefined);
 
 /**
  * Group workers: run products whose operands all lie in `memory` (the main thread's arena)
@@ -42,6 +53,7 @@ export const kernelArena = (): Kernels | undefined => sharedOnes();
  */
 export function attachArena(memory: unknown): Kernels | undefined {
   if (!NO_SIMD) attached ??= attachedKernels(memory);
+  if (attached) armActivations();
   return attached;
 }
 /**
@@ -326,8 +338,19 @@ const arenaOf = (Z: Float64Array): Kernels | undefined => (attached?.isArena(Z) 
 /**
  * In place: Z[k] = σ(Z[k]) for off ≤ k < off + n — fastmath's sigmoidInPlace, bit for bit; on
  * an arena block two at a time in SIMD (src/wasm/generate.ts), fastmath finishing what that leaves.
+ *
+ * Until an arena exists these are fastmath's own loops, not a wrapper: V8 inlines those into
+ * the cells' steps, and a wrapper in between cost the medium RNN's forward 8% (measured).
  */
-export function sigmoidInPlace(Z: Float64Array, off: number, n: number): void {
+export let sigmoidInPlace: (Z: Float64Array, off: number, n: number) => void = sigmoidTs;
+export let tanhInPlace: (Z: Float64Array, off: number, n: number) => void = tanhTs;
+/** From the first arena on (kernelArena, attachArena): the activations that look for arena blocks. */
+function armActivations(): void {
+  sigmoidInPlace = sigmoidAnywhere;
+  tanhInPlace = tanhAnywhere;
+}
+
+function sigmoidAnywhere(Z: Float64Array, off: number, n: number): void {
   const k = n >= 2 ? arenaOf(Z) : undefined;
   if (!k) return sigmoidTs(Z, off, n);
   const pairs = n >> 1;
@@ -335,8 +358,7 @@ export function sigmoidInPlace(Z: Float64Array, off: number, n: number): void {
   if (n & 1) sigmoidTs(Z, off + n - 1, 1);
 }
 
-/** In place: Z[k] = tanh(Z[k]) for off ≤ k < off + n, as sigmoidInPlace does σ. */
-export function tanhInPlace(Z: Float64Array, off: number, n: number): void {
+function tanhAnywhere(Z: Float64Array, off: number, n: number): void {
   const k = n >= 2 ? arenaOf(Z) : undefined;
   if (!k) return tanhTs(Z, off, n);
   const pairs = n >> 1;
@@ -345,11 +367,11 @@ export function tanhInPlace(Z: Float64Array, off: number, n: number): void {
 }
 
 /**
- * In place softmax over axis 0 of a (rows, m) matrix: every column sums to 1.
+ * In place softmax over axis 0 of a (rows, m) matrix at offset `off`: every column sums to 1.
  * Subtracts the column max first, so it is finite for any finite logits.
  */
-export function softmaxColumns(Z: Float64Array, rows: number, m: number): void {
-  for (let j = 0; j < m; j++) {
+export function softmaxColumns(Z: Float64Array, rows: number, m: number, off = 0): void {
+  for (let j = off; j < off + m; j++) {
     let max = -Infinity;
     for (let i = 0; i < rows; i++) if (Z[i * m + j] > max) max = Z[i * m + j];
     let s = 0;

@@ -10,7 +10,7 @@
  * (the oldest go first): a process that stops calling keeps at most that much.
  */
 
-import { kernelArena } from './kernels';
+import { arenaInUse, kernelArena } from './kernels';
 
 /** Smaller buffers are cheap to allocate; they are not kept (arena blocks go straight back to the arena). */
 export const POOL_MIN_VALUES = 1 << 16;
@@ -26,7 +26,7 @@ let poison = false;
 /** Where a buffer lives: the arena, a SharedArrayBuffer, or private memory. */
 type Kind = 'a' | 's' | 'p';
 const kindOf = (X: Float64Array): Kind =>
-  kernelArena()?.isArena(X) ? 'a' : typeof SharedArrayBuffer !== 'undefined' && X.buffer instanceof SharedArrayBuffer ? 's' : 'p';
+  arenaInUse()?.isArena(X) ? 'a' : typeof SharedArrayBuffer !== 'undefined' && X.buffer instanceof SharedArrayBuffer ? 's' : 'p';
 const keyOf = (n: number, kind: Kind): string => `${kind}${n}`;
 
 /**
@@ -59,7 +59,7 @@ export function give(...bufs: Float64Array[]): void {
     if (order.includes(X)) continue;
     const kind = kindOf(X);
     if (kind === 'a' && X.length < POOL_MIN_VALUES) {
-      kernelArena()!.free(X);
+      arenaInUse()!.free(X);
       continue;
     }
     if (X.length < POOL_MIN_VALUES || (kind !== 'a' && (X.byteOffset !== 0 || X.byteLength !== X.buffer.byteLength))) continue;
@@ -76,7 +76,7 @@ export function give(...bufs: Float64Array[]): void {
     const list = free.get(keyOf(old.length, kind))!;
     list.splice(list.indexOf(old), 1);
     bytes -= old.byteLength;
-    if (kind === 'a') kernelArena()!.free(old);
+    if (kind === 'a') arenaInUse()!.free(old);
   }
 }
 
@@ -85,7 +85,7 @@ export function give(...bufs: Float64Array[]): void {
  * with NaN, so that reading one before writing it shows in the results.
  */
 export function resetPool(withPoison = false): void {
-  for (const X of order) if (kindOf(X) === 'a') kernelArena()!.free(X);
+  for (const X of order) if (kindOf(X) === 'a') arenaInUse()!.free(X);
   free.clear();
   order.length = 0;
   bytes = 0;

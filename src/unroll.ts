@@ -61,6 +61,8 @@ export interface Trace {
   readonly c0: Float64Array;
   /** The caller's a0 and c0, (n_a, m): copied into a0 and c0 at every run when there are groups. */
   readonly state0: { readonly a0: Float64Array; readonly c0: Float64Array };
+  /** `all` with a0 and c0: what a column group's job works on (runGroupJob). */
+  readonly buffers: TraceBuffers;
 }
 
 /**
@@ -124,12 +126,14 @@ const TILE = 32;
 export function toTimeMajor(
   src: Float64Array, rows: number, m: number, T: number, widths: readonly number[] = [m], buf: Float64Array = new Float64Array(rows * m * T),
 ): Float64Array {
-  const block = rows * m, q = stepIndex(rows, m, widths);
+  const block = rows * m;
+  const q = widths.length > 1 ? stepIndex(rows, m, widths) : undefined;
   for (let r0 = 0; r0 < block; r0 += TILE) {
     const r1 = Math.min(block, r0 + TILE);
     for (let t = 0; t < T; t++) {
       const o = t * block;
-      for (let r = r0; r < r1; r++) buf[o + q[r]] = src[r * T + t];
+      if (q) for (let r = r0; r < r1; r++) buf[o + q[r]] = src[r * T + t];
+      else for (let r = r0; r < r1; r++) buf[o + r] = src[r * T + t];
     }
   }
   return buf;
@@ -142,13 +146,15 @@ export function toSteps(src: Float64Array, rows: number, m: number, T: number, w
 
 /** Join T_x (rows, m) blocks (in the layout of `widths`) back into a (rows, m, T_x) C-order array. */
 export function fromSteps(blocks: readonly Float64Array[], rows: number, m: number, widths: readonly number[] = [m]): Float64Array {
-  const T = blocks.length, block = rows * m, q = stepIndex(rows, m, widths);
+  const T = blocks.length, block = rows * m;
+  const q = widths.length > 1 ? stepIndex(rows, m, widths) : undefined;
   const out = new Float64Array(block * T);
   for (let r0 = 0; r0 < block; r0 += TILE) {
     const r1 = Math.min(block, r0 + TILE);
     for (let t = 0; t < T; t++) {
       const b = blocks[t];
-      for (let r = r0; r < r1; r++) out[r * T + t] = b[q[r]];
+      if (q) for (let r = r0; r < r1; r++) out[r * T + t] = b[q[r]];
+      else for (let r = r0; r < r1; r++) out[r * T + t] = b[r];
     }
   }
   return out;
@@ -198,8 +204,6 @@ export interface TraceBuffers {
   c0: Float64Array;
 }
 
-/** A trace's buffers as one object. */
-export const traceBuffers = (tr: Trace): TraceBuffers => ({ ...tr.all, a0: tr.a0, c0: tr.c0 });
 
 /** Steps of group (j0, w): views of `b`, whose step blocks are (rows, m) in the groups' layout. */
 export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number): Step[] {
@@ -273,7 +277,7 @@ export function allocate(
   const groups = widths.map((_, g) => groupAt(cell, d, widths, b, g));
   const steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
   return {
-    cell, d, p, widths, groups, steps, all, ...own, state0: { a0, c0 },
+    cell, d, p, widths, groups, steps, all, ...own, buffers: b, state0: { a0, c0 },
     logits: views(all.logits, n_y * m, T_x), y: views(all.y, n_y * m, T_x),
   };
 }
@@ -352,7 +356,7 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
   }
   // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
   const job: ForwardJob = { kind: 'forward', t0, inputs, head };
-  const b = traceBuffers(tr);
+  const b = tr.buffers;
   withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, job)), [all.x]);
 }
 
@@ -386,7 +390,7 @@ export type GroupJob = ForwardJob | BackwardJob;
 export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, job: GroupJob): void {
   if (job.kind === 'forward') {
     if (job.inputs) projectGroup(cell, p, d, b, grp, job.t0, d.T_x, -1);
-    for (let t = job.t0; t < d.T_x; t++) cell.forward(p, grp.d, grp.steps[t]);
+    forwardGroup(cell, p, grp, job.t0);
     if (job.head) headGroup(cell, p, d, b, grp, job.t0);
   } else {
     if (job.xent) xentGroup(cell, p, d, b, grp, job.xent, job.b.up);
@@ -395,16 +399,19 @@ export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers,
   }
 }
 
+/** One group's time loop forward, steps t0 … T_x−1 (its own function: V8 optimizes the hot loop apart). */
+function forwardGroup(cell: CellSpec, p: Params, grp: Group, t0: number): void {
+  for (let t = t0; t < grp.d.T_x; t++) cell.forward(p, grp.d, grp.steps[t]);
+}
+
 /** ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) for steps t0 … T_x−1, one group's columns: a batched product, then the columns' softmax. */
 function headGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, t0: number): void {
   const { n_a, n_y, m, T_x } = d;
   const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
   mulBias(b.logits, p[cell.head.b], p[cell.head.W], n_a, 0, n_y, n_a, b.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block);
-  for (let t = t0; t < T_x; t++) {
-    const at = t * yBlock + n_y * j0, y = b.y.subarray(at, at + n_y * w);
-    y.set(b.logits.subarray(at, at + n_y * w));
-    softmaxColumns(y, n_y, w);
-  }
+  if (w === m) b.y.set(b.logits.subarray(t0 * yBlock), t0 * yBlock);
+  else for (let t = t0; t < T_x; t++) b.y.set(b.logits.subarray(t * yBlock + n_y * j0, t * yBlock + n_y * (j0 + w)), t * yBlock + n_y * j0);
+  for (let t = t0; t < T_x; t++) softmaxColumns(b.y, n_y, w, t * yBlock + n_y * j0);
 }
 
 /**
@@ -518,7 +525,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
     kind: 'backward', b, dx,
     xent: upstream.kind === 'xent' ? { labels: upstream.labels, dz: take(all.y.length, shared, false) } : undefined,
   };
-  const bufs = traceBuffers(tr);
+  const bufs = tr.buffers;
   resident(stepWork(cell, d), operands, () => {
     if (upstream.kind === 'sum') b.up.set(upstream.da);
     inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, job));

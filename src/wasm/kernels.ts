@@ -367,7 +367,9 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
    * 64·((7n) mod 64) bytes into it.
    */
   let colour = 0;
-  const isArena = (X: Float64Array): boolean => buffers.has(X.buffer);
+  /** Whether any arena view was ever made here: until then nothing is one, without a lookup (small nets). */
+  let viewsMade = false;
+  const isArena = (X: Float64Array): boolean => viewsMade && buffers.has(X.buffer);
 
   // ---- the helper thread: started on the first big product, used once it is ready ----
   const ctl = new Int32Array(new SharedArrayBuffer(CTL.length * 4));
@@ -470,7 +472,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
 
   /** Byte address of X[off … off+n) if that lies in a resident range, else -1. */
   const residentAt = (X: Float64Array, off: number, n: number, write = false): number => {
-    if (buffers.has(X.buffer)) return X.byteOffset + off * 8;
+    if (isArena(X)) return X.byteOffset + off * 8;
     if (ranges.size === 0) return -1;
     const list = ranges.get(X.buffer);
     if (list === undefined) return -1;
@@ -497,18 +499,24 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     copied: boolean;
   }
   const operands = (list: readonly [X: Float64Array, off: number, n: number, write: boolean, writeOnly?: boolean][], extraScratch = 0): { ops: Operand[]; extra: number } => {
-    // first the room (which may move the stack, and the resident addresses with it), then the addresses
-    const here = list.map(([X, off, n, write]) => residentAt(X, off, n, write) >= 0);
     let need = extraScratch * 8;
-    list.forEach(([, , n], k) => (need += here[k] ? 0 : align16(n * 8)));
-    if (need > 0) reserve(need + 16 + 64);
-    let end = top;
-    const ops = list.map(([X, off, n, write], k) => {
-      if (here[k]) return { X, off, n, at: residentAt(X, off, n, write), copied: false };
-      const at = align16(end);
-      end = at + n * 8;
-      return { X, off, n, at, copied: true };
+    const ops = list.map(([X, off, n, write]): Operand => {
+      const at = residentAt(X, off, n, write);
+      if (at < 0) need += align16(n * 8);
+      return { X, off, n, at, copied: at < 0 };
     });
+    if (need > 0) {
+      // room above the stack first; if that moved the stack, the resident addresses moved with it
+      const moves = stackMoves;
+      reserve(need + 16 + 64);
+      if (stackMoves !== moves) ops.forEach((o, k) => o.copied || (o.at = residentAt(o.X, o.off, o.n, list[k][3])));
+    }
+    let end = top;
+    for (const o of ops) {
+      if (!o.copied) continue;
+      o.at = align16(end);
+      end = o.at + o.n * 8;
+    }
     const extra = align16(end); // `extraScratch` doubles for the caller's own use
     ops.forEach((o, k) => {
       if (o.copied && !list[k][4]) heap.set(o.X.subarray(o.off, o.off + o.n), o.at >> 3);
@@ -621,6 +629,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
       blocks.set(at + pad, { at, bytes });
       const X = new Float64Array(memory.buffer, at + pad, n);
       buffers.add(X.buffer);
+      viewsMade = true;
       reclaim.register(X, at + pad, X);
       return X;
     },
@@ -646,6 +655,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     view(at, n) {
       const X = new Float64Array(memory.buffer, at, n);
       buffers.add(X.buffer);
+      viewsMade = true;
       return X;
     },
 
@@ -663,7 +673,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     stats: () => ({ shared, takenBack, stackMoves }),
 
     holds(X) {
-      return buffers.has(X.buffer) || (ranges.size > 0 && ranges.has(X.buffer));
+      return isArena(X) || (ranges.size > 0 && ranges.has(X.buffer));
     },
   };
 }
