@@ -62,10 +62,9 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
     : { kind: 'xent', labels: loss.labels.data };
   const r = backward(tr, up);
   const out: Arrays = {
-    dx: tensor([n_x, m, T_x], fromSteps(r.dxs, n_x, m, tr.widths)),
+    dx: tensor([n_x, m, T_x], r.dx),
     da0: tensor([n_a, m], r.da0),
   };
-  give(r.dx);
   if (cell.hasCellState) out.dc0 = tensor([n_a, m], r.dc0);
   for (const spec of cell.params) {
     if (spec.role === 'head' && loss.kind !== 'xent') continue;

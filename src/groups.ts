@@ -51,12 +51,13 @@ export interface GroupMessage {
 /** A GroupJob as a message carries it. */
 type WiredJob =
   | Extract<GroupJob, { kind: 'forward' }>
-  | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire };
+  | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire; dxOut: Wire };
 
 function wireJob(job: GroupJob): WiredJob {
   if (job.kind === 'forward') return job;
   const { xent } = job;
-  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: toWire({ dz: xent.dz }).dz }, dx: toWire({ dx: job.dx }).dx };
+  const { dx, dxOut } = toWire({ dx: job.dx, dxOut: job.dxOut });
+  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: toWire({ dz: xent.dz }).dz }, dx, dxOut };
 }
 
 /** The worker's side of wireJob. */
@@ -66,7 +67,7 @@ export function unwireJob(job: WiredJob, memory: unknown): GroupJob {
   return {
     kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory),
     xent: xent && { labels: xent.labels, dz: fromWire<{ dz: Float64Array }>({ dz: xent.dz }, memory).dz },
-    dx: fromWire<{ dx: Float64Array }>({ dx: job.dx }, memory).dx,
+    ...fromWire<{ dx: Float64Array; dxOut: Float64Array }>({ dx: job.dx, dxOut: job.dxOut }, memory),
   };
 }
 

@@ -375,13 +375,15 @@ export interface ForwardJob {
 /**
  * What a column group does in a backward pass: for the xent loss, first its columns of the
  * head's gradient dz = (ŷ − onehot(labels))/m (into `xent.dz`) and of the upstream Wᵀ dz (into
- * b.up; for the sum loss b.up holds da already); then its BPTT time loop; then its dx.
+ * b.up; for the sum loss b.up holds da already); then its BPTT time loop; then its dx, into
+ * `dx` (time-major) and from there into its columns of `dxOut` ((n_x, m, T_x), C order).
  */
 export interface BackwardJob {
   kind: 'backward';
   b: BpttBuffers;
   xent?: { labels: Float64Array; dz: Float64Array };
   dx: Float64Array;
+  dxOut: Float64Array;
 }
 
 export type GroupJob = ForwardJob | BackwardJob;
@@ -396,6 +398,23 @@ export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers,
     if (job.xent) xentGroup(cell, p, d, b, grp, job.xent, job.b.up);
     bpttGroup(cell, p, grp, d, job.b);
     dxGroup(cell, p, d, grp, job.b.dz, job.dx);
+    columnsOut(job.dx, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.dxOut);
+  }
+}
+
+/**
+ * Columns j0 … j0+w−1 of T time-major (rows, m) step blocks (in the groups' layout, those
+ * columns a group's (rows, w) matrix in each) into a (rows, m, T) C-order array: fromSteps for
+ * one group, which its job does while the data is in its core's cache.
+ */
+function columnsOut(src: Float64Array, rows: number, m: number, T: number, j0: number, w: number, out: Float64Array): void {
+  const block = rows * m;
+  for (let i = 0; i < rows; i++) {
+    const q = rows * j0 + i * w, r = i * m + j0; // (i, j0) in a step block; its row in `out`
+    for (let t = 0; t < T; t++) {
+      const s = t * block + q;
+      for (let jj = 0; jj < w; jj++) out[(r + jj) * T + t] = src[s + jj];
+    }
   }
 }
 
@@ -441,8 +460,7 @@ export function forward(
 export type Upstream = { kind: 'sum'; da: Float64Array } | { kind: 'xent'; labels: Float64Array };
 
 export interface BackwardResult {
-  dx: Float64Array; // the buffer of dxs (the caller hands it back to the pool: with groups, an arena block)
-  dxs: Float64Array[]; // T_x blocks (n_x, m), in the groups' layout
+  dx: Float64Array; // (n_x, m, T_x), C order: the public layout
   da0: Float64Array; // (n_a, m)
   dc0: Float64Array; // (n_a, m); empty for cells without a cell state
   grads: Params; // 'd' + parameter name, for every parameter of the cell
@@ -501,7 +519,9 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const block = n_a * m;
   const grads = paramBuffers(cell, d, 'd');
   const shared = tr.groups.length > 1;
-  const dx = take(n_x * m * T_x, shared);
+  const dx = take(n_x * m * T_x, shared); // time-major, the products' layout
+  // the public layout, each group its columns; with groups a shared block, copied out at the end
+  const dxOut = shared ? take(n_x * m * T_x, true, false) : new Float64Array(n_x * m * T_x);
   const hasC = cell.hasCellState;
   const b: BpttBuffers = {
     up: take(block * T_x, shared), // zero on entry, as Upstream says
@@ -522,7 +542,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
     };
   };
   const job: BackwardJob = {
-    kind: 'backward', b, dx,
+    kind: 'backward', b, dx, dxOut,
     xent: upstream.kind === 'xent' ? { labels: upstream.labels, dz: take(all.y.length, shared, false) } : undefined,
   };
   const bufs = tr.buffers;
@@ -539,9 +559,9 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
     regroup(out, buf, n_a, m, tr.widths, false);
     return out;
   };
-  const result = { dx, dxs: views(dx, n_x * m, T_x), da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
-  give(b.up, b.dz, b.da, b.dc, b.work);
-  if (shared) give(b.daPrev, b.dcPrev); // (copied into da0 and dc0)
+  const result = { dx: shared ? dxOut.slice() : dxOut, da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
+  give(dx, b.up, b.dz, b.da, b.dc, b.work);
+  if (shared) give(dxOut, b.daPrev, b.dcPrev); // (copied into dx, da0 and dc0)
   return result;
 }
 
