@@ -32,7 +32,8 @@ let attached: Kernels | undefined;
 
 /**
  * The arena (src/wasm/kernels.ts): the shared kernels' memory, whose blocks the products use
- * in place. src/pool.ts takes big shared buffers there; undefined without SIMD or threads.
+ * in place. src/pool.ts takes shared buffers there; undefined without SIMD or threads. The
+ * first call also switches the activations to the versions that look for arena blocks.
  */
 export function kernelArena(): Kernels | undefined {
   const k = sharedOnes();
@@ -70,6 +71,7 @@ export const SHARED_MIN_WORK = THREAD_MIN_WORK;
  * them. A resident output must only ever be written where it lives.
  */
 function pick(work: number, total: number, out: Float64Array, x: Float64Array, y: Float64Array): Kernels | undefined {
+  // (a group worker: in place on the main thread's arena when every operand lies there)
   if (attached?.isArena(out) && attached.isArena(x) && attached.isArena(y)) return attached;
   if (pooled?.holds(out)) return pooled;
   if (simd?.holds(out)) return simd;

@@ -53,7 +53,10 @@ export function take(n: number, shared: boolean, zero = true): Float64Array {
   return X;
 }
 
-/** Hands buffers back for later passes; nothing may use them any more. Views and small buffers are ignored. */
+/**
+ * Hands buffers back for later passes; nothing may use them any more. Small arena blocks go
+ * straight back to the arena; other small buffers and views are ignored.
+ */
 export function give(...bufs: Float64Array[]): void {
   for (const X of bufs) {
     if (order.includes(X)) continue;
