@@ -21,9 +21,10 @@
  *   sigmoid(p, pairs, tab), tanh(p, pairs, tab): in place on 2·pairs values at p, two per
  *   f64x2, each value computed exactly as src/fastmath.ts's in-place loops compute it (the
  *   same IEEE operations in the same order: bit-identical) where that loop's first pass does
- *   (|z| < 704 for σ; 2^−27 < |x| < 22 for tanh); other values are left as they are and the
- *   result is 1, for fastmath's second pass to finish. `tab`: its tables T and TAIL, 128
- *   doubles each, one after the other; 2^e is built from its bits instead of read from P2.
+ *   (|z| < 704 for σ; 2^−27 < |x| < 22 for tanh). σ leaves other values as they are and returns
+ *   1, for fastmath's second pass to finish; tanh finishes them as that pass would (±1 from 22
+ *   on, x itself below 2^−27 and for NaN) and returns 0. `tab`: fastmath's tables T and TAIL,
+ *   128 doubles each, one after the other; 2^e is built from its bits instead of read from P2.
  *
  * Two builds: `own` exports a private memory; `shared` imports a shared one (WebAssembly
  * threads), on which the main thread and a helper worker each instantiate the module and
@@ -222,23 +223,36 @@ function activationsWat(): string {
     }
     return out;
   };
-  const store = (u: number): string[] => [
-    `(v128.store offset=${16 * u} (local.get $p) (v128.bitselect (local.get $v${u}) (local.get $z${u}) (local.get $ok${u})))`,
-    set('rest', `(v128.or (local.get $rest) (v128.not (local.get $ok${u})))`),
-  ];
+  /**
+   * The pair's result: v where in range, else z as it is (left for fastmath's second pass) —
+   * except that tanh finishes its own edges, as fastmath's tanhEdge does: ±1 for |x| ≥ TANH_ONE,
+   * x itself for tiny x and NaN (so it never leaves anything).
+   */
+  const store = (u: number, kind: 'sigmoid' | 'tanh'): string[] => {
+    const z = `(local.get $z${u})`, ok = `(local.get $ok${u})`;
+    if (kind === 'sigmoid') {
+      return [
+        `(v128.store offset=${16 * u} (local.get $p) (v128.bitselect (local.get $v${u}) ${z} ${ok}))`,
+        set('rest', `(v128.or (local.get $rest) (v128.not ${ok}))`),
+      ];
+    }
+    const one = `(v128.or ${f(1)} (v128.and ${z} (v128.const i64x2 0x8000000000000000 0x8000000000000000)))`; // ±1, x's sign
+    const big = `(f64x2.ge (local.get $a${u}) ${f(F.TANH_ONE)})`;
+    return [`(v128.store offset=${16 * u} (local.get $p) (v128.bitselect (local.get $v${u}) (v128.bitselect ${one} ${z} ${big}) ${ok}))`];
+  };
   const fn = (kind: 'sigmoid' | 'tanh'): string => `(func (export "${kind}") (param $p i32) (param $pairs i32) (param $tab i32) (result i32) ${locals}
     ${set('end', `(i32.add (local.get $p) (i32.shl (i32.and (local.get $pairs) (i32.const ${-U})) (i32.const 4)))`)}
     ${set('rest', '(v128.const i64x2 0 0)')}
     (block $done (loop $next (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
       ${lanes.flatMap((u) => step(u, kind)).join('\n      ')}
-      ${lanes.flatMap(store).join('\n      ')}
+      ${lanes.flatMap((u) => store(u, kind)).join('\n      ')}
       ${set('p', `(i32.add (local.get $p) (i32.const ${16 * U}))`)}
       (br $next)))
     ;; the pairs left over, one at a time
     ${set('end', `(i32.add (local.get $p) (i32.shl (i32.and (local.get $pairs) (i32.const ${U - 1})) (i32.const 4)))`)}
     (block $done1 (loop $next1 (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
       ${step(0, kind).join('\n      ')}
-      ${store(0).join('\n      ')}
+      ${store(0, kind).join('\n      ')}
       ${set('p', '(i32.add (local.get $p) (i32.const 16))')}
       (br $next1)))
     (v128.any_true (local.get $rest)))`;
