@@ -33,10 +33,12 @@ export type Loss = { kind: 'sum'; da: Tensor } | { kind: 'xent'; labels: Tensor 
  * backward -> { dx, da0, dc0 (LSTM), d<param> for every recurrent parameter,
  *               plus d<Wya|Wy> and dby for the xent loss }
  * loss     -> the scalar value of the loss
+ * lossAndGradients -> both, from one forward pass (`rnn backward` prints both)
  */
 export interface Backend {
   readonly name: string;
   forward(cell: CellName, inputs: Arrays): Arrays;
   backward(cell: CellName, inputs: Arrays, loss: Loss): Arrays;
   loss(cell: CellName, inputs: Arrays, loss: Loss): number;
+  lossAndGradients(cell: CellName, inputs: Arrays, loss: Loss): { loss: number; gradients: Arrays };
 }

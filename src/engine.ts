@@ -89,4 +89,5 @@ export const float64Backend: Backend = {
   forward: (cell, inputs) => once(cell, inputs, forwardOutputs),
   backward: (cell, inputs, loss) => once(cell, inputs, (tr) => gradients(tr, loss)),
   loss: (cell, inputs, loss) => once(cell, inputs, (tr) => lossOf(tr, loss)),
+  lossAndGradients: (cell, inputs, loss) => once(cell, inputs, (tr) => ({ loss: lossOf(tr, loss), gradients: gradients(tr, loss) })),
 };

@@ -38,6 +38,13 @@ describe('float64 and mathjs backends agree to 1e-12', () => {
             const gr = mathjsBackend.backward(cell, inputs, loss);
             assert.deepEqual(Object.keys(gf).sort(), Object.keys(gr).sort(), `${loss.kind} gradient names`);
             for (const name of Object.keys(gf)) expectClose(gf[name], gr[name], AGREE, `${loss.kind} ${name}`);
+            // both from one pass: the very bits of the two calls apart, in each backend
+            for (const [b, L, G] of [[float64Backend, lf, gf], [mathjsBackend, lr, gr]] as const) {
+              const both = b.lossAndGradients(cell, inputs, loss);
+              assert.equal(both.loss, L, `${b.name} ${loss.kind} lossAndGradients: loss`);
+              assert.deepEqual(Object.keys(both.gradients).sort(), Object.keys(G).sort());
+              for (const name of Object.keys(G)) assert.deepEqual(both.gradients[name], G[name], `${b.name} ${loss.kind} lossAndGradients: ${name}`);
+            }
           }
         });
       }

@@ -38,13 +38,12 @@ export function runBackward(o: BackwardOptions): BackwardResult {
   const loaded = loadInputs(o.cell, o.sources, o.loss === 'sum' ? { da: true } : { labels: true }, { maxBytes: o.maxBytes });
   const { inputs } = loaded;
   const loss: Loss = o.loss === 'sum' ? { kind: 'sum', da: inputs.da } : { kind: 'xent', labels: inputs.labels };
-  const backend = getBackend(o.backend);
-  const gradients = backend.backward(o.cell, inputs, loss);
+  const { loss: lossValue, gradients } = getBackend(o.backend).lossAndGradients(o.cell, inputs, loss);
   return {
     cell: o.cell,
     backend: o.backend,
     loss: o.loss,
-    lossValue: backend.loss(o.cell, inputs, loss),
+    lossValue,
     dims: loaded.dims,
     arrays: [...inputRows(inputs, loaded.origin, [...forwardInputs(o.cell), o.loss === 'sum' ? 'da' : 'labels']), ...outputRows(gradients)],
     gradients,

@@ -837,27 +837,40 @@ export const mathjsBackend: Backend = {
   },
 
   backward(cell: CellName, inputs: Arrays, loss: Loss): Arrays {
-    const r = run(cell, inputs);
-    const out: Arrays = {};
-    let da: Sequence;
-    if (loss.kind === 'sum') {
-      da = toSequence(loss.da);
-    } else {
-      const head = xent_head_backward(r.y, r.a, r.Wy, labelsByStep(loss.labels, r.Wy.size()[0]));
-      da = head.da;
-      const [W, b] = HEAD[cell];
-      out['d' + W] = fromMatrix(head.dWy);
-      out['d' + b] = fromMatrix(head.dby);
-    }
-    const gradients = r.backward(da);
-    const result: Arrays = {};
-    for (const [name, g] of Object.entries(gradients)) result[name] = toTensor(g);
-    return { ...result, ...out };
+    return gradientsOf(cell, run(cell, inputs), loss);
   },
 
   loss(cell: CellName, inputs: Arrays, loss: Loss): number {
+    return lossOfRun(run(cell, inputs), loss);
+  },
+
+  lossAndGradients(cell: CellName, inputs: Arrays, loss: Loss): { loss: number; gradients: Arrays } {
     const r = run(cell, inputs);
-    if (loss.kind === 'sum') return sum_loss(toSequence(loss.da), r.a);
-    return xent_loss(r.a, r.Wy, r.by, labelsByStep(loss.labels, r.Wy.size()[0]));
+    return { loss: lossOfRun(r, loss), gradients: gradientsOf(cell, r, loss) };
   },
 };
+
+/** Every gradient of `loss` through the run `r` (the seed's backward functions, and the xent head's). */
+function gradientsOf(cell: CellName, r: Run, loss: Loss): Arrays {
+  const out: Arrays = {};
+  let da: Sequence;
+  if (loss.kind === 'sum') {
+    da = toSequence(loss.da);
+  } else {
+    const head = xent_head_backward(r.y, r.a, r.Wy, labelsByStep(loss.labels, r.Wy.size()[0]));
+    da = head.da;
+    const [W, b] = HEAD[cell];
+    out['d' + W] = fromMatrix(head.dWy);
+    out['d' + b] = fromMatrix(head.dby);
+  }
+  const gradients = r.backward(da);
+  const result: Arrays = {};
+  for (const [name, g] of Object.entries(gradients)) result[name] = toTensor(g);
+  return { ...result, ...out };
+}
+
+/** The value of `loss` on the run `r`. */
+function lossOfRun(r: Run, loss: Loss): number {
+  if (loss.kind === 'sum') return sum_loss(toSequence(loss.da), r.a);
+  return xent_loss(r.a, r.Wy, r.by, labelsByStep(loss.labels, r.Wy.size()[0]));
+}
