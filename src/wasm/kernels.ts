@@ -1,7 +1,8 @@
 /**
- * The three products of src/kernels.ts on the WebAssembly SIMD kernel (src/wasm/generate.ts),
+ * The products of src/kernels.ts on the WebAssembly SIMD kernel (src/wasm/generate.ts),
  * with the same signatures and bit-identical results (test/wasm.test.ts): ~4–8× the
- * TypeScript kernels, measured in bench/README.md.
+ * TypeScript kernels, measured in bench/README.md. Also σ and tanh in place on arena blocks
+ * (`activation`, bit for bit src/fastmath.ts's).
  *
  * Two instances (two builds of the kernel): `wasmKernels()` on a private memory, and
  * `sharedKernels()` on a memory shared with a helper thread, which computes part of every
@@ -24,7 +25,7 @@
  * memory are re-taken after it grows and never leave it.
  *
  * ARENA (shared instance): `alloc(n)` hands out blocks of the memory itself as Float64Arrays,
- * for the big buffers of a pass (src/pool.ts takes them there). Products use them in place —
+ * for the shared buffers of a pass (src/pool.ts takes them there). Products use them in place —
  * nothing is copied in or out — and JS reads and writes them directly, so they need no scope.
  * They stay where they are: shared memory does not detach when it grows. A block goes back
  * with `free`; one whose view is garbage-collected first goes back by itself. A group worker
