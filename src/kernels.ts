@@ -352,21 +352,21 @@ function armActivations(): void {
   tanhInPlace = tanhAnywhere;
 }
 
-function sigmoidAnywhere(Z: Float64Array, off: number, n: number): void {
-  const k = n >= 2 ? arenaOf(Z) : undefined;
-  if (!k) return sigmoidTs(Z, off, n);
-  const pairs = n >> 1;
-  if (k.activation('sigmoid', Z, off, pairs)) sigmoidRest(Z, off, 2 * pairs);
-  if (n & 1) sigmoidTs(Z, off + n - 1, 1);
+/**
+ * An activation for arena blocks too: in SIMD there (two f64x2 at a time), fastmath finishing
+ * what that leaves and an odd last value; fastmath's own loop elsewhere. Bit for bit the same.
+ */
+function anywhere(f: 'sigmoid' | 'tanh', ts: typeof sigmoidTs, rest: typeof sigmoidRest): typeof sigmoidTs {
+  return (Z, off, n) => {
+    const k = n >= 2 ? arenaOf(Z) : undefined;
+    if (!k) return ts(Z, off, n);
+    const pairs = n >> 1;
+    if (k.activation(f, Z, off, pairs)) rest(Z, off, 2 * pairs);
+    if (n & 1) ts(Z, off + n - 1, 1);
+  };
 }
-
-function tanhAnywhere(Z: Float64Array, off: number, n: number): void {
-  const k = n >= 2 ? arenaOf(Z) : undefined;
-  if (!k) return tanhTs(Z, off, n);
-  const pairs = n >> 1;
-  if (k.activation('tanh', Z, off, pairs)) tanhRest(Z, off, 2 * pairs);
-  if (n & 1) tanhTs(Z, off + n - 1, 1);
-}
+const sigmoidAnywhere = anywhere('sigmoid', sigmoidTs, sigmoidRest);
+const tanhAnywhere = anywhere('tanh', tanhTs, tanhRest);
 
 /**
  * In place softmax over axis 0 of a (rows, m) matrix at offset `off`: every column sums to 1.

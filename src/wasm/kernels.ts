@@ -371,6 +371,13 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   /** Whether any arena view was ever made here: until then nothing is one, without a lookup (small nets). */
   let viewsMade = false;
   const isArena = (X: Float64Array): boolean => viewsMade && buffers.has(X.buffer);
+  /** The n values at byte `at` as an arena view. */
+  const viewAt = (at: number, n: number): Float64Array => {
+    const X = new Float64Array(memory.buffer, at, n);
+    buffers.add(X.buffer);
+    viewsMade = true;
+    return X;
+  };
 
   // ---- the helper thread: started on the first big product, used once it is ready ----
   const ctl = new Int32Array(new SharedArrayBuffer(CTL.length * 4));
@@ -584,8 +591,8 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
 
     resident(inputs, outputs, body) {
       // (arena views are in the memory already: nothing to do for them)
-      const todo = [...inputs, ...outputs].filter((X) => X.length > 0 && residentAt(X, 0, X.length) < 0);
-      if (todo.length === 0) return body();
+      const outside = (X: Float64Array): boolean => X.length > 0 && residentAt(X, 0, X.length) < 0;
+      if (!inputs.some(outside) && !outputs.some(outside)) return body();
       reserve(0);
       const saved = top - stackAt; // (the stack may move inside: keep the offset)
       const added: { X: Float64Array; range: Range }[] = [];
@@ -628,9 +635,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
         return undefined; // past wasm32's 4 GiB: the caller takes ordinary memory
       }
       blocks.set(at + pad, { at, bytes });
-      const X = new Float64Array(memory.buffer, at + pad, n);
-      buffers.add(X.buffer);
-      viewsMade = true;
+      const X = viewAt(at + pad, n);
       reclaim.register(X, at + pad, X);
       return X;
     },
@@ -653,12 +658,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
       for (const b of freeBlocks) heap.fill(NaN, b.at >> 3, (b.at + b.bytes) >> 3);
     },
 
-    view(at, n) {
-      const X = new Float64Array(memory.buffer, at, n);
-      buffers.add(X.buffer);
-      viewsMade = true;
-      return X;
-    },
+    view: (at, n) => viewAt(at, n),
 
     memory,
 
