@@ -23,7 +23,7 @@ import type { Params } from './cells/types';
 import { attachArena, kernelArena } from './kernels';
 import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
 import { give, take } from './pool';
-import type { BpttBuffers, GroupJob, Group, Trace, TraceBuffers } from './unroll';
+import type { BpttBuffers, GroupJob, Group, Pack, Trace, TraceBuffers } from './unroll';
 
 /**
  * A buffer as a job message carries it: a SharedArrayBuffer's view as it is, an arena block
@@ -49,25 +49,29 @@ export interface GroupMessage {
 }
 
 /** A GroupJob as a message carries it. */
+type WiredPack = Omit<Pack, 'P'> & { P: Wire };
 type WiredJob =
-  | Extract<GroupJob, { kind: 'forward' }>
-  | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire; dxOut: Wire };
+  | (Omit<Extract<GroupJob, { kind: 'forward' }>, 'packs'> & { packs?: WiredPack[] })
+  | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire; dxOut: Wire; packs?: WiredPack[] };
 
 function wireJob(job: GroupJob): WiredJob {
-  if (job.kind === 'forward') return job;
+  const packs = job.packs?.map((pk) => ({ ...pk, P: toWire({ P: pk.P }).P }));
+  if (job.kind === 'forward') return { ...job, packs };
   const { xent } = job;
   const { dx, dxOut } = toWire({ dx: job.dx, dxOut: job.dxOut });
-  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: toWire({ dz: xent.dz }).dz }, dx, dxOut };
+  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: toWire({ dz: xent.dz }).dz }, dx, dxOut, packs };
 }
 
 /** The worker's side of wireJob. */
 export function unwireJob(job: WiredJob, memory: unknown): GroupJob {
-  if (job.kind === 'forward') return job;
+  const packs = job.packs?.map((pk) => ({ ...pk, P: fromWire<{ P: Float64Array }>({ P: pk.P }, memory).P }));
+  if (job.kind === 'forward') return { ...job, packs };
   const { xent } = job;
   return {
     kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory),
     xent: xent && { labels: xent.labels, dz: fromWire<{ dz: Float64Array }>({ dz: xent.dz }, memory).dz },
     ...fromWire<{ dx: Float64Array; dxOut: Float64Array }>({ dx: job.dx, dxOut: job.dxOut }, memory),
+    packs,
   };
 }
 

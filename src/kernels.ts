@@ -82,6 +82,54 @@ function pick(work: number, total: number, out: Float64Array, x: Float64Array, y
 }
 
 /*
+ * Packed weights. Inside `withPacked(list, body)`, a product whose A is one of the listed
+ * weight blocks — W[:, k0:k0+kn] of `rows` rows for mulAdd and mulBias, its transpose for
+ * mulTAdd (`trans`) — runs on the panels P the caller packed it into (src/wasm/kernels.ts
+ * packPanels: the gemm's tiles then walk one pointer per 4 rows, not four; 1.1–1.25× on the
+ * recurrent products) instead of on W. Same sums in the same order: the same bits. P is an
+ * arena block; its product runs on the instance that owns that memory (or, in a group worker,
+ * is attached to it) and otherwise, or without SIMD, the product runs on W as usual. The
+ * caller keeps P equal to W's block for as long as the list is in force (src/unroll.ts packs
+ * a pass's weights at its start).
+ */
+export interface Packing {
+  /** The weight matrix, by identity, its first column and the block's size. */
+  readonly W: Float64Array;
+  readonly k0: number;
+  readonly kn: number;
+  readonly rows: number;
+  /** Packed as mulTAdd reads the block (Wᵀ: kn rows of `rows`), not as mulAdd and mulBias do. */
+  readonly trans: boolean;
+  readonly P: Float64Array;
+}
+let packings: readonly Packing[] = [];
+/** Products this thread ran on packed panels (tests, bench). */
+let packedProducts = 0;
+export const packedStats = (): { products: number } => ({ products: packedProducts });
+
+/** Runs `body` with the products on these weight blocks taking their packed panels (see above). */
+export function withPacked<T>(list: readonly Packing[], body: () => T): T {
+  const saved = packings;
+  packings = list;
+  try {
+    return body();
+  } finally {
+    packings = saved;
+  }
+}
+
+/** The kernels to run a product on W's packed block with C and B, and the panels; undefined: none. */
+function packedFor(W: Float64Array, k0: number, kn: number, rows: number, trans: boolean, C: Float64Array, B: Float64Array): [Kernels, Float64Array] | undefined {
+  for (const e of packings) {
+    if (e.W !== W || e.k0 !== k0 || e.kn !== kn || e.rows !== rows || e.trans !== trans) continue;
+    const k = attached?.isArena(e.P) ? (attached.isArena(C) && attached.isArena(B) ? attached : undefined) : pooled?.isArena(e.P) ? pooled : undefined;
+    if (k) packedProducts++;
+    return k ? [k, e.P] : undefined;
+  }
+  return undefined;
+}
+
+/*
  * Batches. Each product takes an optional batch of `nb` items whose operands sit at fixed
  * strides (in elements) from the first item's: the time steps of a sequence, whose blocks
  * lie one after another in one buffer. A batch means exactly the loop of its items in order —
@@ -98,6 +146,8 @@ export function mulAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
 ): void {
+  const packed = packings.length > 0 ? packedFor(W, k0, kn, rows, false, C, B) : undefined;
+  if (packed) return packed[0].packed(C, packed[1], rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
   if (k) k.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
   else for (let u = 0; u < nb; u++) mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff + u * cStep, bOff + u * bStep);
@@ -111,6 +161,8 @@ export function mulBias(
   C: Float64Array, b: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
 ): void {
+  const packed = packings.length > 0 ? packedFor(W, k0, kn, rows, false, C, B) : undefined;
+  if (packed) return packed[0].packed(C, packed[1], rows, kn, B, m, cOff, bOff, nb, cStep, bStep, b);
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
   if (k) return k.mulBias(C, b, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
   for (let u = 0; u < nb; u++) {
@@ -127,6 +179,8 @@ export function mulTAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   D: Float64Array, m: number, cOff = 0, dOff = 0, nb = 1, cStep = 0, dStep = 0,
 ): void {
+  const packed = packings.length > 0 ? packedFor(W, k0, kn, rows, true, C, D) : undefined;
+  if (packed) return packed[0].packed(C, packed[1], kn, rows, D, m, cOff, dOff, nb, cStep, dStep);
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, D);
   if (k) k.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff, nb, cStep, dStep);
   else for (let u = 0; u < nb; u++) mulTAddTs(C, W, ldw, k0, rows, kn, D, m, cOff + u * cStep, dOff + u * dStep);

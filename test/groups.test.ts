@@ -12,7 +12,7 @@ import { groupStats, groupWorkerReady } from '../src/groups';
 import * as path from 'path';
 import { DONE, jobMessage, POSTED } from '../src/groups';
 import { columnGroups, GROUP_MIN_WORK, groupViews, projectionRows, release } from '../src/unroll';
-import { kernelArena } from '../src/kernels';
+import { kernelArena, packedStats } from '../src/kernels';
 import { buildBundle, ROOT } from './cli-helpers';
 import type { Arrays } from '../src/tensor';
 import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
@@ -31,6 +31,7 @@ describe('column groups', function () {
 
       for (const widths of [[5, 5], [2, 2, 2, 2, 2]]) {
         it(`groups ${widths.join('+')}: every output, gradient and loss bit for bit`, () => {
+          const packedBefore = packedStats().products;
           const tr = trace(cellName, inputs, widths);
           assert.deepEqual(tr.groups.map((g) => [g.j0, g.d.m]), widths.map((w, g) => [widths.slice(0, g).reduce((s, v) => s + v, 0), w]));
           const want = forwardOutputs(one), got = forwardOutputs(tr);
@@ -41,6 +42,9 @@ describe('column groups', function () {
             for (const name of Object.keys(g1)) assert.equal(hex(g2[name].data), hex(g1[name].data), `${loss.kind} ${name}`);
             assert.equal(lossOf(tr, loss), lossOf(one, loss), `${loss.kind} loss`);
           }
+          // with SIMD, the grouped passes ran their weight products on packed panels (src/kernels.ts
+          // withPacked; rows not a multiple of 4 included), the one-group ones on W itself
+          if (kernelArena()) assert.ok(packedStats().products > packedBefore, 'no product ran on packed weights');
         });
       }
     });
@@ -121,7 +125,7 @@ describe('column groups', function () {
         }
         // A job the worker has not claimed by the time this thread is done with its own
         // group is taken back; over a few passes the worker takes some.
-        const before = groupStats();
+        const before = groupStats(), packedBefore = packedStats().products;
         for (let pass = 0; pass < 20; pass++) {
           const tr = trace(cellName, inputs);
           // where there is an arena, the trace lives in it: both threads' products use it in place
@@ -129,6 +133,7 @@ describe('column groups', function () {
           const got: Arrays = { ...forwardOutputs(tr), ...gradients(tr, loss) };
           release(tr);
           for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
+          if (kernelArena()) assert.ok(packedStats().products > packedBefore, 'no product ran on packed weights');
           const now = groupStats();
           if (now.posted - before.posted > now.takenBack - before.takenBack) return;
         }

@@ -10,7 +10,7 @@ import * as fm from '../src/fastmath';
 import { kernelArena } from '../src/kernels';
 import { assembleKernel } from '../src/wasm/build';
 import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from '../src/wasm/kernel.wasm';
-import { KERNEL_THREADS_OFF, setKernelThreads, sharedKernels, THREAD_MIN_WORK, wasmKernels } from '../src/wasm/kernels';
+import { KERNEL_THREADS_OFF, packPanels, panelsLength, setKernelThreads, sharedKernels, THREAD_MIN_WORK, wasmKernels } from '../src/wasm/kernels';
 import { hex, randomInputs, rng } from './helpers';
 
 const simd = wasmKernels();
@@ -89,6 +89,35 @@ describe('WebAssembly SIMD kernels', () => {
       for (let u = 0; u < nb; u++) outerAddTs(e, ldw, k0, D, rows, B, kn, m, 1 + u * dStep, 2 + u * bStep);
       kernels!.outerAdd(f, ldw, k0, D, rows, B, kn, m, 1, 2, nb, dStep, bStep);
       assert.equal(hex(f), hex(e), `outerAdd ${rows}x${kn}x${m} ×${nb}`);
+    }
+  });
+
+  for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) it(`packed A (${name} memory): the bits of mulAdd, mulTAdd and mulBias, any shape, batches included`, () => {
+    const r = rng(19);
+    const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+    for (const [rows, kn, m, nb] of [[1, 1, 1, 1], [4, 3, 4, 1], [5, 7, 3, 2], [7, 2, 9, 3], [12, 13, 17, 2], [33, 16, 16, 3], [64, 40, 5, 1]]) {
+      const ldw = kn + rows + 1, k0 = 2, W = fill(rows * ldw + k0 + kn);
+      const bStep = Math.max(kn, rows) * m + 3, cStep = Math.max(kn, rows) * m + 1;
+      const B = fill(2 + nb * bStep), C0 = fill(3 + nb * cStep);
+      // A = W[:, k0:k0+kn] (mulAdd, mulBias) and its transpose (mulTAdd), each packed
+      const P = new Float64Array(panelsLength(rows, kn)).fill(NaN), PT = new Float64Array(panelsLength(kn, rows)).fill(NaN);
+      packPanels(P, W, k0, ldw, 1, rows, kn);
+      packPanels(PT, W, k0, 1, ldw, kn, rows);
+      const a = C0.slice(), b = C0.slice();
+      for (let u = 0; u < nb; u++) mulAddTs(a, W, ldw, k0, rows, kn, B, m, 3 + u * cStep, 2 + u * bStep);
+      kernels!.packed(b, P, rows, kn, B, m, 3, 2, nb, cStep, bStep);
+      assert.equal(hex(b), hex(a), `as mulAdd ${rows}x${kn}x${m} ×${nb}`);
+      const c = C0.slice(), d = C0.slice();
+      for (let u = 0; u < nb; u++) mulTAddTs(c, W, ldw, k0, rows, kn, B, m, 3 + u * cStep, 2 + u * bStep);
+      kernels!.packed(d, PT, kn, rows, B, m, 3, 2, nb, cStep, bStep);
+      assert.equal(hex(d), hex(c), `as mulTAdd ${rows}x${kn}x${m} ×${nb}`);
+      const bias = fill(rows), e = C0.slice(), f = C0.slice();
+      for (let u = 0; u < nb; u++) {
+        fillBias(e, bias, rows, m, 3 + u * cStep);
+        mulAddTs(e, W, ldw, k0, rows, kn, B, m, 3 + u * cStep, 2 + u * bStep);
+      }
+      kernels!.packed(f, P, rows, kn, B, m, 3, 2, nb, cStep, bStep, bias);
+      assert.equal(hex(f), hex(e), `as mulBias ${rows}x${kn}x${m} ×${nb}`);
     }
   });
 

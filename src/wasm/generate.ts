@@ -6,7 +6,9 @@
  *   gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj, bias):  C (rows×m, ld ldc) += A · B (kn×m, ld ldb)
  *   with A(r, k) = A[a + r·sr + k·sk + ⌊k/kb⌋·aj]: A's columns may come in blocks of kb
  *   (kb divides kn), each aj further on than the plain strides say — the batch's column groups
- *   of src/unroll.ts, summed as one row. Plain A: kb = kn. With bias ≥ 0, C is only written:
+ *   of src/unroll.ts, summed as one row. Plain A: kb = kn. Packed A: kb < 0 (and kn ≥ 1), A in
+ *   panels of 4 rows, A(r, k) = A[a + (r − r mod 4)·sr + 4k + r mod 4] with sr = kn (`packA` in
+ *   src/wasm/kernels.ts writes them). With bias ≥ 0, C is only written:
  *   C(r, j) = bias[r] + Σ_k A(r, k)·B(k, j) (the bits of filling C with the bias first).
  *   Pointers in bytes (bias −1: none), strides and sizes in elements.
  *
@@ -33,38 +35,50 @@
  */
 import { FASTMATH_CONSTANTS as F } from '../fastmath';
 
+/** How a tile reads A (see `tile`). */
+type Mode = 'plain' | 'blocked' | 'packed';
+
 export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): string {
+  if (R !== 4) throw new Error('kernelWat: packed panels are 4 rows, as the row tiles');
   const g = (n: string): string => `(local.get $${n})`;
   const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
   const add = (x: string, y: string): string => `(i32.add ${x} ${y})`;
   const c32 = (n: number): string => `(i32.const ${n})`;
 
   /**
-   * One tile of R rows × 2V columns (V = 0: one scalar column), then advance j. `blocked`:
-   * A's columns in blocks (kb, aj); the plain copy has no block loop, which costs 5–15% on
-   * short sums (kn ≤ 16).
+   * One tile of R rows × 2V columns (V = 0: one scalar column), then advance j. `mode`:
+   * 'plain' A; 'blocked': A's columns in blocks (kb, aj) — the plain copy has no block loop,
+   * which costs 5–15% on short sums (kn ≤ 16); 'packed' (R = 4): A in 4-row panels, one
+   * pointer for all four rows (their values at k side by side) where the plain tile advances
+   * four — 1.1–1.25× on the recurrent products (bench/README.md).
    */
-  function tile(R: number, V: number, blocked: boolean): string {
+  function tile(R: number, V: number, mode: Mode): string {
     const nv = Math.max(V, 1), T = V ? 'v' : 'd', zero = V ? '(v128.const f64x2 0 0)' : '(f64.const 0)';
+    const packed = mode === 'packed', blocked = mode === 'blocked';
     const s: string[] = [];
     for (let r = 0; r < R; r++) for (let v = 0; v < nv; v++) s.push(set(`${T}${r}_${v}`, zero));
     s.push(set('p0', g('ar')));
-    for (let r = 1; r < R; r++) s.push(set(`p${r}`, add(g(`p${r - 1}`), g('srB'))));
+    if (packed) s.push(set('pe', add(g('ar'), g('knP'))));
+    else for (let r = 1; r < R; r++) s.push(set(`p${r}`, add(g(`p${r - 1}`), g('srB'))));
     s.push(set('pb', add(g('b'), `(i32.shl ${g('j')} ${c32(3)})`)));
     if (blocked) s.push(set('nk', g('nblk')), `(block $bd (loop $bl (br_if $bd (i32.eqz ${g('nk')})) ${set('k', g('kb'))}`);
-    else s.push(set('k', g('kn')));
-    s.push(`(block $kd (loop $kl (br_if $kd (i32.eqz ${g('k')}))`);
+    else if (!packed) s.push(set('k', g('kn')));
+    // the k loop: counted down, or (packed, kn ≥ 1) until the panel pointer reaches its end
+    s.push(packed ? '(loop $kl' : `(block $kd (loop $kl (br_if $kd (i32.eqz ${g('k')}))`);
     for (let v = 0; v < nv; v++) s.push(V ? set(`b${v}`, `(v128.load offset=${16 * v} ${g('pb')})`) : set('bs', `(f64.load ${g('pb')})`));
     for (let r = 0; r < R; r++) {
-      s.push(V ? set('av', `(v128.load64_splat ${g(`p${r}`)})`) : set('as', `(f64.load ${g(`p${r}`)})`));
+      const pa = packed ? `offset=${8 * r} ${g('p0')}` : g(`p${r}`);
+      s.push(V ? set('av', `(v128.load64_splat ${pa})`) : set('as', `(f64.load ${pa})`));
       for (let v = 0; v < nv; v++) {
         s.push(V
           ? set(`v${r}_${v}`, `(f64x2.add ${g(`v${r}_${v}`)} (f64x2.mul ${g('av')} ${g(`b${v}`)}))`)
           : set(`d${r}_0`, `(f64.add ${g(`d${r}_0`)} (f64.mul ${g('as')} ${g('bs')}))`));
       }
-      s.push(set(`p${r}`, add(g(`p${r}`), g('skB'))));
+      if (!packed) s.push(set(`p${r}`, add(g(`p${r}`), g('skB'))));
     }
-    s.push(set('pb', add(g('pb'), g('ldbB'))), set('k', `(i32.sub ${g('k')} ${c32(1)})`), '(br $kl)))');
+    s.push(set('pb', add(g('pb'), g('ldbB'))));
+    if (packed) s.push(set('p0', add(g('p0'), c32(32))), `(br_if $kl (i32.lt_u ${g('p0')} ${g('pe')})))`);
+    else s.push(set('k', `(i32.sub ${g('k')} ${c32(1)})`), '(br $kl)))');
     if (blocked) {
       for (let r = 0; r < R; r++) s.push(set(`p${r}`, add(g(`p${r}`), g('ajB'))));
       s.push(set('nk', `(i32.sub ${g('nk')} ${c32(1)})`), '(br $bl)))');
@@ -91,30 +105,32 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
   }
 
   /** All columns of one block of R rows (ar, cr already set). */
-  function rowBlock(R: number, V: number, blocked: boolean): string {
+  function rowBlock(R: number, V: number, mode: Mode): string {
     return `(local.set $j (i32.const 0))
       (block $jd${R} (loop $jl${R} (br_if $jd${R} (i32.gt_s ${add(g('j'), c32(2 * V))} ${g('m')}))
-        ${tile(R, V, blocked)}
+        ${tile(R, V, mode)}
         (br $jl${R})))
       ${V > 1 ? `(block $je${R} (loop $jm${R} (br_if $je${R} (i32.gt_s ${add(g('j'), c32(2))} ${g('m')}))
-        ${tile(R, 1, blocked)}
+        ${tile(R, 1, mode)}
         (br $jm${R})))` : ''}
       (if (i32.lt_s ${g('j')} ${g('m')}) (then
-        ${tile(R, 0, blocked)}))`;
+        ${tile(R, 0, mode)}))`;
   }
 
-  const locals = ['i', 'j', 'k', 'nk', 'nblk', 'ajB', 'ar', 'cr', 'br', 'pb', 'pc', 'srB', 'skB', 'ldbB', 'ldcB', ...Array.from({ length: R }, (_, r) => `p${r}`)]
+  const locals = ['i', 'j', 'k', 'nk', 'nblk', 'ajB', 'ar', 'cr', 'br', 'pb', 'pc', 'pe', 'knP', 'srB', 'skB', 'ldbB', 'ldcB', ...Array.from({ length: R }, (_, r) => `p${r}`)]
     .map((n) => `(local $${n} i32)`).join(' ')
     + ' ' + Array.from({ length: R }, (_, r) => Array.from({ length: V }, (_, v) => `(local $v${r}_${v} v128)`).join(' ')).join(' ')
     + ' ' + Array.from({ length: R }, (_, r) => `(local $d${r}_0 f64)`).join(' ')
     + ' ' + Array.from({ length: V }, (_, v) => `(local $b${v} v128)`).join(' ') + ' (local $av v128) (local $as f64) (local $bs f64)';
-  const block = (RR: number, VV: number, lbl: string, cond: string, blocked: boolean): string => `(block $${lbl}d (loop $${lbl}l (br_if $${lbl}d ${cond})
-      ${set('ar', add(g('a'), `(i32.mul ${g('i')} ${g('srB')})`))}
+  /** Row blocks of RR rows while `cond` fails; row i's A starts at `ar` (default a + i·sr). */
+  const block = (RR: number, VV: number, lbl: string, cond: string, mode: Mode, ar = add(g('a'), `(i32.mul ${g('i')} ${g('srB')})`)): string => `(block $${lbl}d (loop $${lbl}l (br_if $${lbl}d ${cond})
+      ${set('ar', ar)}
       ${set('cr', add(g('c'), `(i32.mul ${g('i')} ${g('ldcB')})`))}
       ${set('br', add(g('bias'), `(i32.shl ${g('i')} ${c32(3)})`))}
-      ${rowBlock(RR, VV, blocked)}
+      ${rowBlock(RR, VV, mode)}
       ${set('i', add(g('i'), c32(RR)))}
       (br $${lbl}l)))`;
+  const fourRows = `(i32.gt_s ${add(g('i'), c32(R))} ${g('rows')})`, oneRow = `(i32.ge_s ${g('i')} ${g('rows')})`;
   return `(module
   ${memory === 'own'
     ? '(memory (export "memory") 1)'
@@ -129,11 +145,17 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     ${set('srB', `(i32.shl ${g('sr')} ${c32(3)})`)} ${set('skB', `(i32.shl ${g('sk')} ${c32(3)})`)}
     ${set('ldbB', `(i32.shl ${g('ldb')} ${c32(3)})`)} ${set('ldcB', `(i32.shl ${g('ldc')} ${c32(3)})`)}
     ${set('i', c32(0))}
+    (if (i32.and (i32.lt_s ${g('kb')} ${c32(0)}) (i32.gt_s ${g('kn')} ${c32(0)})) (then
+    ;; packed A: row i in panel floor(i/4) (sr = kn: a panel is 4*kn values), lane i mod 4, 4k further on
+    ${set('knP', `(i32.shl ${g('kn')} ${c32(5)})`)}
+    ${block(R, V, 'pb', fourRows, 'packed')}
+    ${set('skB', c32(32))}
+    ${block(1, V, 'pt', oneRow, 'plain', add(add(g('a'), `(i32.mul (i32.and ${g('i')} ${c32(-4)}) ${g('srB')})`), `(i32.shl (i32.and ${g('i')} ${c32(3)}) ${c32(3)})`))}) (else
     (if (i32.eq ${g('kb')} ${g('kn')}) (then
-    ${block(R, V, 'ib', `(i32.gt_s ${add(g('i'), c32(R))} ${g('rows')})`, false)}
-    ${block(1, V, 'it', `(i32.ge_s ${g('i')} ${g('rows')})`, false)}) (else
-    ${block(R, V, 'ib', `(i32.gt_s ${add(g('i'), c32(R))} ${g('rows')})`, true)}
-    ${block(1, V, 'it', `(i32.ge_s ${g('i')} ${g('rows')})`, true)})))
+    ${block(R, V, 'ib', fourRows, 'plain')}
+    ${block(1, V, 'it', oneRow, 'plain')}) (else
+    ${block(R, V, 'ib', fourRows, 'blocked')}
+    ${block(1, V, 'it', oneRow, 'blocked')})))))
   ${activationsWat()}
   ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ — 2×2 blocks as two
   ;; f64x2 each (rows i, i+1 of columns j, j+1 become rows j, j+1 of columns i, i+1), then what

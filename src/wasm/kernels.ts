@@ -64,6 +64,12 @@ export interface Kernels {
   mulAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number): void;
   mulBias(C: Float64Array, b: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number): void;
   mulTAdd(C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number, D: Float64Array, m: number, cOff?: number, dOff?: number, nb?: number, cStep?: number, dStep?: number): void;
+  /**
+   * C (rows, m) += A · B, or with a bias b C = b + A · B (C only written, as mulBias), where A
+   * (rows, kn) is given packed (`packPanels`: P holds its panels) — mulAdd's, mulTAdd's and
+   * mulBias's bits. Batch as mulAdd: item u is C at cOff + u·cStep times B at bOff + u·bStep.
+   */
+  packed(C: Float64Array, P: Float64Array, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number, b?: Float64Array): void;
   outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number): void;
   /** Runs `body` with `inputs` and `outputs` resident (see above); returns what it returns. */
   resident<T>(inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T;
@@ -215,6 +221,38 @@ for (;;) {
     Atomics.store(ctl, ${CTL.flags} + k, job * 4 + 2);
   }
 }`;
+
+/** Values of A (rows, kn) packed in panels of 4 rows (`packPanels`): the last panel padded. */
+export const panelsLength = (rows: number, kn: number): number => 4 * Math.ceil(rows / 4) * kn;
+
+/**
+ * Writes A (rows, kn), A(r, k) = A[aOff + r·sr + k·sk], into P as the gemm's packed operand
+ * (src/wasm/generate.ts): panels of 4 rows one after another, in each the 4 rows' values at
+ * k side by side — P[(r − r mod 4)·kn + 4k + r mod 4] — rows past the last padded with 0.
+ */
+export function packPanels(P: Float64Array, A: Float64Array, aOff: number, sr: number, sk: number, rows: number, kn: number): void {
+  let r0 = 0;
+  for (; r0 + 4 <= rows; r0 += 4) {
+    const a0 = aOff + r0 * sr, a1 = a0 + sr, a2 = a1 + sr, a3 = a2 + sr;
+    for (let k = 0, q = r0 * kn, ak = 0; k < kn; k++, q += 4, ak += sk) {
+      P[q] = A[a0 + ak];
+      P[q + 1] = A[a1 + ak];
+      P[q + 2] = A[a2 + ak];
+      P[q + 3] = A[a3 + ak];
+    }
+  }
+  if (r0 < rows) {
+    const base = r0 * kn;
+    for (let r = 0; r < 4; r++) {
+      if (r0 + r >= rows) {
+        for (let k = 0; k < kn; k++) P[base + 4 * k + r] = 0;
+        continue;
+      }
+      const a = aOff + (r0 + r) * sr;
+      for (let k = 0, q = base + r; k < kn; k++, q += 4) P[q] = A[a + k * sk];
+    }
+  }
+}
 
 /** RNN_KERNEL_THREADS=1: no helper thread (src/kernels.ts then keeps big products private too). */
 export const KERNEL_THREADS_OFF = process.env.RNN_KERNEL_THREADS === '1';
@@ -548,20 +586,36 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     copyOut(c);
   };
 
+  /**
+   * C = b + A·B item by item, with A(r, k) at A[a0 + r·sr + k·sk] (aN values of A in use; kb as
+   * the gemm's: kn plain, −1 packed). C is only written: not copied in, and only the items'
+   * blocks copied out (anything between them stays as it is).
+   */
+  const biased = (
+    C: Float64Array, b: Float64Array, A: Float64Array, aN: number, a0: number, sr: number, sk: number, kb: number, rows: number, kn: number,
+    B: Float64Array, m: number, cOff: number, bOff: number, nb: number, cStep: number, bStep: number,
+  ): void => {
+    const [a, x, bb, c] = operands([
+      [A, 0, aN, false], [B, bOff, span(nb, bStep, kn * m), false], [b, 0, rows, false],
+      [C, cOff, span(nb, cStep, rows * m), true, true],
+    ]).ops;
+    batch(c.at, m, a.at + a0 * 8, sr, sk, rows, kn, x.at, m, m, nb, cStep, 0, bStep, kb, 0, bb.at);
+    if (!c.copied) return;
+    for (let u = 0; u < nb; u++) {
+      const at = (c.at >> 3) + u * cStep;
+      C.set(heap.subarray(at, at + rows * m), cOff + u * cStep);
+    }
+  };
+
   return {
     mulBias(C, b, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0) {
-      // C is only written, item by item: not copied in, and only the items' blocks copied out
-      // (anything between them stays as it is)
-      const [w, x, bb, c] = operands([
-        [W, 0, (rows - 1) * ldw + k0 + kn, false], [B, bOff, span(nb, bStep, kn * m), false], [b, 0, rows, false],
-        [C, cOff, span(nb, cStep, rows * m), true, true],
-      ]).ops;
-      batch(c.at, m, w.at + k0 * 8, ldw, 1, rows, kn, x.at, m, m, nb, cStep, 0, bStep, kn, 0, bb.at);
-      if (!c.copied) return;
-      for (let u = 0; u < nb; u++) {
-        const at = (c.at >> 3) + u * cStep;
-        C.set(heap.subarray(at, at + rows * m), cOff + u * cStep);
-      }
+      biased(C, b, W, (rows - 1) * ldw + k0 + kn, k0, ldw, 1, kn, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
+    },
+    packed(C, P, rows, kn, B, m, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0, b) {
+      // A(r, k) at panel ⌊r/4⌋ (4·kn values, so sr = kn finds a 4-row chunk's panel), kb −1: packed
+      if (b) return biased(C, b, P, P.length, 0, kn, 0, -1, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
+      product(C, cOff, span(nb, cStep, rows * m), P, P.length, B, bOff, span(nb, bStep, kn * m), (pC, pP, pB) =>
+        batch(pC, m, pP, kn, 0, rows, kn, pB, m, m, nb, cStep, 0, bStep, -1));
     },
     mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0) {
       product(C, cOff, span(nb, cStep, rows * m), W, (rows - 1) * ldw + k0 + kn, B, bOff, span(nb, bStep, kn * m), (pC, pW, pB) =>
