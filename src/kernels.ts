@@ -423,20 +423,21 @@ const sigmoidAnywhere = anywhere('sigmoid', sigmoidTs, sigmoidRest);
 const tanhAnywhere = anywhere('tanh', tanhTs, tanhRest);
 
 /**
- * In place softmax over axis 0 of a (rows, m) matrix at offset `off`: every column sums to 1.
- * Subtracts the column max first, so it is finite for any finite logits.
+ * Softmax over axis 0 of a (rows, m) matrix at offset `off`: every column sums to 1. In place,
+ * or (Z given) of Z's matrix at the same offset into Y's. Subtracts the column max first, so
+ * it is finite for any finite logits.
  */
-export function softmaxColumns(Z: Float64Array, rows: number, m: number, off = 0): void {
+export function softmaxColumns(Y: Float64Array, rows: number, m: number, off = 0, Z: Float64Array = Y): void {
   for (let j = off; j < off + m; j++) {
     let max = -Infinity;
     for (let i = 0; i < rows; i++) if (Z[i * m + j] > max) max = Z[i * m + j];
     let s = 0;
     for (let i = 0; i < rows; i++) {
       const e = exp(Z[i * m + j] - max);
-      Z[i * m + j] = e;
+      Y[i * m + j] = e;
       s += e;
     }
-    for (let i = 0; i < rows; i++) Z[i * m + j] /= s;
+    for (let i = 0; i < rows; i++) Y[i * m + j] /= s;
   }
 }
 

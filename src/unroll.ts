@@ -495,9 +495,7 @@ function headGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Gro
   const { n_a, n_y, m, T_x } = d;
   const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
   mulBias(b.logits, p[cell.head.b], p[cell.head.W], n_a, 0, n_y, n_a, b.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block);
-  if (w === m) b.y.set(b.logits.subarray(t0 * yBlock), t0 * yBlock);
-  else for (let t = t0; t < T_x; t++) b.y.set(b.logits.subarray(t * yBlock + n_y * j0, t * yBlock + n_y * (j0 + w)), t * yBlock + n_y * j0);
-  for (let t = t0; t < T_x; t++) softmaxColumns(b.y, n_y, w, t * yBlock + n_y * j0);
+  for (let t = t0; t < T_x; t++) softmaxColumns(b.y, n_y, w, t * yBlock + n_y * j0, b.logits);
 }
 
 /**
@@ -586,12 +584,12 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const block = n_a * m;
   const grads = paramBuffers(cell, d, 'd');
   const shared = tr.groups.length > 1;
-  const dx = take(n_x * m * T_x, shared); // time-major, the products' layout
+  const dx = take(n_x * m * T_x, shared, false); // time-major, the products' layout; each group zeroes its columns (dxGroup)
   // the public layout, each group its columns; with groups a shared block, copied out at the end
   const dxOut = shared ? take(n_x * m * T_x, true, false) : new Float64Array(n_x * m * T_x);
   const hasC = cell.hasCellState;
   const b: BpttBuffers = {
-    up: take(block * T_x, shared), // zero on entry, as Upstream says
+    up: take(block * T_x, shared, false), // set from da (sum loss) or zeroed by each group (xentGroup)
     dz: take(projectionRows(cell, d) * m * T_x, shared, false), // each step writes its block in full
     da: take(block, shared, false),
     daPrev: take(block, shared),
@@ -683,6 +681,7 @@ function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: Float64Arra
   const { n_x, m, T_x } = d;
   const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
   const w = grp.d.m, j0 = grp.j0;
+  zeroColumns(dx, n_x, m, T_x, j0, w);
   let row0 = 0;
   for (const g of cell.projections) {
     const rows = g.rows(d), W = p[g.W];
@@ -723,7 +722,17 @@ function xentGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Gro
     for (let k = at; k < at + n_y * w; k++) dz[k] = b.y[k] / m;
     for (let j = 0; j < w; j++) dz[at + labels[(j0 + j) * T_x + t] * w + j] -= 1 / m;
   }
+  zeroColumns(up, n_a, m, T_x, j0, w);
   mulTAdd(up, p[cell.head.W], n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock);
+}
+
+/**
+ * Zeroes columns j0 … j0+w−1 of T time-major (rows, m) step blocks in the groups' layout (in
+ * each, that group's contiguous (rows, w) matrix): a group's job clears its own share of a
+ * buffer it then accumulates into, on its own thread and just before use.
+ */
+function zeroColumns(buf: Float64Array, rows: number, m: number, T: number, j0: number, w: number): void {
+  for (let t = 0, at = rows * j0; t < T; t++, at += rows * m) buf.fill(0, at, at + rows * w);
 }
 
 /** The xent head's gradients from dz (every group's): dW += Σ_t dz⟨t⟩ a⟨t⟩ᵀ, db += Σ_t Σ_batch dz⟨t⟩, in column order. */

@@ -81,6 +81,8 @@ describe('buffer pool', () => {
         resetPool(true);
         const fresh = { ...float64Backend.forward(cellName, inputs), ...float64Backend.backward(cellName, inputs, loss) };
         const L = float64Backend.loss(cellName, inputs, loss);
+        // (the fresh passes' unzeroed buffers are NaN-filled too: one read before it is written would show here)
+        for (const name of Object.keys(fresh)) assert.ok(fresh[name].data.every(Number.isFinite), `${loss.kind} ${name}: not finite`);
         assert.ok(poolBytes() > 0, 'the passes gave their buffers back');
         for (let pass = 0; pass < 2; pass++) {
           const again = { ...float64Backend.forward(cellName, inputs), ...float64Backend.backward(cellName, inputs, loss) };
