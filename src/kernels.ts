@@ -187,6 +187,19 @@ export function mulTAdd(
 }
 
 /**
+ * For outerAdds that share their B (src/unroll.ts: a⟨t⟩ feeds both a recurrent weight's
+ * gradient and the head's): Bt, an arena block of nb·kn·m values, gets B's items transposed
+ * as the SIMD outerAdd lays them out, which it then takes instead of transposing B itself
+ * (its `Bt`; the TypeScript products read B). False where there is no arena: Bt untouched.
+ */
+export function transposeItems(Bt: Float64Array, B: Float64Array, kn: number, m: number, bOff = 0, nb = 1, bStep = 0, w = m, bGroup = 0): boolean {
+  const k = arenaInUse();
+  if (!k?.isArena(Bt)) return false;
+  k.transposeItems(Bt, B, kn, m, bOff, nb, bStep, w, bGroup);
+  return true;
+}
+
+/**
  * G[:, k0:k0+kn] += D (rows, m) · B (kn, m)ᵀ (leading dimension ldg); offsets dOff, bOff.
  * Batch: every item adds into the same G — G += Σ_u D_u B_uᵀ, item by item, with D_u at
  * dOff + u·dStep and B_u at bOff + u·bStep (a weight's gradient summed over time).
@@ -194,14 +207,15 @@ export function mulTAdd(
  * Column groups (src/unroll.ts): with w < m, D's and B's m columns come as m/w groups of w,
  * group q a (rows, w) block of D at q·dGroup and a (kn, w) block of B at q·bGroup. Each sum
  * over the m columns still runs in column order, so the bits are those of the plain matrices.
+ * Bt: B's items already transposed (`transposeItems`), for the SIMD kernel.
  */
 export function outerAdd(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
   B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0,
-  w = m, dGroup = 0, bGroup = 0,
+  w = m, dGroup = 0, bGroup = 0, Bt?: Float64Array,
 ): void {
   const k = pick(rows * kn * m, nb * rows * kn * m, G, D, B);
-  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff, nb, dStep, bStep, w, dGroup, bGroup);
+  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff, nb, dStep, bStep, w, dGroup, bGroup, Bt);
   else for (let u = 0; u < nb; u++) outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff + u * dStep, bOff + u * bStep, w, dGroup, bGroup);
 }
 

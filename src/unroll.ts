@@ -27,7 +27,7 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, withPacked, type Packing, type Residents } from './kernels';
+import { arenaInUse, kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, transposeItems, withPacked, type Packing, type Residents } from './kernels';
 import { packPanels, panelsLength } from './wasm/kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
@@ -615,8 +615,10 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   resident(stepWork(cell, d), operands, () => {
     if (upstream.kind === 'sum') b.up.set(upstream.da);
     inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, job));
-    if (job.xent) headGradients(tr, job.xent.dz, grads);
-    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads));
+    const bt = sharedTransposes(tr, job.xent !== undefined);
+    if (job.xent) headGradients(tr, job.xent.dz, grads, bt.a);
+    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, bt));
+    give(...Object.values(bt));
   });
   if (job.xent) give(job.xent.dz);
   const ungrouped = (buf: Float64Array): Float64Array => {
@@ -640,7 +642,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
  * with h⟨t⟩ = a⟨t−1⟩ or a block of step t's cache. The sums over the batch (here) take all
  * column groups at once, in column order; dx, a group's own, comes in its job.
  */
-function gateGradients(tr: Trace, dz: Float64Array, grads: Params): void {
+function gateGradients(tr: Trace, dz: Float64Array, grads: Params, bt: SharedTransposes): void {
   const { cell, d, p, all } = tr;
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m, xBlock = n_x * m, zRows = projectionRows(cell, d), zBlock = zRows * m;
@@ -650,17 +652,46 @@ function gateGradients(tr: Trace, dz: Float64Array, grads: Params): void {
   for (const g of cell.projections) {
     const rows = g.rows(d), k0 = g.k0(d), z0 = row0 * w;
     const W = p[g.W], ldw = W.length / rows;
-    outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w);
+    outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x);
     biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup);
     const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
     if (h.cacheRow === undefined) {
       outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0
-      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block, w, zGroup, n_a * w);
+      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block, w, zGroup, n_a * w, bt.a); // (its first T_x − 1 items)
     } else {
       outerAdd(dWh, ldh, 0, dz, rows, all.cache, n_a, m, z0, h.cacheRow(d) * w, T_x, zBlock, cacheBlock, w, zGroup, cacheRows * w);
     }
     row0 += rows;
   }
+}
+
+/** a⟨t⟩ and x⟨t⟩ of every step transposed once (`transposeItems`), for the weight sums that share them. */
+interface SharedTransposes {
+  a?: Float64Array;
+  x?: Float64Array;
+}
+
+/**
+ * On big nets (the arena's), a and x transposed once for the outerAdds that would each
+ * transpose them again: a feeds the head's sum (xent) and every projection's recurrent sum
+ * on a⟨t−1⟩ (all but GRU's candidate), x every projection's input sum (two in a GRU). The
+ * caller gives the blocks back.
+ */
+function sharedTransposes(tr: Trace, xent: boolean): SharedTransposes {
+  const { cell, d, all } = tr;
+  const { n_x, n_a, m, T_x } = d;
+  const w = m / tr.groups.length;
+  const out: SharedTransposes = {};
+  if (tr.groups.length === 1 || !arenaInUse()) return out;
+  const aUses = (xent ? 1 : 0) + cell.projections.filter((g) => g.recurrent.cacheRow === undefined).length;
+  const pairs: [keyof SharedTransposes, Float64Array, number, number][] = [['a', all.a, n_a, aUses], ['x', all.x, n_x, cell.projections.length]];
+  for (const [name, B, kn, uses] of pairs) {
+    if (uses < 2) continue;
+    const Bt = take(kn * m * T_x, true, false); // written in full
+    if (transposeItems(Bt, B, kn, m, 0, T_x, kn * m, w, kn * w)) out[name] = Bt;
+    else give(Bt);
+  }
+  return out;
 }
 
 /**
@@ -736,11 +767,11 @@ function zeroColumns(buf: Float64Array, rows: number, m: number, T: number, j0: 
 }
 
 /** The xent head's gradients from dz (every group's): dW += Σ_t dz⟨t⟩ a⟨t⟩ᵀ, db += Σ_t Σ_batch dz⟨t⟩, in column order. */
-function headGradients(tr: Trace, dz: Float64Array, grads: Params): void {
+function headGradients(tr: Trace, dz: Float64Array, grads: Params, aT?: Float64Array): void {
   const { cell, d, all } = tr;
   const { n_a, n_y, m, T_x } = d;
   const w = m / tr.groups.length, block = n_a * m, yBlock = n_y * m;
-  outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w);
+  outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w, aT);
   biasGradient(grads['d' + cell.head.b], dz, n_y, m, 0, T_x, yBlock, w, n_y * w);
 }
 

@@ -121,6 +121,22 @@ describe('WebAssembly SIMD kernels', () => {
     }
   });
 
+  for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) it(`outerAdd on B transposed once (transposeItems, ${name} memory) gives outerAdd's bits`, () => {
+    const r = rng(23);
+    const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+    for (const [rows, kn, w, groups, nb] of [[1, 1, 1, 1, 1], [5, 3, 4, 2, 3], [9, 13, 5, 3, 2], [20, 8, 16, 2, 4]]) {
+      const m = w * groups, ldg = kn + 3, k0 = 1;
+      const dGroup = rows * w + 3, bGroup = kn * w + 2, dStep = groups * dGroup + 1, bStep = groups * bGroup + 5;
+      const D = fill(1 + nb * dStep), B = fill(2 + nb * bStep), G0 = fill(rows * ldg);
+      const want = G0.slice(), got = G0.slice();
+      kernels!.outerAdd(want, ldg, k0, D, rows, B, kn, m, 1, 2, nb, dStep, bStep, w, dGroup, bGroup);
+      const Bt = new Float64Array(nb * kn * m).fill(NaN);
+      kernels!.transposeItems(Bt, B, kn, m, 2, nb, bStep, w, bGroup);
+      kernels!.outerAdd(got, ldg, k0, D, rows, new Float64Array(0), kn, m, 1, 2, nb, dStep, bStep, w, dGroup, bGroup, Bt);
+      assert.equal(hex(got), hex(want), `${rows}x${kn}, ${groups} groups of ${w} ×${nb}`);
+    }
+  });
+
   for (const [name, kernels] of [['private', simd], ['shared', shared]] as const) it(`outerAdd over column groups (${name} memory) gives the bits of the plain matrices, TypeScript and SIMD`, () => {
     const r = rng(17);
     const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());

@@ -70,7 +70,14 @@ export interface Kernels {
    * mulBias's bits. Batch as mulAdd: item u is C at cOff + u·cStep times B at bOff + u·bStep.
    */
   packed(C: Float64Array, P: Float64Array, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number, b?: Float64Array): void;
-  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number): void;
+  /** Bt: B's items already transposed (`transposeItems`), item u at u·kn·m; B is then not read. */
+  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number, Bt?: Float64Array): void;
+  /**
+   * Bt = outerAdd's B operand transposed item by item, as outerAdd lays it out for its gemm:
+   * item u's (m, kn) matrix at u·kn·m (column groups of w as there) — for several outerAdds
+   * on the same B to share one transposition.
+   */
+  transposeItems(Bt: Float64Array, B: Float64Array, kn: number, m: number, bOff?: number, nb?: number, bStep?: number, w?: number, bGroup?: number): void;
   /** Runs `body` with `inputs` and `outputs` resident (see above); returns what it returns. */
   resident<T>(inputs: readonly Float64Array[], outputs: readonly Float64Array[], body: () => T): T;
   /** Is (part of) this array resident here, or an arena block of this memory? Products on it must run here. */
@@ -587,6 +594,18 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   };
 
   /**
+   * Writes B's nb items (item u at byte b + u·bStep·8, its column groups of w bGroup apart),
+   * each transposed, at byte `to`: item u's (m × kn) at u·kn·m, group q's (kn × w) block giving
+   * its rows q·w … q·w + w − 1.
+   */
+  const transposeInto = (to: number, b: number, kn: number, m: number, nb: number, bStep: number, w: number, bGroup: number): void => {
+    const bN = kn * m;
+    for (let u = 0; u < nb; u++) {
+      for (let q = 0; q < m / w; q++) transpose(to + (u * bN + q * w * kn) * 8, b + (u * bStep + q * bGroup) * 8, kn, w);
+    }
+  };
+
+  /**
    * C = b + A·B item by item, with A(r, k) at A[a0 + r·sr + k·sk] (aN values of A in use; kb as
    * the gemm's: kn plain, −1 packed). C is only written: not copied in, and only the items'
    * blocks copied out (anything between them stays as it is).
@@ -626,21 +645,26 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
       product(C, cOff, span(nb, cStep, kn * m), W, (rows - 1) * ldw + k0 + kn, D, dOff, span(nb, dStep, rows * m), (pC, pW, pD) =>
         batch(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m, nb, cStep, 0, dStep));
     },
-    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0, w = m, dGroup = 0, bGroup = 0) {
+    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0, w = m, dGroup = 0, bGroup = 0, Bt) {
       const bN = kn * m, groups = m / w;
-      const { ops: [g, d, bb], extra: pT } = operands([
+      const { ops: [g, d, bb], extra } = operands([
         [G, 0, (rows - 1) * ldg + k0 + kn, true],
         [D, dOff, span(nb, dStep, (groups - 1) * dGroup + rows * w), false],
-        [B, bOff, span(nb, bStep, (groups - 1) * bGroup + kn * w), false],
-      ], nb * bN);
-      // each B_uᵀ (m × kn) in the extra scratch, one after another, so the sums over j run in
-      // order; with column groups, group q's (kn × w) block gives its rows q·w … q·w + w − 1
-      for (let u = 0; u < nb; u++) {
-        for (let q = 0; q < groups; q++) transpose(pT + (u * bN + q * w * kn) * 8, bb.at + (u * bStep + q * bGroup) * 8, kn, w);
-      }
+        Bt ? [Bt, 0, nb * bN, false] : [B, bOff, span(nb, bStep, (groups - 1) * bGroup + kn * w), false],
+      ], Bt ? 0 : nb * bN);
+      // each B_uᵀ (m × kn) one after another, so the sums over j run in order
+      const pT = Bt ? bb.at : extra;
+      if (!Bt) transposeInto(pT, bb.at, kn, m, nb, bStep, w, bGroup);
       // A(r, j) = D_u[r·w + j] within a group, the next group dGroup further on: blocks of w
       batch(g.at + k0 * 8, ldg, d.at, w, 1, rows, m, pT, kn, kn, nb, 0, dStep, bN, w, dGroup - w);
       copyOut(g);
+    },
+    transposeItems(Bt, B, kn, m, bOff = 0, nb = 1, bStep = 0, w = m, bGroup = 0) {
+      const [bb, t] = operands([
+        [B, bOff, span(nb, bStep, (m / w - 1) * bGroup + kn * w), false], [Bt, 0, nb * kn * m, true, true],
+      ]).ops;
+      transposeInto(t.at, bb.at, kn, m, nb, bStep, w, bGroup);
+      copyOut(t);
     },
 
     resident(inputs, outputs, body) {
