@@ -60,7 +60,7 @@ export const gruCell: CellSpec = {
     const block = n_a * m;
     const ldw = n_a + n_x;
     const C = s.cache; // blocks U, R, CC, RA; all by offset, no views per step
-    for (let k = 0; k < 3 * block; k++) C[k] = s.zx[k]; // W[:, n_a:] xt + b for u, r and c
+    C.set(s.zx); // W[:, n_a:] xt + b for u, r and c: the first three blocks
     mulAdd(C, p.Wur, ldw, 0, 2 * n_a, n_a, s.aPrev, m);
     sigmoidInPlace(C, 0, 2 * block);
     for (let k = 0; k < block; k++) C[RA * block + k] = C[R * block + k] * s.aPrev[k];
