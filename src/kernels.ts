@@ -187,16 +187,38 @@ export function mulTAdd(
 }
 
 /**
- * For outerAdds that share their B (src/unroll.ts: a⟨t⟩ feeds both a recurrent weight's
- * gradient and the head's): Bt, an arena block of nb·kn·m values, gets B's items transposed
- * as the SIMD outerAdd lays them out, which it then takes instead of transposing B itself
- * (its `Bt`; the TypeScript products read B). False where there is no arena: Bt untouched.
+ * B's items transposed once (`transposeItems`) for several outerAdds on that B (src/unroll.ts:
+ * a⟨t⟩ feeds both a recurrent weight's gradient and the head's): the items of `of` from
+ * element `from`, `step` apart, laid out in T as the SIMD outerAdd lays out its B operand.
  */
-export function transposeItems(Bt: Float64Array, B: Float64Array, kn: number, m: number, bOff = 0, nb = 1, bStep = 0, w = m, bGroup = 0): boolean {
+export interface TransposedItems {
+  readonly T: Float64Array;
+  readonly of: Float64Array;
+  readonly from: number;
+  readonly nb: number;
+  readonly step: number;
+  readonly kn: number;
+  readonly m: number;
+  readonly w: number;
+  readonly group: number;
+}
+
+/**
+ * Fills T, an arena block of nb·kn·m values, with B's items transposed (column groups of w,
+ * `bGroup` apart, as in outerAdd); undefined where T is not an arena block (no SIMD arena).
+ */
+export function transposeItems(T: Float64Array, B: Float64Array, kn: number, m: number, bOff = 0, nb = 1, bStep = 0, w = m, bGroup = 0): TransposedItems | undefined {
   const k = arenaInUse();
-  if (!k?.isArena(Bt)) return false;
-  k.transposeItems(Bt, B, kn, m, bOff, nb, bStep, w, bGroup);
-  return true;
+  if (!k?.isArena(T)) return undefined;
+  k.transposeItems(T, B, kn, m, bOff, nb, bStep, w, bGroup);
+  return { T, of: B, from: bOff, nb, step: bStep, kn, m, w, group: bGroup };
+}
+
+/** Where this outerAdd's items start in bt.T (elements), or −1 if bt does not hold them. */
+function transposedAt(bt: TransposedItems, B: Float64Array, kn: number, m: number, bOff: number, nb: number, bStep: number, w: number, bGroup: number): number {
+  if (bt.of !== B || bt.kn !== kn || bt.m !== m || bt.w !== w || bt.group !== bGroup || (nb > 1 && bt.step !== bStep)) return -1;
+  const first = bOff === bt.from ? 0 : (bOff - bt.from) / bt.step;
+  return Number.isInteger(first) && first >= 0 && first + nb <= bt.nb ? first * kn * m : -1;
 }
 
 /**
@@ -207,15 +229,17 @@ export function transposeItems(Bt: Float64Array, B: Float64Array, kn: number, m:
  * Column groups (src/unroll.ts): with w < m, D's and B's m columns come as m/w groups of w,
  * group q a (rows, w) block of D at q·dGroup and a (kn, w) block of B at q·bGroup. Each sum
  * over the m columns still runs in column order, so the bits are those of the plain matrices.
- * Bt: B's items already transposed (`transposeItems`), for the SIMD kernel.
+ * bt: B's items already transposed (`transposeItems`), which the SIMD kernel then takes
+ * instead of transposing them itself — where bt holds exactly this call's items of this B.
  */
 export function outerAdd(
   G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number,
   B: Float64Array, kn: number, m: number, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0,
-  w = m, dGroup = 0, bGroup = 0, Bt?: Float64Array,
+  w = m, dGroup = 0, bGroup = 0, bt?: TransposedItems,
 ): void {
   const k = pick(rows * kn * m, nb * rows * kn * m, G, D, B);
-  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff, nb, dStep, bStep, w, dGroup, bGroup, Bt);
+  const at = k && bt ? transposedAt(bt, B, kn, m, bOff, nb, bStep, w, bGroup) : -1;
+  if (k) k.outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff, bOff, nb, dStep, bStep, w, dGroup, bGroup, at >= 0 ? bt!.T : undefined, at);
   else for (let u = 0; u < nb; u++) outerAddTs(G, ldg, k0, D, rows, B, kn, m, dOff + u * dStep, bOff + u * bStep, w, dGroup, bGroup);
 }
 

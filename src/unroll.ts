@@ -27,7 +27,7 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { arenaInUse, kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, transposeItems, withPacked, type Packing, type Residents } from './kernels';
+import { arenaInUse, kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, transposeItems, withPacked, type Packing, type Residents, type TransposedItems } from './kernels';
 import { packPanels, panelsLength } from './wasm/kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
@@ -618,7 +618,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
     const bt = sharedTransposes(tr, job.xent !== undefined);
     if (job.xent) headGradients(tr, job.xent.dz, grads, bt.a);
     resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, bt));
-    give(...Object.values(bt));
+    give(...Object.values(bt).map((t) => t.T));
   });
   if (job.xent) give(job.xent.dz);
   const ungrouped = (buf: Float64Array): Float64Array => {
@@ -657,7 +657,7 @@ function gateGradients(tr: Trace, dz: Float64Array, grads: Params, bt: SharedTra
     const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
     if (h.cacheRow === undefined) {
       outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0
-      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block, w, zGroup, n_a * w, bt.a); // (its first T_x − 1 items)
+      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block, w, zGroup, n_a * w, bt.a);
     } else {
       outerAdd(dWh, ldh, 0, dz, rows, all.cache, n_a, m, z0, h.cacheRow(d) * w, T_x, zBlock, cacheBlock, w, zGroup, cacheRows * w);
     }
@@ -667,15 +667,15 @@ function gateGradients(tr: Trace, dz: Float64Array, grads: Params, bt: SharedTra
 
 /** a⟨t⟩ and x⟨t⟩ of every step transposed once (`transposeItems`), for the weight sums that share them. */
 interface SharedTransposes {
-  a?: Float64Array;
-  x?: Float64Array;
+  a?: TransposedItems;
+  x?: TransposedItems;
 }
 
 /**
  * On big nets (the arena's), a and x transposed once for the outerAdds that would each
  * transpose them again: a feeds the head's sum (xent) and every projection's recurrent sum
  * on a⟨t−1⟩ (all but GRU's candidate), x every projection's input sum (two in a GRU). The
- * caller gives the blocks back.
+ * caller gives the blocks back (`.T`).
  */
 function sharedTransposes(tr: Trace, xent: boolean): SharedTransposes {
   const { cell, d, all } = tr;
@@ -687,9 +687,10 @@ function sharedTransposes(tr: Trace, xent: boolean): SharedTransposes {
   const pairs: [keyof SharedTransposes, Float64Array, number, number][] = [['a', all.a, n_a, aUses], ['x', all.x, n_x, cell.projections.length]];
   for (const [name, B, kn, uses] of pairs) {
     if (uses < 2) continue;
-    const Bt = take(kn * m * T_x, true, false); // written in full
-    if (transposeItems(Bt, B, kn, m, 0, T_x, kn * m, w, kn * w)) out[name] = Bt;
-    else give(Bt);
+    const T = take(kn * m * T_x, true, false); // written in full
+    const bt = transposeItems(T, B, kn, m, 0, T_x, kn * m, w, kn * w);
+    if (bt) out[name] = bt;
+    else give(T);
   }
   return out;
 }
@@ -767,7 +768,7 @@ function zeroColumns(buf: Float64Array, rows: number, m: number, T: number, j0: 
 }
 
 /** The xent head's gradients from dz (every group's): dW += Σ_t dz⟨t⟩ a⟨t⟩ᵀ, db += Σ_t Σ_batch dz⟨t⟩, in column order. */
-function headGradients(tr: Trace, dz: Float64Array, grads: Params, aT?: Float64Array): void {
+function headGradients(tr: Trace, dz: Float64Array, grads: Params, aT?: TransposedItems): void {
   const { cell, d, all } = tr;
   const { n_a, n_y, m, T_x } = d;
   const w = m / tr.groups.length, block = n_a * m, yBlock = n_y * m;

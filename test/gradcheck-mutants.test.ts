@@ -74,8 +74,8 @@ const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Reco
   },
   {
     bug: 'the x part of dW taken against a⟨t⟩ instead of x⟨t⟩',
-    find: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w)",
-    replace: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.a, n_x, m, z0, 0, T_x, zBlock, block, w, zGroup, n_a * w)",
+    find: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x)",
+    replace: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.a, n_x, m, z0, 0, T_x, zBlock, block, w, zGroup, n_a * w, bt.x)",
     breaks: { rnn: ['dWax'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr', 'dWc'] },
   },
   {

@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import * as os from 'os';
 import { gradients, trace } from '../src/engine';
-import { fillBias, mulAddTs, mulTAddTs, outerAddTs, sigmoidInPlace, tanhInPlace } from '../src/kernels';
+import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, tanhInPlace, transposeItems } from '../src/kernels';
 import * as fm from '../src/fastmath';
 import { kernelArena } from '../src/kernels';
 import { assembleKernel } from '../src/wasm/build';
@@ -202,6 +202,33 @@ describe('WebAssembly SIMD kernels', () => {
       assert.ok(!simd!.holds(big) && !simd!.holds(W) && !simd!.holds(C), 'nothing stays resident after the scopes');
       assert.throws(() => simd!.resident([C], [], () => simd!.mulAdd(C, W, kn, 0, rows, kn, step(0), m)), /resident input/);
     });
+  });
+
+  it('outerAdd takes a shared transposition (transposeItems) only where it holds exactly its items of its B', () => {
+    const arena = kernelArena();
+    if (!arena) return;
+    const r = rng(29);
+    const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => r.gauss());
+    const [rows, kn, w, groups, nb] = [9, 6, 5, 2, 4];
+    const m = w * groups, bGroup = kn * w + 1, bStep = groups * bGroup + 3, dStep = rows * m;
+    const D = fill(nb * dStep), B = fill(nb * bStep), other = fill(nb * bStep), G0 = fill(rows * kn);
+    const T = arena.alloc(nb * kn * m)!;
+    const bt = transposeItems(T, B, kn, m, 0, nb, bStep, w, bGroup)!;
+    assert.ok(bt, 'an arena block is transposed into');
+    const cases: [string, Float64Array, number, number][] = [
+      ['all its items', B, 0, nb], ['its items 1…', B, bStep, nb - 1], ['its items 0…nb−2', B, 0, nb - 1],
+      ['another B (ignored)', other, 0, nb], ['an offset between items (ignored)', B, 1, nb - 1],
+    ];
+    const got = arena.alloc(rows * kn)!; // (an arena output: the product runs on the SIMD kernel, however small)
+    for (const [what, X, bOff, n] of cases) {
+      const want = G0.slice();
+      got.set(G0);
+      for (let u = 0; u < n; u++) outerAddTs(want, kn, 0, D, rows, X, kn, m, u * dStep, bOff + u * bStep, w, rows * w, bGroup);
+      outerAdd(got, kn, 0, D, rows, X, kn, m, 0, bOff, n, dStep, bStep, w, rows * w, bGroup, bt);
+      assert.equal(hex(got), hex(want), what);
+    }
+    arena.free(T);
+    arena.free(got);
   });
 
   describe('the arena (shared memory)', () => {

@@ -70,8 +70,8 @@ export interface Kernels {
    * mulBias's bits. Batch as mulAdd: item u is C at cOff + u·cStep times B at bOff + u·bStep.
    */
   packed(C: Float64Array, P: Float64Array, rows: number, kn: number, B: Float64Array, m: number, cOff?: number, bOff?: number, nb?: number, cStep?: number, bStep?: number, b?: Float64Array): void;
-  /** Bt: B's items already transposed (`transposeItems`), item u at u·kn·m; B is then not read. */
-  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number, Bt?: Float64Array): void;
+  /** Bt: B's items already transposed (`transposeItems`), item u at btOff + u·kn·m; B is then not read. */
+  outerAdd(G: Float64Array, ldg: number, k0: number, D: Float64Array, rows: number, B: Float64Array, kn: number, m: number, dOff?: number, bOff?: number, nb?: number, dStep?: number, bStep?: number, w?: number, dGroup?: number, bGroup?: number, Bt?: Float64Array, btOff?: number): void;
   /**
    * Bt = outerAdd's B operand transposed item by item, as outerAdd lays it out for its gemm:
    * item u's (m, kn) matrix at u·kn·m (column groups of w as there) — for several outerAdds
@@ -645,12 +645,12 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
       product(C, cOff, span(nb, cStep, kn * m), W, (rows - 1) * ldw + k0 + kn, D, dOff, span(nb, dStep, rows * m), (pC, pW, pD) =>
         batch(pC, m, pW + k0 * 8, 1, ldw, kn, rows, pD, m, m, nb, cStep, 0, dStep));
     },
-    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0, w = m, dGroup = 0, bGroup = 0, Bt) {
+    outerAdd(G, ldg, k0, D, rows, B, kn, m, dOff = 0, bOff = 0, nb = 1, dStep = 0, bStep = 0, w = m, dGroup = 0, bGroup = 0, Bt, btOff = 0) {
       const bN = kn * m, groups = m / w;
       const { ops: [g, d, bb], extra } = operands([
         [G, 0, (rows - 1) * ldg + k0 + kn, true],
         [D, dOff, span(nb, dStep, (groups - 1) * dGroup + rows * w), false],
-        Bt ? [Bt, 0, nb * bN, false] : [B, bOff, span(nb, bStep, (groups - 1) * bGroup + kn * w), false],
+        Bt ? [Bt, btOff, nb * bN, false] : [B, bOff, span(nb, bStep, (groups - 1) * bGroup + kn * w), false],
       ], Bt ? 0 : nb * bN);
       // each B_uᵀ (m × kn) one after another, so the sums over j run in order
       const pT = Bt ? bb.at : extra;
