@@ -51,12 +51,12 @@ export interface GroupMessage {
 /** A GroupJob as a message carries it. */
 type WiredPack = Omit<Pack, 'P'> & { P: Wire };
 type WiredJob =
-  | (Omit<Extract<GroupJob, { kind: 'forward' }>, 'packs'> & { packs?: WiredPack[] })
+  | (Omit<Extract<GroupJob, { kind: 'forward' }>, 'packs' | 'xIn'> & { packs?: WiredPack[]; xIn?: Wire })
   | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire; dxOut: Wire; packs?: WiredPack[] };
 
 function wireJob(job: GroupJob): WiredJob {
   const packs = job.packs?.map((pk) => ({ ...pk, P: toWire({ P: pk.P }).P }));
-  if (job.kind === 'forward') return { ...job, packs };
+  if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && toWire({ xIn: job.xIn }).xIn };
   const { xent } = job;
   const { dx, dxOut } = toWire({ dx: job.dx, dxOut: job.dxOut });
   return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: toWire({ dz: xent.dz }).dz }, dx, dxOut, packs };
@@ -65,7 +65,7 @@ function wireJob(job: GroupJob): WiredJob {
 /** The worker's side of wireJob. */
 export function unwireJob(job: WiredJob, memory: unknown): GroupJob {
   const packs = job.packs?.map((pk) => ({ ...pk, P: fromWire<{ P: Float64Array }>({ P: pk.P }, memory).P }));
-  if (job.kind === 'forward') return { ...job, packs };
+  if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && fromWire<{ xIn: Float64Array }>({ xIn: job.xIn }, memory).xIn };
   const { xent } = job;
   return {
     kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory),

@@ -350,7 +350,7 @@ function projectGroup(
  * passes false when they cannot have changed). `head` computes the logits and ŷ too; the
  * sum loss does not need them.
  */
-export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
+export function run(tr: Trace, t0 = 0, head = true, inputs = true, xIn?: Float64Array): void {
   const { cell, d, p, all } = tr;
   const { n_a, m } = d;
   if (tr.groups.length > 1) {
@@ -358,7 +358,7 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true): void {
     if (cell.hasCellState) regroup(tr.c0, tr.state0.c0, n_a, m, tr.widths, true);
   }
   // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
-  const job: ForwardJob = { kind: 'forward', t0, inputs, head };
+  const job: ForwardJob = { kind: 'forward', t0, inputs, head, xIn };
   job.packs = packsFor(tr, job);
   const b = tr.buffers;
   withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, job)), [all.x]);
@@ -376,6 +376,8 @@ export interface ForwardJob {
   head: boolean;
   /** The job's weight blocks packed for the kernels (`packsFor`; big nets). */
   packs?: readonly Pack[];
+  /** x in its public (n_x, m, T_x) layout: each group first converts its columns into the trace's x. */
+  xIn?: Float64Array;
 }
 
 /**
@@ -458,6 +460,7 @@ const packingsOf = (p: Params, packs: readonly Pack[] = []): Packing[] => packs.
 export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, job: GroupJob): void {
   if (job.packs) return withPacked(packingsOf(p, job.packs), () => runGroupJob(cell, p, d, b, grp, { ...job, packs: undefined }));
   if (job.kind === 'forward') {
+    if (job.xIn) columnsIn(job.xIn, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, b.x);
     if (job.inputs) projectGroup(cell, p, d, b, grp, job.t0, d.T_x, -1);
     forwardGroup(cell, p, grp, job.t0);
     if (job.head) headGroup(cell, p, d, b, grp, job.t0);
@@ -485,6 +488,18 @@ function columnsOut(src: Float64Array, rows: number, m: number, T: number, j0: n
   }
 }
 
+/** columnsOut's inverse: columns j0 … j0+w−1 of a (rows, m, T) C-order array into T time-major step blocks (groups' layout). */
+function columnsIn(src: Float64Array, rows: number, m: number, T: number, j0: number, w: number, out: Float64Array): void {
+  const block = rows * m;
+  for (let i = 0; i < rows; i++) {
+    const q = rows * j0 + i * w, r = i * m + j0;
+    for (let t = 0; t < T; t++) {
+      const o = t * block + q;
+      for (let jj = 0; jj < w; jj++) out[o + jj] = src[(r + jj) * T + t];
+    }
+  }
+}
+
 /** One group's time loop forward, steps t0 … T_x−1 (its own function: V8 optimizes the hot loop apart). */
 function forwardGroup(cell: CellSpec, p: Params, grp: Group, t0: number): void {
   for (let t = t0; t < grp.d.T_x; t++) cell.forward(p, grp.d, grp.steps[t]);
@@ -506,13 +521,17 @@ export function withParams<T>(cell: CellSpec, p: Params, d: Dims, body: () => T,
   return resident(stepWork(cell, d), () => ({ inputs: [...bufferNames(cell, d).all.map((name) => p[name]), ...also] }), body);
 }
 
-/** Forward over the whole sequence: allocate + run. */
+/**
+ * Forward over the whole sequence: allocate + run. `x` holds x time-major, or (xIn given: x
+ * as (n_x, m, T_x) in C order, a shared buffer) is filled by the column groups' jobs, each
+ * converting its own columns on its own thread.
+ */
 export function forward(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-  widths: readonly number[] = [d.m],
+  widths: readonly number[] = [d.m], xIn?: Float64Array,
 ): Trace {
   const tr = allocate(cell, p, d, x, a0, c0, widths, true);
-  run(tr);
+  run(tr, 0, true, true, xIn);
   return tr;
 }
 
