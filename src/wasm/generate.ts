@@ -7,7 +7,7 @@
  *   with A(r, k) = A[a + r·sr + k·sk + ⌊k/kb⌋·aj]: A's columns may come in blocks of kb
  *   (kb divides kn), each aj further on than the plain strides say — the batch's column groups
  *   of src/unroll.ts, summed as one row. Plain A: kb = kn. Packed A: kb < 0 (and kn ≥ 1), A in
- *   panels of 4 rows, A(r, k) = A[a + (r − r mod 4)·sr + 4k + r mod 4] with sr = kn (`packA` in
+ *   panels of 4 rows, A(r, k) = A[a + (r − r mod 4)·sr + 4k + r mod 4] with sr = kn (`packPanels` in
  *   src/wasm/kernels.ts writes them). With bias ≥ 0, C is only written:
  *   C(r, j) = bias[r] + Σ_k A(r, k)·B(k, j) (the bits of filling C with the bias first).
  *   Pointers in bytes (bias −1: none), strides and sizes in elements.

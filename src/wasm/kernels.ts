@@ -32,6 +32,10 @@
  * runs its products in place on them too, through `attachedKernels(memory)`: an instance on
  * the same memory that only ever works in place (no stack, nothing allocated).
  *
+ * PACKED weights: `packed(C, P, …)` is mulAdd / mulTAdd / mulBias with A given as panels of 4
+ * rows (`packPanels`), which the gemm's tiles walk with one pointer instead of four (same
+ * sums, same bits). src/kernels.ts `withPacked` routes the big nets' weight products to it.
+ *
  * Both are undefined where WebAssembly SIMD (or, for the shared one, threads) is unavailable;
  * callers then keep the TypeScript kernels.
  */
