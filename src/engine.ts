@@ -11,6 +11,7 @@ import {
   backward, columnGroups, forward, fromSteps, release, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace, type Upstream,
 } from './unroll';
 import { give, take } from './pool';
+import { arenaInUse } from './kernels';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -37,10 +38,12 @@ export function trace(cellName: CellName, inputs: Arrays, widths?: readonly numb
   const d = dimsOf(cell, inputs);
   widths ??= columnGroups(cell, d);
   const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1;
-  // (with groups, a shared buffer: the group worker projects its columns of x too, and first
-  // converts them to time-major from a shared copy of x: ~0.6 ms of the big nets' main thread)
+  // (with groups, a shared buffer: the group worker projects its columns of x too; and where
+  // it is an arena block, each group first converts its columns to time-major from a shared
+  // copy of x, ~0.6 ms of the big nets' main thread. Not otherwise: the pass keeps x resident
+  // in the kernel's own memory, and a copy taken before the groups write it would be stale.)
   const x = take(n, grouped, false);
-  const xIn = grouped ? take(n, true, false) : undefined;
+  const xIn = grouped && arenaInUse()?.isArena(x) ? take(n, true, false) : undefined;
   if (xIn) xIn.set(inputs.x.data);
   else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
   try {

@@ -376,7 +376,11 @@ export interface ForwardJob {
   head: boolean;
   /** The job's weight blocks packed for the kernels (`packsFor`; big nets). */
   packs?: readonly Pack[];
-  /** x in its public (n_x, m, T_x) layout: each group first converts its columns into the trace's x. */
+  /**
+   * x in its public (n_x, m, T_x) layout: each group first converts its columns into the
+   * trace's x — which must then be an arena block, as JS writes it inside the pass's resident
+   * scope (src/kernels.ts `resident`: only arena blocks are used in place there).
+   */
   xIn?: Float64Array;
 }
 
