@@ -55,41 +55,48 @@ type WiredJob =
   | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire; dxOut: Wire; packs?: WiredPack[] };
 
 function wireJob(job: GroupJob): WiredJob {
-  const packs = job.packs?.map((pk) => ({ ...pk, P: toWire({ P: pk.P }).P }));
-  if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && toWire({ xIn: job.xIn }).xIn };
+  const packs = job.packs?.map((pk) => ({ ...pk, P: wire(pk.P) }));
+  if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && wire(job.xIn) };
   const { xent } = job;
-  const { dx, dxOut } = toWire({ dx: job.dx, dxOut: job.dxOut });
-  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: toWire({ dz: xent.dz }).dz }, dx, dxOut, packs };
+  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: wire(xent.dz) }, dx: wire(job.dx), dxOut: wire(job.dxOut), packs };
 }
 
 /** The worker's side of wireJob. */
 export function unwireJob(job: WiredJob, memory: unknown): GroupJob {
-  const packs = job.packs?.map((pk) => ({ ...pk, P: fromWire<{ P: Float64Array }>({ P: pk.P }, memory).P }));
-  if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && fromWire<{ xIn: Float64Array }>({ xIn: job.xIn }, memory).xIn };
+  const packs = job.packs?.map((pk) => ({ ...pk, P: unwire(pk.P, memory) }));
+  if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && unwire(job.xIn, memory) };
   const { xent } = job;
   return {
     kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory),
-    xent: xent && { labels: xent.labels, dz: fromWire<{ dz: Float64Array }>({ dz: xent.dz }, memory).dz },
-    ...fromWire<{ dx: Float64Array; dxOut: Float64Array }>({ dx: job.dx, dxOut: job.dxOut }, memory),
-    packs,
+    xent: xent && { labels: xent.labels, dz: unwire(xent.dz, memory) },
+    dx: unwire(job.dx, memory), dxOut: unwire(job.dxOut, memory), packs,
   };
+}
+
+/** A buffer as a message carries it. */
+function wire(X: Float64Array, arena = kernelArena()): Wire {
+  return arena?.isArena(X) ? { at: X.byteOffset, n: X.length } : X;
+}
+
+/** The worker's side of wire: the buffer itself, or its own view of the arena block on `memory`. */
+function unwire(w: Wire, memory: unknown): Float64Array {
+  if (w instanceof Float64Array) return w;
+  const k = memory === undefined ? undefined : attachArena(memory);
+  return k ? k.view(w.at, w.n) : new Float64Array((memory as { buffer: SharedArrayBuffer }).buffer, w.at, w.n);
 }
 
 /** Every buffer of `o` as a message carries it. */
 function toWire<T extends object>(o: T): Wired<T> {
   const arena = kernelArena();
   const out = {} as Record<string, Wire>;
-  for (const [k, X] of Object.entries(o) as [string, Float64Array][]) out[k] = arena?.isArena(X) ? { at: X.byteOffset, n: X.length } : X;
+  for (const [k, X] of Object.entries(o) as [string, Float64Array][]) out[k] = wire(X, arena);
   return out as Wired<T>;
 }
 
-/** The worker's side of toWire: views of the message's buffers (on `memory` for arena blocks). */
+/** The worker's side of toWire. */
 export function fromWire<T extends object>(o: Wired<T>, memory: unknown): T {
-  const k = memory === undefined ? undefined : attachArena(memory);
   const out = {} as Record<string, Float64Array>;
-  for (const [key, w] of Object.entries(o) as [string, Wire][]) {
-    out[key] = w instanceof Float64Array ? w : k ? k.view(w.at, w.n) : new Float64Array((memory as { buffer: SharedArrayBuffer }).buffer, w.at, w.n);
-  }
+  for (const [key, w] of Object.entries(o) as [string, Wire][]) out[key] = unwire(w, memory);
   return out as T;
 }
 

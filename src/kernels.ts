@@ -118,15 +118,25 @@ export function withPacked<T>(list: readonly Packing[], body: () => T): T {
   }
 }
 
-/** The kernels to run a product on W's packed block with C and B, and the panels; undefined: none. */
-function packedFor(W: Float64Array, k0: number, kn: number, rows: number, trans: boolean, C: Float64Array, B: Float64Array): [Kernels, Float64Array] | undefined {
+/**
+ * Runs C (+)= A·B on W's packed block if `withPacked` lists it (A = W[:, k0:k0+kn], or its
+ * transpose for mulTAdd: `trans`) and its panels' instance can take C and B; false otherwise,
+ * for the caller to run the product on W. With a bias b, mulBias's C = b + A·B.
+ */
+function packedProduct(
+  W: Float64Array, k0: number, kn: number, rows: number, trans: boolean, C: Float64Array, B: Float64Array, m: number,
+  cOff: number, bOff: number, nb: number, cStep: number, bStep: number, b?: Float64Array,
+): boolean {
   for (const e of packings) {
     if (e.W !== W || e.k0 !== k0 || e.kn !== kn || e.rows !== rows || e.trans !== trans) continue;
     const k = attached?.isArena(e.P) ? (attached.isArena(C) && attached.isArena(B) ? attached : undefined) : pooled?.isArena(e.P) ? pooled : undefined;
-    if (k) packedProducts++;
-    return k ? [k, e.P] : undefined;
+    if (!k) return false;
+    packedProducts++;
+    if (trans) k.packed(C, e.P, kn, rows, B, m, cOff, bOff, nb, cStep, bStep);
+    else k.packed(C, e.P, rows, kn, B, m, cOff, bOff, nb, cStep, bStep, b);
+    return true;
   }
-  return undefined;
+  return false;
 }
 
 /*
@@ -146,8 +156,7 @@ export function mulAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
 ): void {
-  const packed = packings.length > 0 ? packedFor(W, k0, kn, rows, false, C, B) : undefined;
-  if (packed) return packed[0].packed(C, packed[1], rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
+  if (packings.length > 0 && packedProduct(W, k0, kn, rows, false, C, B, m, cOff, bOff, nb, cStep, bStep)) return;
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
   if (k) k.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
   else for (let u = 0; u < nb; u++) mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff + u * cStep, bOff + u * bStep);
@@ -161,8 +170,7 @@ export function mulBias(
   C: Float64Array, b: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
 ): void {
-  const packed = packings.length > 0 ? packedFor(W, k0, kn, rows, false, C, B) : undefined;
-  if (packed) return packed[0].packed(C, packed[1], rows, kn, B, m, cOff, bOff, nb, cStep, bStep, b);
+  if (packings.length > 0 && packedProduct(W, k0, kn, rows, false, C, B, m, cOff, bOff, nb, cStep, bStep, b)) return;
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
   if (k) return k.mulBias(C, b, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
   for (let u = 0; u < nb; u++) {
@@ -179,8 +187,7 @@ export function mulTAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
   D: Float64Array, m: number, cOff = 0, dOff = 0, nb = 1, cStep = 0, dStep = 0,
 ): void {
-  const packed = packings.length > 0 ? packedFor(W, k0, kn, rows, true, C, D) : undefined;
-  if (packed) return packed[0].packed(C, packed[1], kn, rows, D, m, cOff, dOff, nb, cStep, dStep);
+  if (packings.length > 0 && packedProduct(W, k0, kn, rows, true, C, D, m, cOff, dOff, nb, cStep, dStep)) return;
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, D);
   if (k) k.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff, nb, cStep, dStep);
   else for (let u = 0; u < nb; u++) mulTAddTs(C, W, ldw, k0, rows, kn, D, m, cOff + u * cStep, dOff + u * dStep);

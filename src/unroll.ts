@@ -447,12 +447,12 @@ function packsFor(tr: Trace, job: GroupJob): Pack[] | undefined {
   if (!packs) tracePacks.set(tr, (packs = new Map()));
   return packSpecs(tr.cell, tr.d, job).map((spec) => {
     const key = `${spec.name} ${spec.k0} ${spec.trans}`;
-    const { rows, kn, k0, trans } = spec;
-    const W = tr.p[spec.name], ldw = W.length / rows;
+    const W = tr.p[spec.name], ldw = W.length / spec.rows;
+    // A as the product reads it: W's block (rows, kn), or its transpose (kn, rows)
+    const [outRows, inner, sr, sk] = spec.trans ? [spec.kn, spec.rows, 1, ldw] : [spec.rows, spec.kn, ldw, 1];
     let pack = packs!.get(key);
-    if (!pack) packs!.set(key, (pack = { ...spec, P: take(trans ? panelsLength(kn, rows) : panelsLength(rows, kn), true, false) }));
-    if (trans) packPanels(pack.P, W, k0, 1, ldw, kn, rows);
-    else packPanels(pack.P, W, k0, ldw, 1, rows, kn);
+    if (!pack) packs!.set(key, (pack = { ...spec, P: take(panelsLength(outRows, inner), true, false) }));
+    packPanels(pack.P, W, spec.k0, sr, sk, outRows, inner);
     return pack;
   });
 }
@@ -464,7 +464,7 @@ const packingsOf = (p: Params, packs: readonly Pack[] = []): Packing[] => packs.
 export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, job: GroupJob): void {
   if (job.packs) return withPacked(packingsOf(p, job.packs), () => runGroupJob(cell, p, d, b, grp, { ...job, packs: undefined }));
   if (job.kind === 'forward') {
-    if (job.xIn) columnsIn(job.xIn, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, b.x);
+    if (job.xIn) groupColumns(b.x, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.xIn, false);
     if (job.inputs) projectGroup(cell, p, d, b, grp, job.t0, d.T_x, -1);
     forwardGroup(cell, p, grp, job.t0);
     if (job.head) headGroup(cell, p, d, b, grp, job.t0);
@@ -472,34 +472,24 @@ export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers,
     if (job.xent) xentGroup(cell, p, d, b, grp, job.xent, job.b.up);
     bpttGroup(cell, p, grp, d, job.b);
     dxGroup(cell, p, d, grp, job.b.dz, job.dx);
-    columnsOut(job.dx, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.dxOut);
+    groupColumns(job.dx, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.dxOut, true);
   }
 }
 
 /**
  * Columns j0 … j0+w−1 of T time-major (rows, m) step blocks (in the groups' layout, those
- * columns a group's (rows, w) matrix in each) into a (rows, m, T) C-order array: fromSteps for
- * one group, which its job does while the data is in its core's cache.
+ * columns a group's (rows, w) matrix in each) and of a (rows, m, T) C-order array: into the
+ * C-order array (`out`: fromSteps for one group, its dx) or from it (toTimeMajor for one group,
+ * its x), which a group's job does on its own thread, while the data is in its core's cache.
  */
-function columnsOut(src: Float64Array, rows: number, m: number, T: number, j0: number, w: number, out: Float64Array): void {
+function groupColumns(steps: Float64Array, rows: number, m: number, T: number, j0: number, w: number, pub: Float64Array, out: boolean): void {
   const block = rows * m;
   for (let i = 0; i < rows; i++) {
-    const q = rows * j0 + i * w, r = i * m + j0; // (i, j0) in a step block; its row in `out`
+    const q = rows * j0 + i * w, r = i * m + j0; // (i, j0) in a step block; its row in `pub`
     for (let t = 0; t < T; t++) {
       const s = t * block + q;
-      for (let jj = 0; jj < w; jj++) out[(r + jj) * T + t] = src[s + jj];
-    }
-  }
-}
-
-/** columnsOut's inverse: columns j0 … j0+w−1 of a (rows, m, T) C-order array into T time-major step blocks (groups' layout). */
-function columnsIn(src: Float64Array, rows: number, m: number, T: number, j0: number, w: number, out: Float64Array): void {
-  const block = rows * m;
-  for (let i = 0; i < rows; i++) {
-    const q = rows * j0 + i * w, r = i * m + j0;
-    for (let t = 0; t < T; t++) {
-      const o = t * block + q;
-      for (let jj = 0; jj < w; jj++) out[o + jj] = src[(r + jj) * T + t];
+      if (out) for (let jj = 0; jj < w; jj++) pub[(r + jj) * T + t] = steps[s + jj];
+      else for (let jj = 0; jj < w; jj++) steps[s + jj] = pub[(r + jj) * T + t];
     }
   }
 }
