@@ -431,6 +431,7 @@ export function fillBias(Z: Float64Array, b: Float64Array, rows: number, m: numb
  * sigmoid is stable: finite and NaN-free for any finite z.
  */
 export { sigmoid, tanh } from './fastmath';
+import { formulaExport, formulaJs, parseFormula, register, type Formula } from './formulas';
 import { exp, sigmoidInPlace as sigmoidTs, sigmoidRest, tanhInPlace as tanhTs, tanhRest } from './fastmath';
 
 /** The kernels whose memory Z is a block of (the arena), if any: its activations run there, in SIMD. */
@@ -445,10 +446,14 @@ const arenaOf = (Z: Float64Array): Kernels | undefined => (attached?.isArena(Z) 
  */
 export let sigmoidInPlace: (Z: Float64Array, off: number, n: number) => void = sigmoidTs;
 export let tanhInPlace: (Z: Float64Array, off: number, n: number) => void = tanhTs;
-/** From the first arena on (kernelArena, attachArena): the activations that look for arena blocks. */
+/** From the first arena on (kernelArena, attachArena): the activations and element-wise loops that look for arena blocks. */
+let armed = false;
 function armActivations(): void {
+  if (armed) return;
+  armed = true;
   sigmoidInPlace = sigmoidAnywhere;
   tanhInPlace = tanhAnywhere;
+  for (const loop of loops) loop.run = anywhereLoop(loop);
 }
 
 /**
@@ -466,6 +471,57 @@ function anywhere(f: 'sigmoid' | 'tanh', ts: typeof sigmoidTs, rest: typeof sigm
 }
 const sigmoidAnywhere = anywhere('sigmoid', sigmoidTs, sigmoidRest);
 const tanhAnywhere = anywhere('tanh', tanhTs, tanhRest);
+
+/**
+ * An element-wise loop written as a formula (src/formulas.ts has the notation): `run(n, X0, o0,
+ * X1, o1, …)` computes elements o_j … o_j + n − 1 of each operand X_j, the operands in the
+ * formula's order (its inputs, then the outputs that are not inputs). JavaScript everywhere;
+ * where every operand is an arena block, the kernel's SIMD copy of the formula (~3.5× faster,
+ * the same bits), assembled from it by src/wasm/generate.ts. Made once, at module load.
+ */
+export interface Elementwise {
+  readonly formula: Formula;
+  readonly js: (n: number, ...operands: (Float64Array | number)[]) => void;
+  run: (n: number, ...operands: (Float64Array | number)[]) => void;
+}
+const loops: Elementwise[] = [];
+/** Runs of element-wise loops on this thread's SIMD kernel (tests). */
+const loopStats = { simd: 0 };
+export const elementwiseStats = (): { simd: number } => ({ ...loopStats });
+
+export function elementwise(name: string, signature: string, body: string): Elementwise {
+  const formula = parseFormula(name, signature, body);
+  register(formula);
+  const js = formulaJs(formula);
+  const loop: Elementwise = { formula, js, run: js };
+  loops.push(loop);
+  if (armed) loop.run = anywhereLoop(loop);
+  return loop;
+}
+
+/**
+ * `loop` on arena blocks in SIMD, elsewhere in JavaScript: a function of the formula's arity
+ * (no rest arguments in the hot path), which finds the kernel's export once per instance.
+ */
+function anywhereLoop(loop: Elementwise): Elementwise['run'] {
+  const n = loop.formula.operands.length, name = formulaExport(loop.formula);
+  const params = Array.from({ length: n }, (_, j) => `X${j}, o${j}`).join(', ');
+  const onArena = Array.from({ length: n - 1 }, (_, j) => ` && k.isArena(X${j + 1})`).join('');
+  const addrs = Array.from({ length: n }, (_, j) => `X${j}.byteOffset + 8 * o${j}`).join(', ');
+  const src = `let lastK, lastF;
+    return function ${loop.formula.name}Anywhere(n, ${params}) {
+      const k = n >= 2 ? arenaOf(X0) : undefined;
+      if (k !== undefined${onArena}) {
+        if (k !== lastK) { lastK = k; lastF = k.formula(name); }
+        if (lastF !== undefined) {
+          stats.simd++;
+          return lastF(${addrs}, n);
+        }
+      }
+      return js(n, ${params});
+    };`;
+  return new Function('arenaOf', 'js', 'name', 'stats', src)(arenaOf, loop.js, name, loopStats) as Elementwise['run'];
+}
 
 /**
  * Softmax over axis 0 of a (rows, m) matrix at offset `off`: every column sums to 1. In place,

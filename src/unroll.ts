@@ -27,7 +27,7 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { arenaInUse, kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, transposeItems, withPacked, type Packing, type Residents, type TransposedItems } from './kernels';
+import { arenaInUse, elementwise, kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, transposeItems, withPacked, type Packing, type Residents, type TransposedItems } from './kernels';
 import { packPanels, panelsLength } from './wasm/kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
@@ -573,10 +573,10 @@ export function bpttGroup(cell: CellSpec, p: Params, grp: Group, full: Dims, b: 
   const dc = hasC ? part(b.dc, n_a) : b.dc, dcPrev = hasC ? part(b.dcPrev, n_a) : b.dcPrev;
   const ups = groupViews(b.up, n_a, m, j0, w), dzs = groupViews(b.dz, projectionRows(cell, full), m, j0, w);
   const g: StepGrad = { da, dc, dz: dzs[0], daPrev, dcPrev, work: part(b.work, cell.workRows(full)) };
+  daPrev.fill(0); // (what the last step receives from beyond it)
   for (let t = T_x - 1; t >= 0; t--) {
-    // da⟨t⟩ = upstream + what step t+1 sent back (zero at the last step)
-    const up = ups[t];
-    for (let k = 0; k < da.length; k++) da[k] = (t === T_x - 1 ? 0 : daPrev[k]) + up[k];
+    // da⟨t⟩ = upstream + what step t+1 sent back
+    received.run(da.length, daPrev, 0, ups[t], 0, da, 0);
     if (hasC) {
       if (t === T_x - 1) dc.fill(0);
       else dc.set(dcPrev);
@@ -585,6 +585,10 @@ export function bpttGroup(cell: CellSpec, p: Params, grp: Group, full: Dims, b: 
     cell.backward(p, d, grp.steps[t], g);
   }
 }
+
+/** da⟨t⟩ = what step t+1 sent back + the upstream, one loop (src/formulas.ts). */
+const received = elementwise('bptt_da', 'daPrev up -> da', `
+  da = daPrev + up`);
 
 /**
  * BPTT through a forward trace. The time loop runs only what feeds back into the

@@ -22,11 +22,24 @@
  * 4 blocks of (n_a, m). The backward step computes dz = [dzu; dzr; dzc] and da_prev; the
  * unroller takes dW, db and dxt from dz for all steps at once.
  */
-import { mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
+import { elementwise, mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
 import { gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
 const U = 0, R = 1, CC = 2, RA = 3;
+
+// The element-wise steps (src/formulas.ts), each one loop over a step's (n_a, m) blocks.
+const resetPrev = elementwise('gru_reset', 'r aPrev -> ra', `
+  ra = r * aPrev`);
+const update = elementwise('gru_update', 'u cc aPrev -> a', `
+  a = u * cc + (1 - u) * aPrev`);
+const gatesBack = elementwise('gru_back', 'da u cc aPrev -> dzc dzu daPrev', `
+  dzc = da * u * (1 - cc * cc)
+  dzu = da * (cc - aPrev) * u * (1 - u)
+  daPrev = da * (1 - u)`);
+const resetBack = elementwise('gru_reset_back', 'dra aPrev r daPrev -> dzr daPrev', `
+  dzr = dra * aPrev * r * (1 - r)
+  daPrev = daPrev + dra * r`);
 
 
 export const gruCell: CellSpec = {
@@ -63,13 +76,10 @@ export const gruCell: CellSpec = {
     C.set(s.zx); // W[:, n_a:] xt + b for u, r and c: the first three blocks
     mulAdd(C, p.Wur, ldw, 0, 2 * n_a, n_a, s.aPrev, m);
     sigmoidInPlace(C, 0, 2 * block);
-    for (let k = 0; k < block; k++) C[RA * block + k] = C[R * block + k] * s.aPrev[k];
+    resetPrev.run(block, C, R * block, s.aPrev, 0, C, RA * block);
     mulAdd(C, p.Wc, ldw, 0, n_a, n_a, C, m, CC * block, RA * block);
     tanhInPlace(C, CC * block, block);
-    for (let k = 0; k < block; k++) {
-      const u = C[U * block + k];
-      s.a[k] = u * C[CC * block + k] + (1 - u) * s.aPrev[k];
-    }
+    update.run(block, C, U * block, C, CC * block, s.aPrev, 0, s.a, 0);
   },
 
   backward(p, { n_x, n_a, m }, s, g) {
@@ -78,20 +88,10 @@ export const gruCell: CellSpec = {
     const C = s.cache; // ut, rt, cct, rt⊙a_prev in blocks U, R, CC, RA
     const dz = g.dz; // dzu, dzr (blocks U, R: the stacked gates' gradient), dzc (block CC)
     const dra = g.work; // d(rt⊙a_prev)
-    for (let k = 0; k < block; k++) {
-      const da = g.da[k];
-      const u = C[U * block + k], cc = C[CC * block + k];
-      dz[CC * block + k] = da * u * (1 - cc * cc); // dzc
-      dz[U * block + k] = da * (cc - s.aPrev[k]) * u * (1 - u); // dzu
-      g.daPrev[k] = da * (1 - u);
-    }
+    gatesBack.run(block, g.da, 0, C, U * block, C, CC * block, s.aPrev, 0, dz, CC * block, dz, U * block, g.daPrev, 0);
     dra.fill(0);
     mulTAdd(dra, p.Wc, ldw, 0, n_a, n_a, dz, m, 0, CC * block); // d(rt⊙a_prev) = Wc[:, :n_a]ᵀ dzc
-    for (let k = 0; k < block; k++) {
-      const r = C[R * block + k];
-      dz[R * block + k] = dra[k] * s.aPrev[k] * r * (1 - r); // dzr
-      g.daPrev[k] += dra[k] * r;
-    }
+    resetBack.run(block, dra, 0, s.aPrev, 0, C, R * block, g.daPrev, 0, dz, R * block);
     mulTAdd(g.daPrev, p.Wur, ldw, 0, 2 * n_a, n_a, dz, m); // += Wur[:, :n_a]ᵀ [dzu; dzr]
   },
 };

@@ -32,12 +32,26 @@
  * (Step.zx); the cache holds their activations ft, it, cct, ot and tanh(c_next)
  * — 5 blocks of (n_a, m).
  */
-import { mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
+import { elementwise, mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
 import { gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
 /** Blocks of the cache (and of dz in backward), in stacking order. */
 const F = 0, I = 1, CC = 2, O = 3, TC = 4;
+
+// The element-wise steps (src/formulas.ts), each one loop over a step's (n_a, m) blocks.
+const cellState = elementwise('lstm_state', 'f cPrev i cc -> c tc', `
+  c = f * cPrev + i * cc
+  tc = c`);
+const output = elementwise('lstm_output', 'o tc -> a', `
+  a = o * tc`);
+const gatesBack = elementwise('lstm_back', 'f i cc o tc da dc cPrev -> dzf dzi dzc dzo dcPrev', `
+  dcTot = dc + da * o * (1 - tc * tc)
+  dzf = dcTot * cPrev * f * (1 - f)
+  dzi = dcTot * cc * i * (1 - i)
+  dzc = dcTot * i * (1 - cc * cc)
+  dzo = da * tc * o * (1 - o)
+  dcPrev = dcTot * f`);
 
 export const lstmCell: CellSpec = {
   name: 'lstm',
@@ -74,30 +88,19 @@ export const lstmCell: CellSpec = {
     sigmoidInPlace(C, F * block, 2 * block); // ft, it
     tanhInPlace(C, CC * block, block); // cct
     sigmoidInPlace(C, O * block, block); // ot
-    for (let k = 0; k < block; k++) {
-      const c = C[F * block + k] * s.cPrev[k] + C[I * block + k] * C[CC * block + k];
-      s.c[k] = c;
-      C[TC * block + k] = c;
-    }
+    cellState.run(block, C, F * block, s.cPrev, 0, C, I * block, C, CC * block, s.c, 0, C, TC * block);
     tanhInPlace(C, TC * block, block); // tanh(c_next)
-    for (let k = 0; k < block; k++) s.a[k] = C[O * block + k] * C[TC * block + k];
+    output.run(block, C, O * block, C, TC * block, s.a, 0);
   },
 
   backward(p, { n_x, n_a, m }, s, g) {
     const block = n_a * m;
     const C = s.cache;
     const dz = g.dz; // dft, dit, dcct, dot: the stacked gates' pre-activation gradients
-    for (let k = 0; k < block; k++) {
-      const f = C[F * block + k], i = C[I * block + k], cc = C[CC * block + k];
-      const o = C[O * block + k], tc = C[TC * block + k];
-      const da = g.da[k];
-      const dcTot = g.dc[k] + da * o * (1 - tc * tc);
-      dz[F * block + k] = dcTot * s.cPrev[k] * f * (1 - f);
-      dz[I * block + k] = dcTot * cc * i * (1 - i);
-      dz[CC * block + k] = dcTot * i * (1 - cc * cc);
-      dz[O * block + k] = da * tc * o * (1 - o);
-      g.dcPrev[k] = dcTot * f;
-    }
+    gatesBack.run(
+      block, C, F * block, C, I * block, C, CC * block, C, O * block, C, TC * block, g.da, 0, g.dc, 0, s.cPrev, 0,
+      dz, F * block, dz, I * block, dz, CC * block, dz, O * block, g.dcPrev, 0,
+    );
     g.daPrev.fill(0);
     mulTAdd(g.daPrev, p.W, n_a + n_x, 0, 4 * n_a, n_a, dz, m); // da_prev = W[:, :n_a]ᵀ dz
   },

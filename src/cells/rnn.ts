@@ -16,8 +16,12 @@
  * dba from dtanh for all steps at once.
  * The cell caches nothing beyond a⟨t⟩ itself (cacheRows = 0).
  */
-import { mulAdd, mulTAdd, tanhInPlace } from '../kernels';
+import { elementwise, mulAdd, mulTAdd, tanhInPlace } from '../kernels';
 import type { CellSpec } from './types';
+
+// The element-wise step of backward (src/formulas.ts): one loop over a step's (n_a, m) block.
+const tanhBack = elementwise('rnn_back', 'a da -> dz', `
+  dz = (1 - a * a) * da`);
 
 export const rnnCell: CellSpec = {
   name: 'rnn',
@@ -45,7 +49,7 @@ export const rnnCell: CellSpec = {
 
   backward(p, { n_a, m }, s, g) {
     const dtanh = g.dz;
-    for (let k = 0; k < n_a * m; k++) dtanh[k] = (1 - s.a[k] * s.a[k]) * g.da[k];
+    tanhBack.run(n_a * m, s.a, 0, g.da, 0, dtanh, 0);
     g.daPrev.fill(0);
     mulTAdd(g.daPrev, p.Waa, n_a, 0, n_a, n_a, dtanh, m);
   },

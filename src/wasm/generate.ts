@@ -18,6 +18,9 @@
  * s = 0; s += a·b for k in order; C += s — no fused multiply-add — so results are
  * bit-identical to the TypeScript kernels.
  *
+ *   ew_<name>_<hash>(p0, p1, …, n): the element-wise formulas of the cells and the unroller
+ *   (src/formulas.ts: formulaWat), on n values of each operand from byte pj on.
+ *
  *   transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ, in 2×2 blocks of f64x2
  *
  *   sigmoid(p, pairs, tab), tanh(p, pairs, tab): in place on 2·pairs values at p, two per
@@ -34,6 +37,11 @@
  * ~40, so products that are not split run on the private one.)
  */
 import { FASTMATH_CONSTANTS as F } from '../fastmath';
+import { formulaWat, registeredFormulas } from '../formulas';
+// The modules whose element-wise formulas (src/formulas.ts) the kernel carries: loading them
+// registers them. test/wasm.test.ts checks that every formula the engine makes is exported.
+import '../cells';
+import '../unroll';
 
 /** How a tile reads A (see `tile`). */
 type Mode = 'plain' | 'blocked' | 'packed';
@@ -157,6 +165,8 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     ${block(R, V, 'ib', fourRows, 'blocked')}
     ${block(1, V, 'it', oneRow, 'blocked')})))))
   ${activationsWat()}
+  ;; the element-wise formulas (src/formulas.ts), in name order
+  ${registeredFormulas().map(formulaWat).join('\n  ')}
   ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ — 2×2 blocks as two
   ;; f64x2 each (rows i, i+1 of columns j, j+1 become rows j, j+1 of columns i, i+1), then what
   ;; an odd row or column count leaves, one value at a time

@@ -2,7 +2,8 @@
  * The products of src/kernels.ts on the WebAssembly SIMD kernel (src/wasm/generate.ts),
  * with the same signatures and bit-identical results (test/wasm.test.ts): ~4–8× the
  * TypeScript kernels, measured in bench/README.md. Also σ and tanh in place on arena blocks
- * (`activation`, bit for bit src/fastmath.ts's).
+ * (`activation`, bit for bit src/fastmath.ts's), and the element-wise formulas of src/formulas.ts
+ * on arena blocks (`formula`).
  *
  * Two instances (two builds of the kernel): `wasmKernels()` on a private memory, and
  * `sharedKernels()` on a memory shared with a helper thread, which computes part of every
@@ -107,6 +108,11 @@ export interface Kernels {
    * were left for its second pass.
    */
   activation(f: 'sigmoid' | 'tanh', Z: Float64Array, off: number, pairs: number): boolean;
+  /**
+   * The kernel's export `name`, an element-wise formula (src/formulas.ts formulaWat): called
+   * with each operand's byte address in this memory, then the number of values.
+   */
+  formula(name: string): ((...args: number[]) => void) | undefined;
   /** Starts the helper thread if it may run; resolves true once it takes work (tests, bench). */
   helperReady(timeoutMs?: number): Promise<boolean>;
   /** Products shared with the helper so far, chunks of theirs this thread took back, and moves of the stack. */
@@ -735,6 +741,8 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     activation(f, Z, off, pairs) {
       return (f === 'sigmoid' ? sigmoid : tanh)(Z.byteOffset + off * 8, pairs, 0) !== 0;
     },
+
+    formula: (name) => (api as unknown as Record<string, ((...args: number[]) => void) | undefined>)[name],
 
     poisonFree() {
       for (const b of freeBlocks) heap.fill(NaN, b.at >> 3, (b.at + b.bytes) >> 3);
