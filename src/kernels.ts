@@ -526,10 +526,17 @@ function anywhereLoop(loop: Elementwise): Elementwise['run'] {
 /**
  * Softmax over axis 0 of a (rows, m) matrix at offset `off`: every column sums to 1. In place,
  * or (Z given) of Z's matrix at the same offset into Y's. Subtracts the column max first, so
- * it is finite for any finite logits.
+ * it is finite for any finite logits. On arena blocks the column pairs run in SIMD, with the
+ * same bits (src/wasm/generate.ts softmaxWat).
  */
 export function softmaxColumns(Y: Float64Array, rows: number, m: number, off = 0, Z: Float64Array = Y): void {
-  for (let j = off; j < off + m; j++) {
+  const k = m >= 2 ? arenaOf(Y) : undefined;
+  softmaxTs(Y, rows, m, off, Z, k?.isArena(Z) ? k.softmax(Y, Z, off, rows, m) : 0);
+}
+
+/** softmaxColumns in JavaScript, for columns j0 … m − 1. */
+function softmaxTs(Y: Float64Array, rows: number, m: number, off: number, Z: Float64Array, j0: number): void {
+  for (let j = off + j0; j < off + m; j++) {
     let max = -Infinity;
     for (let i = 0; i < rows; i++) if (Z[i * m + j] > max) max = Z[i * m + j];
     let s = 0;

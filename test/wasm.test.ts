@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import * as os from 'os';
 import { gradients, trace } from '../src/engine';
-import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, tanhInPlace, transposeItems } from '../src/kernels';
+import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, softmaxColumns, tanhInPlace, transposeItems } from '../src/kernels';
 import * as fm from '../src/fastmath';
 import { kernelArena } from '../src/kernels';
 import { assembleKernel } from '../src/wasm/build';
@@ -307,6 +307,47 @@ describe('WebAssembly SIMD kernels', () => {
           k!.free(Z);
           k!.free(Z2);
         }
+      }
+    });
+
+    it('softmax over the columns of an arena block, in SIMD: the bits of the JavaScript loop, any width, in place or not', function () {
+      const k = kernelArena();
+      if (!k) this.skip();
+      for (const [rows, w, scale] of [[64, 16, 3], [10, 2, 1], [7, 5, 30], [3, 1, 1], [2, 9, 300], [33, 4, 1e-3]] as const) {
+        const n = rows * w, off = 3;
+        const Z: Float64Array = k!.alloc(n + 5)!, Y: Float64Array = k!.alloc(n + 5)!;
+        for (let i = 0; i < Z.length; i++) Z[i] = scale * r.gauss();
+        Z[off + w] = 1e-320; // (a subnormal logit)
+        Y.fill(NaN);
+        const Zp = Z.slice(), Yp = Y.slice(); // not arena blocks: the JavaScript loop
+        softmaxColumns(Yp, rows, w, off, Zp);
+        softmaxColumns(Y, rows, w, off, Z);
+        assert.equal(hex(Y), hex(Yp), `${rows}×${w}, logits ~${scale}`);
+        softmaxColumns(Zp, rows, w, off); // in place
+        softmaxColumns(Z, rows, w, off);
+        assert.equal(hex(Z), hex(Zp), `${rows}×${w} in place`);
+        assert.equal(k!.softmax(Y, Z, off, rows, w), w - (w % 2), 'the SIMD pass does every column pair of ordinary logits');
+        k!.free(Z);
+        k!.free(Y);
+      }
+      // logits 704 or more apart in a column (exp underflows past the SIMD range), ±∞, NaN: the
+      // kernel stops at that column pair, writing nothing of it, and JavaScript finishes from there
+      for (const [col, v, label] of [[2, 800, 'spread'], [3, -Infinity, '−∞'], [2, Infinity, '∞'], [3, NaN, 'NaN']] as const) {
+        const Z: Float64Array = k!.alloc(24)!, Y: Float64Array = k!.alloc(24)!;
+        for (let i = 0; i < 24; i++) Z[i] = r.gauss();
+        Z[6 + col] = v; // (4, 6): row 1, column `col`: the second pair
+        const Zp = Z.slice(), Yp = Zp.slice();
+        softmaxColumns(Yp, 4, 6, 0, Zp);
+        softmaxColumns(Zp, 4, 6, 0);
+        Y.fill(7);
+        assert.equal(k!.softmax(Y, Z, 0, 4, 6), 2, label);
+        assert.ok([0, 1, 2, 3].every((i) => Y[6 * i + 2] === 7 && Y[6 * i + 3] === 7), `${label}: nothing of the pair written`);
+        softmaxColumns(Y, 4, 6, 0, Z);
+        assert.equal(hex(Y), hex(Yp), label);
+        softmaxColumns(Z, 4, 6, 0); // in place: the pairs before are final and not redone
+        assert.equal(hex(Z), hex(Zp), `${label}, in place`);
+        k!.free(Z);
+        k!.free(Y);
       }
     });
 

@@ -165,6 +165,8 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     ${block(R, V, 'ib', fourRows, 'blocked')}
     ${block(1, V, 'it', oneRow, 'blocked')})))))
   ${activationsWat()}
+  ;; softmax(y, z, rows, w, tab) → the column it stopped at: softmaxColumns on a (rows, w) block in column pairs (softmaxWat)
+  ${softmaxWat()}
   ;; the element-wise formulas (src/formulas.ts), in name order
   ${registeredFormulas().map(formulaWat).join('\n  ')}
   ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ — 2×2 blocks as two
@@ -212,12 +214,75 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
  * Lanes outside the range compute garbage (their table index is still k & 127: no trap) and
  * are not stored.
  */
+const f = (v: number): string => `(v128.const f64x2 ${v} ${v})`;
+const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
+const mul = (a: string, b: string): string => `(f64x2.mul ${a} ${b})`;
+const add = (a: string, b: string): string => `(f64x2.add ${a} ${b})`;
+const sub = (a: string, b: string): string => `(f64x2.sub ${a} ${b})`;
+
+/**
+ * fastmath's expCore(x) on the pair in local $x<u> (header of activationsWat): sets $s<u> and
+ * $poly<u>, expCore being s + s·poly. Uses the locals t, kd, ki, j0, j1, r, r2 (suffix u) and $tab.
+ */
+function expCoreWat(u: number): string[] {
+  const g = (n: string): string => `(local.get $${n}${u})`;
+  const S = (n: string, e: string): string => set(n + u, e);
+  const gather = (table: number): string =>
+    `(f64x2.replace_lane 1 (f64x2.splat (f64.load offset=${table} (i32.add (local.get $tab) ${g('j0')}))) (f64.load offset=${table} (i32.add (local.get $tab) ${g('j1')})))`;
+  return [
+    S('t', add(mul(g('x'), f(F.INV_LN2_N)), f(F.SHIFT))),
+    S('kd', sub(g('t'), f(F.SHIFT))),
+    S('ki', `(i64x2.sub ${g('t')} (v128.const i64x2 0x4338000000000000 0x4338000000000000))`),
+    S('j0', `(i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 ${g('ki')})) (i32.const 127)) (i32.const 3))`),
+    S('j1', `(i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 ${g('ki')})) (i32.const 127)) (i32.const 3))`),
+    S('s', mul(gather(0), `(i64x2.shl (i64x2.add (i64x2.shr_s ${g('ki')} (i32.const 7)) (v128.const i64x2 1023 1023)) (i32.const 52))`)),
+    S('r', sub(sub(g('x'), mul(g('kd'), f(F.LN2_HI_N))), mul(g('kd'), f(F.LN2_LO_N)))),
+    S('r2', mul(g('r'), g('r'))),
+    S('poly', add(add(add(gather(1024), g('r')), mul(g('r2'), add(f(F.C2), mul(g('r'), f(F.C3))))), mul(mul(g('r2'), g('r2')), add(f(F.C4), mul(g('r'), f(F.C5)))))),
+  ];
+}
+
+/**
+ * softmax(y, z, rows, w, tab): src/kernels.ts softmaxColumns on a (rows, w) block, columns in
+ * pairs: per pair, the max over the rows (kept while not exceeded, as the JavaScript loop keeps
+ * it), e = expCore(z − max) into y with the sum s in row order, then y = e / s — fastmath's
+ * bits, where every z − max lies in expCore's range: the pass over the max also takes the min
+ * and looks for NaN, and a pair with min − max ≤ −704 (or NaN) stops the kernel before it
+ * writes anything of that pair. Returns the column it stopped at (w − w mod 2 when done): the
+ * caller finishes from there in JavaScript (an odd last column, or logits 704 apart).
+ */
+function softmaxWat(): string {
+  const names = ['x', 't', 'kd', 'ki', 's', 'r', 'r2', 'poly'];
+  const locals = '(local $j i32) (local $q i32) (local $ld i32) (local $end i32) (local $max v128) (local $min v128) (local $nan v128) (local $z v128) (local $e v128) (local $sum v128) '
+    + names.map((n) => `(local $${n}0 v128)`).join(' ') + ' (local $j00 i32) (local $j10 i32)';
+  const rowsLoop = (body: string): string => `${set('q', '(i32.shl (local.get $j) (i32.const 3))')}
+      ${set('end', '(i32.add (local.get $q) (i32.mul (local.get $rows) (local.get $ld)))')}
+      (block $rd (loop $rl (br_if $rd (i32.ge_u (local.get $q) (local.get $end)))
+        ${body}
+        ${set('q', '(i32.add (local.get $q) (local.get $ld))')} (br $rl)))`;
+  const zAt = '(v128.load (i32.add (local.get $zy) (local.get $q)))', yAt = '(i32.add (local.get $yz) (local.get $q))';
+  const z = '(local.get $z)', max = '(local.get $max)', min = '(local.get $min)';
+  return `(func (export "softmax") (param $yz i32) (param $zy i32) (param $rows i32) (param $w i32) (param $tab i32) (result i32) ${locals}
+    ${set('ld', '(i32.shl (local.get $w) (i32.const 3))')}
+    (block $jd (loop $jl (br_if $jd (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $w)))
+      ${set('max', '(v128.const f64x2 -inf -inf)')} ${set('min', '(v128.const f64x2 inf inf)')} ${set('nan', '(v128.const i64x2 0 0)')}
+      ${rowsLoop(`${set('z', zAt)}
+        ${set('max', `(v128.bitselect ${z} ${max} (f64x2.gt ${z} ${max}))`)}
+        ${set('min', `(v128.bitselect ${z} ${min} (f64x2.lt ${z} ${min}))`)}
+        ${set('nan', `(v128.or (local.get $nan) (f64x2.ne ${z} ${z}))`)}`)}
+      (br_if $jd (i32.eqz (i64x2.all_true (v128.andnot (f64x2.gt ${sub(min, max)} ${f(-704)}) (local.get $nan)))))
+      ${set('sum', f(0))}
+      ${rowsLoop(`${set('x0', sub(zAt, max))}
+        ${expCoreWat(0).join('\n        ')}
+        ${set('e', add('(local.get $s0)', mul('(local.get $s0)', '(local.get $poly0)')))}
+        (v128.store ${yAt} (local.get $e))
+        ${set('sum', add('(local.get $sum)', '(local.get $e)'))}`)}
+      ${rowsLoop(`(v128.store ${yAt} (f64x2.div (v128.load ${yAt}) (local.get $sum)))`)}
+      ${set('j', '(i32.add (local.get $j) (i32.const 2))')} (br $jl)))
+    (local.get $j))`;
+}
+
 function activationsWat(): string {
-  const f = (v: number): string => `(v128.const f64x2 ${v} ${v})`;
-  const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
-  const mul = (a: string, b: string): string => `(f64x2.mul ${a} ${b})`;
-  const add = (a: string, b: string): string => `(f64x2.add ${a} ${b})`;
-  const sub = (a: string, b: string): string => `(f64x2.sub ${a} ${b})`;
   const U = 2; // pairs per iteration (a power of two): two chains in flight, 1.2–1.5× one; 4 measured no better
   const lanes = Array.from({ length: U }, (_, u) => u);
   const names = ['z', 'ok', 'x', 't', 'kd', 'ki', 's', 'r', 'r2', 'poly', 'v', 'a', 'st', 'nh', 'dh'];
@@ -225,8 +290,6 @@ function activationsWat(): string {
   const step = (u: number, kind: 'sigmoid' | 'tanh'): string[] => {
     const g = (n: string): string => `(local.get $${n}${u})`;
     const S = (n: string, e: string): string => set(n + u, e);
-    const gather = (table: number): string =>
-      `(f64x2.replace_lane 1 (f64x2.splat (f64.load offset=${table} (i32.add (local.get $tab) ${g('j0')}))) (f64.load offset=${table} (i32.add (local.get $tab) ${g('j1')})))`;
     const one = f(1);
     const out: string[] = [S('z', `(v128.load offset=${16 * u} (local.get $p))`)];
     if (kind === 'sigmoid') {
@@ -234,17 +297,7 @@ function activationsWat(): string {
     } else {
       out.push(S('a', `(f64x2.abs ${g('z')})`), S('ok', `(v128.and (f64x2.lt ${g('a')} ${f(F.TANH_ONE)}) (f64x2.gt ${g('a')} ${f(F.TANH_TINY)}))`), S('x', mul(f(-2), g('a'))));
     }
-    out.push(
-      S('t', add(mul(g('x'), f(F.INV_LN2_N)), f(F.SHIFT))),
-      S('kd', sub(g('t'), f(F.SHIFT))),
-      S('ki', `(i64x2.sub ${g('t')} (v128.const i64x2 0x4338000000000000 0x4338000000000000))`),
-      S('j0', `(i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 ${g('ki')})) (i32.const 127)) (i32.const 3))`),
-      S('j1', `(i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 ${g('ki')})) (i32.const 127)) (i32.const 3))`),
-      S('s', mul(gather(0), `(i64x2.shl (i64x2.add (i64x2.shr_s ${g('ki')} (i32.const 7)) (v128.const i64x2 1023 1023)) (i32.const 52))`)),
-      S('r', sub(sub(g('x'), mul(g('kd'), f(F.LN2_HI_N))), mul(g('kd'), f(F.LN2_LO_N)))),
-      S('r2', mul(g('r'), g('r'))),
-      S('poly', add(add(add(gather(1024), g('r')), mul(g('r2'), add(f(F.C2), mul(g('r'), f(F.C3))))), mul(mul(g('r2'), g('r2')), add(f(F.C4), mul(g('r'), f(F.C5)))))),
-    );
+    out.push(...expCoreWat(u));
     if (kind === 'sigmoid') out.push(S('v', `(f64x2.div ${one} ${add(one, add(g('s'), mul(g('s'), g('poly'))))})`));
     else {
       out.push(

@@ -2,7 +2,7 @@
  * The products of src/kernels.ts on the WebAssembly SIMD kernel (src/wasm/generate.ts),
  * with the same signatures and bit-identical results (test/wasm.test.ts): ~4–8× the
  * TypeScript kernels, measured in bench/README.md. Also σ and tanh in place on arena blocks
- * (`activation`, bit for bit src/fastmath.ts's), and the element-wise formulas of src/formulas.ts
+ * (`activation`, bit for bit src/fastmath.ts's), the output head's softmax, and the element-wise formulas of src/formulas.ts
  * on arena blocks (`formula`).
  *
  * Two instances (two builds of the kernel): `wasmKernels()` on a private memory, and
@@ -108,6 +108,13 @@ export interface Kernels {
    * were left for its second pass.
    */
   activation(f: 'sigmoid' | 'tanh', Z: Float64Array, off: number, pairs: number): boolean;
+  /**
+   * src/kernels.ts softmaxColumns on the (rows, w) blocks of Y and Z at `off`, arena blocks of
+   * this memory, in SIMD by column pairs, from the first column on; returns the column where it
+   * stopped, for the caller to finish: an odd last one, or a pair whose logits lie 704 or more
+   * apart (or hold NaN), beyond the SIMD exp's range.
+   */
+  softmax(Y: Float64Array, Z: Float64Array, off: number, rows: number, w: number): number;
   /**
    * The kernel's export `name`, an element-wise formula (src/formulas.ts formulaWat): called
    * with each operand's byte address in this memory, then the number of values.
@@ -317,7 +324,10 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   // Not `exports`: in the CommonJS output a local of that name would shadow the module's own
   // exports object, through which this file's exported constants (KERNEL_THREADS_OFF,
   // THREAD_MIN_WORK) are read — they read as undefined in here.
-  let api: { gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; sigmoid: Activation; tanh: Activation; memory?: WasmMemory };
+  let api: {
+    gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; sigmoid: Activation; tanh: Activation;
+    softmax: (y: number, z: number, rows: number, w: number, tab: number) => number; memory?: WasmMemory;
+  };
   let memory: WasmMemory;
   try {
     if (kind === 'own') {
@@ -330,7 +340,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   } catch {
     return undefined; // no SIMD (or, shared, no threads) support
   }
-  const { gemm: gemmHere, transpose, sigmoid, tanh } = api;
+  const { gemm: gemmHere, transpose, sigmoid, tanh, softmax } = api;
   let heap = new Float64Array(memory.buffer);
   /** The memory's ArrayBuffers (one per size it has had): views on them are arena views. */
   const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
@@ -750,6 +760,8 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     activation(f, Z, off, pairs) {
       return (f === 'sigmoid' ? sigmoid : tanh)(Z.byteOffset + off * 8, pairs, 0) !== 0;
     },
+
+    softmax: (Y, Z, off, rows, w) => softmax(Y.byteOffset + off * 8, Z.byteOffset + off * 8, rows, w, 0),
 
     formula: (name) => (api as unknown as Record<string, ((...args: number[]) => void) | undefined>)[name],
 
