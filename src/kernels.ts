@@ -473,6 +473,16 @@ const sigmoidAnywhere = anywhere('sigmoid', sigmoidTs, sigmoidRest);
 const tanhAnywhere = anywhere('tanh', tanhTs, tanhRest);
 
 /**
+ * D = Sᵀ: S (rows × cols) from sOff with rows lds apart, into D (cols × rows) from dOff with
+ * rows ldd apart — in SIMD where both are arena blocks of one memory. A pure copy.
+ */
+export function transposeBlock(D: Float64Array, dOff: number, ldd: number, S: Float64Array, sOff: number, lds: number, rows: number, cols: number): void {
+  const k = arenaOf(D);
+  if (k?.isArena(S)) return k.transposeBlock(D, dOff, ldd, S, sOff, lds, rows, cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) D[dOff + j * ldd + i] = S[sOff + i * lds + j];
+}
+
+/**
  * An element-wise loop written as a formula (src/formulas.ts has the notation): `run(n, X0, o0,
  * X1, o1, …)` computes elements o_j … o_j + n − 1 of each operand X_j, the operands in the
  * formula's order (its inputs, then the outputs that are not inputs). JavaScript everywhere;

@@ -27,7 +27,7 @@
  * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
  */
 import type { Dims } from './backend';
-import { arenaInUse, elementwise, kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, transposeItems, withPacked, type Packing, type Residents, type TransposedItems } from './kernels';
+import { arenaInUse, elementwise, kernelArena, logSoftmaxAt, mulBias, mulTAdd, outerAdd, resident, softmaxColumns, transposeBlock, transposeItems, withPacked, type Packing, type Residents, type TransposedItems } from './kernels';
 import { packPanels, panelsLength } from './wasm/kernels';
 import { bufferNames, paramBuffers } from './cells';
 import type { CellSpec, Params, Step, StepGrad } from './cells/types';
@@ -485,12 +485,11 @@ export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers,
 function groupColumns(steps: Float64Array, rows: number, m: number, T: number, j0: number, w: number, pub: Float64Array, out: boolean): void {
   const block = rows * m;
   for (let i = 0; i < rows; i++) {
-    const q = rows * j0 + i * w, r = i * m + j0; // (i, j0) in a step block; its row in `pub`
-    for (let t = 0; t < T; t++) {
-      const s = t * block + q;
-      if (out) for (let jj = 0; jj < w; jj++) pub[(r + jj) * T + t] = steps[s + jj];
-      else for (let jj = 0; jj < w; jj++) steps[s + jj] = pub[(r + jj) * T + t];
-    }
+    // row i's columns: in the steps a (T, w) matrix from (i, j0) of step 0, rows a step block
+    // apart; in `pub` a (w, T) matrix from row i·m + j0
+    const q = rows * j0 + i * w, r = (i * m + j0) * T;
+    if (out) transposeBlock(pub, r, T, steps, q, block, T, w);
+    else transposeBlock(steps, q, block, pub, r, T, w, T);
   }
 }
 

@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import * as os from 'os';
 import { gradients, trace } from '../src/engine';
-import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, softmaxColumns, tanhInPlace, transposeItems } from '../src/kernels';
+import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, softmaxColumns, tanhInPlace, transposeBlock, transposeItems } from '../src/kernels';
 import * as fm from '../src/fastmath';
 import { kernelArena } from '../src/kernels';
 import { assembleKernel } from '../src/wasm/build';
@@ -307,6 +307,23 @@ describe('WebAssembly SIMD kernels', () => {
           k!.free(Z);
           k!.free(Z2);
         }
+      }
+    });
+
+    it('transposeBlock: strided transposes between arena blocks in SIMD equal the plain loop, odd sizes included', function () {
+      const k = kernelArena();
+      if (!k) this.skip();
+      for (const [rows, cols, lds, ldd] of [[16, 100, 100, 2048], [100, 16, 2048, 100], [5, 3, 7, 9], [1, 1, 1, 1], [3, 8, 8, 4]] as const) {
+        const S: Float64Array = k!.alloc(2 + rows * lds)!, D: Float64Array = k!.alloc(1 + cols * ldd)!;
+        S.forEach((_, i) => (S[i] = r.gauss()));
+        D.fill(NaN);
+        const want = D.slice();
+        transposeBlock(want, 1, ldd, S.slice(), 2, lds, rows, cols); // (plain arrays: the loop)
+        transposeBlock(D, 1, ldd, S, 2, lds, rows, cols);
+        assert.equal(hex(D), hex(want), `${rows}×${cols}, lds ${lds}, ldd ${ldd}`);
+        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) assert.equal(D[1 + j * ldd + i], S[2 + i * lds + j]);
+        k!.free(S);
+        k!.free(D);
       }
     });
 

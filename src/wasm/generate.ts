@@ -21,7 +21,8 @@
  *   ew_<name>_<hash>(p0, p1, …, n): the element-wise formulas of the cells and the unroller
  *   (src/formulas.ts: formulaWat), on n values of each operand from byte pj on.
  *
- *   transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ, in 2×2 blocks of f64x2
+ *   transpose(dst, src, rows, cols, lds, ldd): dst (cols×rows) = src (rows×cols)ᵀ, each with its
+ *   leading dimension, in 2×2 blocks of f64x2
  *
  *   sigmoid(p, pairs, tab), tanh(p, pairs, tab): in place on 2·pairs values at p, two per
  *   f64x2, each value computed exactly as src/fastmath.ts's in-place loops compute it (the
@@ -169,13 +170,13 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
   ${softmaxWat()}
   ;; the element-wise formulas (src/formulas.ts), in name order
   ${registeredFormulas().map(formulaWat).join('\n  ')}
-  ;; transpose(dst, src, rows, cols): dst (cols×rows) = src (rows×cols)ᵀ — 2×2 blocks as two
-  ;; f64x2 each (rows i, i+1 of columns j, j+1 become rows j, j+1 of columns i, i+1), then what
-  ;; an odd row or column count leaves, one value at a time
-  (func (export "transpose") (param $d i32) (param $s i32) (param $rows i32) (param $cols i32)
+  ;; transpose(dst, src, rows, cols, lds, ldd): dst (cols×rows, rows ldd apart) = src (rows×cols,
+  ;; rows lds apart)ᵀ — 2×2 blocks as two f64x2 each (rows i, i+1 of columns j, j+1 become rows
+  ;; j, j+1 of columns i, i+1), then what an odd row or column count leaves, one value at a time
+  (func (export "transpose") (param $d i32) (param $s i32) (param $rows i32) (param $cols i32) (param $lds i32) (param $ldd i32)
     (local $i i32) (local $j i32) (local $ps i32) (local $pd i32) (local $ldS i32) (local $ldD i32) (local $a v128) (local $b v128)
-    (local.set $ldS (i32.shl (local.get $cols) (i32.const 3)))
-    (local.set $ldD (i32.shl (local.get $rows) (i32.const 3)))
+    (local.set $ldS (i32.shl (local.get $lds) (i32.const 3)))
+    (local.set $ldD (i32.shl (local.get $ldd) (i32.const 3)))
     (block $id (loop $il (br_if $id (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $rows)))
       (local.set $ps (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $ldS))))
       (local.set $pd (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 3))))
@@ -191,15 +192,15 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
       (local.set $i (i32.add (local.get $i) (i32.const 2))) (br $il)))
     ;; an odd last column (rows 0 … i−1), then an odd last row (every column)
     (if (i32.and (local.get $cols) (i32.const 1)) (then
-      (call $transposeRect (local.get $d) (local.get $s) (local.get $rows) (local.get $cols) (i32.const 0) (local.get $i) (i32.sub (local.get $cols) (i32.const 1)) (local.get $cols))))
-    (call $transposeRect (local.get $d) (local.get $s) (local.get $rows) (local.get $cols) (local.get $i) (local.get $rows) (i32.const 0) (local.get $cols)))
+      (call $transposeRect (local.get $d) (local.get $s) (local.get $lds) (local.get $ldd) (i32.const 0) (local.get $i) (i32.sub (local.get $cols) (i32.const 1)) (local.get $cols))))
+    (call $transposeRect (local.get $d) (local.get $s) (local.get $lds) (local.get $ldd) (local.get $i) (local.get $rows) (i32.const 0) (local.get $cols)))
   ;; dst(j, i) = src(i, j) for i0 ≤ i < i1, j0 ≤ j < j1, one value at a time
-  (func $transposeRect (param $d i32) (param $s i32) (param $rows i32) (param $cols i32) (param $i i32) (param $i1 i32) (param $j0 i32) (param $j1 i32) (local $j i32)
+  (func $transposeRect (param $d i32) (param $s i32) (param $lds i32) (param $ldd i32) (param $i i32) (param $i1 i32) (param $j0 i32) (param $j1 i32) (local $j i32)
     (block $id (loop $il (br_if $id (i32.ge_s (local.get $i) (local.get $i1)))
       (local.set $j (local.get $j0))
       (block $jd (loop $jl (br_if $jd (i32.ge_s (local.get $j) (local.get $j1)))
-        (f64.store (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 3)))
-          (f64.load (i32.add (local.get $s) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 3)))))
+        (f64.store (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $ldd)) (local.get $i)) (i32.const 3)))
+          (f64.load (i32.add (local.get $s) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $lds)) (local.get $j)) (i32.const 3)))))
         (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $jl)))
       (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $il)))))
 `;

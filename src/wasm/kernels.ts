@@ -109,6 +109,11 @@ export interface Kernels {
    */
   activation(f: 'sigmoid' | 'tanh', Z: Float64Array, off: number, pairs: number): boolean;
   /**
+   * D = Sᵀ for arena blocks of this memory: S (rows × cols) from sOff, rows lds apart, into D
+   * (cols × rows) from dOff, rows ldd apart (values; a pure copy).
+   */
+  transposeBlock(D: Float64Array, dOff: number, ldd: number, S: Float64Array, sOff: number, lds: number, rows: number, cols: number): void;
+  /**
    * src/kernels.ts softmaxColumns on the (rows, w) blocks of Y and Z at `off`, arena blocks of
    * this memory, in SIMD by column pairs, from the first column on; returns the column where it
    * stopped, for the caller to finish: an odd last one, or a pair whose logits lie 704 or more
@@ -325,7 +330,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   // exports object, through which this file's exported constants (KERNEL_THREADS_OFF,
   // THREAD_MIN_WORK) are read — they read as undefined in here.
   let api: {
-    gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number) => void; sigmoid: Activation; tanh: Activation;
+    gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number, lds: number, ldd: number) => void; sigmoid: Activation; tanh: Activation;
     softmax: (y: number, z: number, rows: number, w: number, tab: number) => number; memory?: WasmMemory;
   };
   let memory: WasmMemory;
@@ -630,7 +635,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   const transposeInto = (to: number, b: number, kn: number, m: number, nb: number, bStep: number, w: number, bGroup: number): void => {
     const bN = kn * m;
     for (let u = 0; u < nb; u++) {
-      for (let q = 0; q < m / w; q++) transpose(to + (u * bN + q * w * kn) * 8, b + (u * bStep + q * bGroup) * 8, kn, w);
+      for (let q = 0; q < m / w; q++) transpose(to + (u * bN + q * w * kn) * 8, b + (u * bStep + q * bGroup) * 8, kn, w, w, kn);
     }
   };
 
@@ -760,6 +765,8 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     activation(f, Z, off, pairs) {
       return (f === 'sigmoid' ? sigmoid : tanh)(Z.byteOffset + off * 8, pairs, 0) !== 0;
     },
+
+    transposeBlock: (D, dOff, ldd, S, sOff, lds, rows, cols) => transpose(D.byteOffset + dOff * 8, S.byteOffset + sOff * 8, rows, cols, lds, ldd),
 
     softmax: (Y, Z, off, rows, w) => softmax(Y.byteOffset + off * 8, Z.byteOffset + off * 8, rows, w, 0),
 
