@@ -81,15 +81,16 @@ function numpySeconds(args: readonly string[], env: Record<string, string> = {})
 }
 
 /**
- * Median seconds per call of `fn`, after warm-up (at least 3 calls and ~0.25 s, so the JIT
- * has optimized the hot loops). Calls are batched so one timed sample
+ * Median seconds per call of `fn`, after warm-up (at least 3 calls and half the budget, at most
+ * 1 s, so the JIT has optimized the hot loops: a big net's pass only settles after ~10 calls —
+ * the first ten of a big GRU took 70 ms each (median), the next fifty 54–58). Calls are batched so one timed sample
  * lasts at least ~2 ms (timer resolution and loop overhead stay negligible at µs sizes);
  * samples are taken until both `minSamples` and `budget` seconds are reached.
  */
 function timeInProcess(fn: () => void, budget: number, minSamples = 5): number {
   let warm = 0;
   const w0 = now();
-  while (warm < 3 || now() - w0 < Math.min(0.25, budget / 2)) {
+  while (warm < 3 || now() - w0 < Math.min(1, budget / 2)) {
     fn();
     warm++;
   }
