@@ -33,13 +33,14 @@ let attached: Kernels | undefined;
 /**
  * The arena (src/wasm/kernels.ts): the shared kernels' memory, whose blocks the products use
  * in place. src/pool.ts takes shared buffers there; undefined without SIMD or threads. The
- * first call also switches the activations to the versions that look for arena blocks.
+ * first call also switches the activations and the element-wise loops to the versions that
+ * look for arena blocks.
  */
 export function kernelArena(): Kernels | undefined {
   const k = sharedOnes();
   if (k && !arenaUsed) {
     arenaUsed = true;
-    armActivations();
+    armArenaPaths();
   }
   return k;
 }
@@ -54,7 +55,7 @@ export const arenaInUse = (): Kernels | undefined => (arenaUsed ? kernelArena() 
  */
 export function attachArena(memory: unknown): Kernels | undefined {
   if (!NO_SIMD) attached ??= attachedKernels(memory);
-  if (attached) armActivations();
+  if (attached) armArenaPaths();
   return attached;
 }
 /**
@@ -446,9 +447,9 @@ const arenaOf = (Z: Float64Array): Kernels | undefined => (attached?.isArena(Z) 
  */
 export let sigmoidInPlace: (Z: Float64Array, off: number, n: number) => void = sigmoidTs;
 export let tanhInPlace: (Z: Float64Array, off: number, n: number) => void = tanhTs;
-/** From the first arena on (kernelArena, attachArena): the activations and element-wise loops that look for arena blocks. */
 let armed = false;
-function armActivations(): void {
+/** From the first arena on (kernelArena, attachArena): the activations and element-wise loops that look for arena blocks. */
+function armArenaPaths(): void {
   if (armed) return;
   armed = true;
   sigmoidInPlace = sigmoidAnywhere;
@@ -499,6 +500,7 @@ const loops: Elementwise[] = [];
 const loopStats = { simd: 0 };
 export const elementwiseStats = (): { simd: number } => ({ ...loopStats });
 
+/** Makes the loop of a formula (src/formulas.ts: `name`, 'inputs -> outputs', statements). */
 export function elementwise(name: string, signature: string, body: string): Elementwise {
   const formula = parseFormula(name, signature, body);
   register(formula);
