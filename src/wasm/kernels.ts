@@ -1,9 +1,10 @@
 /**
  * The products of src/kernels.ts on the WebAssembly SIMD kernel (src/wasm/generate.ts),
  * with the same signatures and bit-identical results (test/wasm.test.ts): ~4–8× the
- * TypeScript kernels, measured in bench/README.md. Also σ and tanh in place on arena blocks
- * (`activation`, bit for bit src/fastmath.ts's), the output head's softmax, and the element-wise formulas of src/formulas.ts
- * on arena blocks (`formula`).
+ * TypeScript kernels, measured in bench/README.md. Also, on arena blocks and with the bits of
+ * their JavaScript twins: σ and tanh in place (`activation`, src/fastmath.ts's), the output
+ * head's softmax (`softmax`), a strided transpose (`transposeBlock`) and the element-wise
+ * formulas of src/formulas.ts (`formula`).
  *
  * Two instances (two builds of the kernel): `wasmKernels()` on a private memory, and
  * `sharedKernels()` on a memory shared with a helper thread, which computes part of every
