@@ -67,6 +67,8 @@ describe('buffer pool', () => {
   });
 
   const cases: [CellName, Dims][] = [
+    ['lstm', { n_x: 16, n_a: 32, n_y: 16, m: 8, T_x: 20 }], // medium: buffers of 2^10–2^16 values
+    ['gru', { n_x: 16, n_a: 32, n_y: 16, m: 8, T_x: 20 }],
     ['rnn', { n_x: 4, n_a: 32, n_y: 4, m: 32, T_x: 64 }],
     ['lstm', { n_x: 4, n_a: 32, n_y: 4, m: 32, T_x: 64 }],
     ['gru', { n_x: 4, n_a: 32, n_y: 4, m: 32, T_x: 64 }],
