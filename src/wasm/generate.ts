@@ -223,15 +223,7 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
 `;
 }
 
-/**
- * The exported sigmoid and tanh (see the header). expCore(x) of fastmath, per lane:
- *   kd = (x·INV_LN2_N + SHIFT) − SHIFT, k = kd as an integer — the bits of x·INV_LN2_N + SHIFT
- *   minus those of SHIFT (the same binade while |k| < 2^51), r = (x − kd·LN2_HI_N) − kd·LN2_LO_N,
- *   s = T[k & 127]·2^(k >> 7), and with r2 = r·r
- *   poly = ((TAIL[k & 127] + r) + r2·(C2 + r·C3)) + (r2·r2)·(C4 + r·C5).
- * Lanes outside the range compute garbage (their table index is still k & 127: no trap) and
- * are not stored.
- */
+// f64x2 helpers of the activations' and the softmax's text (kernelWat has its own, for i32 code)
 const f = (v: number): string => `(v128.const f64x2 ${v} ${v})`;
 const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
 const mul = (a: string, b: string): string => `(f64x2.mul ${a} ${b})`;
@@ -239,7 +231,7 @@ const add = (a: string, b: string): string => `(f64x2.add ${a} ${b})`;
 const sub = (a: string, b: string): string => `(f64x2.sub ${a} ${b})`;
 
 /**
- * fastmath's expCore(x) on the pair in local $x<u> (header of activationsWat): sets $s<u> and
+ * fastmath's expCore(x) on the pair in local $x<u> (see activationsWat): sets $s<u> and
  * $poly<u>, expCore being s + s·poly. Uses the locals t, kd, ki, j0, j1, r, r2 (suffix u) and $tab.
  */
 function expCoreWat(u: number): string[] {
@@ -300,6 +292,15 @@ function softmaxWat(): string {
     (local.get $j))`;
 }
 
+/**
+ * The exported sigmoid and tanh (see the header). expCore(x) of fastmath, per lane:
+ *   kd = (x·INV_LN2_N + SHIFT) − SHIFT, k = kd as an integer — the bits of x·INV_LN2_N + SHIFT
+ *   minus those of SHIFT (the same binade while |k| < 2^51), r = (x − kd·LN2_HI_N) − kd·LN2_LO_N,
+ *   s = T[k & 127]·2^(k >> 7), and with r2 = r·r
+ *   poly = ((TAIL[k & 127] + r) + r2·(C2 + r·C3)) + (r2·r2)·(C4 + r·C5).
+ * Lanes outside the range compute garbage (their table index is still k & 127: no trap) and
+ * are not stored.
+ */
 function activationsWat(): string {
   const U = 2; // pairs per iteration (a power of two): two chains in flight, 1.2–1.5× one; 4 measured no better
   const lanes = Array.from({ length: U }, (_, u) => u);
