@@ -8,7 +8,7 @@ import { CELLS, paramBuffers, type CellSpec } from './cells';
 import type { Params } from './cells/types';
 import { tensor, type Arrays, type Tensor } from './tensor';
 import {
-  backward, columnGroups, forward, fromSteps, release, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace, type Upstream,
+  backward, columnGroups, forward, fromSteps, release, sharedPass, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace, type Upstream,
 } from './unroll';
 import { give, take } from './pool';
 import { arenaInUse } from './kernels';
@@ -37,17 +37,18 @@ export function trace(cellName: CellName, inputs: Arrays, widths?: readonly numb
   const cell = CELLS[cellName];
   const d = dimsOf(cell, inputs);
   widths ??= columnGroups(cell, d);
-  const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1;
-  // (with groups, a shared buffer: the group worker projects its columns of x too; and where
-  // it is an arena block, each group first converts its columns to time-major from a shared
-  // copy of x, ~0.6 ms of the big nets' main thread. Not otherwise: the pass keeps x resident
-  // in the kernel's own memory, and a copy taken before the groups write it would be stale.)
-  const x = take(n, grouped, false);
+  const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1, shared = sharedPass(cell, d, widths);
+  // (shared with the pass: the group worker projects its columns of x too; and where it is an
+  // arena block and there are groups, each group first converts its columns to time-major
+  // from a shared copy of x, ~0.6 ms of the big nets' main thread. Not otherwise: the pass
+  // keeps x resident in the kernel's own memory, and a copy taken before the groups write it
+  // would be stale.)
+  const x = take(n, shared, false);
   const xIn = grouped && arenaInUse()?.isArena(x) ? take(n, true, false) : undefined;
   if (xIn) xIn.set(inputs.x.data);
   else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
   try {
-    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), widths, xIn);
+    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), widths, xIn, shared);
   } finally {
     if (xIn) give(xIn);
   }

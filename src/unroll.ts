@@ -64,6 +64,11 @@ export interface Trace {
   readonly state0: { readonly a0: Float64Array; readonly c0: Float64Array };
   /** `all` with a0 and c0: what a column group's job works on (runGroupJob). */
   readonly buffers: TraceBuffers;
+  /**
+   * Whether the pass's buffers are shared ones (src/pool.ts): arena blocks where there is an
+   * arena, which the products, activations and loops use in place. Always with column groups.
+   */
+  readonly shared: boolean;
 }
 
 /**
@@ -242,10 +247,12 @@ export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: T
  * state). The trace keeps references to p, x, a0 and c0: changing them in place and calling
  * `run` again recomputes the pass with no new allocation (gradcheck).
  *
- * With more than one group (big nets), every buffer of the trace is shared (src/pool.ts): a
- * block of the kernels' arena, which the products use in place, or a SharedArrayBuffer —
- * so that a group worker can run a group's time loop on it (src/groups.ts). Arena blocks
- * are only reused once handed back: whoever allocates a trace releases it (`release`).
+ * `shared` (always with more than one group): every buffer of the trace is shared (src/pool.ts):
+ * a block of the kernels' arena, which the products, activations and loops use in place, or
+ * a SharedArrayBuffer — so that a group worker can run a group's time loop on it
+ * (src/groups.ts). The engine's traces are shared from ARENA_MIN_WORK on (`sharedPass`).
+ * Arena blocks are only reused once handed back: whoever allocates a trace releases it
+ * (`release`).
  *
  * The buffers come from the pool (src/pool.ts) zeroed, as new ones would; `full`: the caller
  * runs the whole pass (`run` from step 0, inputs and head) before reading anything, which
@@ -253,7 +260,7 @@ export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: T
  */
 export function allocate(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-  widths: readonly number[] = [d.m], full = false,
+  widths: readonly number[] = [d.m], full = false, shared = widths.length > 1,
 ): Trace {
   const { n_x, n_a, n_y, m, T_x } = d;
   if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
@@ -261,7 +268,8 @@ export function allocate(
     throw new Error(`internal: column groups ${widths.join('+')} are not equal parts of m = ${m}`);
   }
   const grouped = widths.length > 1;
-  const f64 = (n: number): Float64Array => take(n, grouped, !full);
+  if (grouped && !shared) throw new Error('internal: column groups need shared buffers');
+  const f64 = (n: number): Float64Array => take(n, shared, !full);
   const block = n_a * m;
   const hasC = cell.hasCellState;
   const all = {
@@ -278,7 +286,7 @@ export function allocate(
   const groups = widths.map((_, g) => groupAt(cell, d, widths, b, g));
   const steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
   return {
-    cell, d, p, widths, groups, steps, all, ...own, buffers: b, state0: { a0, c0 },
+    cell, d, p, widths, groups, steps, all, ...own, buffers: b, state0: { a0, c0 }, shared,
     logits: views(all.logits, n_y * m, T_x), y: views(all.y, n_y * m, T_x),
   };
 }
@@ -298,6 +306,21 @@ export function release(tr: Trace): void {
 
 /** Multiply-adds of a step's recurrent product: the size that decides on residency. */
 const stepWork = (cell: CellSpec, d: Dims): number => projectionRows(cell, d) * d.n_a * d.m;
+
+/**
+ * Multiply-adds per step from which the engine's passes keep their buffers in the kernels'
+ * arena even without column groups: the products then run in place (no copies in and out,
+ * weights packed), and σ, tanh, the softmax and the cells' loops in SIMD. Measured on the
+ * medium nets (2^13 RNN, 2^15 LSTM, 1.5·2^14 GRU per step), whole processes alternating:
+ * 1.18 / 1.26 / 1.27× per pass; course nets (≤ 2^10) were slower on the arena (0.7–0.8×:
+ * the calls into WebAssembly cost more than they save there).
+ */
+export const ARENA_MIN_WORK = 1 << 12;
+
+/** Whether the engine's pass over these sizes takes shared buffers (`allocate`'s `shared`). */
+export function sharedPass(cell: CellSpec, d: Dims, widths: readonly number[]): boolean {
+  return widths.length > 1 || (stepWork(cell, d) >= ARENA_MIN_WORK && kernelArena() !== undefined);
+}
 
 /** Rows of a step's input projections (Step.zx). */
 export function projectionRows(cell: CellSpec, d: Dims): number {
@@ -442,7 +465,7 @@ const tracePacks = new WeakMap<Trace, Map<string, Pack>>();
  * else none. Packing a big LSTM's blocks costs 0.10 ms forward, 0.16 ms backward (its pass: ~75 ms).
  */
 function packsFor(tr: Trace, job: GroupJob): Pack[] | undefined {
-  if (tr.groups.length === 1 || !kernelArena()) return undefined;
+  if (!tr.shared || !kernelArena()) return undefined;
   let packs = tracePacks.get(tr);
   if (!packs) tracePacks.set(tr, (packs = new Map()));
   return packSpecs(tr.cell, tr.d, job).map((spec) => {
@@ -517,13 +540,13 @@ export function withParams<T>(cell: CellSpec, p: Params, d: Dims, body: () => T,
 /**
  * Forward over the whole sequence: allocate + run. `x` holds x time-major, or (xIn given: x
  * as (n_x, m, T_x) in C order, a shared buffer) is filled by the column groups' jobs, each
- * converting its own columns on its own thread.
+ * converting its own columns on its own thread. `shared`: as allocate's.
  */
 export function forward(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-  widths: readonly number[] = [d.m], xIn?: Float64Array,
+  widths: readonly number[] = [d.m], xIn?: Float64Array, shared = widths.length > 1,
 ): Trace {
-  const tr = allocate(cell, p, d, x, a0, c0, widths, true);
+  const tr = allocate(cell, p, d, x, a0, c0, widths, true, shared);
   run(tr, 0, true, true, xIn);
   return tr;
 }
@@ -599,7 +622,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
   const grads = paramBuffers(cell, d, 'd');
-  const shared = tr.groups.length > 1;
+  const shared = tr.shared;
   const dx = take(n_x * m * T_x, shared, false); // time-major, the products' layout; each group zeroes its columns (dxGroup)
   // the public layout, each group its columns; with groups a shared block, copied out at the end
   const dxOut = shared ? take(n_x * m * T_x, true, false) : new Float64Array(n_x * m * T_x);
@@ -638,7 +661,8 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   });
   if (job.xent) give(job.xent.dz);
   const ungrouped = (buf: Float64Array): Float64Array => {
-    if (tr.groups.length === 1 || buf.length === 0) return buf;
+    if (!shared || buf.length === 0) return buf;
+    if (tr.groups.length === 1) return buf.slice(); // (the shared one goes back to the pool)
     const out = new Float64Array(buf.length);
     regroup(out, buf, n_a, m, tr.widths, false);
     return out;
@@ -698,7 +722,7 @@ function sharedTransposes(tr: Trace, xent: boolean): SharedTransposes {
   const { n_x, n_a, m, T_x } = d;
   const w = m / tr.groups.length;
   const out: SharedTransposes = {};
-  if (tr.groups.length === 1 || !arenaInUse()) return out;
+  if (!tr.shared || !arenaInUse()) return out;
   const aUses = (xent ? 1 : 0) + cell.projections.filter((g) => g.recurrent.cacheRow === undefined).length;
   const pairs: [keyof SharedTransposes, Float64Array, number, number][] = [['a', all.a, n_a, aUses], ['x', all.x, n_x, cell.projections.length]];
   for (const [name, B, kn, uses] of pairs) {

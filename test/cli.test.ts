@@ -205,18 +205,27 @@ describe('the rnn command line', function () {
   });
 
   describe('the same bytes in every engine mode', () => {
-    // Big enough for column groups and for operands resident in the kernel's memory (2^20+
-    // multiply-adds per step product), small enough to be quick: the default engine (arena,
-    // packed weights, group worker), one thread (RNN_KERNEL_THREADS=1: no arena, resident
-    // copies) and plain TypeScript (RNN_NO_SIMD=1) must write the very same bytes.
-    for (const cell of ['lstm', 'gru']) {
-      it(`${cell}: forward and backward, default / RNN_KERNEL_THREADS=1 / RNN_NO_SIMD=1`, () => {
-        const init = rnn(['init', '--cell', cell, '--n-x', '4', '--n-a', '112', '--n-y', '3', '--m', '32', '--t-x', '3', '--seed', '7', '-o', `${cell}-modes.npz`]);
+    // Big nets: column groups and operands resident in the kernel's memory (2^20+ multiply-adds
+    // per step product), small enough to be quick; medium ones: one group on the arena (from
+    // 2^12 per step), an odd batch. The default engine (arena, packed weights, group worker),
+    // one thread (RNN_KERNEL_THREADS=1: no arena, resident copies) and plain TypeScript
+    // (RNN_NO_SIMD=1) must write the very same bytes.
+    const nets: [string, string, string[]][] = [
+      ['lstm', 'big', ['--n-x', '4', '--n-a', '112', '--n-y', '3', '--m', '32', '--t-x', '3']],
+      ['gru', 'big', ['--n-x', '4', '--n-a', '112', '--n-y', '3', '--m', '32', '--t-x', '3']],
+      ['rnn', 'medium', ['--n-x', '5', '--n-a', '32', '--n-y', '3', '--m', '9', '--t-x', '4']],
+      ['lstm', 'medium', ['--n-x', '5', '--n-a', '32', '--n-y', '3', '--m', '9', '--t-x', '4']],
+      ['gru', 'medium', ['--n-x', '5', '--n-a', '32', '--n-y', '3', '--m', '9', '--t-x', '4']],
+    ];
+    for (const [cell, size, dims] of nets) {
+      it(`${cell}, ${size}: forward and backward, default / RNN_KERNEL_THREADS=1 / RNN_NO_SIMD=1`, () => {
+        const net = `${cell}-${size}`;
+        const init = rnn(['init', '--cell', cell, ...dims, '--seed', '7', '-o', `${net}-modes.npz`]);
         assert.equal(init.code, 0, init.stderr);
         for (const cmd of [['forward'], ['backward', '--loss', 'xent']]) {
           const out = (mode: string, env: NodeJS.ProcessEnv): Buffer => {
-            const file = `${cell}-${cmd[0]}-${mode}.npz`;
-            const r = rnn([...cmd, '--cell', cell, `${cell}-modes.npz`, '-o', file], { env });
+            const file = `${net}-${cmd[0]}-${mode}.npz`;
+            const r = rnn([...cmd, '--cell', cell, `${net}-modes.npz`, '-o', file], { env });
             assert.equal(r.code, 0, `${mode}: ${r.stderr}`);
             return fs.readFileSync(path.join(work, file));
           };
