@@ -21,7 +21,7 @@ import { CELLS, type CellSpec } from '../cells';
 import type { Params } from '../cells/types';
 import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
-import { allocate, project, run, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace } from '../unroll';
+import { allocate, project, release, run, sharedPass, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace } from '../unroll';
 
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
 export type InputKind = 'param' | 'x' | 'a0' | 'c0';
@@ -71,7 +71,9 @@ export class Evaluator {
     this.daSteps = loss.kind === 'sum' ? toSteps(loss.da.data, d.n_a, d.m, d.T_x) : [];
     this.labels = loss.kind === 'xent' ? loss.labels.data : new Float64Array(0);
 
-    this.full = allocate(cell, this.p, d, x, this.a0, this.c0);
+    // (on the kernels' arena from the sizes the engine's own passes take it: the loops of every
+    // evaluation then run in SIMD, and the products in place; `release` hands it back)
+    this.full = allocate(cell, this.p, d, x, this.a0, this.c0, [d.m], false, sharedPass(cell, d, [d.m]));
     run(this.full, 0, this.loss === 'xent');
     this.projRow = projectionRowMaps(cell, d, this.p);
     this.baseA = this.full.steps.map((s) => s.a.slice());
@@ -86,6 +88,12 @@ export class Evaluator {
     this.colDa = Array.from({ length: loss.kind === 'sum' ? d.T_x : 0 }, () => new Float64Array(d.n_a));
     this.colLabels = new Float64Array(loss.kind === 'xent' ? d.T_x : 0);
     this.col = allocate(cell, this.p, dc, colX, this.colA0, this.colC0);
+  }
+
+  /** Hands the traces' buffers back (src/unroll.ts release); the evaluator is unusable after. */
+  release(): void {
+    release(this.full);
+    release(this.col);
   }
 
   /**

@@ -238,14 +238,18 @@ export function gradcheck(o: GradcheckOptions): GradcheckResult {
 export function runHere(prep: Prepared): GradcheckResult {
   const { o } = prep;
   const ev = new Evaluator(o.cell, o.inputs, o.loss);
-  const total = itemCount(prep.plans);
-  let done = 0;
-  const tick = (): void => {
-    done++;
-    if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
-  };
-  const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
-  return conclude(prep, ev, first, 0);
+  try {
+    const total = itemCount(prep.plans);
+    let done = 0;
+    const tick = (): void => {
+      done++;
+      if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
+    };
+    const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
+    return conclude(prep, ev, first, 0);
+  } finally {
+    ev.release();
+  }
 }
 
 /**

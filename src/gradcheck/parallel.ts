@@ -60,8 +60,16 @@ export async function gradcheckThreads(o: GradcheckOptions, threads: number): Pr
 
 /** Runs a prepared check's first pass on `threads` workers. */
 export async function runParallel(prep: Prepared, threads: number): Promise<GradcheckResult> {
+  const ev = new Evaluator(prep.o.cell, prep.o.inputs, prep.o.loss);
+  try {
+    return await runWith(prep, threads, ev);
+  } finally {
+    ev.release();
+  }
+}
+
+async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<GradcheckResult> {
   const { o } = prep;
-  const ev = new Evaluator(o.cell, o.inputs, o.loss);
   const { d } = ev;
   // Relative cost of one item: a full forward for a parameter (or a direction), one column's tail otherwise.
   const costOf = (input: string): number => (inputKind(input) === 'param' || prep.mode === 'fast' ? d.m * d.T_x : (d.T_x + 1) / 2);

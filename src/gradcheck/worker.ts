@@ -31,6 +31,7 @@ let ev: Evaluator | undefined;
 
 parentPort!.on('message', (msg: InitMessage | ChunkMessage) => {
   if ('cell' in msg) {
+    ev?.release();
     ev = new Evaluator(msg.cell, msg.inputs, msg.loss);
     return;
   }
