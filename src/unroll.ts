@@ -461,8 +461,8 @@ const tracePacks = new WeakMap<Trace, Map<string, Pack>>();
 
 /**
  * `job`'s weight blocks packed from the trace's parameters as they are now (they may have
- * changed since the last pass): on big nets (column groups, whose products run on the arena),
- * else none. Packing a big LSTM's blocks costs 0.10 ms forward, 0.16 ms backward (its pass: ~75 ms).
+ * changed since the last pass): for traces on the arena (`shared`), whose products run there
+ * in place, else none. Packing a big LSTM's blocks costs 0.10 ms forward, 0.16 ms backward (its pass: ~75 ms).
  */
 function packsFor(tr: Trace, job: GroupJob): Pack[] | undefined {
   if (!tr.shared || !kernelArena()) return undefined;
@@ -712,7 +712,7 @@ interface SharedTransposes {
 }
 
 /**
- * On big nets (the arena's), a and x transposed once for the outerAdds that would each
+ * For traces on the arena (`shared`), a and x transposed once for the outerAdds that would each
  * transpose them again: a feeds the head's sum (xent) and every projection's recurrent sum
  * on a⟨t−1⟩ (all but GRU's candidate), x every projection's input sum (two in a GRU). The
  * caller gives the blocks back (`.T`).

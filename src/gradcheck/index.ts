@@ -236,20 +236,25 @@ export function gradcheck(o: GradcheckOptions): GradcheckResult {
 
 /** Runs a prepared check on this thread. */
 export function runHere(prep: Prepared): GradcheckResult {
-  const { o } = prep;
-  const ev = new Evaluator(o.cell, o.inputs, o.loss);
+  const ev = new Evaluator(prep.o.cell, prep.o.inputs, prep.o.loss);
   try {
-    const total = itemCount(prep.plans);
-    let done = 0;
-    const tick = (): void => {
-      done++;
-      if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
-    };
-    const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
-    return conclude(prep, ev, first, 0);
+    return runOn(prep, ev);
   } finally {
-    ev.release();
+    ev.release(); // (its buffers back to the pool and the arena)
   }
+}
+
+/** A prepared check on this thread, with `ev`. */
+export function runOn(prep: Prepared, ev: Evaluator): GradcheckResult {
+  const { o } = prep;
+  const total = itemCount(prep.plans);
+  let done = 0;
+  const tick = (): void => {
+    done++;
+    if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
+  };
+  const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
+  return conclude(prep, ev, first, 0);
 }
 
 /**

@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { Worker } from 'worker_threads';
 import { Evaluator, inputKind } from './evaluator';
 import {
-  conclude, itemCount, prepare, runHere, workOf, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
+  conclude, itemCount, prepare, runHere, runOn, workOf, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
 } from './index';
 import type { ChunkMessage, ChunkReply, InitMessage } from './worker';
 
@@ -68,6 +68,7 @@ export async function runParallel(prep: Prepared, threads: number): Promise<Grad
   }
 }
 
+/** runParallel with this thread's evaluator (for the refinement, or for all of it where workers are not allowed). */
 async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<GradcheckResult> {
   const { o } = prep;
   const { d } = ev;
@@ -86,7 +87,7 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
   } catch {
     // workers not allowed here (e.g. node --experimental-permission): this thread does it all
     await Promise.all(workers.map((w) => w.terminate()));
-    return runHere(prep);
+    return runOn(prep, ev);
   }
   try {
     await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
