@@ -1,42 +1,68 @@
 /**
  * How bin/rnn starts the CLI (bundled to dist/launch.js; builtins only, so it stays tiny).
  *
- * dist/cli.js is compiled with a V8 code cache, dist/cli.js.cache: bytecode for every
- * function that a warm-up run of each command compiled, written by `npm run build` (see
- * writeCodeCache below and src/bundle.ts). A start then deserialises bytecode instead of
- * parsing and compiling the bundle's functions one by one as they are first called — about
- * 15 ms of a ~150 ms `rnn forward` (bench/README.md, section 1).
+ * dist/cli.js starts with a V8 code cache: the bytecode of the functions that an earlier run of
+ * the same kind compiled, so a start deserialises them instead of compiling them one by one as
+ * they are first called (bench/README.md, section 1). A code cache is only valid for the V8
+ * (Node) and flags that made it, so none ships in the package: the first run of each kind
+ * (`forward`, `forward --json`, `--help`, …) on each Node writes one, per user, into
+ * $RNN_CACHE_DIR or $XDG_CACHE_HOME/rnn or ~/.cache/rnn (%LOCALAPPDATA%\rnn\cache on Windows).
+ * RNN_NO_CACHE=1 turns it off.
  *
- * V8 checks that a cache matches its V8 version and flags, and the source only by length, so
- * each build stamps the bundle with a random id (a last-line comment) and the cache records
- * the id it was made for. Any mismatch, a rejected cache or a missing one: the bundle is
- * compiled as usual — the cache only ever changes start-up time, never behaviour.
+ * The cache can change start-up time, never behaviour: V8 checks its own version and flags and
+ * the source only by length, so each build stamps the bundle with a random id (a last-line
+ * comment) and a cache file records the id, Node version, kind, length and a crc32 of V8's
+ * bytes (V8 verifies code caches only in debug builds, and a damaged one crashes node). A file
+ * that does not match, or that another user could have written, is ignored and rewritten.
+ * Nothing about the cache is ever fatal: a directory that cannot be written just means no cache.
  */
 import * as fs from 'fs';
 import Module from 'module';
-import { tmpdir } from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
-import { crc32 } from 'zlib';
 
-/** The bundle's exports that starting and warming up need (src/cli.ts). */
+/** The bundle's export that starting needs (src/cli.ts). */
 interface CliModule {
   main(argv: string[]): void;
-  run(argv: string[], io: object): Promise<number>;
 }
 
 /** The bundle's last line: `//# rnn-build <id>` (src/bundle.ts writes it). */
 export const BUILD_MARK = '\n//# rnn-build ';
 
-/**
- * Header line of a cache file: `rnn-build <id> <crc32 of the rest>\n`, then V8's bytes. The
- * checksum is ours: V8 verifies code caches only in debug builds, and a damaged one makes
- * node crash (SIGSEGV, measured). zlib's crc32 costs ~2.7 ms per start with loading zlib;
- * sha1 would cost ~5 (loading crypto alone takes 4.3 ms).
- */
-const CACHE_HEADER = 'rnn-build ';
+/** First line of a cache file: `rnn-code-cache 1 <id> <node> <arch> <kind> <length> <crc32>\n`, then V8's bytes. */
+const MAGIC = 'rnn-code-cache 1';
 
-export const cacheFileOf = (bundle: string): string => `${bundle}.cache`;
+/** Cache files kept in the directory (the newest; each is ~0.2–0.5 MB). */
+export const MAX_CACHE_FILES = 32;
+
+/** Options that run code the others do not, so runs with them get their own cache. */
+const KIND_FLAGS: Record<string, string> = { '--json': 'json', '-o': 'out', '--out': 'out', '--expect': 'expect', '--grads': 'grads', '-h': 'help', '--help': 'help' };
+
+/** What became of the code cache on a start. */
+export type CacheUse = 'used' | 'rejected by V8' | 'made for another build, damaged or not ours' | 'absent' | 'off';
+
+/** Where the cache files go, or undefined when caching is off or there is no home. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.RNN_NO_CACHE && env.RNN_NO_CACHE !== '0') return undefined;
+  if (env.RNN_CACHE_DIR) return path.resolve(env.RNN_CACHE_DIR);
+  if (process.platform === 'win32') return env.LOCALAPPDATA ? path.join(env.LOCALAPPDATA, 'rnn', 'cache') : undefined;
+  // XDG: a relative XDG_CACHE_HOME is invalid and ignored.
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME ? path.join(env.HOME, '.cache') : undefined;
+  return base === undefined ? undefined : path.join(base, 'rnn');
+}
+
+/** The kind of run, from the command line alone: `forward`, `forward+json`, `rnn+help` … */
+export function kindOf(argv: readonly string[]): string {
+  const args = argv.slice(2);
+  const command = args.find((a) => !a.startsWith('-'));
+  const flags = new Set<string>();
+  for (const a of args) {
+    const flag = KIND_FLAGS[a.split('=')[0]];
+    if (flag) flags.add(flag);
+  }
+  const name = command && /^[a-z][a-z0-9-]{0,23}$/.test(command) ? command : 'rnn';
+  return [name, ...[...flags].sort()].join('+');
+}
 
 function buildIdOf(source: string): string | undefined {
   const at = source.lastIndexOf(BUILD_MARK);
@@ -45,100 +71,129 @@ function buildIdOf(source: string): string | undefined {
   return source.slice(at + BUILD_MARK.length, end < 0 ? undefined : end).trim() || undefined;
 }
 
-/** What became of the code cache on a load. */
-export type CacheUse = 'used' | 'rejected by V8' | 'made for another build or damaged' | 'absent';
+// zlib's crc32 (Node ≥ 20.15) is the cheapest whole-file check at hand: loading crypto costs more.
+const checksum = (bytes: Uint8Array): string => (require('zlib') as typeof import('zlib')).crc32(bytes).toString(16).padStart(8, '0');
 
-/** V8's bytes from a cache file, if it was made for the build `id`. */
-function readCache(file: string, id: string | undefined): { bytes?: Buffer; use: CacheUse } {
-  let buf: Buffer;
+/** One cache file: where it is and the header it must carry. */
+interface CacheFile {
+  file: string;
+  /** The header up to the length field: everything that must match this start. */
+  prefix: string;
+}
+
+function cacheFileFor(dir: string, id: string, kind: string): CacheFile {
+  const node = `${process.version}-${process.arch}`;
+  return { file: path.join(dir, `cli-${id.slice(0, 13)}-${node}-${kind}.cache`), prefix: `${MAGIC} ${id} ${process.version} ${process.arch} ${kind} ` };
+}
+
+/** V8's bytes from a cache file, if it is intact, for this start, and only ours to write. */
+function readCache(c: CacheFile): { bytes?: Buffer; use: CacheUse } {
+  let fd: number;
   try {
-    buf = fs.readFileSync(file);
+    fd = fs.openSync(c.file, 'r');
   } catch {
     return { use: 'absent' };
   }
-  const nl = buf.indexOf(10);
-  const bytes = buf.subarray(nl + 1);
-  if (id === undefined || nl < 0 || buf.toString('latin1', 0, nl) !== `${CACHE_HEADER}${id} ${checksum(bytes)}`) return { use: 'made for another build or damaged' };
-  return { bytes, use: 'used' };
+  const notOurs = { use: 'made for another build, damaged or not ours' as const };
+  try {
+    const st = fs.fstatSync(fd);
+    // Bytecode runs as us: a file that someone else owns or may write is not loaded.
+    if (typeof process.getuid === 'function' && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0)) return notOurs;
+    const buf = fs.readFileSync(fd);
+    const nl = buf.indexOf(10);
+    if (nl < 0 || nl > 512) return notOurs;
+    const header = buf.toString('latin1', 0, nl);
+    const bytes = buf.subarray(nl + 1);
+    if (header !== `${c.prefix}${bytes.length} ${checksum(bytes)}`) return notOurs;
+    return { bytes, use: 'used' };
+  } catch {
+    return notOurs;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
-const checksum = (bytes: Uint8Array): string => crc32(bytes).toString(16).padStart(8, '0');
+/**
+ * Writes the bytecode compiled so far, atomically (a private temporary file renamed over the
+ * old one), then keeps only the newest MAX_CACHE_FILES cache files. Errors are swallowed.
+ */
+function writeCache(c: CacheFile, script: vm.Script): void {
+  const dir = path.dirname(c.file);
+  const part = `${c.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    const bytes = script.createCachedData();
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(part, Buffer.concat([Buffer.from(`${c.prefix}${bytes.length} ${checksum(bytes)}\n`, 'latin1'), bytes]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(part, c.file);
+    prune(dir);
+  } catch {
+    try {
+      fs.rmSync(part, { force: true });
+    } catch {
+      // nothing more to do: the cache is an optimisation
+    }
+  }
+}
 
-/** Compiles and runs the bundle like require() would, with `cachedData` when given. */
-function compile(bundle: string, source: string, cachedData: Buffer | undefined): { cli: CliModule; script: vm.Script } {
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+/** Deletes all but the newest MAX_CACHE_FILES cache files, and temporary files older than an hour. */
+export function prune(dir: string): void {
+  const now = Date.now();
+  const files: { file: string; mtime: number }[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith('cli-')) continue;
+    const file = path.join(dir, name);
+    try {
+      const mtime = fs.statSync(file).mtimeMs;
+      if (name.endsWith('.tmp')) {
+        if (now - mtime > 3600e3) fs.rmSync(file, { force: true });
+      } else if (name.endsWith('.cache')) {
+        files.push({ file, mtime });
+      }
+    } catch {
+      // gone meanwhile (another rnn pruning): fine
+    }
+  }
+  files.sort((a, b) => b.mtime - a.mtime);
+  for (const { file } of files.slice(MAX_CACHE_FILES)) fs.rmSync(file, { force: true });
+}
+
+/** What loadCli did, for bin/rnn, the tests and the bench. */
+export interface Loaded {
+  cli: CliModule;
+  cache: CacheUse;
+  /** The cache file of this kind of run, when caching is on. */
+  cacheFile?: string;
+  /** Writes the cache of this run if it had none that fitted (call at the end of a good run). */
+  save(): void;
+}
+
+/** Loads dist/cli.js (next to this file) with the code cache of this kind of run, when there is one that fits. */
+export function loadCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, bundle = path.join(__dirname, 'cli.js')): Loaded {
+  const source = fs.readFileSync(bundle, 'utf8');
+  const id = buildIdOf(source);
+  const dir = cacheDir(env);
+  const c = dir !== undefined && id !== undefined ? cacheFileFor(dir, id, kindOf(argv)) : undefined;
+  const { bytes, use } = c ? readCache(c) : { bytes: undefined, use: 'off' as CacheUse };
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: bytes });
   const mod = { exports: {} as CliModule };
   const fn = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
   fn(mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
-  return { cli: mod.exports, script };
-}
-
-/** Loads dist/cli.js (next to this file), with its code cache when that fits. */
-export function loadCli(bundle = path.join(__dirname, 'cli.js')): { cli: CliModule; cache: CacheUse } {
-  const source = fs.readFileSync(bundle, 'utf8');
-  const { bytes, use } = readCache(cacheFileOf(bundle), buildIdOf(source));
-  const { cli, script } = compile(bundle, source, bytes);
-  return { cli, cache: bytes && script.cachedDataRejected ? 'rejected by V8' : use };
+  const cache: CacheUse = bytes && script.cachedDataRejected ? 'rejected by V8' : use;
+  return { cli: mod.exports, cache, cacheFile: c?.file, save: () => c && cache !== 'used' && writeCache(c, script) };
 }
 
 /** Entry point of bin/rnn. */
 export function start(argv: string[]): void {
   const bundle = path.join(__dirname, 'cli.js');
-  let cli: CliModule;
+  let loaded: Loaded;
   try {
-    cli = loadCli(bundle).cli;
+    loaded = loadCli(argv, process.env, bundle);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     process.stderr.write(`rnn: ${bundle} is missing; run \`npm install\` (or \`npm run build\`) in ${path.dirname(__dirname)}\n`);
     process.exit(2);
   }
-  cli.main(argv);
-}
-
-/**
- * The warm-up behind the cache: every command once, in this process, on fixtures that `init`
- * draws into a temporary directory; output discarded. Run by src/bundle.ts in a fresh `node`.
- */
-export async function writeCodeCache(bundle = path.join(__dirname, 'cli.js')): Promise<void> {
-  const source = fs.readFileSync(bundle, 'utf8');
-  const id = buildIdOf(source);
-  if (id === undefined) throw new Error(`${bundle} has no build id (build it with src/bundle.ts)`);
-  const { cli, script } = compile(bundle, source, undefined);
-  const tmp = fs.mkdtempSync(path.join(tmpdir(), 'rnn-warmup-'));
-  const errors: string[] = [];
-  const io = { stdout: () => undefined, stderr: (s: string) => void errors.push(s), stdoutIsTTY: false, env: {} };
-  try {
-    const dims = ['--n-x', '3', '--n-a', '5', '--n-y', '2', '--m', '10', '--t-x', '7'];
-    const runs: string[][] = [[], ['--help'], ['forward', '--help']];
-    for (const cell of ['rnn', 'lstm', 'gru']) {
-      const f = path.join(tmp, `${cell}.npz`);
-      const j = path.join(tmp, `${cell}.json`);
-      runs.push(
-        ['init', '--cell', cell, ...dims, '--seed', '1', '--out', f],
-        ['init', '--cell', cell, ...dims, '--seed', '2', '--out', j],
-        ['forward', '--cell', cell, f],
-        ['forward', '--cell', cell, j, '--json', '--out', path.join(tmp, `${cell}_y.json`)],
-        ['forward', '--cell', cell, f, '--expect', path.join(tmp, `${cell}_y.json`)],
-        ['backward', '--cell', cell, f],
-        ['backward', '--cell', cell, f, '--loss', 'xent', '--json'],
-        ['gradcheck', '--cell', cell, f, '--threads', '1'],
-        ['inspect', f],
-        ['inspect', j, path.join(tmp, `${cell}_y.json`)],
-      );
-    }
-    for (const argv of runs) {
-      const code = await cli.run(['node', 'rnn', ...argv], io);
-      // --expect against another draw's outputs is meant to fail (exit 1); anything else is a broken build.
-      if (code !== 0 && !(code === 1 && argv.includes('--expect'))) {
-        throw new Error(`warm-up \`rnn ${argv.join(' ')}\` exited ${code}: ${errors.join('')}`);
-      }
-    }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-  const file = cacheFileOf(bundle);
-  const part = `${file}.${process.pid}.tmp`;
-  const bytes = script.createCachedData();
-  fs.writeFileSync(part, Buffer.concat([Buffer.from(`${CACHE_HEADER}${id} ${checksum(bytes)}\n`, 'latin1'), bytes]));
-  fs.renameSync(part, file);
+  // Only a run that went through (0 ok, 1 a check failed) has compiled what its kind needs.
+  if (loaded.cache !== 'used' && loaded.cacheFile) process.once('exit', (code) => code <= 1 && loaded.save());
+  loaded.cli.main(argv);
 }
