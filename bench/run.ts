@@ -3,15 +3,15 @@
  * code (bench/numpy_side.py) on the same inputs, in one run, and prints tables of times and
  * ratios. A benchmark, not a test: nothing here asserts or fails on a timing.
  *
- *   startup    whole processes: bare `node`, `rnn --help`, `rnn forward` on the course-size
- *              t7 fixtures, `python3` running the seed's numpy forward on the same files
+ *   startup    whole processes: bare `node -e 0`, `rnn --help` and `rnn forward` on the
+ *              course-size t7 fixtures, on every Node found (bench/startup.ts), and python
+ *              running the seed's numpy forward on the same files
  *   gradcheck  full gradient check (every entry, centred differences, sum loss) of an LSTM,
  *              in-process and whole-process, against a plain numpy loop over the seed's code
  *   engine     one forward + xent backward pass, RNN/LSTM/GRU at three sizes, with GFLOP/s
  *
  * See bench/README.md for the goals and the numbers measured so far.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -24,148 +24,13 @@ import { SHARED_MIN_WORK } from '../src/kernels';
 import { checkInputs } from '../src/validate';
 import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
 import { groupWorkerReady } from '../src/groups';
+import { dimsText, fmtRatio, fmtTime, heading, median, now, numpySeconds, othersBusy, printTable, python, ratio, RNN, run, runOrWarn, timeInProcess } from './common';
 import { kernelPeak } from './peak';
+import { startup } from './startup';
 
-const ROOT = path.resolve(__dirname, '..');
-const RNN = path.join(ROOT, 'bin', 'rnn');
-const NUMPY_SIDE = path.join(ROOT, 'bench', 'numpy_side.py');
-const PYTHON = 'python3';
 const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru'];
 const SECTIONS = ['startup', 'gradcheck', 'engine'] as const;
 type Section = (typeof SECTIONS)[number];
-
-// ---------------------------------------------------------------------------------------
-// Small helpers: clocks, statistics, processes, formatting
-// ---------------------------------------------------------------------------------------
-
-function now(): number {
-  return Number(process.hrtime.bigint()) / 1e9;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-interface Ran {
-  seconds: number;
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion (output captured, not shown) and times it, wall clock. */
-function run(cmd: string, args: readonly string[], env: Record<string, string> = {}): Ran {
-  const t0 = now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
-  const seconds = now() - t0;
-  return { seconds, ok: r.status === 0 && !r.error, stdout: r.stdout ?? '', stderr: r.error ? String(r.error) : r.stderr ?? '' };
-}
-
-/** Runs a command; on failure prints why (once) and returns undefined. */
-function runOrWarn(cmd: string, args: readonly string[], env: Record<string, string> = {}): Ran | undefined {
-  const r = run(cmd, args, env);
-  if (r.ok) return r;
-  const why = r.stderr.trim().split('\n').pop() ?? '';
-  console.log(`  ! \`${[cmd, ...args].join(' ')}\` failed${why ? `: ${why}` : ''}`);
-  return undefined;
-}
-
-/** The number a numpy_side.py command prints on its last line (seconds), or undefined. */
-function numpySeconds(args: readonly string[], env: Record<string, string> = {}): { inProcess: number; wall: number } | undefined {
-  const r = runOrWarn(PYTHON, [NUMPY_SIDE, ...args], env);
-  if (!r) return undefined;
-  const inProcess = Number(r.stdout.trim().split('\n').pop());
-  return Number.isFinite(inProcess) ? { inProcess, wall: r.seconds } : undefined;
-}
-
-/**
- * Median seconds per call of `fn`, after warm-up (at least 3 calls and half the budget, at most
- * 1 s, so the JIT has optimized the hot loops: a big net's pass only settles after ~10 calls —
- * the first ten of a big GRU took 70 ms each (median), the next fifty 54–58). Calls are batched so one timed sample
- * lasts at least ~2 ms (timer resolution and loop overhead stay negligible at µs sizes);
- * samples are taken until both `minSamples` and `budget` seconds are reached.
- */
-function timeInProcess(fn: () => void, budget: number, minSamples = 5): number {
-  let warm = 0;
-  const w0 = now();
-  while (warm < 3 || now() - w0 < Math.min(1, budget / 2)) {
-    fn();
-    warm++;
-  }
-  const estimate = (now() - w0) / warm;
-  const batch = Math.max(1, Math.ceil(0.002 / estimate));
-  const samples: number[] = [];
-  const s0 = now();
-  while (samples.length < minSamples || now() - s0 < budget) {
-    const t0 = now();
-    for (let k = 0; k < batch; k++) fn();
-    samples.push((now() - t0) / batch);
-  }
-  return median(samples);
-}
-
-/** 1.23 µs / 45.6 ms / 7.89 s: three significant digits, unit by size. */
-function fmtTime(seconds: number | undefined): string {
-  if (seconds === undefined) return 'n/a';
-  const [v, unit] = seconds < 1e-3 ? [seconds * 1e6, 'µs'] : seconds < 1 ? [seconds * 1e3, 'ms'] : [seconds, 's'];
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
-}
-
-function fmtMs(seconds: number | undefined): string {
-  return seconds === undefined ? 'n/a' : (seconds * 1e3).toFixed(1);
-}
-
-function fmtRatio(r: number | undefined): string {
-  if (r === undefined || !Number.isFinite(r)) return 'n/a';
-  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
-}
-
-function ratio(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined || b === undefined ? undefined : a / b;
-}
-
-function dimsText(d: Dims): string {
-  return `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
-}
-
-/** A Markdown table with padded columns: readable in a terminal, pasteable into a README. */
-function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]): string =>
-    '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-  console.log('');
-}
-
-/** The CPU time counters of /proc/stat's first line: [busy, total] jiffies, or undefined off Linux. */
-function cpuJiffies(): [number, number] | undefined {
-  if (!fs.existsSync('/proc/stat')) return undefined;
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = f.reduce((a, b) => a + b, 0);
-  return [total - f[3] - (f[4] ?? 0), total]; // idle and iowait are not busy
-}
-
-/**
- * How busy the machine is without us: the share of all cores' time used over `seconds`
- * while this process sleeps (and no child runs). Other work on the machine makes every
- * number below noisy — numpy's OpenBLAS threads especially.
- */
-function othersBusy(seconds = 1): string {
-  const before = cpuJiffies();
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
-  const after = cpuJiffies();
-  if (!before || !after || after[1] === before[1]) return 'n/a';
-  return `${(((after[0] - before[0]) / (after[1] - before[1])) * 100).toFixed(0)}%`;
-}
-
-function heading(title: string): void {
-  console.log(`\n## ${title}\n`);
-  console.log(`(CPU used by other processes in the second before this section: ${othersBusy()} of ${os.availableParallelism()} cores)\n`);
-}
 
 /** Checked inputs as `rnn init --seed 1` draws them (numpy_side.py draws the same). */
 function drawInputs(cell: CellName, dims: Dims): Arrays {
@@ -179,70 +44,20 @@ function drawInputs(cell: CellName, dims: Dims): Arrays {
 function machine(): void {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  const numpy = run(PYTHON, ['-c', 'import numpy; print(numpy.__version__)']);
+  const py = python();
+  const numpy = run(py.exe, ['-c', 'import numpy; print(numpy.__version__)']);
   const commit = run('git', ['rev-parse', '--short', 'HEAD']);
   console.log('# rnn benchmarks\n');
   printTable(['machine', ''], [
     ['node', process.version],
-    ['python3 / numpy', numpy.ok ? `${run(PYTHON, ['--version']).stdout.trim() || 'python3'} / numpy ${numpy.stdout.trim()}` : 'n/a (numpy columns will be empty)'],
+    ['python / numpy', numpy.ok ? `${run(py.exe, ['--version']).stdout.trim() || 'python3'} / numpy ${numpy.stdout.trim()}` : 'n/a (numpy columns will be empty)'],
+    ['python timed', `${py.exe}${py.shim ? ' (python3 on PATH is a shim)' : ''}`],
     ['cpu', model],
     ['cores', String(os.availableParallelism())],
     ['commit', commit.ok ? commit.stdout.trim() : 'n/a'],
     ['date', new Date().toISOString().slice(0, 10)],
     ['CPU busy (others), 1 s sample', othersBusy()],
   ]);
-}
-
-// ---------------------------------------------------------------------------------------
-// 1. Start-up
-// ---------------------------------------------------------------------------------------
-
-const STARTUP_REPS = 15;
-
-interface Spawn {
-  label: string;
-  cmd: string;
-  args: string[];
-}
-
-function fixtureOf(cell: CellName): string {
-  return `fixtures/cases/${cell}_t7.npz`;
-}
-
-/** Median wall time per command; commands are interleaved round by round after one warm round. */
-function medianWallTimes(spawns: readonly Spawn[], reps: number): Map<string, number | undefined> {
-  const times = new Map<string, number[]>(spawns.map((s) => [s.label, []]));
-  const failed = new Set<string>();
-  for (let round = 0; round <= reps; round++) {
-    for (const s of spawns) {
-      if (failed.has(s.label)) continue;
-      const r = round === 0 ? runOrWarn(s.cmd, s.args) : run(s.cmd, s.args);
-      if (!r) failed.add(s.label);
-      else if (round > 0) times.get(s.label)!.push(r.seconds);
-    }
-  }
-  return new Map(spawns.map((s) => [s.label, failed.has(s.label) ? undefined : median(times.get(s.label)!)]));
-}
-
-function startup(): void {
-  heading('1. Start-up (whole process, wall clock)');
-  console.log(`Median of ${STARTUP_REPS} runs each (after one warm-up round; commands interleaved). Fixtures:`);
-  console.log(`fixtures/cases/{rnn,lstm,gru}_t7.npz (n_x=3 n_a=5 n_y=2 m=10 T_x=7). Goal: \`rnn forward\` at most`);
-  console.log('half of `python3` running the seed\'s numpy forward on the same fixture; `--help` near bare node.\n');
-  const spawns: Spawn[] = [
-    { label: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
-    { label: 'rnn --help', cmd: RNN, args: ['--help'] },
-    ...CELLS.map((c) => ({ label: `rnn forward --cell ${c}`, cmd: RNN, args: ['forward', '--cell', c, fixtureOf(c)] })),
-    { label: 'python3 -c "import numpy"', cmd: PYTHON, args: ['-c', 'import numpy'] },
-    ...CELLS.map((c) => ({ label: `python3 numpy_side.py forward ${c}`, cmd: PYTHON, args: [NUMPY_SIDE, 'forward', c, fixtureOf(c)] })),
-  ];
-  const t = medianWallTimes(spawns, STARTUP_REPS);
-  const node = t.get('node -e 0');
-  printTable(['command', 'median ms', 'vs node -e 0'], spawns.map((s) => [s.label, fmtMs(t.get(s.label)), fmtRatio(ratio(t.get(s.label), node))]));
-  printTable(['cell', 'rnn forward ms', 'python forward ms', 'rnn / python', 'goal ≤ 0.5'], CELLS.map((c) => {
-    const r = ratio(t.get(`rnn forward --cell ${c}`), t.get(`python3 numpy_side.py forward ${c}`));
-    return [c, fmtMs(t.get(`rnn forward --cell ${c}`)), fmtMs(t.get(`python3 numpy_side.py forward ${c}`)), fmtRatio(r), r === undefined ? 'n/a' : r <= 0.5 ? 'met' : 'not met'];
-  }));
 }
 
 // ---------------------------------------------------------------------------------------
