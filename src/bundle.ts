@@ -44,6 +44,10 @@ export function buildDist(): void {
     },
     footer: { js: `${BUILD_MARK.slice(1)}${randomUUID()}` },
   });
+  // src/launch.ts reads the CLI bundle as latin1, which is utf8 only for ASCII.
+  const cli = fs.readFileSync(path.join(DIST, 'cli.js'));
+  const at = cli.findIndex((b) => b > 0x7f);
+  if (at >= 0) throw new Error(`dist/cli.js has a non-ASCII byte at ${at}: keep esbuild's charset 'ascii'`);
 }
 
 if (require.main === module) buildDist();
