@@ -22,6 +22,7 @@ import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
 import { DEFAULT_PRECISION } from './render/format';
 import { comparisonTable, renderBackward, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
+import { isTerminal, writerFor } from './stdio';
 import type { Arrays } from './tensor';
 import { version } from '../package.json';
 
@@ -38,12 +39,13 @@ export interface IO {
   progress?: (label: string, done: number, total: number) => void;
 }
 
+// Not process.stdout/stderr: making those for a pipe or a file costs every start (src/stdio.ts).
 const defaultIO = (): IO => ({
-  stdout: (s) => void process.stdout.write(s),
-  stderr: (s) => void process.stderr.write(s),
-  stdoutIsTTY: !!process.stdout.isTTY,
+  stdout: writerFor(1),
+  stderr: writerFor(2),
+  stdoutIsTTY: isTerminal(1),
   env: process.env,
-  progress: process.stderr.isTTY ? terminalProgress() : undefined,
+  progress: isTerminal(2) ? terminalProgress() : undefined,
 });
 
 /** A one-line progress bar on stderr, shown only once a job has run for a second. */
@@ -353,11 +355,7 @@ export async function run(argv: string[], io: IO = defaultIO()): Promise<number>
 
 /** Entry point of bin/rnn. */
 export function main(argv: string[]): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    // `rnn forward --json | head`: the reader left; that is not our failure.
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+  // (A reader that leaves, `rnn forward --json | head`, ends the run: src/stdio.ts.)
   void run(argv).then((code) => {
     process.exitCode = code;
   });
