@@ -6,6 +6,7 @@
  *   startup    whole processes: bare `node -e 0`, `rnn --help` and `rnn forward` on the
  *              course-size t7 fixtures, on every Node found (bench/startup.ts), and python
  *              running the seed's numpy forward on the same files
+ *   breakdown  where the start-up time of `rnn forward` goes (bench/breakdown.ts)
  *   gradcheck  full gradient check (every entry, centred differences, sum loss) of an LSTM,
  *              in-process and whole-process, against a plain numpy loop over the seed's code
  *   engine     one forward + xent backward pass, RNN/LSTM/GRU at three sizes, with GFLOP/s
@@ -26,10 +27,11 @@ import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
 import { groupWorkerReady } from '../src/groups';
 import { dimsText, fmtRatio, fmtTime, heading, median, now, numpySeconds, othersBusy, printTable, python, ratio, RNN, run, runOrWarn, timeInProcess } from './common';
 import { kernelPeak } from './peak';
+import { breakdown } from './breakdown';
 import { startup } from './startup';
 
 const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru'];
-const SECTIONS = ['startup', 'gradcheck', 'engine'] as const;
+const SECTIONS = ['startup', 'breakdown', 'gradcheck', 'engine'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Checked inputs as `rnn init --seed 1` draws them (numpy_side.py draws the same). */
@@ -272,7 +274,7 @@ function main(): void {
   const sections = parseOnly(process.argv.slice(2));
   const started = now();
   machine();
-  const runners: Record<Section, () => void> = { startup, gradcheck: gradcheckSection, engine: engineSection };
+  const runners: Record<Section, () => void> = { startup, breakdown, gradcheck: gradcheckSection, engine: engineSection };
   for (const s of sections) runners[s]();
   console.log(`\n(benchmark took ${(now() - started).toFixed(0)} s)`);
 }

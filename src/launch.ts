@@ -167,14 +167,22 @@ export interface Loaded {
   save(): void;
 }
 
+/** The cache file for a run of `argv` of the bundle `source`, or undefined when caching is off. */
+function cacheFileOf(source: string, argv: readonly string[], env: NodeJS.ProcessEnv): CacheFile | undefined {
+  const id = buildIdOf(source);
+  const dir = cacheDir(env);
+  return dir !== undefined && id !== undefined ? cacheFileFor(dir, id, kindOf(argv)) : undefined;
+}
+
+/** The path of that cache file (for the bench). */
+export const cachePathOf = (source: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined => cacheFileOf(source, argv, env)?.file;
+
 /** Loads dist/cli.js (next to this file) with the code cache of this kind of run, when there is one that fits. */
 export function loadCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, bundle = path.join(__dirname, 'cli.js')): Loaded {
   // The bundle is ASCII (esbuild escapes the rest; src/bundle.ts checks), so latin1 decodes it
   // as utf8 would, by a plain copy.
   const source = fs.readFileSync(bundle, 'latin1');
-  const id = buildIdOf(source);
-  const dir = cacheDir(env);
-  const c = dir !== undefined && id !== undefined ? cacheFileFor(dir, id, kindOf(argv)) : undefined;
+  const c = cacheFileOf(source, argv, env);
   const { bytes, use } = c ? readCache(c) : { bytes: undefined, use: 'off' as CacheUse };
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: bytes });
   const mod = { exports: {} as CliModule };
