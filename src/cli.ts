@@ -187,6 +187,12 @@ export function buildProgram(io: IO): Command {
       writeOut: io.stdout,
       writeErr: io.stderr,
       outputError: (s, write) => write(`rnn: ${s.replace(/^error: /, '').trim()} (see rnn --help)\n`),
+      // Width and colours of terminals, as commander's defaults (80 columns elsewhere), but
+      // without making process.stdout/stderr for pipes and files (src/stdio.ts).
+      getOutHelpWidth: () => (io.stdoutIsTTY && process.stdout.columns) || 80,
+      getErrHelpWidth: () => (isTerminal(2) && process.stderr.columns) || 80,
+      getOutHasColors: () => io.stdoutIsTTY && process.stdout.hasColors(),
+      getErrHasColors: () => isTerminal(2) && process.stderr.hasColors(),
     })
     .addHelpText('after', EXAMPLES);
 

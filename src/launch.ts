@@ -20,6 +20,7 @@ import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
+import { crc32 } from './crc32';
 
 /** The bundle's export that starting needs (src/cli.ts). */
 interface CliModule {
@@ -71,8 +72,8 @@ function buildIdOf(source: string): string | undefined {
   return source.slice(at + BUILD_MARK.length, end < 0 ? undefined : end).trim() || undefined;
 }
 
-// zlib's crc32 (Node ≥ 20.15) is the cheapest whole-file check at hand: loading crypto costs more.
-const checksum = (bytes: Uint8Array): string => (require('zlib') as typeof import('zlib')).crc32(bytes).toString(16).padStart(8, '0');
+// zlib's native crc32 is the cheapest whole-file check at hand (src/crc32.ts).
+const checksum = (bytes: Uint8Array): string => crc32(bytes).toString(16).padStart(8, '0');
 
 /** One cache file: where it is and the header it must carry. */
 interface CacheFile {

@@ -21,11 +21,11 @@
  * Writing produces a stored zip with one `<name>.npy` per array, as `np.savez` does.
  */
 import type * as fflateTypes from 'fflate';
-import { crc32 as zlibCrc32 } from 'zlib';
 
 /** fflate loads on first use: only .npz files pay for it. */
 let fflate: typeof fflateTypes | undefined;
 const zip = (): typeof fflateTypes => (fflate ??= require('fflate') as typeof fflateTypes);
+import { crc32 as nativeCrc32 } from '../crc32';
 import { InputError } from '../errors';
 import type { Arrays, Tensor } from '../tensor';
 import { asBytes, formatBytes, printable, resolveMaxBytes, type ReadLimits } from './common';
@@ -251,9 +251,9 @@ function inflateExact(packed: Uint8Array, size: number, fail: (msg: string) => n
 
 // ---------------------------------------------------------------------------------------
 
-/** CRC-32 (IEEE, as zip uses): zlib's, native (~10× a table loop in JS on big members). */
+/** CRC-32 (IEEE, as zip uses): zlib's, native (~10× a table loop in JS on big members; src/crc32.ts). */
 export function crc32(data: Uint8Array): number {
-  return zlibCrc32(data) >>> 0;
+  return nativeCrc32(data);
 }
 
 /** The upper half of code page 437, which zip uses for names not flagged as UTF-8. */
