@@ -2,7 +2,7 @@
  * `npm run bench -- --only breakdown`: where the start-up time of `rnn forward --cell lstm` goes,
  * as whole processes that each stop at a later point (alternating, median wall times; a part
  * is the difference of two medians), and, inside the process that only loads the bundle, its
- * steps timed with performance.now() (medians over the same runs).
+ * steps as src/launch.ts times them (medians over the same runs).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,35 +15,18 @@ const FORWARD = ['forward', '--cell', 'lstm', FIXTURE];
 const LAUNCH = path.join(ROOT, 'dist', 'launch.js');
 
 /**
- * Loads the bundle as src/launch.ts does, step by step, and prints the steps' times as JSON:
- * read the bundle, read and check the code cache, compile it (V8 deserialises the cache),
- * run its top level. `stop` = 'load' ends there; 'build' also builds the commander program.
+ * A process that stops at a point of bin/rnn's start: after requiring dist/launch.js, after
+ * loading the bundle with its code cache (launch.ts loadCli, whose own timings it prints), or
+ * after also building the commander program. It exits as bin/rnn does.
  */
 const loader = (stop: 'empty' | 'launch' | 'load' | 'build'): string => stop === 'empty' ? '' : `
-const t = [performance.now()];
+process.once('beforeExit', () => process.exit());
 const launch = require(${JSON.stringify(LAUNCH)});
-t.push(performance.now());
 if (${JSON.stringify(stop)} !== 'launch') {
-  const fs = require('fs'), vm = require('vm'), Module = require('module');
-  const bundle = ${JSON.stringify(path.join(ROOT, 'dist', 'cli.js'))};
-  t.push(performance.now());
-  const source = fs.readFileSync(bundle, 'latin1');
-  t.push(performance.now());
-  const file = launch.cachePathOf(source, ${JSON.stringify(['node', 'rnn', ...FORWARD])});
-  const t0 = performance.now();
-  const buf = fs.readFileSync(file);
-  const bytes = buf.subarray(buf.indexOf(10) + 1);
-  require('zlib').crc32(bytes);
-  const t1 = performance.now();
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: bytes });
-  const t2 = performance.now();
-  if (script.cachedDataRejected) throw new Error('the code cache was rejected');
-  const mod = { exports: {} };
-  script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle, ${JSON.stringify(path.join(ROOT, 'dist'))});
-  const t3 = performance.now();
-  if (${JSON.stringify(stop)} === 'build') mod.exports.buildProgram({ stdout() {}, stderr() {}, stdoutIsTTY: false, env: {} });
-  const t4 = performance.now();
-  process.stderr.write('@@' + JSON.stringify({ launch: t[1] - t[0], read: t[3] - t[2], cache: t1 - t0, compile: t2 - t1, top: t3 - t2, build: t4 - t3 }) + '\\n');
+  const l = launch.loadCli(${JSON.stringify(['node', 'rnn', ...FORWARD])});
+  if (l.cache !== 'used') throw new Error('no usable code cache: ' + l.cache);
+  if (${JSON.stringify(stop)} === 'build') l.cli.buildProgram({ stdout() {}, stderr() {}, stdoutIsTTY: false, env: {} });
+  require('fs').writeSync(2, '@@' + JSON.stringify(l.timings) + '\\n');
 }`;
 
 interface Variant {
@@ -105,9 +88,9 @@ export function breakdown(): void {
     ['dist/launch.js (required)', fmtMs(m('launch') - m('empty'))],
     ['loading dist/cli.js, all steps (difference of processes)', fmtMs(m('load') - m('launch'))],
     [' · read the bundle (in-process)', s('read')],
-    [' · read the code cache, load zlib, crc32 (in-process)', s('cache')],
+    [' · read the code cache, check its crc32 (in-process)', s('cache')],
     [' · compile: V8 deserialises the cache (in-process)', s('compile')],
-    [' · run the top level of every module (in-process)', s('top')],
+    [' · run the top level of every module (in-process)', s('run')],
     ['building the commander program', fmtMs(m('build') - m('load'))],
     ['the rest of `rnn --help` (parse, help text, write, exit)', fmtMs(m('help') - m('build'))],
     ['`forward --json`: parse, read the fixture, forward pass, JSON out, exit', fmtMs(m('json') - m('build'))],

@@ -166,6 +166,8 @@ export interface Loaded {
   cacheFile?: string;
   /** Writes the cache of this run if it had none that fitted (call at the end of a good run). */
   save(): void;
+  /** Milliseconds spent reading the bundle, reading and checking its cache, compiling, running its top level (for the bench). */
+  timings: { read: number; cache: number; compile: number; run: number };
 }
 
 /** The cache file for a run of `argv` of the bundle `source`, or undefined when caching is off. */
@@ -175,22 +177,27 @@ function cacheFileOf(source: string, argv: readonly string[], env: NodeJS.Proces
   return dir !== undefined && id !== undefined ? cacheFileFor(dir, id, kindOf(argv)) : undefined;
 }
 
-/** The path of that cache file (for the bench). */
-export const cachePathOf = (source: string, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined => cacheFileOf(source, argv, env)?.file;
-
 /** Loads dist/cli.js (next to this file) with the code cache of this kind of run, when there is one that fits. */
 export function loadCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, bundle = path.join(__dirname, 'cli.js')): Loaded {
   // The bundle is ASCII (esbuild escapes the rest; src/bundle.ts checks), so latin1 decodes it
   // as utf8 would, by a plain copy.
+  const t0 = performance.now();
   const source = fs.readFileSync(bundle, 'latin1');
+  const t1 = performance.now();
   const c = cacheFileOf(source, argv, env);
   const { bytes, use } = c ? readCache(c) : { bytes: undefined, use: 'off' as CacheUse };
+  const t2 = performance.now();
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: bytes });
+  const t3 = performance.now();
   const mod = { exports: {} as CliModule };
   const fn = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
   fn(mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  const t4 = performance.now();
   const cache: CacheUse = bytes && script.cachedDataRejected ? 'rejected by V8' : use;
-  return { cli: mod.exports, cache, cacheFile: c?.file, save: () => c && cache !== 'used' && writeCache(c, script) };
+  return {
+    cli: mod.exports, cache, cacheFile: c?.file, save: () => c && cache !== 'used' && writeCache(c, script),
+    timings: { read: t1 - t0, cache: t2 - t1, compile: t3 - t2, run: t4 - t3 },
+  };
 }
 
 /** Entry point of bin/rnn. */
