@@ -3,7 +3,7 @@
  * tests build through here too, so there is one configuration. No V8 code cache is built: it
  * would only be valid for this Node; bin/rnn makes one per user on first run (src/launch.ts).
  *
- *   dist/cli.js           the CLI (bin/rnn → dist/launch.js → dist/cli.js)
+ *   dist/cli.js           the CLI (bin/rnn → dist/launch.js → dist/cli.js), wrapped as a function
  *   dist/launch.js        bin/rnn's loader
  *   dist/index.js         the library (package.json "main")
  *   dist/reference/mathjs.js, dist/gradcheck/worker.js, dist/group-worker.js   loaded at run time by path
@@ -12,7 +12,7 @@ import { randomUUID } from 'crypto';
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BUILD_MARK } from './launch';
+import { BUILD_MARK, WRAPPER } from './launch';
 
 const ROOT = path.join(__dirname, '..');
 export const DIST = path.join(ROOT, 'dist');
@@ -44,10 +44,19 @@ export function buildDist(): void {
     },
     footer: { js: `${BUILD_MARK.slice(1)}${randomUUID()}` },
   });
-  // src/launch.ts reads the CLI bundle as latin1, which is utf8 only for ASCII.
-  const cli = fs.readFileSync(path.join(DIST, 'cli.js'));
+  // src/launch.ts reads the CLI bundle as latin1, which is utf8 only for ASCII, and compiles it
+  // as it is: wrap it here, once, as Node wraps a module (the head is a line of its own, so its
+  // source map moves down one line).
+  const file = path.join(DIST, 'cli.js');
+  const cli = fs.readFileSync(file);
   const at = cli.findIndex((b) => b > 0x7f);
   if (at >= 0) throw new Error(`dist/cli.js has a non-ASCII byte at ${at}: keep esbuild's charset 'ascii'`);
+  fs.writeFileSync(file, `${WRAPPER[0]}${cli.toString('latin1')}${WRAPPER[1]}`, 'latin1');
+  const map = `${file}.map`;
+  if (fs.existsSync(map)) {
+    const m = JSON.parse(fs.readFileSync(map, 'utf8')) as { mappings: string };
+    fs.writeFileSync(map, JSON.stringify({ ...m, mappings: `;${m.mappings}` }));
+  }
 }
 
 if (require.main === module) buildDist();

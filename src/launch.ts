@@ -30,6 +30,12 @@ interface CliModule {
 /** The bundle's last line: `//# rnn-build <id>` (src/bundle.ts writes it). */
 export const BUILD_MARK = '\n//# rnn-build ';
 
+/**
+ * src/bundle.ts writes dist/cli.js already wrapped as Node wraps a CommonJS module, so that the
+ * source need not be copied into a wrapper at every start (bench/README.md, section 1).
+ */
+export const WRAPPER = ['(function (exports, require, module, __filename, __dirname) {\n', '\n});'] as const;
+
 /** First line of a cache file: `rnn-code-cache 1 <id> <node> <arch> <kind> <length> <crc32>\n`, then V8's bytes. */
 const MAGIC = 'rnn-code-cache 1';
 
@@ -187,7 +193,8 @@ export function loadCli(argv: readonly string[], env: NodeJS.ProcessEnv = proces
   const c = cacheFileOf(source, argv, env);
   const { bytes, use } = c ? readCache(c) : { bytes: undefined, use: 'off' as CacheUse };
   const t2 = performance.now();
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: bytes });
+  const wrapped = source.startsWith(WRAPPER[0]) ? source : Module.wrap(source);
+  const script = new vm.Script(wrapped, { filename: bundle, cachedData: bytes });
   const t3 = performance.now();
   const mod = { exports: {} as CliModule };
   const fn = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { crc32 } from 'zlib';
-import { cacheDir, kindOf, MAX_CACHE_FILES, prune } from '../src/launch';
+import { cacheDir, kindOf, MAX_CACHE_FILES, prune, WRAPPER } from '../src/launch';
 import { buildBundle, ROOT, RNN } from './cli-helpers';
 
 const FIXTURE = path.join(ROOT, 'fixtures', 'cases', 'lstm_t7.npz');
@@ -239,6 +239,20 @@ describe('bin/rnn start-up: dist/launch.js and the per-user code cache', functio
     const left = fs.readdirSync(d).sort();
     const kept = Array.from({ length: MAX_CACHE_FILES }, (_, k) => `cli-x-${k + 5}.cache`);
     assert.deepEqual(left, [...kept, 'cli-x-2.cache.1.abc.tmp', 'unrelated.txt'].sort());
+  });
+
+  it('runs a bundle that is not wrapped yet (a dist/ built before bundles came wrapped)', () => {
+    const copy = tmp('rnn-dist-');
+    fs.cpSync(path.join(ROOT, 'dist'), copy, { recursive: true });
+    const cli = fs.readFileSync(path.join(copy, 'cli.js'), 'latin1');
+    assert.ok(cli.startsWith(WRAPPER[0]) && cli.endsWith(WRAPPER[1]), 'the build wraps dist/cli.js');
+    fs.writeFileSync(path.join(copy, 'cli.js'), cli.slice(WRAPPER[0].length, -WRAPPER[1].length), 'latin1');
+    const d = tmp('rnn-cache-');
+    for (const use of ['absent', 'used']) {
+      const r = launch(args, { RNN_CACHE_DIR: d }, path.join(copy, 'launch.js'));
+      assert.equal(r.cache, use);
+      assert.equal(r.stdout, first.stdout);
+    }
   });
 
   it('bin/rnn says how to build when dist/ is missing', () => {
