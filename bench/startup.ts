@@ -166,7 +166,9 @@ export function startup(): void {
     console.log('The goals (issue 15): `rnn --help` at most 1.25× and `rnn forward --cell lstm` at most 1.4× bare `node -e 0`.\n');
     const goalRow = (n: NodeBin, suffix: string, label: string): string[] => {
       const h = t.get(`${n.version} help${suffix}`)?.ratio, f = t.get(`${n.version} forward${suffix === '' ? ' lstm' : suffix}`)?.ratio;
-      return [`${n.version}${label}`, fmtMs(t.get(`${n.version} node${suffix}`)?.seconds), fmtRatio(h), verdict(h, GOAL_HELP), fmtRatio(f), verdict(f, GOAL_FORWARD)];
+      // Three decimals: the verdict compares the unrounded ratio (1.254 is not ≤ 1.25).
+      const r3 = (r: number | undefined): string => (r === undefined ? 'n/a' : `${r.toFixed(3)}×`);
+      return [`${n.version}${label}`, fmtMs(t.get(`${n.version} node${suffix}`)?.seconds), r3(h), verdict(h, GOAL_HELP), r3(f), verdict(f, GOAL_FORWARD)];
     };
     printTable(['node', 'node -e 0 ms', 'rnn --help', `≤ ${GOAL_HELP}×`, 'rnn forward --cell lstm', `≤ ${GOAL_FORWARD}×`], [
       ...nodes.map((n) => goalRow(n, '', '')),
