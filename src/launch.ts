@@ -187,19 +187,21 @@ function cacheFileOf(source: string, argv: readonly string[], env: NodeJS.Proces
 export function loadCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, bundle = path.join(__dirname, 'cli.js')): Loaded {
   // The bundle is ASCII (esbuild escapes the rest; src/bundle.ts checks), so latin1 decodes it
   // as utf8 would, by a plain copy.
-  const t0 = performance.now();
+  // process.hrtime: the global `performance` would load perf_hooks (a dozen modules) at every start.
+  const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+  const t0 = now();
   const source = fs.readFileSync(bundle, 'latin1');
-  const t1 = performance.now();
+  const t1 = now();
   const c = cacheFileOf(source, argv, env);
   const { bytes, use } = c ? readCache(c) : { bytes: undefined, use: 'off' as CacheUse };
-  const t2 = performance.now();
+  const t2 = now();
   const wrapped = source.startsWith(WRAPPER[0]) ? source : Module.wrap(source);
   const script = new vm.Script(wrapped, { filename: bundle, cachedData: bytes });
-  const t3 = performance.now();
+  const t3 = now();
   const mod = { exports: {} as CliModule };
   const fn = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
   fn(mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
-  const t4 = performance.now();
+  const t4 = now();
   const cache: CacheUse = bytes && script.cachedDataRejected ? 'rejected by V8' : use;
   return {
     cli: mod.exports, cache, cacheFile: c?.file, save: () => c && cache !== 'used' && writeCache(c, script),

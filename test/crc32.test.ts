@@ -1,7 +1,7 @@
 /**
  * src/crc32.ts: zlib's CRC-32 without Node's zlib module where Node allows it — the same
  * numbers either way, never a deprecation warning — and a start of `rnn forward` on an .npz
- * (or `rnn --help`) that loads none of Node's stream machinery.
+ * (or `rnn --help`) that loads none of Node's stream machinery (nor tty, nor perf_hooks).
  */
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
@@ -49,7 +49,7 @@ describe('crc32 without the zlib module', function () {
     assert.equal(plain.crc, zlibCrc32(Buffer.from('rnn')) >>> 0);
   });
 
-  it('rnn --help and rnn forward on an .npz load neither zlib nor streams, and warn of nothing', () => {
+  it('rnn --help and rnn forward on an .npz load neither zlib, streams, tty nor perf_hooks, and warn of nothing', () => {
     buildBundle();
     const fixture = path.join(ROOT, 'fixtures', 'cases', 'lstm_t7.npz');
     for (const args of [['--help'], ['forward', '--cell', 'lstm', fixture]]) {
@@ -65,7 +65,7 @@ describe('crc32 without the zlib module', function () {
           assert.equal(messages, '', `stderr of rnn ${args.join(' ')} (NODE_OPTIONS=${NODE_OPTIONS})`);
           const modules = loaded.split(',');
           if (NODE_OPTIONS === undefined) {
-            for (const m of ['NativeModule zlib', 'NativeModule stream', 'NativeModule net']) {
+            for (const m of ['NativeModule zlib', 'NativeModule stream', 'NativeModule net', 'NativeModule tty', 'NativeModule perf_hooks']) {
               assert.ok(!modules.includes(m), `rnn ${args.join(' ')} loaded ${m}`);
             }
           }
