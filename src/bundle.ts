@@ -36,8 +36,8 @@ export function buildDist(): void {
     logLevel: 'warning',
     // commander requires child_process at load time, for git-style executable subcommands,
     // which rnn does not have: load it on first use instead (~4 ms of every start).
-    // cli-table3 measures each cell with string-width: printable ASCII is answered without its
-    // regular expressions (src/lazy/string-width.ts).
+    // cli-table3 measures each cell with string-width: one-column characters are answered
+    // without its emoji regular expression (src/lazy/string-width.ts).
     alias: {
       'node:child_process': path.join(ROOT, 'src', 'lazy', 'child_process.ts'),
       'string-width': path.join(ROOT, 'src', 'lazy', 'string-width.ts'),

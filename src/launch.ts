@@ -10,8 +10,8 @@
  * RNN_NO_CACHE=1 turns it off.
  *
  * The cache can change start-up time, never behaviour: V8 checks its own version and flags and
- * the source only by length, so each build stamps the bundle with a random id (a last-line
- * comment) and a cache file records the id, Node version, kind, length and a crc32 of V8's
+ * the source only by length, so each build stamps the bundle with a random id (a comment at
+ * its end) and a cache file records the id, Node version, kind, length and a crc32 of V8's
  * bytes (V8 verifies code caches only in debug builds, and a damaged one crashes node). A file
  * that does not match, or that another user could have written, is ignored and rewritten.
  * Nothing about the cache is ever fatal: a directory that cannot be written just means no cache.
@@ -27,7 +27,7 @@ interface CliModule {
   main(argv: string[]): void;
 }
 
-/** The bundle's last line: `//# rnn-build <id>` (src/bundle.ts writes it). */
+/** A line at the bundle's end: `//# rnn-build <id>` (src/bundle.ts writes it). */
 export const BUILD_MARK = '\n//# rnn-build ';
 
 /**
@@ -39,7 +39,7 @@ export const WRAPPER = ['(function (exports, require, module, __filename, __dirn
 /** First line of a cache file: `rnn-code-cache 1 <id> <node> <arch> <kind> <length> <crc32>\n`, then V8's bytes. */
 const MAGIC = 'rnn-code-cache 1';
 
-/** Cache files kept in the directory (the newest; each is ~0.2–0.5 MB). */
+/** Cache files kept in the directory (the newest; each is ~0.2–0.35 MB). */
 export const MAX_CACHE_FILES = 32;
 
 /** Options that run code the others do not, so runs with them get their own cache. */
@@ -185,11 +185,11 @@ function cacheFileOf(source: string, argv: readonly string[], env: NodeJS.Proces
 
 /** Loads dist/cli.js (next to this file) with the code cache of this kind of run, when there is one that fits. */
 export function loadCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, bundle = path.join(__dirname, 'cli.js')): Loaded {
-  // The bundle is ASCII (esbuild escapes the rest; src/bundle.ts checks), so latin1 decodes it
-  // as utf8 would, by a plain copy.
   // process.hrtime: the global `performance` would load perf_hooks (a dozen modules) at every start.
   const now = (): number => Number(process.hrtime.bigint()) / 1e6;
   const t0 = now();
+  // The bundle is ASCII (esbuild escapes the rest; src/bundle.ts checks), so latin1 decodes it
+  // as utf8 would, by a plain copy.
   const source = fs.readFileSync(bundle, 'latin1');
   const t1 = now();
   const c = cacheFileOf(source, argv, env);
