@@ -4,11 +4,11 @@
  * (pure functions returning text), and maps errors to exit codes in one place
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
-import type { CellName } from './backend';
+import type { CellName, Dims } from './backend';
 import { BACKEND_NAMES, type BackendName } from './backends';
-import { CELL_NAMES, CELLS } from './cells';
+import { CELL_NAMES, CELLS, gradientNames } from './cells';
 import { runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
@@ -20,9 +20,9 @@ import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, describe
 import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
-import { DEFAULT_PRECISION } from './render/format';
+import { DEFAULT_PRECISION, formatNumber } from './render/format';
 import { comparisonTable, renderBackward, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
-import type { Arrays } from './tensor';
+import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
 
 /** An unexpected exception: a bug in rnn, not in the user's input. */
@@ -103,17 +103,26 @@ function cellOption(): Option {
 
 interface CommonOpts {
   json?: boolean;
-  color: boolean;
+  /** --color: true, --no-color: false, neither: undefined (the environment decides). */
+  color?: boolean;
   precision: number;
   out?: string;
+  verbose?: boolean;
 }
 
 function addOutputOptions(cmd: Command): Command {
-  return cmd
+  return addColorOptions(cmd)
     .option('--json', 'print the result as one JSON object of named arrays (a valid fixture) instead of tables')
     .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array) or a directory of .npy files')
-    .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION)
-    .option('--no-color', 'no colour (also off when stdout is not a terminal or NO_COLOR is set)');
+    .option('--verbose', 'with --out, print the tables too (without it --out prints a one-line summary)')
+    .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION);
+}
+
+/** --color / --no-color, for every command that prints tables. */
+function addColorOptions(cmd: Command): Command {
+  return cmd
+    .option('--color', 'colour even when stdout is not a terminal (also FORCE_COLOR=1)')
+    .option('--no-color', 'no colour (also NO_COLOR=1 or FORCE_COLOR=0; off anyway when stdout is not a terminal)');
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -132,16 +141,36 @@ function addInputLimit(cmd: Command): Command {
 
 const bytesOf = (mib: number): number => Math.floor(mib * 2 ** 20);
 
-function styleOf(o: CommonOpts, io: IO): Style {
-  const color = o.color && !o.json && io.stdoutIsTTY && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
-  return { color, precision: o.precision };
+function styleOf(o: Pick<CommonOpts, 'color' | 'json' | 'precision'>, io: IO): Style {
+  return { color: !o.json && wantColor(o.color, io), precision: o.precision };
 }
 
-/** Emits a result: JSON or tables to stdout, and the arrays to --out. */
-function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string): void {
+/**
+ * Colour, by precedence: --color / --no-color; FORCE_COLOR (as Node and chalk read it: set
+ * and not '0' or 'false' forces colour, '0' or 'false' forbids it; it overrides NO_COLOR, as
+ * in Node); NO_COLOR set and not empty; else on when stdout is a terminal.
+ */
+export function wantColor(flag: boolean | undefined, io: Pick<IO, 'env' | 'stdoutIsTTY'>): boolean {
+  if (flag !== undefined) return flag;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return !(force === '0' || force.toLowerCase() === 'false');
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  return io.stdoutIsTTY;
+}
+
+/**
+ * Emits a result: the arrays to --out, then JSON or tables to stdout. With --out and neither
+ * --json nor --verbose, stdout gets one summary line instead of the tables.
+ */
+function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string, summary: string): void {
   if (o.out) {
     writeArrays(o.out, arrays);
-    io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
+    const wrote = `wrote ${Object.entries(arrays).map(([n, t]) => `${n} ${formatShape(t.shape)}`).join(', ')} to ${o.out}`;
+    if (!o.json && !o.verbose) {
+      io.stdout(`${summary}; ${wrote}\n`);
+      return;
+    }
+    io.stderr(`rnn: ${wrote}\n`);
   }
   io.stdout(o.json ? encodeJsonArrays(arrays) : text());
 }
@@ -181,11 +210,7 @@ export function buildProgram(io: IO): Command {
     .version(version, '-V, --version')
     .exitOverride()
     // commander's own errors (unknown option, bad choice, ...) as one line, like ours
-    .configureOutput({
-      writeOut: io.stdout,
-      writeErr: io.stderr,
-      outputError: (s, write) => write(`rnn: ${s.replace(/^error: /, '').trim()} (see rnn --help)\n`),
-    })
+    .configureOutput(usageOutput(io, 'rnn'))
     .addHelpText('after', EXAMPLES);
 
   addInputLimit(addOutputOptions(addRunOptions(program.command('forward'))))
@@ -199,7 +224,7 @@ export function buildProgram(io: IO): Command {
       const T_x = r.dims.T_x;
       if (o.t !== undefined && o.t >= T_x) throw new InputError(`--t ${o.t} is past the last time step ${T_x - 1}`);
       warnUnknown(io, r.unknown);
-      emit(io, o, r.outputs, () => renderForward(style, r, o.t ?? T_x - 1));
+      emit(io, o, r.outputs, () => renderForward(style, r, o.t ?? T_x - 1), `rnn forward: cell ${r.cell}, ${dimsText(r.dims)}`);
       reportComparisons(io, o, r.comparisons, style);
     });
 
@@ -214,14 +239,19 @@ export function buildProgram(io: IO): Command {
       const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const show = o.show ?? [];
       const unknownShow = show.filter((n) => !(n in r.gradients));
+      const headOnly = unknownShow.filter((n) => r.loss === 'sum' && gradientNames(CELLS[o.cell], 'xent').includes(n));
+      if (headOnly.length) {
+        throw new InputError(`--show ${headOnly.join(', ')}: a gradient of the xent loss only (the sum loss L = Σ da⊙a does not reach the output head); add --loss xent`);
+      }
       if (unknownShow.length) throw new InputError(`--show ${unknownShow.join(', ')}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
       warnUnknown(io, r.unknown);
-      emit(io, o, r.gradients, () => renderBackward(style, r, show));
+      // Gradients asked for by name are printed even with --out.
+      emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
       reportComparisons(io, o, r.comparisons, style);
     });
 
-  addInputLimit(program
-    .command('gradcheck'))
+  addColorOptions(addInputLimit(program
+    .command('gradcheck')))
     .description('check gradients (ours, or yours with --grads) against centred finite differences; exit 1 on a FAIL')
     .addOption(cellOption())
     .argument('[fixtures...]', 'parameters and x (and da / labels); none: a built-in course-size net (rnn init --seed 1)')
@@ -237,7 +267,6 @@ export function buildProgram(io: IO): Command {
     .option('--grads <files...>', 'check YOUR gradients from these files (named dx, da0, dWax, ... as rnn backward names them); needs --loss sum|xent')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
-    .option('--no-color', 'no colour')
     .addHelpText('after', `
 Defaults: eps ${DEFAULT_EPS}, tol ${DEFAULT_TOL} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
 
@@ -246,11 +275,11 @@ Examples:
   $ rnn gradcheck --cell gru fixtures/cases/gru_course.npz --mode full --only dWr dx
   $ rnn gradcheck --cell rnn my_net.npz --loss sum --grads my_grads.npz
 `)
-    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color: boolean; precision: number; maxInput: number }) => {
+    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }) => {
       const progress = o.json ? undefined : io.progress;
       const r = await runGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput), onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
       progress?.('', 0, 0);
-      io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf({ ...o, color: o.color }, io), r));
+      io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf(o, io), r));
       if (!r.pass) {
         const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map(describeFailure));
         throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
@@ -291,21 +320,33 @@ Example:
       } else io.stdout(encodeJsonArrays(arrays));
     });
 
-  addInputLimit(program
-    .command('inspect'))
+  addColorOptions(addInputLimit(program
+    .command('inspect')))
     .description('list every array of a fixture (shape, file, dtype, min/max/mean, NaN/Inf) and which cells it fits')
     .argument('<fixtures...>', 'files, directories, or - for JSON on stdin')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
-    .option('--no-color', 'no colour')
     .addHelpText('after', '\nExample:\n  $ rnn inspect fixtures/cases/gru_course.npz\n')
     .action((sources: string[], o: CommonOpts & { maxInput: number }) => {
       const r = runInspect(sources, bytesOf(o.maxInput));
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderInspect(styleOf(o, io), r));
     });
 
+  // A usage error points at the help of the command it happened in.
+  for (const sub of program.commands) sub.configureOutput(usageOutput(io, `rnn ${sub.name()}`));
   return program;
 }
+
+/** commander's own errors (unknown option, bad choice, …) as one line, like ours. */
+function usageOutput(io: IO, command: string): OutputConfiguration {
+  return {
+    writeOut: io.stdout,
+    writeErr: io.stderr,
+    outputError: (s, write) => write(`rnn: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '')} (see ${command} --help)\n`),
+  };
+}
+
+const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
 
 /** NaN and ±Infinity are not JSON: write them as null. */
 function jsonNumbers(_key: string, v: unknown): unknown {
@@ -332,8 +373,9 @@ export async function run(argv: string[], io: IO = defaultIO()): Promise<number>
   const program = buildProgram(io);
   try {
     if (argv.length <= 2) {
-      io.stdout(program.helpInformation() + EXAMPLES);
-      return EXIT_OK;
+      // No command is bad usage (exit 2): the help goes where messages go.
+      io.stderr(program.helpInformation() + EXAMPLES);
+      return EXIT_BAD_INPUT;
     }
     await program.parseAsync(argv);
     return EXIT_OK;

@@ -128,8 +128,9 @@ export async function writeCodeCache(bundle = path.join(__dirname, 'cli.js')): P
     }
     for (const argv of runs) {
       const code = await cli.run(['node', 'rnn', ...argv], io);
-      // --expect against another draw's outputs is meant to fail (exit 1); anything else is a broken build.
-      if (code !== 0 && !(code === 1 && argv.includes('--expect'))) {
+      // --expect against another draw's outputs is meant to fail (exit 1), no command at all is
+      // bad usage (exit 2); anything else is a broken build.
+      if (code !== 0 && !(code === 1 && argv.includes('--expect')) && !(code === 2 && argv.length === 0)) {
         throw new Error(`warm-up \`rnn ${argv.join(' ')}\` exited ${code}: ${errors.join('')}`);
       }
     }

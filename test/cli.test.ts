@@ -128,6 +128,7 @@ describe('the rnn command line', function () {
       assert.deepEqual(info.arrays.map((a: { name: string }) => a.name), ['a', 'y', 'c']);
       assert.equal(info.arrays[0].source, '-');
       assert.ok(info.fits.every((f: { dims?: unknown }) => f.dims === undefined), 'outputs alone fit no cell');
+      assert.deepEqual(info.recognised, { kind: 'outputs', cells: ['lstm'], dims: { m: 10, T_x: 7, n_a: 5, n_y: 2 }, missing: {} });
     });
 
     it('prints tables with the dims, arrays, predictions and state; no colour when piped', () => {
@@ -353,12 +354,14 @@ describe('the rnn command line', function () {
   });
 
   describe('help and version', () => {
-    it('no arguments and --help print usage with an example per command; --version the version', () => {
+    it('--help prints usage with an example per command (no arguments: the same on stderr, exit 2); --version the version', () => {
       for (const args of [[], ['--help']]) {
         const r = rnn(args);
-        assert.equal(r.code, 0);
-        for (const cmd of ['forward', 'backward', 'gradcheck', 'init', 'inspect']) assert.match(r.stdout, new RegExp(`\\$ rnn ${cmd} `), cmd);
-        assert.match(r.stdout, /Exit codes:/);
+        assert.equal(r.code, args.length ? 0 : 2);
+        const help = args.length ? r.stdout : r.stderr;
+        assert.equal(args.length ? r.stderr : r.stdout, '');
+        for (const cmd of ['forward', 'backward', 'gradcheck', 'init', 'inspect']) assert.match(help, new RegExp(`\\$ rnn ${cmd} `), cmd);
+        assert.match(help, /Exit codes:/);
       }
       const v = rnn(['--version']);
       assert.equal(v.code, 0);

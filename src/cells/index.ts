@@ -27,6 +27,11 @@ export function stateInputs(cell: CellSpec): string[] {
   return cell.hasCellState ? ['a0', 'c0'] : ['a0'];
 }
 
+/** Names of the arrays `forward` returns for a cell: a, y (and c). */
+export function outputNames(cell: CellSpec): string[] {
+  return cell.hasCellState ? ['a', 'y', 'c'] : ['a', 'y'];
+}
+
 /** Gradient names `backward` returns for a cell and loss, in a stable order. */
 export function gradientNames(cell: CellSpec, loss: 'sum' | 'xent'): string[] {
   const names = ['dx', 'da0'];

@@ -10,6 +10,7 @@ import type { ArrayRow, ForwardResult } from '../commands/forward';
 import type { BackwardResult } from '../commands/backward';
 import type { GradcheckCommandResult } from '../commands/gradcheck';
 import type { InspectResult } from '../commands/inspect';
+import type { Recognised } from '../commands/recognise';
 import type { Comparison } from '../compare';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { formatNumber, norm, pickColumns, stats } from './format';
@@ -37,10 +38,21 @@ function paint(style: Style): Chalk {
   return new chalkModule.Instance({ level: 1 });
 }
 
+function enableBorderColors(): void {
+  try {
+    (require('@colors/colors/safe') as { enabled: boolean }).enabled = true;
+  } catch {
+    // an optional dependency of cli-table3: without it borders stay plain
+  }
+}
+
 /** A cli-table3 table; without colour its default red/grey styling is switched off too. */
 export function table(style: Style, head: string[], rows: (string | number)[][], align?: ('left' | 'right')[]): string {
   const c = paint(style);
   TableClass ??= require('cli-table3') as typeof TableType;
+  // cli-table3 colours borders through @colors/colors, which decided at load time from
+  // process.stdout and argv; colour forced through a pipe (--color, FORCE_COLOR) must reach it.
+  if (style.color) enableBorderColors();
   const t = new TableClass({
     head: head.map((h) => c.bold(h)),
     style: style.color ? { head: [], border: ['grey'] } : { head: [], border: [] },
@@ -217,10 +229,21 @@ export function renderInspect(style: Style, r: InspectResult): string {
       ? `n_x=${f.dims.n_x} n_a=${f.dims.n_a} n_y=${f.dims.n_y} m=${f.dims.m} T_x=${f.dims.T_x}` + (f.unused?.length ? `; unused: ${f.unused.join(', ')}` : '')
       : f.problem ?? '',
   ]);
-  return [
-    table(style, ['array', 'shape', 'from', 'dtype', 'min', 'max', 'mean', 'NaN/Inf'], rows),
-    table(style, ['cell', 'fits?', 'dims, or what is wrong'], fits),
-  ].join('\n') + '\n';
+  const arrays = table(style, ['array', 'shape', 'from', 'dtype', 'min', 'max', 'mean', 'NaN/Inf'], rows);
+  if (r.recognised) return [arrays, recognisedText(r.recognised)].join('\n') + '\n';
+  return [arrays, table(style, ['cell', 'fits?', 'dims, or what is wrong'], fits)].join('\n') + '\n';
+}
+
+/** "outputs of a forward pass of the lstm (a, y, c): n_a=5 …", and how to check them. */
+function recognisedText(g: Recognised): string {
+  const cells = g.cells.join(' or ');
+  const dims = (['n_x', 'n_a', 'n_y', 'm', 'T_x'] as const).filter((k) => g.dims[k] !== undefined).map((k) => `${k}=${g.dims[k]}`).join(' ');
+  const lines = g.kind === 'outputs'
+    ? [`outputs of a forward pass, --cell ${cells}: ${dims}`, `compare them with ours: rnn forward --cell ${g.cells[0]} FIXTURE --expect FILE`]
+    : [`gradients of the ${g.loss} loss, --cell ${cells}: ${dims}`, `check them: rnn gradcheck --cell ${g.cells[0]} FIXTURE --grads FILE --loss ${g.loss === 'xent' ? 'xent' : 'sum'}`];
+  for (const [cell, lack] of Object.entries(g.missing)) lines.push(`not here${g.cells.length > 1 ? ` (of ${cell})` : ''}: ${lack.join(', ')}`);
+  lines.push('(not a fixture: no cell\'s parameters and x)');
+  return lines.join('\n');
 }
 
 export function renderGradcheck(style: Style, r: GradcheckCommandResult): string {
