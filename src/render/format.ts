@@ -74,6 +74,14 @@ export function formatColumn(values: readonly number[], precision = DEFAULT_PREC
   return values.map((v) => formatFloat(v, { precision, scientific }));
 }
 
+/** A table column: the numbers formatted as one column with their points aligned, '—' where there is none. */
+export function formatCells(values: readonly (number | undefined)[], precision = DEFAULT_PRECISION): string[] {
+  const present = values.filter((v): v is number => v !== undefined);
+  const texts = alignNumbers(formatColumn(present, precision));
+  let k = 0;
+  return values.map((v) => (v === undefined ? '—' : texts[k++]));
+}
+
 /** A value the user gave (an input, a label): every digit needed to identify it. */
 export function formatExact(v: number): string {
   return formatNumber(v, Infinity);
