@@ -117,13 +117,14 @@ function decimalDigits(a: number, precision: number): { digits: string; exp: num
   // JavaScript's shortest round-trip digits are Dragon4's unique ones (ties to even, boundaries
   // included for even significands, as in numpy's dragon4.c).
   const shortest = splitExponential(a.toExponential());
-  if (shortest.digits.length <= precision) return shortest;
-  // toExponential(n) rounds the exact value, halfway cases away from zero; numpy takes the even digit.
-  const longer = a.toExponential(precision);
-  if (longer.charCodeAt(precision + 1) === 53 /* '5' */ && isExactly(a, longer)) {
-    const truncated = splitExponential(longer.slice(0, precision + 1) + longer.slice(precision + 2));
-    const last = longer.charCodeAt(precision === 1 ? 0 : precision) - 48;
-    if (last % 2 === 0) return truncated;
+  const n = shortest.digits.length;
+  if (n <= precision) return shortest;
+  // Past P digits: toExponential(P - 1) rounds the exact value, halfway cases away from zero,
+  // where numpy takes the even digit. A halfway case is exactly P + 1 digits ending in 5, and
+  // then those are its shortest digits too (nothing shorter exists, and nothing is closer).
+  if (n === precision + 1 && shortest.digits.endsWith('5') && isExactly(a, shortest.digits, shortest.exp)) {
+    const kept = shortest.digits.slice(0, precision);
+    if ((kept.charCodeAt(precision - 1) - 48) % 2 === 0) return { digits: kept.replace(/0+$/, ''), exp: shortest.exp };
   }
   return splitExponential(a.toExponential(precision - 1));
 }
@@ -148,8 +149,8 @@ function scientificText(digits: string, exp: number, expDigits: number): string 
 
 const bits = new DataView(new ArrayBuffer(8));
 
-/** Whether the double a equals the decimal `d.ddde±x` exactly (not just rounds to it). */
-function isExactly(a: number, decimal: string): boolean {
+/** Whether the double a equals the decimal d.ddd · 10^exp (digits 'dddd') exactly, not just rounds to it. */
+function isExactly(a: number, digits: string, exp: number): boolean {
   bits.setFloat64(0, a);
   const hi = bits.getUint32(0), lo = bits.getUint32(4);
   const biased = (hi >>> 20) & 0x7ff;
@@ -159,8 +160,7 @@ function isExactly(a: number, decimal: string): boolean {
     m += 1n << 52n;
     q = biased - 1075;
   }
-  const { digits, exp } = splitExponential(decimal);
-  // decimal = d · 10^j
+  // the decimal = d · 10^j
   let d = BigInt(digits);
   const j = exp - (digits.length - 1);
   if (q >= 0) m <<= BigInt(q);
