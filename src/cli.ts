@@ -20,7 +20,7 @@ import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, describe
 import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
-import { DEFAULT_PRECISION, formatNumber } from './render/format';
+import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
 import { comparisonTable, renderBackward, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
 import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
@@ -95,6 +95,11 @@ function nonNegativeNumber(name: string) {
   };
 }
 
+/** An option with a number default, shown in help as the README writes it (`1e-6`, not `0.000001`). */
+function numberOption(flags: string, description: string, parse: (v: string) => number, value: number, shown = formatSetting(value)): Option {
+  return new Option(flags, description).argParser(parse).default(value, shown);
+}
+
 function cellOption(): Option {
   return new Option('-c, --cell <cell>', `the cell: ${CELL_NAMES.map((n) => `${n} (${CELLS[n].title})`).join('; ')}`)
     .choices(CELL_NAMES)
@@ -130,8 +135,8 @@ function addRunOptions(cmd: Command): Command {
     .addOption(cellOption())
     .addOption(new Option('--backend <name>', 'float64 (fast kernels) or mathjs (literal reference implementation)').choices(BACKEND_NAMES).default('float64'))
     .option('--expect <files...>', "compare our results with these arrays of the same names; exit 1 on a mismatch")
-    .option('--rtol <x>', 'relative tolerance for --expect', nonNegativeNumber('--rtol'), DEFAULT_RTOL)
-    .option('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL);
+    .addOption(numberOption('--rtol <x>', 'relative tolerance for --expect', nonNegativeNumber('--rtol'), DEFAULT_RTOL))
+    .addOption(numberOption('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL));
 }
 
 /** The input size limit (a zip bomb or a lying header must not take the machine down). */
@@ -259,16 +264,16 @@ export function buildProgram(io: IO): Command {
     .addOption(new Option('--mode <mode>', 'auto: full when affordable, else fast; full: every entry; sample: --samples entries per array; fast: --directions random directions per array').choices(MODES).default('auto'))
     .option('--samples <k>', 'entries per array in sample mode', positiveInt('--samples'), DEFAULT_SAMPLES)
     .option('--directions <k>', 'random directions per array in fast mode', positiveInt('--directions'), DEFAULT_DIRECTIONS)
-    .option('--eps <x>', 'finite-difference step', positiveNumber('--eps'), DEFAULT_EPS)
-    .option('--tol <x>', 'largest relative error ‖num − ana‖ / (‖num‖ + ‖ana‖) that passes', nonNegativeNumber('--tol'), DEFAULT_TOL)
+    .addOption(numberOption('--eps <x>', 'finite-difference step', positiveNumber('--eps'), DEFAULT_EPS))
+    .addOption(numberOption('--tol <x>', 'largest relative error ‖num − ana‖ / (‖num‖ + ‖ana‖) that passes', nonNegativeNumber('--tol'), DEFAULT_TOL))
     .option('--seed <S>', 'seeds sampled entries, directions, and da when the fixture has none', nonNegativeInt('--seed', 0xffffffff), 0)
     .option('--only <names...>', 'check only these gradients (e.g. dWf dx)')
-    .option('--threads <n>', 'worker threads for big checks (default: the machine\'s cores)', positiveInt('--threads'), availableParallelism())
+    .addOption(numberOption('--threads <n>', 'worker threads for big checks', positiveInt('--threads'), availableParallelism(), `the machine's cores, ${availableParallelism()} here`))
     .option('--grads <files...>', 'check YOUR gradients from these files (named dx, da0, dWax, ... as rnn backward names them); needs --loss sum|xent')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
     .addHelpText('after', `
-Defaults: eps ${DEFAULT_EPS}, tol ${DEFAULT_TOL} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
+Defaults: eps ${formatSetting(DEFAULT_EPS)}, tol ${formatSetting(DEFAULT_TOL)} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
 
 Examples:
   $ rnn gradcheck --cell lstm
@@ -281,7 +286,7 @@ Examples:
       progress?.('', 0, 0);
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf(o, io), r));
       if (!r.pass) {
-        const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map(describeFailure));
+        const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, ch.arrays)));
         throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
       }
     });

@@ -6,6 +6,7 @@
 import type { CellName, Dims } from './backend';
 import { CELLS } from './cells';
 import { InputError } from './errors';
+import { formatExact } from './render/format';
 import { formatShape, sameShape, zeros, type Arrays, type Shape, type Tensor } from './tensor';
 
 /** Where an array came from, for messages: a file name, `-` for stdin, or `input`. */
@@ -85,7 +86,7 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
     const bad = arrays.labels.data.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v < n_y));
     if (bad >= 0) {
       throw new InputError(
-        `labels${indexText(bad, arrays.labels.shape)} = ${arrays.labels.data[bad]} is not a class id: labels must be integers in [0, n_y) = [0, ${n_y})`,
+        `labels${indexText(bad, arrays.labels.shape)} = ${formatExact(arrays.labels.data[bad])} is not a class id: labels must be integers in [0, n_y) = [0, ${n_y})`,
         where('labels'),
       );
     }
@@ -99,7 +100,7 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
 /** NaN or ±Infinity anywhere is an input error naming the array and the index. */
 export function checkFinite(name: string, t: Tensor, source?: string): void {
   const k = t.data.findIndex((v) => !Number.isFinite(v));
-  if (k >= 0) throw new InputError(`${name}${indexText(k, t.shape)} is ${t.data[k]}: inputs must be finite`, source);
+  if (k >= 0) throw new InputError(`${name}${indexText(k, t.shape)} is ${formatExact(t.data[k])}: inputs must be finite`, source);
 }
 
 /** `[1, 0, 3]` for flat index k of an array of the given shape (`` for a scalar). */

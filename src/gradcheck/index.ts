@@ -19,6 +19,7 @@ import { CELLS, gradientNames } from '../cells';
 import { float64Backend } from '../engine';
 import { InputError } from '../errors';
 import { NumpyRandom } from '../random';
+import { formatFloat, formatNumber, scientificFor } from '../render/format';
 import { formatShape, sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
 import { indexText } from '../validate';
 import { Evaluator, inputKind } from './evaluator';
@@ -192,7 +193,7 @@ export function prepare(o: GradcheckOptions): Prepared {
     mode = cost <= AUTO_FULL_BUDGET ? 'full' : 'fast';
     modeReason = mode === 'full'
       ? 'auto: every entry is cheap enough to check'
-      : `auto: checking every entry would cost ~${(cost / 1e9).toFixed(0)}e9 multiply-adds; --mode full forces it`;
+      : `auto: checking every entry would cost ~${formatNumber(cost, 2)} multiply-adds; --mode full forces it`;
   } else mode = o.mode as Exclude<Mode, 'auto'>;
 
   const rng = new NumpyRandom(o.seed ?? 0);
@@ -399,7 +400,9 @@ function unitDirection(rng: NumpyRandom, n: number): Float64Array {
   return v;
 }
 
-export function describeFailure(a: ArrayCheck): string {
+/** One FAIL for a message; its relative error is written as in its table's column of `checks` (the same string). */
+export function describeFailure(a: ArrayCheck, checks: readonly ArrayCheck[] = [a]): string {
   if (a.shapeMismatch) return `${a.name} has shape ${formatShape(a.shapeMismatch)}, expected ${formatShape(a.shape)}`;
-  return `${a.name} (relative error ${a.relError.toExponential(2)}${a.worst ? `, worst ${a.name}${a.worst.index.startsWith('v') ? ' along ' + a.worst.index : a.worst.index}` : ''})`;
+  const scientific = scientificFor(checks.filter((c) => c.checked).map((c) => c.relError));
+  return `${a.name} (relative error ${formatFloat(a.relError, { precision: 3, scientific })}${a.worst ? `, worst ${a.name}${a.worst.index.startsWith('v') ? ' along ' + a.worst.index : a.worst.index}` : ''})`;
 }

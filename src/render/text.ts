@@ -13,7 +13,7 @@ import type { InspectResult } from '../commands/inspect';
 import type { Recognised } from '../commands/recognise';
 import type { Comparison } from '../compare';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
-import { formatNumber, norm, pickColumns, stats } from './format';
+import { alignNumbers, formatCells, formatColumn, formatNumber, formatSetting, norm, pickColumns, stats } from './format';
 
 export interface Style {
   color: boolean;
@@ -105,12 +105,16 @@ export function stepTable(style: Style, t3: Tensor, t: number, rowLabel: string)
   const head = [rowLabel, ...cols.map((j) => (j < 0 ? '…' : `j=${j}`))];
   const body: string[][] = [];
   const shownRows = pickColumns(rows, 12);
+  // the shown entries are one array to numpy: one notation for all of them
+  const shown = shownRows.flatMap((i) => (i < 0 ? [] : cols.flatMap((j) => (j < 0 ? [] : [t3.data[(i * m + j) * T + t]]))));
+  const texts = alignNumbers(formatColumn(shown, style.precision));
+  let k = 0;
   for (const i of shownRows) {
     if (i < 0) {
       body.push(['…', ...cols.map(() => '…')]);
       continue;
     }
-    body.push([String(i), ...cols.map((j) => (j < 0 ? '…' : formatNumber(t3.data[(i * m + j) * T + t], style.precision)))]);
+    body.push([String(i), ...cols.map((j) => (j < 0 ? '…' : texts[k++]))]);
   }
   return table(style, head, body, head.map((_, k) => (k === 0 ? 'left' : 'right')));
 }
@@ -120,20 +124,19 @@ export function stateSummary(style: Style, outputs: Arrays, names: string[]): st
   const T = outputs[names[0]].shape[2];
   const head = ['t'];
   for (const name of names) head.push(`${name} min`, `${name} max`, `${name} mean`, `‖${name}‖`);
-  const body: string[][] = [];
-  for (const t of pickColumns(T, 12)) {
-    if (t < 0) {
-      body.push(head.map(() => '…'));
-      continue;
-    }
-    const row = [String(t)];
-    for (const name of names) {
+  const steps = pickColumns(T, 12);
+  // columns[c][r]: the value of column c (after t) in row r
+  const columns: (number | undefined)[][] = Array.from({ length: head.length - 1 }, () => []);
+  for (const t of steps) {
+    const values = t < 0 ? [] : names.flatMap((name) => {
       const slice = stepSlice(outputs[name], t);
       const s = stats(slice);
-      row.push(...[s.min, s.max, s.mean, norm(slice)].map((v) => formatNumber(v, style.precision)));
-    }
-    body.push(row);
+      return [s.min, s.max, s.mean, norm(slice)];
+    });
+    columns.forEach((col, c) => col.push(values[c]));
   }
+  const texts = columns.map((col) => formatCells(col, style.precision));
+  const body = steps.map((t, r) => (t < 0 ? head.map(() => '…') : [String(t), ...texts.map((col) => col[r])]));
   return table(style, head, body, head.map((_, k) => (k === 0 ? 'left' : 'right')));
 }
 
@@ -147,15 +150,22 @@ export function stepSlice(t3: Tensor, t: number): Tensor {
 
 export function comparisonTable(style: Style, comps: Comparison[], rtol: number, atol: number): string {
   const c = paint(style);
-  const rows = comps.map((k) => [
+  const maxAbs = formatCells(comps.map((k) => (k.checked ? k.maxAbs : undefined)), 3);
+  const maxRel = formatCells(comps.map((k) => (k.checked ? k.maxRel : undefined)), 3);
+  const worst = (k: Comparison): string => {
+    if (!k.worst) return '—';
+    const [ours, theirs] = formatColumn([k.worst.ours, k.worst.theirs], style.precision);
+    return `${k.name}${k.worst.index}: ours ${ours}, theirs ${theirs}`;
+  };
+  const rows = comps.map((k, i) => [
     k.name,
     formatShape(k.shape) + (k.theirShape.join() === k.shape.join() ? '' : ` vs theirs ${formatShape(k.theirShape)}`),
-    k.checked ? formatNumber(k.maxAbs, 3) : '—',
-    k.checked ? formatNumber(k.maxRel, 3) : '—',
-    k.worst ? `${k.name}${k.worst.index}: ours ${formatNumber(k.worst.ours, style.precision)}, theirs ${formatNumber(k.worst.theirs, style.precision)}` : '—',
+    maxAbs[i],
+    maxRel[i],
+    worst(k),
     k.ok ? c.green('PASS') : c.red(k.checked ? `FAIL (${k.bad}/${k.checked})` : 'FAIL (shape)'),
   ]);
-  return `${table(style, ['array', 'shape', 'max abs err', 'max rel err', 'worst entry', `rtol ${rtol}, atol ${atol}`], rows)}`;
+  return `${table(style, ['array', 'shape', 'max abs err', 'max rel err', 'worst entry', `rtol ${formatSetting(rtol)}, atol ${formatSetting(atol)}`], rows)}`;
 }
 
 /** numpy-like text of an array: nested brackets, aligned columns, summarised when large. */
@@ -165,23 +175,22 @@ export function formatArray(t: Tensor, precision: number): string {
   const summarise = data.length > 1000;
   const pick = (n: number): number[] => (summarise && n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i));
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const texts = new Map<number, string>();
-  let width = 0;
+  // numpy formats the entries it shows as one set: one notation, points aligned
+  const shown: number[] = [];
   const collect = (depth: number, off: number): void => {
     for (const i of pick(shape[depth])) {
       if (i < 0) continue;
-      if (depth === shape.length - 1) {
-        const s = formatNumber(data[off + i], precision);
-        texts.set(off + i, s);
-        width = Math.max(width, s.length);
-      } else collect(depth + 1, off + i * strides[depth]);
+      if (depth === shape.length - 1) shown.push(off + i);
+      else collect(depth + 1, off + i * strides[depth]);
     }
   };
   collect(0, 0);
+  const aligned = alignNumbers(formatColumn(shown.map((k) => data[k]), precision));
+  const texts = new Map(shown.map((k, n) => [k, aligned[n]]));
   const build = (depth: number, off: number, indent: string): string => {
     const idx = pick(shape[depth]);
     if (depth === shape.length - 1) {
-      return '[' + idx.map((i) => (i < 0 ? '...' : texts.get(off + i)!.padStart(width))).join(' ') + ']';
+      return '[' + idx.map((i) => (i < 0 ? '...' : texts.get(off + i)!)).join(' ') + ']';
     }
     const sep = '\n'.repeat(shape.length - 1 - depth) + indent + ' ';
     return '[' + idx.map((i) => (i < 0 ? '...' : build(depth + 1, off + i * strides[depth], indent + ' '))).join(sep) + ']';
@@ -204,10 +213,13 @@ export function renderForward(style: Style, r: ForwardResult, t: number): string
 
 export function renderBackward(style: Style, r: BackwardResult, show: string[]): string {
   const lossText = r.loss === 'sum' ? 'L = Σ da ⊙ a' : 'L = −(1/m) Σ_t Σ_j log ŷ[labels[j, t], j, t]';
+  const outputs = r.arrays.filter((row) => row.role === 'output');
+  const norms = formatCells(outputs.map((row) => norm(r.gradients[row.name])), style.precision);
+  const normOf = new Map(outputs.map((row, k) => [row, norms[k]]));
   const out = [
     heading(style, `rnn backward — cell ${r.cell}, backend ${r.backend}, loss ${r.loss}: ${lossText}`),
     dimsTable(style, r.dims),
-    arraysTable(style, r.arrays, (row) => (row.role === 'output' ? formatNumber(norm(r.gradients[row.name]), style.precision) : '')),
+    arraysTable(style, r.arrays, (row) => normOf.get(row) ?? ''),
     `loss = ${formatNumber(r.lossValue, style.precision)}`,
   ];
   for (const name of show) out.push(heading(style, `${name} ${formatShape(r.gradients[name].shape)}`), formatArray(r.gradients[name], style.precision));
@@ -216,10 +228,10 @@ export function renderBackward(style: Style, r: BackwardResult, show: string[]):
 
 export function renderInspect(style: Style, r: InspectResult): string {
   const c = paint(style);
-  const p = style.precision;
-  const rows = r.arrays.map((a) => [
+  const [min, max, mean] = (['min', 'max', 'mean'] as const).map((s) => formatCells(r.arrays.map((a) => a[s]), style.precision));
+  const rows = r.arrays.map((a, i) => [
     a.name, formatShape(a.shape), a.source, a.dtype,
-    formatNumber(a.min, p), formatNumber(a.max, p), formatNumber(a.mean, p),
+    min[i], max[i], mean[i],
     a.nan + a.inf ? c.red(`${a.nan}/${a.inf}`) : '0/0',
   ]);
   const fits = r.fits.map((f) => [
@@ -255,17 +267,18 @@ export function renderGradcheck(style: Style, r: GradcheckCommandResult): string
   for (const n of r.notes) out.push(c.dim(`note: ${n}`));
   for (const ch of r.checks) {
     const lossText = ch.loss === 'sum' ? 'sum: L = Σ da ⊙ a' : 'xent: L = −(1/m) Σ log ŷ[label]';
-    out.push(heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${ch.eps.toExponential()}, tol ${ch.tol.toExponential()}, analytic: ${ch.analytic}`));
-    const rows = ch.arrays.map((a) => {
+    out.push(heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${formatSetting(ch.eps)}, tol ${formatSetting(ch.tol)}, analytic: ${ch.analytic}`));
+    const relError = formatCells(ch.arrays.map((a) => (a.checked ? a.relError : undefined)), 3);
+    const maxAbsError = formatCells(ch.arrays.map((a) => (a.checked ? a.maxAbsError : undefined)), 3);
+    const rows = ch.arrays.map((a, i) => {
       const verdict = a.pass
         ? c.green(a.belowNoise ? 'PASS (noise)' : a.withinSpread ? 'PASS (FD spread)' : 'PASS')
         : c.red(a.shapeMismatch ? `FAIL: shape ${formatShape(a.shapeMismatch)}` : 'FAIL');
-      const worst = a.worst
-        ? `${a.worst.index}: numeric ${formatNumber(a.worst.numeric, p)}, analytic ${formatNumber(a.worst.analytic, p)}`
-        : '—';
+      const [numeric, analytic] = a.worst ? formatColumn([a.worst.numeric, a.worst.analytic], p) : [];
+      const worst = a.worst ? `${a.worst.index}: numeric ${numeric}, analytic ${analytic}` : '—';
       return [
         a.name, formatShape(a.shape), String(a.checked) + (a.refined ? '*' : ''),
-        a.checked ? formatNumber(a.relError, 3) : '—', a.checked ? formatNumber(a.maxAbsError, 3) : '—',
+        relError[i], maxAbsError[i],
         worst, verdict,
       ];
     });
@@ -281,7 +294,7 @@ export function renderGradcheck(style: Style, r: GradcheckCommandResult): string
       notes.push('  cannot check these entries more tightly (errors above 1e-3 relative are still caught).');
     }
     for (const n of notes) out.push(c.dim(n));
-    out.push(c.dim(`${ch.evaluations} loss evaluations in ${ch.seconds.toFixed(2)} s`));
+    out.push(c.dim(`${ch.evaluations} loss evaluations in ${formatNumber(ch.seconds, 3)} s`));
   }
   const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => `${a.name} (${ch.loss})`));
   out.push(failed.length ? c.red.bold(`FAIL: ${failed.join(', ')}`) : c.green.bold('PASS: every gradient checked agrees with finite differences'));
