@@ -23,6 +23,12 @@ export interface Dims {
  */
 export type Loss = { kind: 'sum'; da: Tensor } | { kind: 'xent'; labels: Tensor };
 
+export type LossKind = Loss['kind'];
+/** Every loss, in the order commands check them. */
+export const LOSS_KINDS: readonly LossKind[] = ['sum', 'xent'];
+/** The array each loss reads besides the net's inputs. */
+export const LOSS_INPUT: Readonly<Record<LossKind, 'da' | 'labels'>> = { sum: 'da', xent: 'labels' };
+
 /**
  * A complete implementation of the three cells. `inputs` holds the cell's parameters
  * (Wax Waa Wya ba by | Wf bf Wi bi Wc bc Wo bo Wy by | Wu bu Wr br Wc bc Wy by), `x`

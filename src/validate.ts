@@ -3,8 +3,8 @@
  * cell. Every message names the array, its file, its shape and the expected shape; past
  * this point the math trusts the shapes.
  */
-import type { CellName, Dims } from './backend';
-import { CELLS } from './cells';
+import { LOSS_INPUT, type CellName, type Dims } from './backend';
+import { CELLS, stateInputs } from './cells';
 import { InputError } from './errors';
 import { formatExact } from './render/format';
 import { formatShape, sameShape, zeros, type Arrays, type Shape, type Tensor } from './tensor';
@@ -29,8 +29,15 @@ export interface Checked {
 
 const DIM_NAMES = ['n_x', 'n_a', 'n_y', 'm', 'T_x'] as const;
 
+/** What the losses read: the sum loss's upstream `da`, the xent loss's `labels`. */
+export const LOSS_DATA: string[] = Object.values(LOSS_INPUT);
 /** Names every command may find in a fixture besides the cell's parameters. */
-const DATA_NAMES = ['x', 'a0', 'c0', 'da', 'labels'];
+const DATA_NAMES = ['x', 'a0', 'c0', ...LOSS_DATA];
+
+/** Every name a fixture may hold for the cell: its parameters, x, a0 (c0), da and labels. */
+export function fixtureNames(cellName: CellName): string[] {
+  return [...requiredNames(cellName), ...stateInputs(CELLS[cellName]), ...LOSS_DATA];
+}
 
 export function requiredNames(cellName: CellName): string[] {
   return [...CELLS[cellName].params.map((p) => p.name), 'x'];
