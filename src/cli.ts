@@ -9,19 +9,21 @@ import { availableParallelism } from 'os';
 import type { CellName, Dims } from './backend';
 import { BACKEND_NAMES, type BackendName } from './backends';
 import { CELL_NAMES, CELLS, gradientNames } from './cells';
-import { runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
+import { BACKWARD_DEFAULT_LOSS, runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { DEFAULT_ATOL, DEFAULT_RTOL, describeMismatch, type Comparison } from './compare';
+import { DEFAULT_ATOL, DEFAULT_RTOL, type ExpectReport } from './compare';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, InputError } from './errors';
-import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, describeFailure, MODES, type Mode } from './gradcheck';
+import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from './gradcheck';
 import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
 import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
-import { comparisonTable, renderBackward, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
+import { ALIASES } from './names';
+import { renderBackward, renderExpect, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
+import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
 
@@ -134,7 +136,8 @@ function addRunOptions(cmd: Command): Command {
   return cmd
     .addOption(cellOption())
     .addOption(new Option('--backend <name>', 'float64 (fast kernels) or mathjs (literal reference implementation)').choices(BACKEND_NAMES).default('float64'))
-    .option('--expect <files...>', "compare our results with these arrays of the same names; exit 1 on a mismatch")
+    .option('--expect <files...>', `compare our results with yours, named as ours (${aliasText()}); every name must be one we compare or an input, else exit 2; exit 1 on a mismatch`)
+    .option('--strict', 'with --expect: an array we produce that your files lack fails the run (exit 1) instead of being listed as not compared')
     .addOption(numberOption('--rtol <x>', 'relative tolerance for --expect', nonNegativeNumber('--rtol'), DEFAULT_RTOL))
     .addOption(numberOption('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL));
 }
@@ -180,14 +183,31 @@ function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string, summary
   io.stdout(o.json ? encodeJsonArrays(arrays) : text());
 }
 
-/** After --expect: report to stderr in JSON mode (stdout stays a fixture), fail on a mismatch. */
-function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number }, comps: Comparison[] | undefined, style: Style): void {
-  if (!comps) return;
-  const text = comparisonTable(style, comps, o.rtol, o.atol) + '\n';
+/** The notebook aliases we accept, for --help: `y_pred for y`. */
+function aliasText(): string {
+  return `the notebook's ${Object.entries(ALIASES).map(([a, ours]) => `${a} for ${ours}`).join(', ')} too`;
+}
+
+/** --strict is about your files: without them it would be a silent no-op. */
+function checkStrict(o: { strict?: boolean }, yours: string[] | undefined, option: string): void {
+  if (o.strict && !yours) throw new InputError(`--strict needs ${option}: it makes arrays missing from your files fail the run`);
+}
+
+/**
+ * After --expect: the table and the verdict line (to stderr in JSON mode: stdout stays a
+ * fixture), arrays not compared on stderr; fail on a mismatch, or with --strict on a missing array.
+ */
+function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number; strict?: boolean }, r: ExpectReport | undefined, style: Style, dims: Dims): void {
+  if (!r) return;
+  const text = renderExpect(style, r, o.rtol, o.atol, dims);
   if (o.json) io.stderr(text);
   else io.stdout(text);
-  const bad = comps.filter((c) => !c.ok);
-  if (bad.length) throw new CheckFailed(`--expect: ${bad.map(describeMismatch).join('; ')}`);
+  const missing = r.notCompared.length ? notComparedText('--expect', r.notCompared, r.files) : undefined;
+  if (missing) io.stderr(`rnn: ${missing}\n`);
+  if (r.inputs.length) io.stderr(`rnn: --expect: inputs, not compared: ${r.inputs.join(', ')}\n`);
+  const bad = r.comparisons.filter((k) => !k.ok);
+  if (bad.length) throw new CheckFailed(`--expect: ${bad.map((k) => describeMismatch(k, r.order, dims)).join('; ')}`);
+  if (missing && o.strict) throw new CheckFailed(`--expect --strict: ${r.notCompared.join(', ')} not in your files`);
 }
 
 const EXAMPLES = `
@@ -223,24 +243,26 @@ export function buildProgram(io: IO): Command {
     .argument('[fixtures...]', 'files with the parameters and x (a0, c0 default to zeros)')
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
     .addHelpText('after', '\nExample:\n  $ rnn forward --cell rnn fixtures/cases/rnn_course.npz\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; rtol: number; atol: number; t?: number; maxInput: number }) => {
+    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
       const style = styleOf(o, io);
+      checkStrict(o, o.expect, '--expect');
       const r = runForward({ cell: o.cell, sources, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const T_x = r.dims.T_x;
       if (o.t !== undefined && o.t >= T_x) throw new InputError(`--t ${o.t} is past the last time step ${T_x - 1}`);
       warnUnknown(io, r.unknown);
       emit(io, o, r.outputs, () => renderForward(style, r, o.t ?? T_x - 1), `rnn forward: cell ${r.cell}, ${dimsText(r.dims)}`);
-      reportComparisons(io, o, r.comparisons, style);
+      reportComparisons(io, o, r.expected, style, r.dims);
     });
 
   addInputLimit(addOutputOptions(addRunOptions(program.command('backward'))))
     .description('gradients of a loss: dx, da0 (dc0), and every dW/db')
     .argument('[fixtures...]', 'files with the parameters, x, and da (sum loss) or labels (xent loss)')
-    .addOption(new Option('--loss <kind>', 'sum: L = Σ da⊙a with the fixture\'s da; xent: softmax cross-entropy on labels').choices(LOSS_KINDS).default('sum'))
+    .addOption(new Option('--loss <kind>', `sum: L = Σ da⊙a with the fixture's da; xent: softmax cross-entropy on labels (default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has both and --expect does not tell)`).choices(LOSS_KINDS))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
     .addHelpText('after', '\nExample:\n  $ rnn backward --cell lstm fixtures/cases/lstm_course.npz --loss xent --show dWy\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss: LossKind; show?: string[]; expect?: string[]; rtol: number; atol: number; maxInput: number }) => {
+    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
       const style = styleOf(o, io);
+      checkStrict(o, o.expect, '--expect');
       const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const show = o.show ?? [];
       const unknownShow = show.filter((n) => !(n in r.gradients));
@@ -250,9 +272,10 @@ export function buildProgram(io: IO): Command {
       }
       if (unknownShow.length) throw new InputError(`--show ${unknownShow.join(', ')}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
       warnUnknown(io, r.unknown);
+      if (r.lossInferred) io.stderr(`rnn: ${r.lossInferred}\n`);
       // Gradients asked for by name are printed even with --out.
       emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
-      reportComparisons(io, o, r.comparisons, style);
+      reportComparisons(io, o, r.expected, style, r.dims);
     });
 
   addColorOptions(addInputLimit(program
@@ -260,7 +283,7 @@ export function buildProgram(io: IO): Command {
     .description('check gradients (ours, or yours with --grads) against centred finite differences; exit 1 on a FAIL')
     .addOption(cellOption())
     .argument('[fixtures...]', 'parameters and x (and da / labels); none: a built-in course-size net (rnn init --seed 1)')
-    .addOption(new Option('--loss <kind>', 'all: every loss the fixture allows; sum: L = Σ da⊙a; xent: softmax cross-entropy on labels').choices(GRADCHECK_LOSSES).default('all'))
+    .addOption(new Option('--loss <kind>', 'all: every loss the fixture allows; sum: L = Σ da⊙a; xent: softmax cross-entropy on labels (with --grads: the one loss your gradients and the fixture allow)').choices(GRADCHECK_LOSSES).default('all'))
     .addOption(new Option('--mode <mode>', 'auto: full when affordable, else fast; full: every entry; sample: --samples entries per array; fast: --directions random directions per array').choices(MODES).default('auto'))
     .option('--samples <k>', 'entries per array in sample mode', positiveInt('--samples'), DEFAULT_SAMPLES)
     .option('--directions <k>', 'random directions per array in fast mode', positiveInt('--directions'), DEFAULT_DIRECTIONS)
@@ -269,7 +292,8 @@ export function buildProgram(io: IO): Command {
     .option('--seed <S>', 'seeds sampled entries, directions, and da when the fixture has none', nonNegativeInt('--seed', 0xffffffff), 0)
     .option('--only <names...>', 'check only these gradients (e.g. dWf dx)')
     .addOption(numberOption('--threads <n>', 'worker threads for big checks', positiveInt('--threads'), availableParallelism(), `the machine's cores, ${availableParallelism()} here`))
-    .option('--grads <files...>', 'check YOUR gradients from these files (named dx, da0, dWax, ... as rnn backward names them); needs --loss sum|xent')
+    .option('--grads <files...>', 'check YOUR gradients from these files, named dx, da0, dWax, ... as rnn backward names them; every name must be a gradient of the loss or an input, else exit 2')
+    .option('--strict', 'with --grads: a gradient your files lack fails the run (exit 1) instead of being listed as not compared')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
     .addHelpText('after', `
@@ -280,15 +304,24 @@ Examples:
   $ rnn gradcheck --cell gru fixtures/cases/gru_course.npz --mode full --only dWr dx
   $ rnn gradcheck --cell rnn my_net.npz --loss sum --grads my_grads.npz
 `)
-    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }) => {
+    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
+      checkStrict(o, o.grads, '--grads');
       const progress = o.json ? undefined : io.progress;
-      const r = await runGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput), onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
+      // --loss not given: inferred from the fixture and --grads (commands/loss.ts)
+      const loss = cmd.getOptionValueSource('loss') === 'default' ? undefined : o.loss;
+      const r = await runGradcheck({
+        ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => io.stderr(`rnn: ${line}\n`),
+        onProgress: progress && ((kind, done, total) => progress(`gradcheck ${o.cell} ${kind}`, done, total)),
+      });
       progress?.('', 0, 0);
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf(o, io), r));
       if (!r.pass) {
-        const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, ch.arrays)));
+        const yours = !!o.grads;
+        const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, yours, r.dims, ch.arrays)));
         throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
       }
+      const missing = r.checks.flatMap((ch) => ch.notCompared);
+      if (o.strict && missing.length) throw new CheckFailed(`gradcheck --strict: ${missing.join(', ')} not in your --grads files`);
     });
 
   program

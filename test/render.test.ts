@@ -70,16 +70,16 @@ describe('numbers in tables and messages', () => {
 
   it('--expect table: tolerances as typed, each error column and each worst pair in one notation', () => {
     const comps = [
-      { name: 'a', ok: true, shape: [2, 2], theirShape: [2, 2], checked: 4, bad: 0, maxAbs: 1e-12, maxRel: 2e-12, worst: { index: '[0, 1]', ours: 0.5, theirs: 0.5000000000005 } },
-      { name: 'y', ok: false, shape: [2, 2], theirShape: [2, 2], checked: 4, bad: 1, maxAbs: 0.25, maxRel: 0.499, worst: { index: '[1, 1]', ours: 1e-5, theirs: 0.25 } },
+      { name: 'a', yours: 'a', ok: true, shape: [2, 2], yourShape: [2, 2], checked: 4, bad: 0, maxAbs: 1e-12, maxRel: 2e-12, worst: { index: '[0, 1]', ours: 0.5, yours: 0.5000000000005 } },
+      { name: 'y', yours: 'y', ok: false, shape: [2, 2], yourShape: [2, 2], checked: 4, bad: 1, maxAbs: 0.25, maxRel: 0.499, worst: { index: '[1, 1]', ours: 1e-5, yours: 0.25 } },
     ];
     const text = comparisonTable(plain, comps, 1e-6, 1e-9);
     assert.match(text, /rtol 1e-6, atol 1e-9/);
     const rows = cells(text);
     assert.deepEqual(rows.map((r) => r[2]), ['1e-12', '2.5e-01']);
     assert.deepEqual(rows.map((r) => r[3]), ['2e-12', '4.99e-01']);
-    assert.equal(rows[0][4], 'a[0, 1]: ours 0.5, theirs 0.5');
-    assert.equal(rows[1][4], 'y[1, 1]: ours 1e-05, theirs 2.5e-01');
+    assert.equal(rows[0][4], 'a[0, 1]: ours 0.5, yours 0.5');
+    assert.equal(rows[1][4], 'y[1, 1]: ours 1e-05, yours 2.5e-01');
   });
 
   it('every command\'s tables: one notation per column, no bare points', async () => {

@@ -2,17 +2,19 @@
  * `rnn gradcheck`: analytic gradients (ours, or the user's with --grads) against centred
  * finite differences, for every loss the inputs allow.
  */
-import type { CellName, Dims, Loss } from '../backend';
+import type { CellName, Dims, Loss, LossKind } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { InputError } from '../errors';
 import type { GradcheckResult, Mode } from '../gradcheck';
 import { gradcheckThreads } from '../gradcheck/parallel';
 import { loadFixture } from '../io/fixture';
+import { gradientContract } from '../names';
 import { NumpyRandom } from '../random';
 import type { Arrays } from '../tensor';
 import { checkInputs, type Origin } from '../validate';
+import { loadYours, resolveYours } from './expect';
 import { initFixture } from './init';
-import type { LossKind } from './backward';
+import { chooseLoss } from './loss';
 
 /** The net checked when no fixture is given: course size, np.random.seed(1). */
 export const DEFAULT_NET = { dims: { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 } as Dims, seed: 1 };
@@ -23,7 +25,8 @@ export type GradcheckLoss = (typeof GRADCHECK_LOSSES)[number];
 export interface GradcheckCommandOptions {
   cell: CellName;
   sources: string[];
-  loss: GradcheckLoss;
+  /** --loss; absent: every loss the fixture allows, or with --grads the one inferred (commands/loss.ts). */
+  loss?: GradcheckLoss;
   mode: Mode;
   samples?: number;
   directions?: number;
@@ -36,6 +39,8 @@ export interface GradcheckCommandOptions {
   threads: number;
   maxBytes?: number;
   onProgress?: (loss: LossKind, done: number, total: number) => void;
+  /** One-line messages for stderr before the check runs: the inferred loss, arrays not compared. */
+  notify?: (line: string) => void;
 }
 
 export interface GradcheckCommandResult {
@@ -45,6 +50,8 @@ export interface GradcheckCommandResult {
   net: string;
   /** Notes on what was made up (a seeded random da, ...). */
   notes: string[];
+  /** Why the loss was chosen, when --grads made it inferred rather than given. */
+  lossInferred?: string;
   checks: GradcheckResult[];
   pass: boolean;
 }
@@ -64,23 +71,48 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     net = `built-in ${o.cell} net: n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}, rnn init --seed ${DEFAULT_NET.seed}`;
   }
   if (o.grads && o.loss === 'all') {
-    throw new InputError('--grads needs --loss sum or --loss xent: say which loss your gradients are of');
+    throw new InputError('--grads needs --loss sum or --loss xent: your gradients are of one loss');
   }
-  const losses: LossKind[] = o.loss === 'all' ? ('labels' in arrays ? ['sum', 'xent'] : ['sum']) : [o.loss];
+  // --grads: your names are checked and your loss settled before anything runs.
+  const yours = o.grads && loadYours(o.grads, { maxBytes: o.maxBytes });
+  let lossInferred: string | undefined;
+  let chosen = o.loss ?? 'all';
+  const notices: string[] = []; // for stderr once the input is known to be good: bad input stays one line
+  if (yours) {
+    const choice = chooseLoss({
+      cell: o.cell, given: o.loss as LossKind | undefined, fixture: Object.keys(arrays), purpose: 'your gradients',
+      yours: { names: Object.keys(yours.arrays), option: '--grads' },
+    });
+    chosen = choice.loss;
+    lossInferred = choice.inferred;
+    if (lossInferred) notices.push(lossInferred);
+    if (chosen === 'sum' && !('da' in arrays)) {
+      throw new InputError(
+        'your gradients were taken with some upstream da: put it in the fixture (the sum loss L = Σ da ⊙ a; a da drawn here could only make every array FAIL)',
+        o.sources.join(', ') || undefined,
+      );
+    }
+  }
+  const losses: LossKind[] = chosen === 'all' ? ('labels' in arrays ? ['sum', 'xent'] : ['sum']) : [chosen];
   const { inputs, dims } = checkInputs(o.cell, arrays, { labels: losses.includes('xent') }, origin);
   const notes: string[] = [];
   if (losses.includes('sum') && !('da' in inputs)) {
     inputs.da = new NumpyRandom(o.seed).randn(dims.n_a, dims.m, dims.T_x);
     notes.push(`da for the sum loss: not in the fixture, drawn as np.random.seed(${o.seed}); randn(n_a, m, T_x)`);
   }
-  if (o.loss === 'all' && !losses.includes('xent')) notes.push('xent loss skipped: the fixture has no labels');
+  if (chosen === 'all' && !losses.includes('xent')) notes.push('xent loss skipped: the fixture has no labels');
 
   let grads: Arrays | undefined;
   let gradsOrigin: Origin | undefined;
-  if (o.grads) {
-    const g = loadFixture(o.grads, { maxBytes: o.maxBytes });
-    grads = g.arrays;
-    gradsOrigin = (n) => g.origin[n]?.source;
+  if (yours) {
+    // Under our names (a notebook alias becomes ours); the check itself sees only these.
+    const resolved = resolveYours(yours, gradientContract(o.cell, losses[0], '--grads'));
+    grads = Object.fromEntries(resolved.compared.map((c) => [c.name, yours.arrays[c.yours]]));
+    const yourName = new Map(resolved.compared.map((c) => [c.name, c.yours]));
+    gradsOrigin = (n) => yours.origin(yourName.get(n) ?? n);
+    const missing = resolved.missing.filter((n) => !o.only || o.only.includes(n));
+    if (o.only && o.only.every((n) => missing.includes(n))) throw new InputError(`--only ${o.only.join(', ')}: not in your --grads files ${yours.files.join(', ')}`);
+    if (missing.length) notices.push(`--grads: not compared: ${missing.join(', ')} (not in ${yours.files.join(', ')})`);
   }
 
   // --only names may belong to one loss only (dWy is a gradient of xent alone).
@@ -90,6 +122,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     if (unknown.length) throw new InputError(`--only ${unknown.join(', ')}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
     checked = losses.filter((k) => o.only!.some((n) => gradientNames(CELLS[o.cell], k).includes(n)));
   }
+  for (const line of notices) o.notify?.(line);
   const checks: GradcheckResult[] = [];
   for (const kind of checked) {
     const only = o.only?.filter((n) => gradientNames(CELLS[o.cell], kind).includes(n));
@@ -100,5 +133,5 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
       onProgress: o.onProgress && ((done, total) => o.onProgress!(kind, done, total)),
     }, o.threads));
   }
-  return { cell: o.cell, dims, net, notes, checks, pass: checks.every((c) => c.pass) };
+  return { cell: o.cell, dims, net, notes, ...(lossInferred ? { lossInferred } : {}), checks, pass: checks.every((c) => c.pass) };
 }

@@ -19,21 +19,20 @@ import { CELLS, gradientNames } from '../cells';
 import { float64Backend } from '../engine';
 import { InputError } from '../errors';
 import { NumpyRandom } from '../random';
-import { formatFloat, formatNumber, scientificFor } from '../render/format';
-import { formatShape, sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
+import { sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
+import { firstInTime, type FirstMismatch } from '../mismatch';
+import { gradientContract, resolveNames } from '../names';
+import { formatNumber } from '../render/format';
 import { indexText } from '../validate';
 import { Evaluator, inputKind } from './evaluator';
+import { verdict, wrongItems } from './verdict';
+
+export { SPREAD_CAP } from './verdict';
 
 export const DEFAULT_EPS = 1e-6;
 export const DEFAULT_TOL = 1e-6;
 /** Noise floor = NOISE_ULPS · 2⁻⁵² · Σ|terms of L| / eps: rounding of both losses, with margin. */
 export const NOISE_ULPS = 64;
-/**
- * Largest relative spread between the two refined estimates that may excuse a difference. Up
- * to here finite differences still separate a correct gradient from every broken backward we
- * know (those miss by ≥ 3.4e-2, test/gradcheck-mutants.test.ts); beyond it they say nothing.
- */
-export const SPREAD_CAP = 1e-3;
 export const DEFAULT_SAMPLES = 8;
 export const DEFAULT_DIRECTIONS = 6;
 /** `auto` checks every entry when that costs at most this many multiply-adds (~1–2 s), else `fast`. */
@@ -87,7 +86,13 @@ export interface ArrayCheck {
   spread?: number;
   /** The numerical side was refined: five-point differences at eps/10 and eps/100 (see conclude()). */
   refined: boolean;
-  /** The user's gradient has the wrong shape (nothing compared). */
+  /** The refinement changed the verdict: FAIL at eps, PASS with the refined differences. */
+  refinementChanged: boolean;
+  /** On a FAIL: how many entries (directions in fast mode) are wrong (criterion in wrong.ts). */
+  wrong?: number;
+  /** On a FAIL of an array with a time axis (dx): the first wrong entry in backpropagation's order. */
+  firstMismatch?: FirstMismatch;
+  /** Your gradient has the wrong shape (nothing compared): yours. */
   shapeMismatch?: Shape;
 }
 
@@ -103,8 +108,10 @@ export interface GradcheckResult {
   /** `ours`: rnn's backward; otherwise the files the user's gradients came from. */
   analytic: string;
   arrays: ArrayCheck[];
-  /** Gradients of the loss that were not checked (not in the user's files, or --only). */
+  /** Gradients of the loss that were not checked (not in your files, or --only). */
   unchecked: string[];
+  /** Gradients checked by this run (all, or --only's) that your files lack: not compared. */
+  notCompared: string[];
   pass: boolean;
   /** Some array needed the refinement (five-point differences at eps/10, eps/100). */
   refined: boolean;
@@ -159,6 +166,7 @@ export interface Prepared {
   modeReason?: string;
   analyticSource: string;
   unchecked: string[];
+  notCompared: string[];
   plans: Plan[];
 }
 
@@ -174,14 +182,16 @@ export function prepare(o: GradcheckOptions): Prepared {
   let names = o.only ? all.filter((n) => o.only!.includes(n)) : all;
   let analyticSource = 'ours';
   let analytic: Arrays;
+  let notCompared: string[] = [];
   if (o.grads) {
-    const given = Object.keys(o.grads).filter((n) => all.includes(n));
-    if (!given.length) {
-      throw new InputError(`no gradient named like ours in the --grads files (expected some of: ${all.join(', ')}; found: ${Object.keys(o.grads).join(', ') || 'nothing'})`);
-    }
+    // Every name is a gradient of this loss or an input, else an InputError: none is skipped.
+    const resolved = resolveNames(gradientContract(o.cell, o.loss.kind, 'grads'), Object.keys(o.grads), o.gradsOrigin);
+    const given = resolved.compared.map((c) => c.name);
+    notCompared = names.filter((n) => !given.includes(n));
     names = names.filter((n) => given.includes(n));
-    analytic = o.grads;
-    analyticSource = [...new Set(names.map((n) => o.gradsOrigin?.(n) ?? '--grads'))].join(', ');
+    if (!names.length) throw new InputError(`--only ${o.only!.join(', ')}: not in your --grads files (they hold ${given.join(', ')})`);
+    analytic = Object.fromEntries(resolved.compared.map((c) => [c.name, o.grads![c.yours]]));
+    analyticSource = [...new Set(resolved.compared.filter((c) => names.includes(c.name)).map((c) => o.gradsOrigin?.(c.yours) ?? '--grads'))].join(', ');
   } else {
     analytic = float64Backend.backward(o.cell, o.inputs, o.loss); // (its trace's buffers go back to the pool)
   }
@@ -213,7 +223,7 @@ export function prepare(o: GradcheckOptions): Prepared {
   });
   return {
     o, started, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
-    unchecked: all.filter((n) => !names.includes(n)), plans,
+    unchecked: all.filter((n) => !names.includes(n)), notCompared, plans,
   };
 }
 
@@ -271,7 +281,7 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     if (!pl.shapeOk) {
       return {
         name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
-        pass: false, belowNoise: false, withinSpread: false, refined: false, shapeMismatch: pl.ana.shape,
+        pass: false, belowNoise: false, withinSpread: false, refined: false, refinementChanged: false, shapeMismatch: pl.ana.shape,
       };
     }
     // Analytic values and labels, entry by entry (or direction by direction).
@@ -287,7 +297,15 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
       labels.push(`v${i}`);
     });
     const num = first[p];
-    const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
+    // A FAIL says which items are wrong (wrong.ts); entries of x in BPTT's time order.
+    const failing = (v: ArrayCheck, at: number[], floors: number[], spread?: number[][]): ArrayCheck => {
+      if (v.pass) return v;
+      const wrong = wrongItems(at, ana, tol, floors, spread);
+      const firstMismatch = pl.dirs.length ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward');
+      return { ...v, wrong: wrong.length, ...(firstMismatch ? { firstMismatch } : {}) };
+    };
+    const firstFloors = num.map(() => floorAt(eps));
+    const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, firstFloors, false);
     if (firstVerdict.pass) return firstVerdict;
     // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
     // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
@@ -314,8 +332,10 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     // failure. Only computed when the refined verdict alone fails.
     const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
     const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
-    if (refined.pass) return refined;
-    return verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, [runs[1], fivePoint(eps / 30), runs[2]]);
+    if (refined.pass) return { ...refined, refinementChanged: true };
+    const estimates = [runs[1], fivePoint(eps / 30), runs[2]];
+    const spread = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, estimates);
+    return spread.pass ? { ...spread, refinementChanged: true } : failing(spread, bestNum, floors, estimates);
   });
 
   return {
@@ -329,53 +349,11 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     analytic: prep.analyticSource,
     arrays,
     unchecked: prep.unchecked,
+    notCompared: prep.notCompared,
     pass: arrays.every((a) => a.pass),
     refined: refinedAny,
     evaluations: ev.evaluations + extraEvaluations,
     seconds: Number(process.hrtime.bigint() - prep.started) / 1e9,
-  };
-}
-
-function verdict(
-  name: string, shape: Shape, num: number[], ana: number[], labels: string[], tol: number, floors: number[], refined: boolean,
-  estimates?: number[][],
-): ArrayCheck {
-  let diff2 = 0, num2 = 0, ana2 = 0, maxAbs = 0, worst = -1, noisy = true, inSpread = estimates !== undefined, spread = 0;
-  for (let k = 0; k < num.length; k++) {
-    const e = Math.abs(num[k] - ana[k]);
-    diff2 += e * e;
-    num2 += num[k] * num[k];
-    ana2 += ana[k] * ana[k];
-    // NaN from a user's gradient must never look like a small error.
-    if (!(e <= maxAbs)) {
-      maxAbs = Number.isNaN(e) ? Infinity : e;
-      worst = k;
-    }
-    if (e <= floors[k]) continue;
-    noisy = false;
-    if (!inSpread) continue;
-    const at = estimates!.map((r) => r[k]);
-    const scale = Math.max(Math.abs(num[k]), Math.abs(ana[k])); // the cap is relative
-    const s = Math.min(Math.max(...at) - Math.min(...at), SPREAD_CAP * scale);
-    if (!(Math.min(...at.map((r) => Math.abs(r - ana[k]))) <= s)) inSpread = false;
-    else spread = Math.max(spread, s / scale);
-  }
-  const den = Math.sqrt(num2) + Math.sqrt(ana2);
-  const relError = den === 0 ? 0 : Number.isFinite(maxAbs) ? Math.sqrt(diff2) / den : Infinity;
-  const belowNoise = relError > tol && noisy;
-  const withinSpread = relError > tol && !noisy && inSpread;
-  return {
-    name,
-    shape,
-    checked: num.length,
-    relError,
-    maxAbsError: maxAbs,
-    worst: worst >= 0 ? { index: labels[worst], numeric: num[worst], analytic: ana[worst] } : undefined,
-    pass: relError <= tol || belowNoise || withinSpread,
-    belowNoise,
-    withinSpread,
-    ...(withinSpread ? { spread } : {}),
-    refined,
   };
 }
 
@@ -398,11 +376,4 @@ function unitDirection(rng: NumpyRandom, n: number): Float64Array {
   const inv = 1 / Math.sqrt(s);
   for (let k = 0; k < n; k++) v[k] *= inv;
   return v;
-}
-
-/** One FAIL for a message; its relative error is written as in its table's column of `checks` (the same string). */
-export function describeFailure(a: ArrayCheck, checks: readonly ArrayCheck[] = [a]): string {
-  if (a.shapeMismatch) return `${a.name} has shape ${formatShape(a.shapeMismatch)}, expected ${formatShape(a.shape)}`;
-  const scientific = scientificFor(checks.filter((c) => c.checked).map((c) => c.relError));
-  return `${a.name} (relative error ${formatFloat(a.relError, { precision: 3, scientific })}${a.worst ? `, worst ${a.name}${a.worst.index.startsWith('v') ? ' along ' + a.worst.index : a.worst.index}` : ''})`;
 }

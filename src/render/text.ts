@@ -11,9 +11,11 @@ import type { BackwardResult } from '../commands/backward';
 import type { GradcheckCommandResult } from '../commands/gradcheck';
 import type { InspectResult } from '../commands/inspect';
 import type { Recognised } from '../commands/recognise';
-import type { Comparison } from '../compare';
+import type { Comparison, ExpectReport } from '../compare';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { alignNumbers, formatCells, formatColumn, formatNumber, formatSetting, norm, pickColumns, stats } from './format';
+import { shapeHint } from '../mismatch';
+import { comparedName, comparisonVerdict, expectVerdictLine, gradcheckVerdict, gradcheckVerdictLine, gradcheckWorst, refinementNote } from './verdicts';
 
 export interface Style {
   color: boolean;
@@ -148,24 +150,31 @@ export function stepSlice(t3: Tensor, t: number): Tensor {
   return { shape: [rows, m], data };
 }
 
-export function comparisonTable(style: Style, comps: Comparison[], rtol: number, atol: number): string {
+export function comparisonTable(style: Style, comps: Comparison[], rtol: number, atol: number, dims?: Dims): string {
   const c = paint(style);
   const maxAbs = formatCells(comps.map((k) => (k.checked ? k.maxAbs : undefined)), 3);
   const maxRel = formatCells(comps.map((k) => (k.checked ? k.maxRel : undefined)), 3);
   const worst = (k: Comparison): string => {
-    if (!k.worst) return '—';
-    const [ours, theirs] = formatColumn([k.worst.ours, k.worst.theirs], style.precision);
-    return `${k.name}${k.worst.index}: ours ${ours}, theirs ${theirs}`;
+    if (!k.worst) return k.checked ? '—' : shapeHint(k.name, k.shape, k.yourShape, dims, true) ?? '—';
+    const [ours, yours] = formatColumn([k.worst.ours, k.worst.yours], style.precision);
+    return `${k.name}${k.worst.index}: ours ${ours}, yours ${yours}`;
   };
   const rows = comps.map((k, i) => [
-    k.name,
-    formatShape(k.shape) + (k.theirShape.join() === k.shape.join() ? '' : ` vs theirs ${formatShape(k.theirShape)}`),
+    comparedName(k),
+    formatShape(k.shape) + (k.yourShape.join() === k.shape.join() ? '' : ` vs yours ${formatShape(k.yourShape)}`),
     maxAbs[i],
     maxRel[i],
     worst(k),
-    k.ok ? c.green('PASS') : c.red(k.checked ? `FAIL (${k.bad}/${k.checked})` : 'FAIL (shape)'),
+    k.ok ? c.green(comparisonVerdict(k)) : c.red(comparisonVerdict(k)),
   ]);
   return `${table(style, ['array', 'shape', 'max abs err', 'max rel err', 'worst entry', `rtol ${formatSetting(rtol)}, atol ${formatSetting(atol)}`], rows)}`;
+}
+
+/** An --expect report: the comparison table and the verdict line, `PASS (2 of 3 arrays compared)`. */
+export function renderExpect(style: Style, r: ExpectReport, rtol: number, atol: number, dims?: Dims): string {
+  const c = paint(style);
+  const last = expectVerdictLine(r);
+  return `${comparisonTable(style, r.comparisons, rtol, atol, dims)}\n${last.ok ? c.green.bold(last.text) : c.red.bold(last.text)}\n`;
 }
 
 /** numpy-like text of an array: nested brackets, aligned columns, summarised when large. */
@@ -267,25 +276,26 @@ export function renderGradcheck(style: Style, r: GradcheckCommandResult): string
   for (const n of r.notes) out.push(c.dim(`note: ${n}`));
   for (const ch of r.checks) {
     const lossText = ch.loss === 'sum' ? 'sum: L = Σ da ⊙ a' : 'xent: L = −(1/m) Σ log ŷ[label]';
-    out.push(heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${formatSetting(ch.eps)}, tol ${formatSetting(ch.tol)}, analytic: ${ch.analytic}`));
+    const yours = ch.analytic !== 'ours';
+    out.push(heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${formatSetting(ch.eps)}, tol ${formatSetting(ch.tol)}, analytic: ${yours ? `yours (${ch.analytic})` : 'ours'}`));
     const relError = formatCells(ch.arrays.map((a) => (a.checked ? a.relError : undefined)), 3);
     const maxAbsError = formatCells(ch.arrays.map((a) => (a.checked ? a.maxAbsError : undefined)), 3);
     const rows = ch.arrays.map((a, i) => {
-      const verdict = a.pass
-        ? c.green(a.belowNoise ? 'PASS (noise)' : a.withinSpread ? 'PASS (FD spread)' : 'PASS')
-        : c.red(a.shapeMismatch ? `FAIL: shape ${formatShape(a.shapeMismatch)}` : 'FAIL');
-      const [numeric, analytic] = a.worst ? formatColumn([a.worst.numeric, a.worst.analytic], p) : [];
-      const worst = a.worst ? `${a.worst.index}: numeric ${numeric}, analytic ${analytic}` : '—';
+      const verdict = a.pass ? c.green(gradcheckVerdict(a)) : c.red(gradcheckVerdict(a));
+      const worst = gradcheckWorst(a, yours, p, d);
       return [
-        a.name, formatShape(a.shape), String(a.checked) + (a.refined ? '*' : ''),
+        a.name, formatShape(a.shape), String(a.checked) + (a.refinementChanged ? '*' : ''),
         relError[i], maxAbsError[i],
         worst, verdict,
       ];
     });
     out.push(table(style, ['gradient', 'shape', ch.mode === 'fast' ? 'directions' : 'entries', 'rel. error', 'max abs err', 'worst', 'result'], rows));
-    if (ch.unchecked.length) out.push(c.yellow(`not checked: ${ch.unchecked.join(', ')}`));
+    // (arrays your --grads files lack are listed on stderr as "not compared")
+    const skipped = ch.unchecked.filter((n) => !ch.notCompared.includes(n));
+    if (skipped.length) out.push(c.yellow(`not checked (--only): ${skipped.join(', ')}`));
     const notes: string[] = [];
-    if (ch.refined) notes.push('* refined with five-point differences at eps/10 and eps/100 where the loss curves hard');
+    const refinement = refinementNote(ch);
+    if (refinement) notes.push(refinement);
     if (ch.arrays.some((a) => a.belowNoise)) notes.push(`PASS (noise): every difference is below the finite-difference noise floor ${formatNumber(ch.noiseFloor, 2)}`);
     const spread = Math.max(0, ...ch.arrays.map((a) => a.spread ?? 0));
     if (ch.arrays.some((a) => a.withinSpread)) {
@@ -296,7 +306,7 @@ export function renderGradcheck(style: Style, r: GradcheckCommandResult): string
     for (const n of notes) out.push(c.dim(n));
     out.push(c.dim(`${ch.evaluations} loss evaluations in ${formatNumber(ch.seconds, 3)} s`));
   }
-  const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => `${a.name} (${ch.loss})`));
-  out.push(failed.length ? c.red.bold(`FAIL: ${failed.join(', ')}`) : c.green.bold('PASS: every gradient checked agrees with finite differences'));
+  const last = gradcheckVerdictLine(r.checks);
+  out.push(last.ok ? c.green.bold(last.text) : c.red.bold(last.text));
   return out.join('\n') + '\n';
 }
