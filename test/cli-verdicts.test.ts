@@ -235,9 +235,9 @@ describe('the verdicts of --expect and gradcheck --grads (bin/rnn)', function ()
       assert.equal(both.stderr, '');
       assert.deepEqual(JSON.parse(both.stdout), sum);
       writeJson('net_none.json', without(fixture, 'da', 'labels'));
-      expectBadInput(rnn(['backward', '--cell', 'rnn', 'net_none.json']), /rnn backward needs a loss, and the fixture has neither da nor labels/);
+      expectBadInput(rnn(['backward', '--cell', 'rnn', 'net_none.json']), /net_none\.json: rnn backward needs a loss, and the fixture has neither da nor labels/);
       writeJson('net_da_only.json', without(fixture, 'labels'));
-      expectBadInput(rnn(['backward', '--cell', 'rnn', 'net_da_only.json', '--expect', 'head.json']), /your --expect files hold dWya, dby, which only the xent loss has, and the xent loss needs labels/);
+      expectBadInput(rnn(['backward', '--cell', 'rnn', 'net_da_only.json', '--expect', 'head.json']), /net_da_only\.json: your --expect files hold dWya, dby, which only the xent loss has, and the xent loss needs labels/);
     });
 
     it('gradcheck --grads infers it; da and labels with no clue is exit 2 asking for --loss', () => {
@@ -254,7 +254,7 @@ describe('the verdicts of --expect and gradcheck --grads (bin/rnn)', function ()
         assert.deepEqual(json.checks.map((c: { loss: string }) => c.loss), [loss]);
         assert.equal(json.pass, true);
       }
-      expectBadInput(rnn(['gradcheck', '--cell', 'rnn', 'net.json', '--grads', 'sum.json']), /the fixture has da and labels: say which loss your gradients are of with --loss sum or --loss xent/);
+      expectBadInput(rnn(['gradcheck', '--cell', 'rnn', 'net.json', '--grads', 'sum.json']), /net\.json: the fixture has da and labels: say which loss your gradients are of with --loss sum or --loss xent/);
     });
   });
 

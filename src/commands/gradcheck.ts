@@ -80,7 +80,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   const notices: string[] = []; // for stderr once the input is known to be good: bad input stays one line
   if (yours) {
     const choice = chooseLoss({
-      cell: o.cell, given: o.loss as LossKind | undefined, fixture: Object.keys(arrays), purpose: 'your gradients',
+      cell: o.cell, given: o.loss as LossKind | undefined, fixture: Object.keys(arrays), source: o.sources.join(', ') || undefined, purpose: 'your gradients',
       yours: { names: Object.keys(yours.arrays), option: '--grads' },
     });
     chosen = choice.loss;

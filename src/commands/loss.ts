@@ -18,8 +18,9 @@ export interface LossClues {
   cell: CellName;
   /** --loss, when given. */
   given?: LossKind;
-  /** Names in the fixture. */
+  /** Names in the fixture, and its files (for messages). */
   fixture: string[];
+  source?: string;
   /** Names in your files (--expect, --grads), and the option they came with. */
   yours?: { names: string[]; option: string };
   /** With both da and labels and no other clue: this loss (backward's documented default), or ask (undefined). */
@@ -44,7 +45,7 @@ export function chooseLoss(c: LossClues): LossChoice {
     if (hinted.length === 1) {
       const { k, only } = hinted[0];
       const why = `your ${c.yours.option} files hold ${only.join(', ')}, which only the ${k} loss has`;
-      if (!has(k)) throw new InputError(`${why}, and the ${k} loss needs ${LOSS_INPUT[k]}: the fixture has none (found: ${c.fixture.join(', ') || 'nothing'})`);
+      if (!has(k)) throw new InputError(`${why}, and the ${k} loss needs ${LOSS_INPUT[k]}: the fixture has none (found: ${c.fixture.join(', ') || 'nothing'})`, c.source);
       return { loss: k, inferred: `loss ${k} (inferred: ${why})` };
     }
   }
@@ -58,10 +59,12 @@ export function chooseLoss(c: LossClues): LossChoice {
     throw new InputError(
       `${c.purpose} needs a loss, and the fixture has neither ${data(LOSS_KINDS)}: ` +
         `${LOSS_KINDS.map((k) => `${LOSS_INPUT[k]} for the ${k} loss`).join(', ')} (found: ${c.fixture.join(', ') || 'nothing'})`,
+      c.source,
     );
   }
   if (c.fallback) return { loss: c.fallback };
   throw new InputError(
     `the fixture has ${possible.map((k) => LOSS_INPUT[k]).join(' and ')}: say which loss ${c.purpose} are of with ${LOSS_KINDS.map((k) => `--loss ${k}`).join(' or ')}`,
+    c.source,
   );
 }

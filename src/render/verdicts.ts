@@ -82,7 +82,7 @@ export function describeFailure(a: ArrayCheck, yours: boolean, dims?: Dims, chec
   if (a.shapeMismatch) return `${a.name}: ${shapeText(a.name, a.shape, a.shapeMismatch, dims)}`;
   const items = a.worst?.index.startsWith('v') ? 'directions' : 'entries';
   const parts: string[] = [];
-  parts.push(a.wrong ? `${a.wrong} of ${a.checked} ${items} wrong` : `no single one of ${a.checked} ${items} wrong beyond its noise floor`);
+  parts.push(a.wrong ? `${a.wrong} of ${a.checked} ${items} wrong` : `none of the ${a.checked} ${items} wrong on its own beyond its noise floor`);
   if (a.worst) {
     const at = a.worst.index.startsWith('v') ? ` along ${a.worst.index}` : a.worst.index;
     const [numeric, analytic] = formatColumn([a.worst.numeric, a.worst.analytic], PRECISION);
