@@ -11,17 +11,18 @@ import { BACKEND_NAMES, type BackendName } from './backends';
 import { CELL_NAMES, CELLS } from './cells';
 import { runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
-import { GRADCHECK_LOSSES, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
+import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
 import { DEFAULT_ATOL, DEFAULT_RTOL, describeMismatch, type Comparison } from './compare';
-import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, InputError } from './errors';
+import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from './errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, describeFailure, MODES, type Mode } from './gradcheck';
 import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
 import { DEFAULT_PRECISION } from './render/format';
-import { comparisonTable, renderBackward, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
+import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
+import { comparisonTable, gradcheckInterrupted, gradcheckSummary, renderBackward, renderForward, renderInspect, type Style } from './render/text';
 import type { Arrays } from './tensor';
 import { version } from '../package.json';
 
@@ -34,8 +35,10 @@ export interface IO {
   stderr: (s: string) => void;
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
-  /** A progress line on a terminal; called with total 0 to clear it. Absent when stderr is not a TTY. */
-  progress?: (label: string, done: number, total: number) => void;
+  /** Progress and finished rows on a terminal (src/live.ts). Absent when stderr is not a TTY. */
+  live?: LiveRegion;
+  /** Turns SIGINT / SIGTERM into an AbortSignal while a long command runs. Absent in-process. */
+  interrupts?: () => Interrupts;
 }
 
 const defaultIO = (): IO => ({
@@ -43,25 +46,9 @@ const defaultIO = (): IO => ({
   stderr: (s) => void process.stderr.write(s),
   stdoutIsTTY: !!process.stdout.isTTY,
   env: process.env,
-  progress: process.stderr.isTTY ? terminalProgress() : undefined,
+  live: process.stderr.isTTY ? terminalLive(process.stderr) : undefined,
+  interrupts: processInterrupts,
 });
-
-/** A one-line progress bar on stderr, shown only once a job has run for a second. */
-function terminalProgress(): (label: string, done: number, total: number) => void {
-  const started = Date.now();
-  let shown = false;
-  return (label, done, total) => {
-    if (total === 0) {
-      if (shown) process.stderr.write('\r\x1b[K');
-      shown = false;
-      return;
-    }
-    if (Date.now() - started < 1000) return;
-    const width = 30, filled = Math.round((width * done) / total);
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.floor((100 * done) / total)}% (${done}/${total})\x1b[K`);
-    shown = true;
-  };
-}
 
 // ---- option parsers: a bad value is a usage error (exit 2) naming the option ----
 
@@ -173,6 +160,7 @@ Exit codes:
   1  a check failed (--expect mismatch, gradcheck FAIL)
   2  bad usage or bad input (one line on stderr names the file and the problem)
  70  internal error (a bug in rnn; RNN_DEBUG=1 shows the stack)
+130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM. gradcheck first prints what it finished
 `;
 
 export function buildProgram(io: IO): Command {
@@ -247,13 +235,25 @@ Examples:
   $ rnn gradcheck --cell rnn my_net.npz --loss sum --grads my_grads.npz
 `)
     .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color: boolean; precision: number; maxInput: number }) => {
-      const progress = o.json ? undefined : io.progress;
-      const r = await runGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput), onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
-      progress?.('', 0, 0);
-      io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf({ ...o, color: o.color }, io), r));
-      if (!r.pass) {
-        const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map(describeFailure));
-        throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
+      // Text: the header, then each loss as it finishes, then the summary. --json: one document at the end.
+      const style = styleOf(o, io);
+      const report = gradcheckReport(io, style, !!o.json);
+      const stop = io.interrupts?.();
+      try {
+        const r = await runGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput), events: report.events, signal: stop?.signal });
+        report.close();
+        io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : gradcheckSummary(style, r.checks));
+        if (!r.pass) {
+          const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map(describeFailure));
+          throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
+        }
+      } catch (e) {
+        report.close();
+        // Interrupted: the text shows what was finished; --json prints nothing (a partial document could pass for a whole one).
+        if (e instanceof GradcheckInterrupted && !o.json) io.stdout(gradcheckInterrupted(style, e.partial));
+        throw e;
+      } finally {
+        stop?.dispose();
       }
     });
 
@@ -320,6 +320,7 @@ function warnUnknown(io: IO, unknown: string[]): void {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CheckFailed) return EXIT_CHECK_FAILED;
   if (err instanceof InputError) return EXIT_BAD_INPUT;
+  if (err instanceof Interrupted) return err.signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
   if (err instanceof CommanderError) {
     // --help and --version end with exit code 0; every other commander error is bad usage.
     return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;

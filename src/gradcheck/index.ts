@@ -22,6 +22,7 @@ import { NumpyRandom } from '../random';
 import { formatShape, sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
 import { indexText } from '../validate';
 import { Evaluator, inputKind } from './evaluator';
+import { drain, type Steps } from './steps';
 
 export const DEFAULT_EPS = 1e-6;
 export const DEFAULT_TOL = 1e-6;
@@ -60,7 +61,12 @@ export interface GradcheckOptions {
   /** A user's own gradients to check instead of ours, named as ours are. */
   grads?: Arrays;
   gradsOrigin?: (name: string) => string | undefined;
-  onProgress?: (done: number, total: number) => void;
+  /** Items (entries, directions) of the first pass done, and their work in multiply-adds (of workOf()). */
+  onProgress?: (p: { done: number; total: number; work: number }) => void;
+  /** Each array's verdict as soon as it is final, in the order of `arrays`. */
+  onArray?: (a: ArrayCheck, index: number) => void;
+  /** Stops an asynchronous run (gradcheckThreads) at its next pause with Interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface ArrayCheck {
@@ -151,7 +157,6 @@ export interface Plan {
 /** Everything decided before the finite differences run. */
 export interface Prepared {
   o: GradcheckOptions;
-  started: bigint;
   eps: number;
   tol: number;
   mode: Exclude<Mode, 'auto'>;
@@ -162,7 +167,6 @@ export interface Prepared {
 }
 
 export function prepare(o: GradcheckOptions): Prepared {
-  const started = process.hrtime.bigint();
   const cell = CELLS[o.cell];
   const all = gradientNames(cell, o.loss.kind);
 
@@ -211,17 +215,25 @@ export function prepare(o: GradcheckOptions): Prepared {
     return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, dirs };
   });
   return {
-    o, started, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
+    o, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
     unchecked: all.filter((n) => !names.includes(n)), plans,
   };
 }
 
-/** The numerical side of one plan at step h: one value per entry, then per direction. */
-export function measurePlan(ev: Evaluator, pl: Plan, h: number, tick: () => void = () => {}): number[] {
-  return [
-    ...pl.entries.map((k) => (tick(), ev.entry(pl.input, k, h))),
-    ...pl.dirs.map((v) => (tick(), ev.direction(pl.input, v, h))),
-  ];
+/** The numerical side of one plan at step h: one value per entry, then per direction; a step after each. */
+export function* measurePlan(ev: Evaluator, pl: Plan, h: number, tick?: (direction: boolean) => void): Steps<number[]> {
+  const out: number[] = [];
+  for (const k of pl.entries) {
+    out.push(ev.entry(pl.input, k, h));
+    tick?.(false);
+    yield;
+  }
+  for (const v of pl.dirs) {
+    out.push(ev.direction(pl.input, v, h));
+    tick?.(true);
+    yield;
+  }
+  return out;
 }
 
 /** Items (entries + directions) of all plans: what progress counts. */
@@ -246,77 +258,93 @@ export function runHere(prep: Prepared): GradcheckResult {
 
 /** A prepared check on this thread, with `ev`. */
 export function runOn(prep: Prepared, ev: Evaluator): GradcheckResult {
-  const { o } = prep;
-  const total = itemCount(prep.plans);
-  let done = 0;
-  const tick = (): void => {
-    done++;
-    if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
-  };
-  const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
-  return conclude(prep, ev, first, 0);
+  return drain(checkSteps(prep, ev));
 }
 
-/**
- * Verdicts from the first pass at eps (computed on this thread, or by worker threads that
- * made `extraEvaluations` loss evaluations), refining failing arrays on this thread.
- */
-export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extraEvaluations: number): GradcheckResult {
-  const { o, eps, tol } = prep;
-  const floorAt = (h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
-  let refinedAny = false;
-
-  const arrays: ArrayCheck[] = prep.plans.map((pl, p) => {
-    if (!pl.shapeOk) {
-      return {
-        name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
-        pass: false, belowNoise: false, withinSpread: false, refined: false, shapeMismatch: pl.ana.shape,
-      };
-    }
-    // Analytic values and labels, entry by entry (or direction by direction).
-    const ana: number[] = [], labels: string[] = [];
-    for (const k of pl.entries) {
-      ana.push(pl.ana.data[k]);
-      labels.push(indexText(k, pl.shape));
-    }
-    pl.dirs.forEach((v, i) => {
-      let dot = 0;
-      for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
-      ana.push(dot);
-      labels.push(`v${i}`);
-    });
-    const num = first[p];
-    const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
-    if (firstVerdict.pass) return firstVerdict;
-    // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
-    // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
-    // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
-    // (4·c(h) − c(2h))/3 from centred differences c at h and 2h — truncation ~h⁴·L⁽⁵⁾ — and
-    // keep, per entry, the finer estimate where it agrees at least as well with the coarser
-    // one as that does with the first. (An exploding GRU, measured: the centred difference is
-    // off by 6e-5 even at 1e-8, the five-point one agrees with the analytic to 1e-8.) This
-    // only makes the numerical side more exact: a wrong analytic gradient disagrees with it
-    // all the same.
-    refinedAny = true;
-    const steps = [eps, eps / 10, eps / 100];
-    const fivePoint = (h: number): number[] => {
-      const c1 = measurePlan(ev, pl, h), c2 = measurePlan(ev, pl, 2 * h);
-      return c1.map((c, k) => (4 * c - c2[k]) / 3);
+/** The whole check on this thread as steps: each array measured, then concluded (and reported) at once. */
+export function* checkSteps(prep: Prepared, ev: Evaluator): Steps<GradcheckResult> {
+  const started = process.hrtime.bigint();
+  const { o } = prep;
+  const total = itemCount(prep.plans);
+  let done = 0, work = 0;
+  const arrays: ArrayCheck[] = [];
+  for (let p = 0; p < prep.plans.length; p++) {
+    const pl = prep.plans[p];
+    const cost = [itemCost(o.cell, o.inputs, pl.input), itemCost(o.cell, o.inputs, pl.input, true)];
+    const tick = (direction: boolean): void => {
+      done++;
+      work += cost[+direction];
+      if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress({ done, total, work });
     };
-    const runs = [num, fivePoint(steps[1]), fivePoint(steps[2])];
-    const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
-    // The five-point estimate's rounding error is ~1.5× the centred one's at the same h.
-    const refinedFloor = (h: number): number => 2 * floorAt(h);
-    // Where the refined estimates still disagree (a third one, at eps/30, joins them for this),
-    // finite differences cannot resolve the gradient more finely than their spread: an analytic
-    // value within the spread of one of them (up to SPREAD_CAP) is reported as such, not as a
-    // failure. Only computed when the refined verdict alone fails.
-    const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
-    const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
-    if (refined.pass) return refined;
-    return verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, [runs[1], fivePoint(eps / 30), runs[2]]);
-  });
+    const first = yield* measurePlan(ev, pl, prep.eps, tick);
+    arrays.push(yield* concludePlan(prep, ev, p, first));
+    o.onArray?.(arrays[p], p);
+  }
+  return finish(prep, ev, arrays, 0, started);
+}
 
+/** Noise floor of a centred difference at step h (see NOISE_ULPS). */
+const floorOf = (ev: Evaluator, h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
+
+/**
+ * The verdict of array `p` from its first pass at eps, `num` (computed on this thread or by
+ * worker threads), refining it on this thread if it fails.
+ */
+export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, num: number[]): Steps<ArrayCheck> {
+  const { eps, tol } = prep;
+  const pl = prep.plans[p];
+  const floorAt = (h: number): number => floorOf(ev, h);
+  if (!pl.shapeOk) {
+    return {
+      name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
+      pass: false, belowNoise: false, withinSpread: false, refined: false, shapeMismatch: pl.ana.shape,
+    };
+  }
+  // Analytic values and labels, entry by entry (or direction by direction).
+  const ana: number[] = [], labels: string[] = [];
+  for (const k of pl.entries) {
+    ana.push(pl.ana.data[k]);
+    labels.push(indexText(k, pl.shape));
+  }
+  pl.dirs.forEach((v, i) => {
+    let dot = 0;
+    for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
+    ana.push(dot);
+    labels.push(`v${i}`);
+  });
+  const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
+  if (firstVerdict.pass) return firstVerdict;
+  // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
+  // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
+  // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
+  // (4·c(h) − c(2h))/3 from centred differences c at h and 2h — truncation ~h⁴·L⁽⁵⁾ — and
+  // keep, per entry, the finer estimate where it agrees at least as well with the coarser
+  // one as that does with the first. (An exploding GRU, measured: the centred difference is
+  // off by 6e-5 even at 1e-8, the five-point one agrees with the analytic to 1e-8.) This
+  // only makes the numerical side more exact: a wrong analytic gradient disagrees with it
+  // all the same.
+  const steps = [eps, eps / 10, eps / 100];
+  function* fivePoint(h: number): Steps<number[]> {
+    const c1 = yield* measurePlan(ev, pl, h), c2 = yield* measurePlan(ev, pl, 2 * h);
+    return c1.map((c, k) => (4 * c - c2[k]) / 3);
+  }
+  const runs = [num, yield* fivePoint(steps[1]), yield* fivePoint(steps[2])];
+  const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
+  // The five-point estimate's rounding error is ~1.5× the centred one's at the same h.
+  const refinedFloor = (h: number): number => 2 * floorAt(h);
+  // Where the refined estimates still disagree (a third one, at eps/30, joins them for this),
+  // finite differences cannot resolve the gradient more finely than their spread: an analytic
+  // value within the spread of one of them (up to SPREAD_CAP) is reported as such, not as a
+  // failure. Only computed when the refined verdict alone fails.
+  const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
+  const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
+  if (refined.pass) return refined;
+  return verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, [runs[1], yield* fivePoint(eps / 30), runs[2]]);
+}
+
+/** The check's result from its arrays' verdicts; the workers made `extraEvaluations` loss evaluations. */
+export function finish(prep: Prepared, ev: Evaluator, arrays: ArrayCheck[], extraEvaluations: number, started: bigint): GradcheckResult {
+  const { o, eps, tol } = prep;
   return {
     cell: o.cell,
     loss: o.loss.kind,
@@ -324,14 +352,14 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     modeReason: prep.modeReason,
     eps,
     tol,
-    noiseFloor: floorAt(eps),
+    noiseFloor: floorOf(ev, eps),
     analytic: prep.analyticSource,
     arrays,
     unchecked: prep.unchecked,
     pass: arrays.every((a) => a.pass),
-    refined: refinedAny,
+    refined: arrays.some((a) => a.refined),
     evaluations: ev.evaluations + extraEvaluations,
-    seconds: Number(process.hrtime.bigint() - prep.started) / 1e9,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }
 

@@ -8,11 +8,13 @@ import type TableType from 'cli-table3';
 import type { Dims } from '../backend';
 import type { ArrayRow, ForwardResult } from '../commands/forward';
 import type { BackwardResult } from '../commands/backward';
-import type { GradcheckCommandResult } from '../commands/gradcheck';
+import type { GradcheckCommandResult, GradcheckPartial } from '../commands/gradcheck';
+import type { ArrayCheck, GradcheckResult } from '../gradcheck';
 import type { InspectResult } from '../commands/inspect';
 import type { Comparison } from '../compare';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { formatNumber, norm, pickColumns, stats } from './format';
+import { formatDuration } from './progress';
 
 export interface Style {
   color: boolean;
@@ -223,44 +225,115 @@ export function renderInspect(style: Style, r: InspectResult): string {
   ].join('\n') + '\n';
 }
 
+/** What a gradcheck's loss heading names: known before the loss runs. */
+type LossHeading = Pick<GradcheckResult, 'loss' | 'mode' | 'modeReason' | 'eps' | 'tol' | 'analytic'>;
+
+/**
+ * `rnn gradcheck`'s text is printed in pieces as the check goes — the header before it runs,
+ * each loss when it is finished, the summary at the end — and these functions are the pieces:
+ * the complete text (renderGradcheck) is their concatenation, so the two cannot drift.
+ */
 export function renderGradcheck(style: Style, r: GradcheckCommandResult): string {
+  return gradcheckHeader(style, r) + r.checks.map((ch) => gradcheckLoss(style, ch)).join('') + gradcheckSummary(style, r.checks);
+}
+
+/** The title, the dims and the notes. */
+export function gradcheckHeader(style: Style, r: Pick<GradcheckCommandResult, 'cell' | 'net' | 'dims' | 'notes'>): string {
   const c = paint(style);
-  const p = style.precision;
   const d = r.dims;
   const out = [heading(style, `rnn gradcheck — cell ${r.cell}: ${r.net}`)];
   out.push(`dims: n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`);
   for (const n of r.notes) out.push(c.dim(`note: ${n}`));
-  for (const ch of r.checks) {
-    const lossText = ch.loss === 'sum' ? 'sum: L = Σ da ⊙ a' : 'xent: L = −(1/m) Σ log ŷ[label]';
-    out.push(heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${ch.eps.toExponential()}, tol ${ch.tol.toExponential()}, analytic: ${ch.analytic}`));
-    const rows = ch.arrays.map((a) => {
-      const verdict = a.pass
-        ? c.green(a.belowNoise ? 'PASS (noise)' : a.withinSpread ? 'PASS (FD spread)' : 'PASS')
-        : c.red(a.shapeMismatch ? `FAIL: shape ${formatShape(a.shapeMismatch)}` : 'FAIL');
-      const worst = a.worst
-        ? `${a.worst.index}: numeric ${formatNumber(a.worst.numeric, p)}, analytic ${formatNumber(a.worst.analytic, p)}`
-        : '—';
-      return [
-        a.name, formatShape(a.shape), String(a.checked) + (a.refined ? '*' : ''),
-        a.checked ? formatNumber(a.relError, 3) : '—', a.checked ? formatNumber(a.maxAbsError, 3) : '—',
-        worst, verdict,
-      ];
-    });
-    out.push(table(style, ['gradient', 'shape', ch.mode === 'fast' ? 'directions' : 'entries', 'rel. error', 'max abs err', 'worst', 'result'], rows));
-    if (ch.unchecked.length) out.push(c.yellow(`not checked: ${ch.unchecked.join(', ')}`));
-    const notes: string[] = [];
-    if (ch.refined) notes.push('* refined with five-point differences at eps/10 and eps/100 where the loss curves hard');
-    if (ch.arrays.some((a) => a.belowNoise)) notes.push(`PASS (noise): every difference is below the finite-difference noise floor ${formatNumber(ch.noiseFloor, 2)}`);
-    const spread = Math.max(0, ...ch.arrays.map((a) => a.spread ?? 0));
-    if (ch.arrays.some((a) => a.withinSpread)) {
-      notes.push(`PASS (FD spread): the refined finite differences disagree among themselves by up to ${formatNumber(spread, 2)} (relative) here`);
-      notes.push('  — gradients explode or saturate through time — and every difference lies within that spread; finite differences');
-      notes.push('  cannot check these entries more tightly (errors above 1e-3 relative are still caught).');
-    }
-    for (const n of notes) out.push(c.dim(n));
-    out.push(c.dim(`${ch.evaluations} loss evaluations in ${ch.seconds.toFixed(2)} s`));
-  }
-  const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => `${a.name} (${ch.loss})`));
-  out.push(failed.length ? c.red.bold(`FAIL: ${failed.join(', ')}`) : c.green.bold('PASS: every gradient checked agrees with finite differences'));
   return out.join('\n') + '\n';
+}
+
+function lossHeading(style: Style, ch: LossHeading): string {
+  const lossText = ch.loss === 'sum' ? 'sum: L = Σ da ⊙ a' : 'xent: L = −(1/m) Σ log ŷ[label]';
+  return heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${ch.eps.toExponential()}, tol ${ch.tol.toExponential()}, analytic: ${ch.analytic}`);
+}
+
+/** The columns of a loss's table. */
+function gradcheckColumns(mode: GradcheckResult['mode']): string[] {
+  return ['gradient', 'shape', mode === 'fast' ? 'directions' : 'entries', 'rel. error', 'max abs err', 'worst', 'result'];
+}
+
+/** One array's row: name and shape first, the verdict last (gradcheckArrayLine relies on it). */
+function gradcheckRow(style: Style, a: ArrayCheck): string[] {
+  const c = paint(style);
+  const p = style.precision;
+  const verdict = a.pass
+    ? c.green(a.belowNoise ? 'PASS (noise)' : a.withinSpread ? 'PASS (FD spread)' : 'PASS')
+    : c.red(a.shapeMismatch ? `FAIL: shape ${formatShape(a.shapeMismatch)}` : 'FAIL');
+  const worst = a.worst
+    ? `${a.worst.index}: numeric ${formatNumber(a.worst.numeric, p)}, analytic ${formatNumber(a.worst.analytic, p)}`
+    : '—';
+  return [
+    a.name, formatShape(a.shape), String(a.checked) + (a.refined ? '*' : ''),
+    a.checked ? formatNumber(a.relError, 3) : '—', a.checked ? formatNumber(a.maxAbsError, 3) : '—',
+    worst, verdict,
+  ];
+}
+
+function gradcheckTable(style: Style, mode: GradcheckResult['mode'], arrays: ArrayCheck[]): string {
+  return table(style, gradcheckColumns(mode), arrays.map((a) => gradcheckRow(style, a)));
+}
+
+/** One finished loss: its heading, table and notes. */
+export function gradcheckLoss(style: Style, ch: GradcheckResult): string {
+  const c = paint(style);
+  const out = [lossHeading(style, ch), gradcheckTable(style, ch.mode, ch.arrays)];
+  if (ch.unchecked.length) out.push(c.yellow(`not checked: ${ch.unchecked.join(', ')}`));
+  const notes: string[] = [];
+  if (ch.refined) notes.push('* refined with five-point differences at eps/10 and eps/100 where the loss curves hard');
+  if (ch.arrays.some((a) => a.belowNoise)) notes.push(`PASS (noise): every difference is below the finite-difference noise floor ${formatNumber(ch.noiseFloor, 2)}`);
+  const spread = Math.max(0, ...ch.arrays.map((a) => a.spread ?? 0));
+  if (ch.arrays.some((a) => a.withinSpread)) {
+    notes.push(`PASS (FD spread): the refined finite differences disagree among themselves by up to ${formatNumber(spread, 2)} (relative) here`);
+    notes.push('  — gradients explode or saturate through time — and every difference lies within that spread; finite differences');
+    notes.push('  cannot check these entries more tightly (errors above 1e-3 relative are still caught).');
+  }
+  for (const n of notes) out.push(c.dim(n));
+  out.push(c.dim(`${ch.evaluations} loss evaluations in ${ch.seconds.toFixed(2)} s`));
+  return out.join('\n') + '\n';
+}
+
+/** The verdict line under all losses. */
+export function gradcheckSummary(style: Style, checks: GradcheckResult[]): string {
+  const c = paint(style);
+  const failed = checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => `${a.name} (${ch.loss})`));
+  return (failed.length ? c.red.bold(`FAIL: ${failed.join(', ')}`) : c.green.bold('PASS: every gradient checked agrees with finite differences')) + '\n';
+}
+
+/** The loss under way: its heading and the rows finished so far (a terminal's live view of a long check). */
+export function gradcheckRunning(style: Style, plan: LossHeading, arrays: ArrayCheck[]): string {
+  return lossHeading(style, plan) + '\n' + (arrays.length ? gradcheckTable(style, plan.mode, arrays) + '\n' : '');
+}
+
+/** After a SIGINT or SIGTERM: the finished rows of the loss under way, what was not checked, and a summary that is never PASS. */
+export function gradcheckInterrupted(style: Style, r: GradcheckPartial): string {
+  const c = paint(style);
+  const out: string[] = [];
+  if (r.running) {
+    const { plan, arrays } = r.running;
+    out.push(gradcheckRunning(style, plan, arrays).slice(0, -1));
+    const left = plan.names.slice(arrays.length);
+    out.push(c.yellow(`interrupted: ${arrays.length} of ${plan.names.length} arrays checked${left.length ? `; not checked: ${left.join(', ')}` : ''}`));
+  }
+  const notRun = r.losses.slice(r.checks.length + (r.running ? 1 : 0)).map((l) => l.loss);
+  if (notRun.length) out.push(c.yellow(`not run: loss ${notRun.join(', ')}`));
+  const checked = [...r.checks.flatMap((ch) => ch.arrays), ...(r.running?.arrays ?? [])];
+  const failed = [...r.checks.flatMap((ch) => ch.arrays.map((a) => ({ a, loss: ch.loss }))), ...(r.running?.arrays.map((a) => ({ a, loss: r.running!.plan.loss })) ?? [])]
+    .filter((x) => !x.a.pass).map((x) => `${x.a.name} (${x.loss})`);
+  const head = `INTERRUPTED by ${r.signal} after ${formatDuration(r.seconds)}`;
+  out.push(failed.length
+    ? c.red.bold(`${head} — FAIL: ${failed.join(', ')}`)
+    : c.yellow.bold(`${head}: no FAIL among the ${checked.length} arrays checked, but the check is incomplete — not a PASS`));
+  return out.join('\n') + '\n';
+}
+
+/** One finished array as a log line (stderr that is not a terminal, on a long check). */
+export function gradcheckArrayLine(style: Style, cell: string, plan: LossHeading & { names: string[] }, a: ArrayCheck, index: number): string {
+  const head = gradcheckColumns(plan.mode), cells = gradcheckRow({ ...style, color: false }, a);
+  const details = cells.slice(2, -1).map((v, k) => `${head[k + 2]} ${v}`).join(', ');
+  return `rnn: gradcheck ${cell} ${plan.loss} ${index + 1}/${plan.names.length}: ${cells[0]} ${cells[1]} ${cells[cells.length - 1]} (${details})\n`;
 }
