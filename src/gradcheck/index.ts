@@ -220,20 +220,44 @@ export function prepare(o: GradcheckOptions): Prepared {
   };
 }
 
-/** The numerical side of one plan at step h: one value per entry, then per direction; a step after each. */
-export function* measurePlan(ev: Evaluator, pl: Plan, h: number, tick?: (direction: boolean) => void): Steps<number[]> {
-  const out: number[] = [];
-  for (const k of pl.entries) {
-    out.push(ev.entry(pl.input, k, h));
-    tick?.(false);
+/**
+ * Multiply-adds between two steps of a check: ~0.3 ms. A step per evaluation would cost a
+ * course-size check ~1.5% (bench/README.md); a big net's evaluations are steps of their own.
+ */
+export const STEP_WORK = 2 ** 20;
+
+/**
+ * The numerical side of one plan at step h: one value per entry, then per direction. A step
+ * ends every STEP_WORK multiply-adds (and after the last item); `tick` counts its items.
+ */
+export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void): Steps<number[]> {
+  const { cell, inputs } = prep.o;
+  const out = new Array<number>(pl.entries.length + pl.dirs.length);
+  const perEntry = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input)));
+  for (let i = 0; i < pl.entries.length; i += perEntry) {
+    const n = measureEntries(ev, pl, h, i, Math.min(i + perEntry, pl.entries.length), out);
+    tick?.(n, false);
     yield;
   }
-  for (const v of pl.dirs) {
-    out.push(ev.direction(pl.input, v, h));
-    tick?.(true);
+  const perDir = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input, true)));
+  for (let i = 0; i < pl.dirs.length; i += perDir) {
+    const n = measureDirections(ev, pl, h, i, Math.min(i + perDir, pl.dirs.length), out);
+    tick?.(n, true);
     yield;
   }
   return out;
+}
+
+/** Entries from … to − 1 of a plan into `out` (a plain loop: the hot path stays out of the generator). */
+function measureEntries(ev: Evaluator, pl: Plan, h: number, from: number, to: number, out: number[]): number {
+  for (let i = from; i < to; i++) out[i] = ev.entry(pl.input, pl.entries[i], h);
+  return to - from;
+}
+
+function measureDirections(ev: Evaluator, pl: Plan, h: number, from: number, to: number, out: number[]): number {
+  const base = pl.entries.length;
+  for (let i = from; i < to; i++) out[base + i] = ev.direction(pl.input, pl.dirs[i], h);
+  return to - from;
 }
 
 /** Items (entries + directions) of all plans: what progress counts. */
@@ -271,12 +295,12 @@ export function* checkSteps(prep: Prepared, ev: Evaluator): Steps<GradcheckResul
   for (let p = 0; p < prep.plans.length; p++) {
     const pl = prep.plans[p];
     const cost = [itemCost(o.cell, o.inputs, pl.input), itemCost(o.cell, o.inputs, pl.input, true)];
-    const tick = (direction: boolean): void => {
-      done++;
-      work += cost[+direction];
-      if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress({ done, total, work });
+    const tick = (items: number, direction: boolean): void => {
+      done += items;
+      work += items * cost[+direction];
+      o.onProgress?.({ done, total, work });
     };
-    const first = yield* measurePlan(ev, pl, prep.eps, tick);
+    const first = yield* measurePlan(prep, ev, pl, prep.eps, tick);
     arrays.push(yield* concludePlan(prep, ev, p, first));
     o.onArray?.(arrays[p], p);
   }
@@ -300,18 +324,7 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, num: num
       pass: false, belowNoise: false, withinSpread: false, refined: false, shapeMismatch: pl.ana.shape,
     };
   }
-  // Analytic values and labels, entry by entry (or direction by direction).
-  const ana: number[] = [], labels: string[] = [];
-  for (const k of pl.entries) {
-    ana.push(pl.ana.data[k]);
-    labels.push(indexText(k, pl.shape));
-  }
-  pl.dirs.forEach((v, i) => {
-    let dot = 0;
-    for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
-    ana.push(dot);
-    labels.push(`v${i}`);
-  });
+  const { ana, labels } = analyticSide(pl);
   const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
   if (firstVerdict.pass) return firstVerdict;
   // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
@@ -325,7 +338,7 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, num: num
   // all the same.
   const steps = [eps, eps / 10, eps / 100];
   function* fivePoint(h: number): Steps<number[]> {
-    const c1 = yield* measurePlan(ev, pl, h), c2 = yield* measurePlan(ev, pl, 2 * h);
+    const c1 = yield* measurePlan(prep, ev, pl, h), c2 = yield* measurePlan(prep, ev, pl, 2 * h);
     return c1.map((c, k) => (4 * c - c2[k]) / 3);
   }
   const runs = [num, yield* fivePoint(steps[1]), yield* fivePoint(steps[2])];
@@ -340,6 +353,22 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, num: num
   const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
   if (refined.pass) return refined;
   return verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, [runs[1], yield* fivePoint(eps / 30), runs[2]]);
+}
+
+/** Analytic values and labels, entry by entry (or direction by direction). */
+function analyticSide(pl: Plan): { ana: number[]; labels: string[] } {
+  const ana: number[] = [], labels: string[] = [];
+  for (const k of pl.entries) {
+    ana.push(pl.ana.data[k]);
+    labels.push(indexText(k, pl.shape));
+  }
+  pl.dirs.forEach((v, i) => {
+    let dot = 0;
+    for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
+    ana.push(dot);
+    labels.push(`v${i}`);
+  });
+  return { ana, labels };
 }
 
 /** The check's result from its arrays' verdicts; the workers made `extraEvaluations` loss evaluations. */
