@@ -96,6 +96,17 @@ describe('gradcheck as it goes', () => {
       ]);
     });
 
+    it('an abort before any check began is a plain Interrupted: nothing was finished, nothing is reported', async () => {
+      const ac = new AbortController();
+      ac.abort('SIGINT');
+      let started = false;
+      const e = await runGradcheck({ ...RNN_CHECK, signal: ac.signal, events: { onStart: () => (started = true) } }).catch((err: unknown) => err);
+      assert.ok(e instanceof Interrupted && !(e instanceof GradcheckInterrupted), String(e));
+      assert.equal(e.message, 'gradcheck interrupted by SIGINT before any check began');
+      assert.equal(exitCodeFor(e), EXIT_SIGINT);
+      assert.equal(started, false);
+    });
+
     it('an abort after the first loss keeps that loss and names the one that had not finished', async () => {
       const ac = new AbortController();
       const e = await runGradcheck({ ...RNN_CHECK, signal: ac.signal, events: { onLoss: () => ac.abort('SIGINT') } }).then(

@@ -7,8 +7,9 @@
 import type { CellName, Dims, Loss } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { InputError, Interrupted, type StopSignal } from '../errors';
-import { prepare, workOf, type ArrayCheck, type GradcheckResult, type Mode, type Prepared } from '../gradcheck';
+import { prepareSteps, workOf, type ArrayCheck, type GradcheckResult, type Mode, type Prepared } from '../gradcheck';
 import { runPrepared } from '../gradcheck/parallel';
+import { drive } from '../gradcheck/steps';
 import { loadFixture } from '../io/fixture';
 import { NumpyRandom } from '../random';
 import type { Arrays } from '../tensor';
@@ -150,10 +151,10 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   const checks: GradcheckResult[] = [];
   let running: GradcheckPartial['running'];
   let workBefore = 0;
-  const preps = checked.map((kind): Prepared => {
+  const prepareFor = (kind: LossKind): Promise<Prepared> => {
     const only = o.only?.filter((n) => gradientNames(CELLS[o.cell], kind).includes(n));
     const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
-    return prepare({
+    return drive(prepareSteps({
       cell: o.cell, inputs, loss, mode: o.mode, samples: o.samples, directions: o.directions,
       eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin, signal: o.signal,
       onProgress: ev.onProgress && ((p) => ev.onProgress!({ loss: kind, fraction: totalWork ? (workBefore + p.work) / totalWork : 1 })),
@@ -161,8 +162,15 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
         running?.arrays.push(a);
         ev.onArray?.(kind, a, index);
       },
-    });
-  });
+    }), o.signal);
+  };
+  const preps: Prepared[] = [];
+  try {
+    for (const kind of checked) preps.push(await prepareFor(kind));
+  } catch (e) {
+    if (e instanceof Interrupted) throw new Interrupted(e.signal, `gradcheck interrupted by ${e.signal} before any check began`);
+    throw e;
+  }
   const totalWork = preps.reduce((s, prep) => s + workOf(prep), 0);
   const header: GradcheckHeader = { cell: o.cell, dims, net, notes, losses: preps.map(planOf) };
   ev.onStart?.(header);

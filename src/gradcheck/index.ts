@@ -167,6 +167,11 @@ export interface Prepared {
 }
 
 export function prepare(o: GradcheckOptions): Prepared {
+  return drain(prepareSteps(o));
+}
+
+/** prepare() as steps: one after the analytic backward pass, one per array's plan (a big net's draws take a while). */
+export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
   const cell = CELLS[o.cell];
   const all = gradientNames(cell, o.loss.kind);
 
@@ -187,6 +192,7 @@ export function prepare(o: GradcheckOptions): Prepared {
     analyticSource = [...new Set(names.map((n) => o.gradsOrigin?.(n) ?? '--grads'))].join(', ');
   } else {
     analytic = float64Backend.backward(o.cell, o.inputs, o.loss); // (its trace's buffers go back to the pool)
+    yield;
   }
 
   let mode: Exclude<Mode, 'auto'>;
@@ -200,7 +206,7 @@ export function prepare(o: GradcheckOptions): Prepared {
   } else mode = o.mode as Exclude<Mode, 'auto'>;
 
   const rng = new NumpyRandom(o.seed ?? 0);
-  const plans = names.map((name): Plan => {
+  const planFor = (name: string): Plan => {
     const input = o.inputs[name.slice(1)];
     const n = input.data.length;
     const ana = analytic[name];
@@ -213,7 +219,12 @@ export function prepare(o: GradcheckOptions): Prepared {
       else dirs = Array.from({ length: o.directions ?? DEFAULT_DIRECTIONS }, () => unitDirection(rng, n));
     }
     return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, dirs };
-  });
+  };
+  const plans: Plan[] = [];
+  for (const name of names) {
+    plans.push(planFor(name));
+    yield;
+  }
   return {
     o, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
     unchecked: all.filter((n) => !names.includes(n)), plans,
