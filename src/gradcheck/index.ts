@@ -243,7 +243,7 @@ export const STEP_WORK = 2 ** 20;
  */
 export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void): Steps<number[]> {
   const { cell, inputs } = prep.o;
-  const out = new Array<number>(pl.entries.length + pl.dirs.length);
+  const out: number[] = []; // (filled in order, entries then directions: a packed array)
   const perEntry = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input)));
   for (let i = 0; i < pl.entries.length; i += perEntry) {
     const n = measureEntries(ev, pl, h, i, Math.min(i + perEntry, pl.entries.length), out);
@@ -259,15 +259,14 @@ export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number,
   return out;
 }
 
-/** Entries from … to − 1 of a plan into `out` (a plain loop: the hot path stays out of the generator). */
+/** Entries from … to − 1 of a plan appended to `out` (a plain loop: the hot path stays out of the generator). */
 function measureEntries(ev: Evaluator, pl: Plan, h: number, from: number, to: number, out: number[]): number {
-  for (let i = from; i < to; i++) out[i] = ev.entry(pl.input, pl.entries[i], h);
+  for (let i = from; i < to; i++) out.push(ev.entry(pl.input, pl.entries[i], h));
   return to - from;
 }
 
 function measureDirections(ev: Evaluator, pl: Plan, h: number, from: number, to: number, out: number[]): number {
-  const base = pl.entries.length;
-  for (let i = from; i < to; i++) out[base + i] = ev.direction(pl.input, pl.dirs[i], h);
+  for (let i = from; i < to; i++) out.push(ev.direction(pl.input, pl.dirs[i], h));
   return to - from;
 }
 
