@@ -11,18 +11,19 @@ import { BACKEND_NAMES, type BackendName } from './backends';
 import { CELL_NAMES, CELLS, gradientNames } from './cells';
 import { BACKWARD_DEFAULT_LOSS, runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
-import { GRADCHECK_LOSSES, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
+import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
 import { DEFAULT_ATOL, DEFAULT_RTOL, type ExpectReport } from './compare';
-import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, InputError } from './errors';
+import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from './errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from './gradcheck';
 import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
+import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
 import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
 import { ALIASES } from './names';
-import { renderBackward, renderExpect, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
+import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
@@ -36,8 +37,10 @@ export interface IO {
   stderr: (s: string) => void;
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
-  /** A progress line on a terminal; called with total 0 to clear it. Absent when stderr is not a TTY. */
-  progress?: (label: string, done: number, total: number) => void;
+  /** Progress and finished rows on a terminal (src/live.ts). Absent when stderr is not a TTY. */
+  live?: LiveRegion;
+  /** Turns SIGINT / SIGTERM into an AbortSignal while a long command runs. Absent in-process. */
+  interrupts?: () => Interrupts;
 }
 
 const defaultIO = (): IO => ({
@@ -45,25 +48,9 @@ const defaultIO = (): IO => ({
   stderr: (s) => void process.stderr.write(s),
   stdoutIsTTY: !!process.stdout.isTTY,
   env: process.env,
-  progress: process.stderr.isTTY ? terminalProgress() : undefined,
+  live: process.stderr.isTTY ? terminalLive(process.stderr) : undefined,
+  interrupts: processInterrupts,
 });
-
-/** A one-line progress bar on stderr, shown only once a job has run for a second. */
-function terminalProgress(): (label: string, done: number, total: number) => void {
-  const started = Date.now();
-  let shown = false;
-  return (label, done, total) => {
-    if (total === 0) {
-      if (shown) process.stderr.write('\r\x1b[K');
-      shown = false;
-      return;
-    }
-    if (Date.now() - started < 1000) return;
-    const width = 30, filled = Math.round((width * done) / total);
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.floor((100 * done) / total)}% (${done}/${total})\x1b[K`);
-    shown = true;
-  };
-}
 
 // ---- option parsers: a bad value is a usage error (exit 2) naming the option ----
 
@@ -227,6 +214,7 @@ Exit codes:
   1  a check failed (--expect mismatch, gradcheck FAIL)
   2  bad usage or bad input (one line on stderr names the file and the problem)
  70  internal error (a bug in rnn; RNN_DEBUG=1 shows the stack)
+130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM. gradcheck first prints what it finished
 `;
 
 export function buildProgram(io: IO): Command {
@@ -306,22 +294,34 @@ Examples:
 `)
     .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
       checkStrict(o, o.grads, '--grads');
-      const progress = o.json ? undefined : io.progress;
       // --loss not given: inferred from the fixture and --grads (commands/loss.ts)
       const loss = cmd.getOptionValueSource('loss') === 'default' ? undefined : o.loss;
-      const r = await runGradcheck({
-        ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => io.stderr(`rnn: ${line}\n`),
-        onProgress: progress && ((kind, done, total) => progress(`gradcheck ${o.cell} ${kind}`, done, total)),
-      });
-      progress?.('', 0, 0);
-      io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf(o, io), r));
-      if (!r.pass) {
-        const yours = !!o.grads;
-        const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, yours, r.dims, ch.arrays)));
-        throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
+      // Text: the header, then each loss as it finishes, then the summary. --json: one document at the end.
+      const style = styleOf(o, io);
+      const report = gradcheckReport(io, style, !!o.json);
+      const stop = io.interrupts?.();
+      try {
+        const r = await runGradcheck({
+          ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => io.stderr(`rnn: ${line}\n`),
+          events: report.events, signal: stop?.signal,
+        });
+        report.close();
+        io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : gradcheckSummary(style, r.checks));
+        if (!r.pass) {
+          const yours = !!o.grads;
+          const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, yours, r.dims, ch.arrays)));
+          throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
+        }
+        const missing = r.checks.flatMap((ch) => ch.notCompared);
+        if (o.strict && missing.length) throw new CheckFailed(`gradcheck --strict: ${missing.join(', ')} not in your --grads files`);
+      } catch (e) {
+        report.close();
+        // Interrupted: the text shows what was finished; --json prints nothing (a partial document could pass for a whole one).
+        if (e instanceof GradcheckInterrupted && !o.json) io.stdout(gradcheckInterrupted(style, e.partial));
+        throw e;
+      } finally {
+        stop?.dispose();
       }
-      const missing = r.checks.flatMap((ch) => ch.notCompared);
-      if (o.strict && missing.length) throw new CheckFailed(`gradcheck --strict: ${missing.join(', ')} not in your --grads files`);
     });
 
   program
@@ -399,6 +399,7 @@ function warnUnknown(io: IO, unknown: string[]): void {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CheckFailed) return EXIT_CHECK_FAILED;
   if (err instanceof InputError) return EXIT_BAD_INPUT;
+  if (err instanceof Interrupted) return err.signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
   if (err instanceof CommanderError) {
     // --help and --version end with exit code 0; every other commander error is bad usage.
     return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;

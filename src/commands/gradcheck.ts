@@ -1,12 +1,15 @@
 /**
  * `rnn gradcheck`: analytic gradients (ours, or the user's with --grads) against centred
- * finite differences, for every loss the inputs allow.
+ * finite differences, for every loss the inputs allow. It reports as it goes (events: the
+ * header, progress, each array's and each loss's verdict as soon as it is final) and stops at
+ * an aborted `signal` with GradcheckInterrupted, which holds what was finished.
  */
 import type { CellName, Dims, Loss, LossKind } from '../backend';
 import { CELLS, gradientNames } from '../cells';
-import { InputError } from '../errors';
-import type { GradcheckResult, Mode } from '../gradcheck';
-import { gradcheckThreads } from '../gradcheck/parallel';
+import { InputError, Interrupted, type StopSignal } from '../errors';
+import { prepareSteps, workOf, type ArrayCheck, type GradcheckResult, type Mode, type Prepared } from '../gradcheck';
+import { runPrepared } from '../gradcheck/parallel';
+import { drive } from '../gradcheck/steps';
 import { loadFixture } from '../io/fixture';
 import { gradientContract } from '../names';
 import { NumpyRandom } from '../random';
@@ -38,12 +41,21 @@ export interface GradcheckCommandOptions {
   /** Worker threads for big checks (1: everything on this thread). */
   threads: number;
   maxBytes?: number;
-  onProgress?: (loss: LossKind, done: number, total: number) => void;
   /** One-line messages for stderr before the check runs: the inferred loss, arrays not compared. */
   notify?: (line: string) => void;
+  events?: GradcheckEvents;
+  /** Aborting it stops the check within a fraction of a second (GradcheckInterrupted). */
+  signal?: AbortSignal;
 }
 
-export interface GradcheckCommandResult {
+/** What a loss's check will be, known before it runs (the heading of its table). */
+export type LossPlan = Pick<GradcheckResult, 'loss' | 'mode' | 'modeReason' | 'eps' | 'tol' | 'analytic' | 'unchecked'> & {
+  /** The gradients checked, in the order of the table's rows. */
+  names: string[];
+};
+
+/** Known before any check runs: the net, and the plan of each loss in the order they run. */
+export interface GradcheckHeader {
   cell: CellName;
   dims: Dims;
   /** The fixture files, or a description of the embedded default net. */
@@ -52,9 +64,52 @@ export interface GradcheckCommandResult {
   notes: string[];
   /** Why the loss was chosen, when --grads made it inferred rather than given. */
   lossInferred?: string;
+  losses: LossPlan[];
+}
+
+export interface GradcheckEvents {
+  onStart?: (h: GradcheckHeader) => void;
+  /** The first pass of `loss` is under way; `fraction` (0…1) of all losses' work is done. */
+  onProgress?: (p: { loss: LossKind; fraction: number }) => void;
+  /** One array's verdict, final, in the order of the table (`index` into the loss's plan names). */
+  onArray?: (loss: LossKind, a: ArrayCheck, index: number) => void;
+  onLoss?: (ch: GradcheckResult) => void;
+}
+
+export interface GradcheckCommandResult extends Omit<GradcheckHeader, 'losses'> {
   checks: GradcheckResult[];
   pass: boolean;
 }
+
+/** What an interrupted run had finished: whole losses, and the finished arrays of the one under way. */
+export interface GradcheckPartial extends GradcheckHeader {
+  checks: GradcheckResult[];
+  running?: { plan: LossPlan; arrays: ArrayCheck[] };
+  signal: StopSignal;
+  seconds: number;
+}
+
+export class GradcheckInterrupted extends Interrupted {
+  constructor(readonly partial: GradcheckPartial) {
+    super(partial.signal, interruptedMessage(partial));
+  }
+}
+
+/** One line for stderr: all a --json user gets of an interrupted run, so it names every verdict. */
+function interruptedMessage(r: GradcheckPartial): string {
+  const done = [...r.checks.map((ch) => ch.arrays.map((a) => ({ a, loss: ch.loss }))).flat(), ...(r.running?.arrays.map((a) => ({ a, loss: r.running!.plan.loss })) ?? [])];
+  const failed = done.filter((x) => !x.a.pass).map((x) => `${x.a.name} (${x.loss})`);
+  const parts = r.checks.map((ch) => `${ch.loss} finished (${ch.pass ? 'PASS' : 'FAIL'})`);
+  if (r.running) parts.push(`${r.running.plan.loss}: ${r.running.arrays.length} of ${r.running.plan.names.length} arrays checked`);
+  const notRun = r.losses.slice(r.checks.length + (r.running ? 1 : 0)).map((l) => l.loss);
+  if (notRun.length) parts.push(`not started: ${notRun.join(', ')}`);
+  return `gradcheck interrupted by ${r.signal}: ${parts.join('; ')}; ${failed.length ? `FAIL: ${failed.join(', ')}` : 'no FAIL so far, but not a PASS'}`;
+}
+
+const planOf = (prep: Prepared): LossPlan => ({
+  loss: prep.o.loss.kind, mode: prep.mode, modeReason: prep.modeReason, eps: prep.eps, tol: prep.tol,
+  analytic: prep.analyticSource, unchecked: prep.unchecked, names: prep.plans.map((pl) => pl.name),
+});
 
 export async function runGradcheck(o: GradcheckCommandOptions): Promise<GradcheckCommandResult> {
   let arrays: Arrays;
@@ -122,16 +177,50 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     if (unknown.length) throw new InputError(`--only ${unknown.join(', ')}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
     checked = losses.filter((k) => o.only!.some((n) => gradientNames(CELLS[o.cell], k).includes(n)));
   }
-  for (const line of notices) o.notify?.(line);
+  // Every loss is prepared (and every input error raised) before anything is reported.
+  const started = process.hrtime.bigint();
+  const ev = o.events ?? {};
   const checks: GradcheckResult[] = [];
-  for (const kind of checked) {
+  let running: GradcheckPartial['running'];
+  let workBefore = 0;
+  const prepareFor = (kind: LossKind): Promise<Prepared> => {
     const only = o.only?.filter((n) => gradientNames(CELLS[o.cell], kind).includes(n));
     const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
-    checks.push(await gradcheckThreads({
+    return drive(prepareSteps({
       cell: o.cell, inputs, loss, mode: o.mode, samples: o.samples, directions: o.directions,
-      eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin,
-      onProgress: o.onProgress && ((done, total) => o.onProgress!(kind, done, total)),
-    }, o.threads));
+      eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin, signal: o.signal,
+      onProgress: ev.onProgress && ((p) => ev.onProgress!({ loss: kind, fraction: totalWork ? (workBefore + p.work) / totalWork : 1 })),
+      onArray: (a, index) => {
+        running?.arrays.push(a);
+        ev.onArray?.(kind, a, index);
+      },
+    }), o.signal);
+  };
+  const preps: Prepared[] = [];
+  try {
+    for (const kind of checked) preps.push(await prepareFor(kind));
+  } catch (e) {
+    if (e instanceof Interrupted) throw new Interrupted(e.signal, `gradcheck interrupted by ${e.signal} before any check began`);
+    throw e;
   }
-  return { cell: o.cell, dims, net, notes, ...(lossInferred ? { lossInferred } : {}), checks, pass: checks.every((c) => c.pass) };
+  for (const line of notices) o.notify?.(line);
+  const totalWork = preps.reduce((s, prep) => s + workOf(prep), 0);
+  const header: GradcheckHeader = { cell: o.cell, dims, net, notes, ...(lossInferred ? { lossInferred } : {}), losses: preps.map(planOf) };
+  ev.onStart?.(header);
+  try {
+    for (const [i, prep] of preps.entries()) {
+      running = { plan: header.losses[i], arrays: [] };
+      const ch = await runPrepared(prep, o.threads);
+      checks.push(ch);
+      running = undefined;
+      workBefore += workOf(prep);
+      ev.onLoss?.(ch);
+    }
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    throw new GradcheckInterrupted({ ...header, checks, running, signal: e.signal, seconds });
+  }
+  const { losses: _plans, ...known } = header;
+  return { ...known, checks, pass: checks.every((c) => c.pass) };
 }

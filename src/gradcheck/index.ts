@@ -26,8 +26,11 @@ import { formatNumber } from '../render/format';
 import { indexText } from '../validate';
 import { Evaluator, inputKind } from './evaluator';
 import { verdict, wrongItems } from './verdict';
+import { measurePlan } from './run';
+import { drain, type Steps } from './steps';
 
 export { SPREAD_CAP } from './verdict';
+export { checkSteps, gradcheck, itemCount, measurePlan, runHere, runOn, STEP_WORK } from './run';
 
 export const DEFAULT_EPS = 1e-6;
 export const DEFAULT_TOL = 1e-6;
@@ -60,7 +63,12 @@ export interface GradcheckOptions {
   /** A user's own gradients to check instead of ours, named as ours are. */
   grads?: Arrays;
   gradsOrigin?: (name: string) => string | undefined;
-  onProgress?: (done: number, total: number) => void;
+  /** Items (entries, directions) of the first pass done, and their work in multiply-adds (of workOf()). */
+  onProgress?: (p: { done: number; total: number; work: number }) => void;
+  /** Each array's verdict as soon as it is final, in the order of `arrays`. */
+  onArray?: (a: ArrayCheck, index: number) => void;
+  /** Stops an asynchronous run (gradcheckThreads) at its next pause with Interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface ArrayCheck {
@@ -159,7 +167,6 @@ export interface Plan {
 /** Everything decided before the finite differences run. */
 export interface Prepared {
   o: GradcheckOptions;
-  started: bigint;
   eps: number;
   tol: number;
   mode: Exclude<Mode, 'auto'>;
@@ -171,7 +178,11 @@ export interface Prepared {
 }
 
 export function prepare(o: GradcheckOptions): Prepared {
-  const started = process.hrtime.bigint();
+  return drain(prepareSteps(o));
+}
+
+/** prepare() as steps: one after the analytic backward pass, one per array's plan (a big net's draws take a while). */
+export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
   const cell = CELLS[o.cell];
   const all = gradientNames(cell, o.loss.kind);
 
@@ -194,6 +205,7 @@ export function prepare(o: GradcheckOptions): Prepared {
     analyticSource = [...new Set(resolved.compared.filter((c) => names.includes(c.name)).map((c) => o.gradsOrigin?.(c.yours) ?? '--grads'))].join(', ');
   } else {
     analytic = float64Backend.backward(o.cell, o.inputs, o.loss); // (its trace's buffers go back to the pool)
+    yield;
   }
 
   let mode: Exclude<Mode, 'auto'>;
@@ -207,7 +219,7 @@ export function prepare(o: GradcheckOptions): Prepared {
   } else mode = o.mode as Exclude<Mode, 'auto'>;
 
   const rng = new NumpyRandom(o.seed ?? 0);
-  const plans = names.map((name): Plan => {
+  const planFor = (name: string): Plan => {
     const input = o.inputs[name.slice(1)];
     const n = input.data.length;
     const ana = analytic[name];
@@ -220,124 +232,95 @@ export function prepare(o: GradcheckOptions): Prepared {
       else dirs = Array.from({ length: o.directions ?? DEFAULT_DIRECTIONS }, () => unitDirection(rng, n));
     }
     return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, dirs };
-  });
+  };
+  const plans: Plan[] = [];
+  for (const name of names) {
+    plans.push(planFor(name));
+    yield;
+  }
   return {
-    o, started, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
+    o, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
     unchecked: all.filter((n) => !names.includes(n)), notCompared, plans,
   };
 }
 
-/** The numerical side of one plan at step h: one value per entry, then per direction. */
-export function measurePlan(ev: Evaluator, pl: Plan, h: number, tick: () => void = () => {}): number[] {
-  return [
-    ...pl.entries.map((k) => (tick(), ev.entry(pl.input, k, h))),
-    ...pl.dirs.map((v) => (tick(), ev.direction(pl.input, v, h))),
-  ];
-}
-
-/** Items (entries + directions) of all plans: what progress counts. */
-export function itemCount(plans: Plan[]): number {
-  return plans.reduce((s, p) => s + p.entries.length + p.dirs.length, 0);
-}
-
-/** The check, on this thread. */
-export function gradcheck(o: GradcheckOptions): GradcheckResult {
-  return runHere(prepare(o));
-}
-
-/** Runs a prepared check on this thread. */
-export function runHere(prep: Prepared): GradcheckResult {
-  const ev = new Evaluator(prep.o.cell, prep.o.inputs, prep.o.loss);
-  try {
-    return runOn(prep, ev);
-  } finally {
-    ev.release(); // (its buffers back to the pool and the arena)
-  }
-}
-
-/** A prepared check on this thread, with `ev`. */
-export function runOn(prep: Prepared, ev: Evaluator): GradcheckResult {
-  const { o } = prep;
-  const total = itemCount(prep.plans);
-  let done = 0;
-  const tick = (): void => {
-    done++;
-    if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
-  };
-  const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
-  return conclude(prep, ev, first, 0);
-}
+/** Noise floor of a centred difference at step h (see NOISE_ULPS). */
+const floorOf = (ev: Evaluator, h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
 
 /**
- * Verdicts from the first pass at eps (computed on this thread, or by worker threads that
- * made `extraEvaluations` loss evaluations), refining failing arrays on this thread.
+ * The verdict of array `p` from its first pass at eps, `num` (computed on this thread or by
+ * worker threads), refining it on this thread if it fails.
  */
-export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extraEvaluations: number): GradcheckResult {
-  const { o, eps, tol } = prep;
-  const floorAt = (h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
-  let refinedAny = false;
+export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, num: number[]): Steps<ArrayCheck> {
+  const { eps, tol } = prep;
+  const pl = prep.plans[p];
+  const floorAt = (h: number): number => floorOf(ev, h);
+  if (!pl.shapeOk) {
+    return {
+      name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
+      pass: false, belowNoise: false, withinSpread: false, refined: false, refinementChanged: false, shapeMismatch: pl.ana.shape,
+    };
+  }
+  const { ana, labels } = analyticSide(pl);
+  // A FAIL says which items are wrong (verdict.ts); entries of x in BPTT's time order.
+  const failing = (v: ArrayCheck, at: number[], floors: number[], spread?: number[][]): ArrayCheck => {
+    if (v.pass) return v;
+    const wrong = wrongItems(at, ana, tol, floors, spread);
+    const firstMismatch = pl.dirs.length ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward');
+    return { ...v, wrong: wrong.length, ...(firstMismatch ? { firstMismatch } : {}) };
+  };
+  const firstFloors = num.map(() => floorAt(eps));
+  const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, firstFloors, false);
+  if (firstVerdict.pass) return firstVerdict;
+  // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
+  // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
+  // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
+  // (4·c(h) − c(2h))/3 from centred differences c at h and 2h — truncation ~h⁴·L⁽⁵⁾ — and
+  // keep, per entry, the finer estimate where it agrees at least as well with the coarser
+  // one as that does with the first. (An exploding GRU, measured: the centred difference is
+  // off by 6e-5 even at 1e-8, the five-point one agrees with the analytic to 1e-8.) This
+  // only makes the numerical side more exact: a wrong analytic gradient disagrees with it
+  // all the same.
+  const steps = [eps, eps / 10, eps / 100];
+  function* fivePoint(h: number): Steps<number[]> {
+    const c1 = yield* measurePlan(prep, ev, pl, h), c2 = yield* measurePlan(prep, ev, pl, 2 * h);
+    return c1.map((c, k) => (4 * c - c2[k]) / 3);
+  }
+  const runs = [num, yield* fivePoint(steps[1]), yield* fivePoint(steps[2])];
+  const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
+  // The five-point estimate's rounding error is ~1.5× the centred one's at the same h.
+  const refinedFloor = (h: number): number => 2 * floorAt(h);
+  // Where the refined estimates still disagree (a third one, at eps/30, joins them for this),
+  // finite differences cannot resolve the gradient more finely than their spread: an analytic
+  // value within the spread of one of them (up to SPREAD_CAP) is reported as such, not as a
+  // failure. Only computed when the refined verdict alone fails.
+  const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
+  const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
+  if (refined.pass) return { ...refined, refinementChanged: true };
+  const estimates = [runs[1], yield* fivePoint(eps / 30), runs[2]];
+  const spread = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, estimates);
+  return spread.pass ? { ...spread, refinementChanged: true } : failing(spread, bestNum, floors, estimates);
+}
 
-  const arrays: ArrayCheck[] = prep.plans.map((pl, p) => {
-    if (!pl.shapeOk) {
-      return {
-        name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
-        pass: false, belowNoise: false, withinSpread: false, refined: false, refinementChanged: false, shapeMismatch: pl.ana.shape,
-      };
-    }
-    // Analytic values and labels, entry by entry (or direction by direction).
-    const ana: number[] = [], labels: string[] = [];
-    for (const k of pl.entries) {
-      ana.push(pl.ana.data[k]);
-      labels.push(indexText(k, pl.shape));
-    }
-    pl.dirs.forEach((v, i) => {
-      let dot = 0;
-      for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
-      ana.push(dot);
-      labels.push(`v${i}`);
-    });
-    const num = first[p];
-    // A FAIL says which items are wrong (wrong.ts); entries of x in BPTT's time order.
-    const failing = (v: ArrayCheck, at: number[], floors: number[], spread?: number[][]): ArrayCheck => {
-      if (v.pass) return v;
-      const wrong = wrongItems(at, ana, tol, floors, spread);
-      const firstMismatch = pl.dirs.length ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward');
-      return { ...v, wrong: wrong.length, ...(firstMismatch ? { firstMismatch } : {}) };
-    };
-    const firstFloors = num.map(() => floorAt(eps));
-    const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, firstFloors, false);
-    if (firstVerdict.pass) return firstVerdict;
-    // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
-    // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
-    // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
-    // (4·c(h) − c(2h))/3 from centred differences c at h and 2h — truncation ~h⁴·L⁽⁵⁾ — and
-    // keep, per entry, the finer estimate where it agrees at least as well with the coarser
-    // one as that does with the first. (An exploding GRU, measured: the centred difference is
-    // off by 6e-5 even at 1e-8, the five-point one agrees with the analytic to 1e-8.) This
-    // only makes the numerical side more exact: a wrong analytic gradient disagrees with it
-    // all the same.
-    refinedAny = true;
-    const steps = [eps, eps / 10, eps / 100];
-    const fivePoint = (h: number): number[] => {
-      const c1 = measurePlan(ev, pl, h), c2 = measurePlan(ev, pl, 2 * h);
-      return c1.map((c, k) => (4 * c - c2[k]) / 3);
-    };
-    const runs = [num, fivePoint(steps[1]), fivePoint(steps[2])];
-    const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
-    // The five-point estimate's rounding error is ~1.5× the centred one's at the same h.
-    const refinedFloor = (h: number): number => 2 * floorAt(h);
-    // Where the refined estimates still disagree (a third one, at eps/30, joins them for this),
-    // finite differences cannot resolve the gradient more finely than their spread: an analytic
-    // value within the spread of one of them (up to SPREAD_CAP) is reported as such, not as a
-    // failure. Only computed when the refined verdict alone fails.
-    const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
-    const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
-    if (refined.pass) return { ...refined, refinementChanged: true };
-    const estimates = [runs[1], fivePoint(eps / 30), runs[2]];
-    const spread = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, estimates);
-    return spread.pass ? { ...spread, refinementChanged: true } : failing(spread, bestNum, floors, estimates);
+/** Analytic values and labels, entry by entry (or direction by direction). */
+function analyticSide(pl: Plan): { ana: number[]; labels: string[] } {
+  const ana: number[] = [], labels: string[] = [];
+  for (const k of pl.entries) {
+    ana.push(pl.ana.data[k]);
+    labels.push(indexText(k, pl.shape));
+  }
+  pl.dirs.forEach((v, i) => {
+    let dot = 0;
+    for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
+    ana.push(dot);
+    labels.push(`v${i}`);
   });
+  return { ana, labels };
+}
 
+/** The check's result from its arrays' verdicts; the workers made `extraEvaluations` loss evaluations. */
+export function finish(prep: Prepared, ev: Evaluator, arrays: ArrayCheck[], extraEvaluations: number, started: bigint): GradcheckResult {
+  const { o, eps, tol } = prep;
   return {
     cell: o.cell,
     loss: o.loss.kind,
@@ -345,15 +328,15 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     modeReason: prep.modeReason,
     eps,
     tol,
-    noiseFloor: floorAt(eps),
+    noiseFloor: floorOf(ev, eps),
     analytic: prep.analyticSource,
     arrays,
     unchecked: prep.unchecked,
     notCompared: prep.notCompared,
     pass: arrays.every((a) => a.pass),
-    refined: refinedAny,
+    refined: arrays.some((a) => a.refined),
     evaluations: ev.evaluations + extraEvaluations,
-    seconds: Number(process.hrtime.bigint() - prep.started) / 1e9,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }
 
