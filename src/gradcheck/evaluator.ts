@@ -23,6 +23,17 @@ import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
 import { allocate, project, release, run, sharedPass, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace } from '../unroll';
 
+// The ladder of direction(): first rung, last rung (per-entry steps in units of eps), and when to stop.
+const LADDER_TOP = 10;
+const LADDER_BOTTOM = 1e-3;
+/** Neighbouring five-point estimates this close (relative) end the ladder. */
+const CONVERGED = 1e-9;
+/** The first two centred differences this close (relative) make the ladder unnecessary. */
+const QUICK = 3e-9;
+/** Past the best agreement (once it is at least PLAUSIBLE), a gap SAFE times larger ends the ladder. */
+const SAFE = 2;
+const PLAUSIBLE = 1e-6;
+
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
 export type InputKind = 'param' | 'x' | 'a0' | 'c0';
 
@@ -41,6 +52,9 @@ export class Evaluator {
   private readonly a0: Float64Array;
   private readonly c0: Float64Array;
   private readonly daSteps: Float64Array[];
+  /** The loss's terms at the + side of a direction's centred difference, and xent's − side. */
+  private readonly kept: Float64Array;
+  private readonly scratch: Float64Array;
   private readonly labels: Float64Array;
   private readonly full: Trace;
   /** Unperturbed a⟨t⟩, c⟨t⟩ blocks: where a column's tail starts. */
@@ -69,6 +83,8 @@ export class Evaluator {
     this.a0 = inputs.a0 ? inputs.a0.data.slice() : new Float64Array(d.n_a * d.m);
     this.c0 = inputs.c0 ? inputs.c0.data.slice() : new Float64Array(d.n_a * d.m);
     this.daSteps = loss.kind === 'sum' ? toSteps(loss.da.data, d.n_a, d.m, d.T_x) : [];
+    this.kept = new Float64Array(loss.kind === 'sum' ? d.n_a * d.m * d.T_x : d.m * d.T_x);
+    this.scratch = new Float64Array(loss.kind === 'sum' ? 0 : d.m * d.T_x);
     this.labels = loss.kind === 'xent' ? loss.labels.data : new Float64Array(0);
 
     // (on the kernels' arena from the sizes the engine's own passes take it: the loops of every
@@ -208,20 +224,102 @@ export class Evaluator {
   }
 
   /**
-   * vᵀ∇L along a direction v over the whole of input `name` (v in the public C order),
-   * by a centred difference of two full forwards.
+   * vᵀ∇L along a direction v over the whole of input `name` (v in the public C order), to
+   * the accuracy float64 allows along v: five-point estimates on a ladder of steps, from the
+   * step that moves each entry by LADDER_TOP·eps (root mean square) down by halves, until two
+   * neighbours agree to CONVERGED, or they start to disagree more again (past the point where
+   * rounding overtakes truncation), or the step reaches LADDER_BOTTOM·eps; the estimate that
+   * agreed best with its coarser neighbour is returned. Every rung is one centred difference
+   * (two full forwards) taken term by term (termDifference).
    */
   direction(name: string, v: Float64Array, eps: number): number {
     const at = Array.from(v, (_, k) => this.locate(name, k));
     const keep = at.map((e) => e.buf[e.at]);
-    const shift = (sign: number): void => at.forEach((e, k) => (e.buf[e.at] = keep[k] + sign * eps * v[k]));
-    shift(+1);
-    const up = this.lossFull();
-    shift(-1);
-    const down = this.lossFull();
+    let ss = 0;
+    for (const x of v) ss += x * x;
+    const perEntry = Math.sqrt(ss / v.length); // a step h moves entries by h·perEntry (rms)
+    const centred = (s: number): number => {
+      const h = s / perEntry;
+      at.forEach((e, k) => (e.buf[e.at] = keep[k] + h * v[k]));
+      this.runFull();
+      this.keepTerms(this.full, 0);
+      at.forEach((e, k) => (e.buf[e.at] = keep[k] - h * v[k]));
+      this.runFull();
+      return this.termDifference(this.full, 0) / (2 * h);
+    };
+    let s = LADDER_TOP * eps;
+    const top = centred(2 * s);
+    let coarse = centred(s);
+    let prev = (4 * coarse - top) / 3;
+    let best = prev;
+    // Two centred differences that already agree: truncation and rounding are both that small.
+    if (!(Math.abs(coarse - top) <= QUICK * Math.abs(coarse))) {
+      let bestGap = Infinity;
+      while (s > LADDER_BOTTOM * eps) {
+        s /= 2; // exact: the rung above is centred(2s), reused
+        const fine = centred(s);
+        const est = (4 * fine - coarse) / 3;
+        const gap = Math.abs(est - prev);
+        if (gap <= bestGap) [best, bestGap] = [est, gap];
+        if (gap <= CONVERGED * Math.abs(est)) break;
+        if (bestGap <= PLAUSIBLE * Math.abs(best) && gap > SAFE * bestGap) break;
+        [coarse, prev] = [fine, est];
+      }
+    }
     at.forEach((e, k) => (e.buf[e.at] = keep[k]));
     project(this.full); // back to the unperturbed projections, bit for bit
-    return (up - down) / (2 * eps);
+    return best;
+  }
+
+  /** A full forward at the current point, inputs and (xent) head included. */
+  private runFull(): void {
+    this.evaluations++;
+    run(this.full, 0, this.loss === 'xent', true);
+  }
+
+  /** Keeps the loss's terms of trace `tr` (full or one-column) from step t0 on: see termDifference. */
+  private keepTerms(tr: Trace, t0: number): void {
+    if (this.loss === 'sum') this.kept.set(tr.all.a.subarray(t0 * tr.d.n_a * tr.d.m));
+    else this.xentTerms(tr, t0, this.kept);
+  }
+
+  /**
+   * L(kept) − L(now) of trace `tr` from step t0 on, summed as the differences of the terms,
+   * Σ da⊙(a⁺ − a⁻) or Σ (ℓ⁺ − ℓ⁻)/m: each difference of two nearby values is exact or nearly,
+   * so none of the rounding of two long sums of large terms (~ulp(Σ|terms|)) enters it, only
+   * the forwards' own.
+   */
+  private termDifference(tr: Trace, t0: number): number {
+    const up = this.kept;
+    let s = 0;
+    if (this.loss === 'sum') {
+      const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa;
+      for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
+        const a = tr.steps[t].a, g = da[t];
+        for (let k = 0; k < block; k++) s += g[k] * (up[o + k] - a[k]);
+      }
+      return s;
+    }
+    const now = this.xentTerms(tr, t0, this.scratch);
+    for (let k = 0; k < (tr.d.T_x - t0) * tr.d.m; k++) s += up[k] - now[k];
+    return s / this.d.m;
+  }
+
+  /** −log softmax(z⟨t⟩)[label] of each step t ≥ t0 and column j of `tr`, at (t − t0)·m + j of `out`. */
+  private xentTerms(tr: Trace, t0: number, out: Float64Array): Float64Array {
+    const { n_y, m, T_x } = tr.d;
+    const labels = tr === this.full ? this.labels : this.colLabels; // (m, T_x); the column's m = 1
+    for (let t = t0; t < T_x; t++) {
+      const z = tr.logits[t];
+      for (let j = 0; j < m; j++) {
+        let max = -Infinity;
+        for (let i = 0; i < n_y; i++) max = Math.max(max, z[i * m + j]);
+        let sum = 0;
+        for (let i = 0; i < n_y; i++) sum += Math.exp(z[i * m + j] - max);
+        out[(t - t0) * m + j] = max + Math.log(sum) - z[labels[j * T_x + t] * m + j];
+      }
+    }
+    return out;
   }
 
   /** Σ |term| of the loss at the unperturbed point (its rounding error is ~ ulp of this). */

@@ -272,6 +272,8 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, num: num
   const firstFloors = num.map(() => floorAt(eps));
   const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, firstFloors, false);
   if (firstVerdict.pass) return firstVerdict;
+  // (a direction's measurement already chose its steps: Evaluator.direction)
+  if (pl.dirs.length) return failing(firstVerdict, num, firstFloors);
   // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
   // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
   // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
