@@ -21,7 +21,7 @@ import { CELLS, type CellSpec } from '../cells';
 import type { Params } from '../cells/types';
 import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
-import { allocate, project, release, run, sharedPass, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace } from '../unroll';
+import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../unroll';
 
 // The ladder of direction(): first rung, last rung (per-entry steps in units of eps), and when to stop.
 const LADDER_TOP = 10;
@@ -112,16 +112,6 @@ export class Evaluator {
     release(this.col);
   }
 
-  /**
-   * The loss at the current (possibly perturbed) point: a full forward. `inputs`: recompute
-   * the input projections (false when the caller knows they are up to date).
-   */
-  lossFull(inputs = true): number {
-    this.evaluations++;
-    run(this.full, 0, this.loss === 'xent', inputs);
-    return this.loss === 'sum' ? sumLoss(this.full, this.daSteps) : xentLoss(this.full, this.labels);
-  }
-
   /** The live values of an input (parameters: C order; x: time-major steps; a0, c0). */
   private buffer(name: string): Float64Array {
     const kind = inputKind(name);
@@ -149,12 +139,17 @@ export class Evaluator {
         buf[k] = v;
         if (row >= 0) project(this.full, 0, this.d.T_x, row);
       };
-      set(keep + eps);
-      const up = this.lossFull(false);
-      set(keep - eps);
-      const down = this.lossFull(false);
+      const side = (v: number): void => {
+        set(v);
+        this.evaluations++;
+        run(this.full, 0, this.loss === 'xent', false);
+      };
+      side(keep + eps);
+      this.keepTerms(this.full, 0);
+      side(keep - eps);
+      const diff = this.termDifference(this.full, 0);
       set(keep);
-      return (up - down) / (2 * eps);
+      return diff / (2 * eps);
     }
     return this.columnEntry(kind, k, eps);
   }
@@ -181,11 +176,13 @@ export class Evaluator {
       if (kind === 'x') project(this.col, t0, t0 + 1); // only x⟨t0⟩ changed
     };
     set(keep + eps);
-    const up = this.columnTail(j, t0);
+    this.columnTail(j, t0);
+    this.keepTerms(this.col, t0);
     set(keep - eps);
-    const down = this.columnTail(j, t0);
+    this.columnTail(j, t0);
+    const diff = this.termDifference(this.col, t0);
     set(keep);
-    return (up - down) / (2 * eps);
+    return diff / (2 * eps);
   }
 
   /** Copies example j's inputs and loss data into the one-column buffers. */
@@ -209,8 +206,8 @@ export class Evaluator {
     this.loadedColumn = j;
   }
 
-  /** Loss of column j over steps t0 … T_x−1, starting from the unperturbed state before t0. */
-  private columnTail(j: number, t0: number): number {
+  /** Runs column j over steps t0 … T_x−1, starting from the unperturbed state before t0. */
+  private columnTail(j: number, t0: number): void {
     this.evaluations++;
     const { n_a, m } = this.d;
     if (t0 > 0) {
@@ -219,8 +216,6 @@ export class Evaluator {
       if (this.cell.hasCellState) for (let i = 0; i < n_a; i++) s.c[i] = this.baseC[t0 - 1][i * m + j];
     }
     run(this.col, t0, this.loss === 'xent', false);
-    // xentLoss averages over the trace's batch, here 1 column: the full loss divides by m.
-    return this.loss === 'sum' ? sumLoss(this.col, this.colDa, t0) : xentLoss(this.col, this.colLabels, t0) / m;
   }
 
   /**
@@ -302,7 +297,7 @@ export class Evaluator {
     }
     const now = this.xentTerms(tr, t0, this.scratch);
     for (let k = 0; k < (tr.d.T_x - t0) * tr.d.m; k++) s += up[k] - now[k];
-    return s / this.d.m;
+    return s / this.d.m; // the loss averages over the whole batch, a column's terms too
   }
 
   /** −log softmax(z⟨t⟩)[label] of each step t ≥ t0 and column j of `tr`, at (t − t0)·m + j of `out`. */
