@@ -1,6 +1,13 @@
 /**
- * The gradient checker: analytic gradients (ours, or a user's own) against centred finite
- * differences (L(θ+ε) − L(θ−ε)) / 2ε of the same loss, in float64, per array.
+ * The gradient checker: analytic gradients (ours, or a user's own) against finite
+ * differences of the same loss, in float64, per array.
+ *
+ * - `full` / `sample`: each entry against the centred difference (L(θ+ε) − L(θ−ε)) / 2ε.
+ * - `fast`: vᵀ∇L along seeded random unit directions v against five-point differences along
+ *   v, each on a ladder of steps it chooses itself (Evaluator.direction): truncation and
+ *   rounding trade places at a step that differs by 100× from net to net and array to array.
+ * Every L(+) − L(−) is summed term by term, Σ da⊙(a⁺ − a⁻) or Σ(ℓ⁺ − ℓ⁻), so only the
+ * forwards' own rounding enters it, not that of two long sums of large terms.
  *
  * Verdict per array:
  *   relative error  r = ‖g_num − g_ana‖ / (‖g_num‖ + ‖g_ana‖)   (0 when both are 0)
@@ -8,11 +15,12 @@
  *   floor (then the two cannot be told apart in float64 at all, e.g. a gradient of 1e-12
  *   through a saturated gate; the report says so).
  *
- * Why eps = 1e-6 and tol = 1e-6: the centred difference's truncation error is
- * ~eps²·|L'''| ≈ 1e-12 and its rounding error ~ulp(Σ|terms of L|)/eps ≈ 1e-10·scale, so a
- * correct gradient lands at r ≈ 1e-10 … 1e-8 (measured over many seeds, sizes and saturated
- * nets in test/gradcheck.test.ts), while every broken backward we know of lands at
- * r ≥ 1e-4 (test/gradcheck-mutants.test.ts). 1e-6 sits between with two decades each side.
+ * Why eps = 1e-6 and tol = 1e-6: a correct gradient lands at r ≈ 1e-11 … 1e-8 (full mode:
+ * truncation ~eps²·|L‴|, rounding ~ulp(terms)/eps; fast mode ≤ 1e-8 at T_x up to 200:
+ * test/gradcheck.test.ts, test/gradcheck-fast.test.ts, figures in bench/README.md), while
+ * every broken backward we know of lands at r ≥ 1e-2 (test/gradcheck-mutants.test.ts).
+ * Nets whose gradients grow ≳10⁵× through time have a floor of their own, the forwards'
+ * rounding amplified by the same dynamics; from ~10⁹× no finite difference resolves them.
  */
 import type { CellName, Loss } from '../backend';
 import { CELLS, gradientNames } from '../cells';
@@ -34,7 +42,7 @@ export { checkSteps, gradcheck, itemCount, measurePlan, runHere, runOn, STEP_WOR
 
 export const DEFAULT_EPS = 1e-6;
 export const DEFAULT_TOL = 1e-6;
-/** Noise floor = NOISE_ULPS · 2⁻⁵² · Σ|terms of L| / eps: rounding of both losses, with margin. */
+/** Noise floor = NOISE_ULPS · 2⁻⁵² · Σ|terms of L| / eps: bounds the forwards' rounding left in L(+) − L(−), with margin. */
 export const NOISE_ULPS = 64;
 export const DEFAULT_SAMPLES = 8;
 export const DEFAULT_DIRECTIONS = 6;
@@ -146,10 +154,13 @@ export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]
   return names.reduce((s, g) => s + inputs[g.slice(1)].data.length * itemCost(cellName, inputs, g.slice(1)), 0);
 }
 
+/** Centred differences a direction's ladder takes on most nets (2 … 3; up to 7 on saturated ones, ~12 where gradients explode). */
+export const LADDER_PAIRS = 3;
+
 /** Multiply-adds of a prepared check's first pass. */
 export function workOf(prep: Prepared): number {
   const { o } = prep;
-  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.dirs.length * itemCost(o.cell, o.inputs, pl.input, true), 0);
+  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.dirs.length * LADDER_PAIRS * itemCost(o.cell, o.inputs, pl.input, true), 0);
 }
 
 /** What one array's check consists of: the entries (or directions) compared. */
