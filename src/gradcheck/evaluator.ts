@@ -22,6 +22,7 @@ import type { Params } from '../cells/types';
 import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
 import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../unroll';
+import { drain, type Steps } from './steps';
 
 // The ladder of direction(): first rung, last rung (per-entry steps in units of eps), and when to stop.
 const LADDER_TOP = 10;
@@ -228,6 +229,11 @@ export class Evaluator {
    * (two full forwards) taken term by term (termDifference).
    */
   direction(name: string, v: Float64Array, eps: number): number {
+    return drain(this.directionSteps(name, v, eps));
+  }
+
+  /** direction() as steps: it yields between two rungs, with the inputs as they were. */
+  *directionSteps(name: string, v: Float64Array, eps: number): Steps<number> {
     const at = Array.from(v, (_, k) => this.locate(name, k));
     const keep = at.map((e) => e.buf[e.at]);
     let ss = 0;
@@ -240,10 +246,12 @@ export class Evaluator {
       this.keepTerms(this.full, 0);
       at.forEach((e, k) => (e.buf[e.at] = keep[k] - h * v[k]));
       this.runFull();
+      at.forEach((e, k) => (e.buf[e.at] = keep[k]));
       return this.termDifference(this.full, 0) / (2 * h);
     };
     let s = LADDER_TOP * eps;
     const top = centred(2 * s);
+    yield;
     let coarse = centred(s);
     let prev = (4 * coarse - top) / 3;
     let best = prev;
@@ -252,6 +260,7 @@ export class Evaluator {
       let bestGap = Infinity;
       while (s > LADDER_BOTTOM * eps) {
         s /= 2; // exact: the rung above is centred(2s), reused
+        yield;
         const fine = centred(s);
         const est = (4 * fine - coarse) / 3;
         const gap = Math.abs(est - prev);
@@ -261,7 +270,6 @@ export class Evaluator {
         [coarse, prev] = [fine, est];
       }
     }
-    at.forEach((e, k) => (e.buf[e.at] = keep[k]));
     project(this.full); // back to the unperturbed projections, bit for bit
     return best;
   }

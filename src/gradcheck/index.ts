@@ -135,9 +135,13 @@ export interface GradcheckResult {
   seconds: number;
 }
 
+/** Centred differences a direction's ladder takes on most nets (2 … 3; up to 7 on saturated ones, ~12 where gradients explode). */
+export const LADDER_PAIRS = 3;
+
 /**
- * Multiply-adds of one centred difference for an entry of `input`: two full forwards for a
- * parameter (or any direction), two one-column tails for an entry of x, a0, c0.
+ * Multiply-adds of measuring one item of `input`: an entry's centred difference (two full
+ * forwards for a parameter, two one-column tails for an entry of x, a0, c0), or a direction's
+ * ladder (typically LADDER_PAIRS centred differences of two full forwards each).
  */
 export function itemCost(cellName: CellName, inputs: Arrays, input: string, direction = false): number {
   const cell = CELLS[cellName];
@@ -146,7 +150,8 @@ export function itemCost(cellName: CellName, inputs: Arrays, input: string, dire
   const d = { n_x, n_a, n_y, m, T_x };
   let perColumnStep = n_y * n_a;
   for (const p of cell.params) if (p.role === 'recurrent') perColumnStep += p.shape(d)[0] * p.shape(d)[1];
-  return direction || inputKind(input) === 'param' ? 2 * T_x * m * perColumnStep : (T_x + 1) * perColumnStep;
+  if (direction) return LADDER_PAIRS * 2 * T_x * m * perColumnStep;
+  return inputKind(input) === 'param' ? 2 * T_x * m * perColumnStep : (T_x + 1) * perColumnStep;
 }
 
 /** Multiply-adds of checking every entry of the named gradients. */
@@ -154,13 +159,10 @@ export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]
   return names.reduce((s, g) => s + inputs[g.slice(1)].data.length * itemCost(cellName, inputs, g.slice(1)), 0);
 }
 
-/** Centred differences a direction's ladder takes on most nets (2 … 3; up to 7 on saturated ones, ~12 where gradients explode). */
-export const LADDER_PAIRS = 3;
-
 /** Multiply-adds of a prepared check's first pass. */
 export function workOf(prep: Prepared): number {
   const { o } = prep;
-  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.dirs.length * LADDER_PAIRS * itemCost(o.cell, o.inputs, pl.input, true), 0);
+  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.dirs.length * itemCost(o.cell, o.inputs, pl.input, true), 0);
 }
 
 /** What one array's check consists of: the entries (or directions) compared. */

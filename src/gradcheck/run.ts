@@ -4,7 +4,7 @@
  * gradcheck() drains the steps at once; the CLI drives them with pauses (steps.ts).
  */
 import { Evaluator } from './evaluator';
-import { concludePlan, finish, itemCost, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared } from './index';
+import { concludePlan, finish, itemCost, LADDER_PAIRS, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared } from './index';
 import { drain, type Steps } from './steps';
 
 /**
@@ -26,12 +26,24 @@ export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number,
     tick?.(n, false);
     yield;
   }
-  const perDir = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input, true)));
-  for (let i = 0; i < pl.dirs.length; i += perDir) {
-    const n = measureDirections(ev, pl, h, i, Math.min(i + perDir, pl.dirs.length), out);
-    tick?.(n, true);
-    yield;
+  // A direction is a ladder of centred differences (Evaluator.directionSteps): its rungs end steps too.
+  const rung = itemCost(cell, inputs, pl.input, true) / LADDER_PAIRS;
+  let work = 0;
+  for (const v of pl.dirs) {
+    const ladder = ev.directionSteps(pl.input, v, h);
+    let r = ladder.next();
+    while (!r.done) {
+      work += rung;
+      if (work >= STEP_WORK) {
+        work = 0;
+        yield;
+      }
+      r = ladder.next();
+    }
+    out.push(r.value);
+    tick?.(1, true);
   }
+  if (pl.dirs.length) yield;
   return out;
 }
 
@@ -41,10 +53,6 @@ function measureEntries(ev: Evaluator, pl: Plan, h: number, from: number, to: nu
   return to - from;
 }
 
-function measureDirections(ev: Evaluator, pl: Plan, h: number, from: number, to: number, out: number[]): number {
-  for (let i = from; i < to; i++) out.push(ev.direction(pl.input, pl.dirs[i], h));
-  return to - from;
-}
 
 /** Items (entries + directions) of all plans: what progress counts. */
 export function itemCount(plans: Plan[]): number {
