@@ -1,7 +1,8 @@
+import type { CellName } from './cells';
 import type { Arrays, Tensor } from './tensor';
 
-/** The cells `rnn` knows. The CELLS table in src/cells/index.ts is the source of truth. */
-export type CellName = 'rnn' | 'lstm' | 'gru';
+/** The cells `rnn` knows: the keys of the CELLS table in src/cells/index.ts. */
+export type { CellName };
 
 /** Sizes of a problem, in the seed's notation. */
 export interface Dims {
