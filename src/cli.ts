@@ -202,8 +202,9 @@ Examples:
   $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 7 --seed 1 --out lstm.json
   $ rnn forward --cell lstm lstm.json
   $ rnn forward --cell lstm lstm.json --json > out.json
-  $ rnn forward --cell lstm lstm.json --expect my_outputs.npz
+  $ rnn forward --cell lstm lstm.json --expect out.json
   $ rnn backward --cell lstm lstm.json --loss xent --show dWy
+  $ rnn backward --cell lstm lstm.json --out my_grads.npz
   $ rnn gradcheck --cell lstm
   $ rnn gradcheck --cell lstm lstm.json --loss sum --grads my_grads.npz
   $ rnn inspect lstm.json
@@ -230,7 +231,7 @@ export function buildProgram(io: IO): Command {
     .description('run the sequence forward: a, y (and c for LSTM) for every time step')
     .argument('[fixtures...]', 'files with the parameters and x (a0, c0 default to zeros)')
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
-    .addHelpText('after', '\nExample:\n  $ rnn forward --cell rnn fixtures/cases/rnn_course.npz\n')
+    .addHelpText('after', '\nExamples:\n  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json\n  $ rnn forward --cell rnn rnn.json\n')
     .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
@@ -247,7 +248,7 @@ export function buildProgram(io: IO): Command {
     .argument('[fixtures...]', 'files with the parameters, x, and da (sum loss) or labels (xent loss)')
     .addOption(new Option('--loss <kind>', `sum: L = Σ da⊙a with the fixture's da; xent: softmax cross-entropy on labels (default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has both and --expect does not tell)`).choices(LOSS_KINDS))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
-    .addHelpText('after', '\nExample:\n  $ rnn backward --cell lstm fixtures/cases/lstm_course.npz --loss xent --show dWy\n')
+    .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
     .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
@@ -289,8 +290,10 @@ Defaults: eps ${formatSetting(DEFAULT_EPS)}, tol ${formatSetting(DEFAULT_TOL)} (
 
 Examples:
   $ rnn gradcheck --cell lstm
-  $ rnn gradcheck --cell gru fixtures/cases/gru_course.npz --mode full --only dWr dx
-  $ rnn gradcheck --cell rnn my_net.npz --loss sum --grads my_grads.npz
+  $ rnn init --cell gru --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out gru.json
+  $ rnn gradcheck --cell gru gru.json --mode full --only dWr dx
+  $ rnn backward --cell gru gru.json --out my_grads.npz
+  $ rnn gradcheck --cell gru gru.json --loss sum --grads my_grads.npz
 `)
     .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
       checkStrict(o, o.grads, '--grads');
@@ -364,7 +367,7 @@ Example:
     .argument('<fixtures...>', 'files, directories, or - for JSON on stdin')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
-    .addHelpText('after', '\nExample:\n  $ rnn inspect fixtures/cases/gru_course.npz\n')
+    .addHelpText('after', '\nExamples:\n  $ rnn init --cell gru --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out gru.npz\n  $ rnn inspect gru.npz\n')
     .action((sources: string[], o: CommonOpts & { maxInput: number }) => {
       const r = runInspect(sources, bytesOf(o.maxInput));
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderInspect(styleOf(o, io), r));
