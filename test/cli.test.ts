@@ -52,6 +52,9 @@ function writeJson(name: string, arrays: Record<string, unknown>): string {
   return p;
 }
 
+/** Node's permission model: `--permission` from Node 22 on (Node 24 knows no other name), experimental before. */
+const PERMISSION = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+
 const COURSE = ['--n-x', '3', '--n-a', '5', '--n-y', '2', '--m', '10', '--t-x', '7'];
 
 describe('the rnn command line', function () {
@@ -184,7 +187,7 @@ describe('the rnn command line', function () {
       assert.equal(init.code, 0, init.stderr);
       const free = rnn(['forward', '--cell', 'lstm', 'wide.npz', '--json']);
       assert.equal(free.code, 0, free.stderr);
-      const r = spawnSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', RNN, 'forward', '--cell', 'lstm', 'wide.npz', '--json'], {
+      const r = spawnSync(process.execPath, [PERMISSION, '--allow-fs-read=*', RNN, 'forward', '--cell', 'lstm', 'wide.npz', '--json'], {
         cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, RNN_DEBUG: undefined },
       });
       assert.equal(r.status, 0, r.stderr);
@@ -259,7 +262,7 @@ describe('the rnn command line', function () {
       const strip = (r: Run): unknown => JSON.parse(r.stdout).checks.map((c: { arrays: unknown }) => c.arrays);
       assert.deepEqual(strip(two), strip(one));
       // Where worker threads are not allowed, the same check runs on this thread.
-      const locked = spawnSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', RNN, ...args, '--threads', '2'], {
+      const locked = spawnSync(process.execPath, [PERMISSION, '--allow-fs-read=*', RNN, ...args, '--threads', '2'], {
         cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, RNN_DEBUG: undefined },
       });
       assert.equal(locked.status, 0, locked.stderr);

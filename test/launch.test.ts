@@ -82,7 +82,7 @@ describe('bin/rnn start-up: dist/launch.js and the code cache', function () {
     // V8's own header: magic, version hash, source hash, flags hash (bytes 12–15), …; a cache
     // made by another node or under other flags differs there. Flip one bit of the flags hash.
     const r = withDamagedCache((header, v8) => {
-      v8.writeUInt32LE(v8.readUInt32LE(12) ^ 1, 12);
+      v8.writeUInt32LE((v8.readUInt32LE(12) ^ 1) >>> 0, 12);
       const [mark, id] = header.split(' ');
       const sum = crc32(v8).toString(16).padStart(8, '0');
       return Buffer.concat([Buffer.from(`${mark} ${id} ${sum}\n`, 'latin1'), v8]);
