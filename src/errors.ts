@@ -44,7 +44,11 @@ export class Interrupted extends Error {
   }
 }
 
-/** The Interrupted error for an aborted AbortSignal (its reason names the signal; SIGINT otherwise). */
-export function interruption(signal: AbortSignal): Interrupted {
+/**
+ * The Interrupted error for an aborted AbortSignal (its reason names the signal; SIGINT otherwise).
+ * Typed by the one property it reads: this file's declarations ship (dist/types/), and
+ * AbortSignal is a DOM / @types/node global that a consumer need not have.
+ */
+export function interruption(signal: { readonly reason?: unknown }): Interrupted {
   return new Interrupted(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
 }
