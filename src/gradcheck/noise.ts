@@ -8,8 +8,9 @@
  * the terms the item changes (m: a term's size); and the rounding of every step's values
  * carried to the loss the way the item's own perturbation is, 2⁻⁵²·θ̄·‖Δterms‖/2h (θ̄: the
  * size of the values rounded where the item enters) — which grows with the dynamics'
- * amplification, where the first part does not. The noise measured on test nets is 0.05 …
- * 20σ, bounded or exploding (bench/README.md, "Gradient checker accuracy").
+ * amplification, where the first part does not. Measured: 0.1 … 20σ on bounded nets, up to
+ * 10³σ where gradients explode and beyond where they cannot be resolved — but far closer
+ * between the items of one array (bench/README.md, "The noise floor"), hence κ per array.
  *
  * The floor of an item is NOISE_Z·κ·σ, κ the noise measured on its own array in units of σ
  * (measuredNoise, at least KAPPA_MIN); nothing is excused before it is measured.
@@ -24,14 +25,14 @@ import type { Steps } from './steps';
 
 /** The unit of rounding: ulp(1) of float64. */
 const UNIT = 2 ** -52;
-/** The floor, in measured standard deviations of the item's rounding (κ·σ). */
+/** The floor, in measured standard deviations (κ·σ): fresh samples stay ≤ 10 κσ on all but chaotic nets (bench). */
 export const NOISE_Z = 16;
 /**
  * κ at least: where no term changes by an ulp (a gate saturated to exactly 1) the differences
  * repeat exactly (κ = 0), yet a derivative below ~σ was never visible to them.
  */
 const KAPPA_MIN = 1 / 4;
-/** Degrees of freedom of the measured noise, at least: its estimate is then ≥ 0.5× the true one with 99.5% probability. */
+/** Degrees of freedom of the measured noise, at least: its estimate is then ≥ 0.5× the true one with 99.9% probability. */
 export const NOISE_DOF = 16;
 /** Items of an array measured again for its noise, at most (spread over the array, so over its time steps and columns too). */
 export const NOISE_ITEMS = 16;
