@@ -276,7 +276,7 @@ export function buildProgram(io: IO): Command {
     .addOption(new Option('--mode <mode>', 'auto: full when affordable, else fast; full: every entry; sample: --samples entries per array; fast: --directions random directions per array').choices(MODES).default('auto'))
     .option('--samples <k>', 'entries per array in sample mode', positiveInt('--samples'), DEFAULT_SAMPLES)
     .option('--directions <k>', 'random directions per array in fast mode', positiveInt('--directions'), DEFAULT_DIRECTIONS)
-    .addOption(numberOption('--eps <x>', 'finite-difference step', positiveNumber('--eps'), DEFAULT_EPS))
+    .addOption(numberOption('--eps <x>', "finite-difference step: full and sample move each entry by ±x; fast starts each direction's ladder of steps where entries move by 10·x (rms) and halves it down to x/1000", positiveNumber('--eps'), DEFAULT_EPS))
     .addOption(numberOption('--tol <x>', 'largest relative error ‖num − ana‖ / (‖num‖ + ‖ana‖) that passes', nonNegativeNumber('--tol'), DEFAULT_TOL))
     .option('--seed <S>', 'seeds sampled entries, directions, and da when the fixture has none', nonNegativeInt('--seed', 0xffffffff), 0)
     .option('--only <names...>', 'check only these gradients (e.g. dWf dx)')

@@ -111,7 +111,7 @@ describe('numbers in tables and messages', () => {
     assert.match(forward, /--rtol <x>\s+relative tolerance for --expect \(default: 1e-6\)/);
     assert.match(forward, /--atol <x>\s+absolute tolerance for --expect \(default: 1e-9\)/);
     const gradcheck = (await rnn('gradcheck', '--help')).stdout.replace(/\s+/g, ' ');
-    assert.match(gradcheck, /finite-difference step \(default: 1e-6\)/);
+    assert.match(gradcheck, /--eps <x> finite-difference step: .* halves it down to x\/1000 \(default: 1e-6\)/);
     assert.match(gradcheck, /that passes \(default: 1e-6\)/);
     assert.match(gradcheck, /Defaults: eps 1e-6, tol 1e-6/);
     const threads = /--threads <n>(.*?)--grads/.exec(gradcheck)![1];

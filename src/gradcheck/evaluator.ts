@@ -22,18 +22,9 @@ import type { Params } from '../cells/types';
 import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
 import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../unroll';
+import { ladder, type Rung } from './ladder';
+import { sigmaOf } from './noise';
 import { drain, type Steps } from './steps';
-
-// The ladder of direction(): first rung, last rung (per-entry steps in units of eps), and when to stop.
-const LADDER_TOP = 10;
-const LADDER_BOTTOM = 1e-3;
-/** Neighbouring five-point estimates this close (relative) end the ladder. */
-const CONVERGED = 1e-9;
-/** The first two centred differences this close (relative) make the ladder unnecessary. */
-const QUICK = 3e-9;
-/** Past the best agreement (once it is at least PLAUSIBLE), a gap SAFE times larger ends the ladder. */
-const SAFE = 2;
-const PLAUSIBLE = 1e-6;
 
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
 export type InputKind = 'param' | 'x' | 'a0' | 'c0';
@@ -46,8 +37,16 @@ export class Evaluator {
   readonly cell: CellSpec;
   readonly d: Dims;
   readonly loss: Loss['kind'];
-  /** Σ over columns and steps of |each term of the loss| at the unperturbed point. */
-  readonly scale: number;
+  /**
+   * Of the last centred difference (entry(), or a direction's chosen rung), what its rounding
+   * scales with (noise.ts): `magnitude` = √Σ m² over the terms it changed, m the size of a
+   * term (|da·a⁺|, or (max|z| + log n_y)/m for xent); `change` = √Σ (term⁺ − term⁻)².
+   */
+  magnitude = 0;
+  change = 0;
+  /** Of the last direction(): the step of its chosen rung and that rung's centred difference. */
+  rung = { step: 0, centred: 0 };
+  private readonly typicals = new Map<string, number>();
   private readonly p: Params;
   private readonly xs: Float64Array[];
   private readonly a0: Float64Array;
@@ -95,7 +94,6 @@ export class Evaluator {
     this.projRow = projectionRowMaps(cell, d, this.p);
     this.baseA = this.full.steps.map((s) => s.a.slice());
     this.baseC = this.full.steps.map((s) => s.c.slice());
-    this.scale = this.termScale();
 
     const dc: Dims = { ...d, m: 1 };
     const colX = new Float64Array(d.n_x * d.T_x);
@@ -121,6 +119,25 @@ export class Evaluator {
     return this.p[name];
   }
 
+  /**
+   * The root mean square of what rounding acts on where input `name` enters: its own values
+   * (x, a parameter), or for a0 / c0 the states a / c of every step (noise.ts).
+   */
+  typical(name: string): number {
+    let r = this.typicals.get(name);
+    if (r === undefined) {
+      const kind = inputKind(name);
+      const blocks = kind === 'a0' ? [this.a0, ...this.baseA] : kind === 'c0' ? [this.c0, ...this.baseC] : kind === 'x' ? this.xs : [this.p[name]];
+      let ss = 0, n = 0;
+      for (const b of blocks) {
+        for (const v of b) ss += v * v;
+        n += b.length;
+      }
+      this.typicals.set(name, (r = Math.sqrt(ss / n)));
+    }
+    return r;
+  }
+
   /** Where entry k (C order of the public array) of an input lives. */
   private locate(name: string, k: number): { buf: Float64Array; at: number } {
     if (inputKind(name) !== 'x') return { buf: this.buffer(name), at: k };
@@ -129,7 +146,11 @@ export class Evaluator {
     return { buf: this.xs[t], at: (k - t) / T_x };
   }
 
-  /** ∂L/∂(entry k of input `name`) by a centred difference with step eps. */
+  /**
+   * ∂L/∂(entry k of input `name`) by a centred difference with step eps, over the step the
+   * entry actually took, fl(θ + eps) − fl(θ − eps) (exact): not 2·eps, which is off by up to
+   * ulp(θ) — an error ∝ |∂L/∂θ| that is rounding's largest where gradients explode.
+   */
   entry(name: string, k: number, eps: number): number {
     const kind = inputKind(name);
     if (kind === 'param') {
@@ -146,11 +167,12 @@ export class Evaluator {
         run(this.full, 0, this.loss === 'xent', false);
       };
       side(keep + eps);
+      const up = buf[k];
       this.keepTerms(this.full, 0);
       side(keep - eps);
-      const diff = this.termDifference(this.full, 0);
+      const diff = this.termDifference(this.full, 0), step = up - buf[k];
       set(keep);
-      return diff / (2 * eps);
+      return diff / step;
     }
     return this.columnEntry(kind, k, eps);
   }
@@ -177,13 +199,14 @@ export class Evaluator {
       if (kind === 'x') project(this.col, t0, t0 + 1); // only x⟨t0⟩ changed
     };
     set(keep + eps);
+    const up = target[i];
     this.columnTail(j, t0);
     this.keepTerms(this.col, t0);
     set(keep - eps);
     this.columnTail(j, t0);
-    const diff = this.termDifference(this.col, t0);
+    const diff = this.termDifference(this.col, t0), step = up - target[i];
     set(keep);
-    return diff / (2 * eps);
+    return diff / step;
   }
 
   /** Copies example j's inputs and loss data into the one-column buffers. */
@@ -221,12 +244,9 @@ export class Evaluator {
 
   /**
    * vᵀ∇L along a direction v over the whole of input `name` (v in the public C order), to
-   * the accuracy float64 allows along v: five-point estimates on a ladder of steps, from the
-   * step that moves each entry by LADDER_TOP·eps (root mean square) down by halves, until two
-   * neighbours agree to CONVERGED, or they start to disagree more again (past the point where
-   * rounding overtakes truncation), or the step reaches LADDER_BOTTOM·eps; the estimate that
-   * agreed best with its coarser neighbour is returned. Every rung is one centred difference
-   * (two full forwards) taken term by term (termDifference).
+   * the accuracy float64 allows along v: the best five-point estimate on a ladder of steps
+   * (ladder.ts), each rung one centred difference (two full forwards) taken term by term
+   * (termDifference). Its rung is kept in `rung` (and `magnitude`, `change`).
    */
   direction(name: string, v: Float64Array, eps: number): number {
     return drain(this.directionSteps(name, v, eps));
@@ -234,13 +254,37 @@ export class Evaluator {
 
   /** direction() as steps: it yields between two rungs, with the inputs as they were. */
   *directionSteps(name: string, v: Float64Array, eps: number): Steps<number> {
+    const along = this.along(name, v);
+    // A rung at a per-entry step s: its centred difference, what its rounding scales with, and that rounding.
+    const centred = (s: number): Rung => {
+      const c = along(s / along.perEntry);
+      return { s, c, magnitude: this.magnitude, change: this.change, sigma: sigmaOf(this, name, s / along.perEntry) };
+    };
+    const { best, rung } = yield* ladder(centred, eps);
+    project(this.full); // back to the unperturbed projections, bit for bit
+    [this.magnitude, this.change] = [rung.magnitude, rung.change];
+    this.rung = { step: rung.s / along.perEntry, centred: rung.c };
+    return best;
+  }
+
+  /** One centred difference along v at step h (v as in direction()), e.g. to measure its noise. */
+  centredAlong(name: string, v: Float64Array, h: number): number {
+    const c = this.along(name, v)(h);
+    project(this.full);
+    return c;
+  }
+
+  /**
+   * The centred difference along v at step h, as a function of h, with `perEntry`: a step h
+   * moves the entries by h·perEntry (root mean square). Leaves the inputs as they were, and
+   * the input projections to be restored (project).
+   */
+  private along(name: string, v: Float64Array): ((h: number) => number) & { perEntry: number } {
     const at = Array.from(v, (_, k) => this.locate(name, k));
     const keep = at.map((e) => e.buf[e.at]);
     let ss = 0;
     for (const x of v) ss += x * x;
-    const perEntry = Math.sqrt(ss / v.length); // a step h moves entries by h·perEntry (rms)
-    const centred = (s: number): number => {
-      const h = s / perEntry;
+    const centred = (h: number): number => {
       at.forEach((e, k) => (e.buf[e.at] = keep[k] + h * v[k]));
       this.runFull();
       this.keepTerms(this.full, 0);
@@ -249,29 +293,7 @@ export class Evaluator {
       at.forEach((e, k) => (e.buf[e.at] = keep[k]));
       return this.termDifference(this.full, 0) / (2 * h);
     };
-    let s = LADDER_TOP * eps;
-    const top = centred(2 * s);
-    yield;
-    let coarse = centred(s);
-    let prev = (4 * coarse - top) / 3;
-    let best = prev;
-    // Two centred differences that already agree: truncation and rounding are both that small.
-    if (!(Math.abs(coarse - top) <= QUICK * Math.abs(coarse))) {
-      let bestGap = Infinity;
-      while (s > LADDER_BOTTOM * eps) {
-        s /= 2; // exact: the rung above is centred(2s), reused
-        yield;
-        const fine = centred(s);
-        const est = (4 * fine - coarse) / 3;
-        const gap = Math.abs(est - prev);
-        if (gap <= bestGap) [best, bestGap] = [est, gap];
-        if (gap <= CONVERGED * Math.abs(est)) break;
-        if (bestGap <= PLAUSIBLE * Math.abs(best) && gap > SAFE * bestGap) break;
-        [coarse, prev] = [fine, est];
-      }
-    }
-    project(this.full); // back to the unperturbed projections, bit for bit
-    return best;
+    return Object.assign(centred, { perEntry: Math.sqrt(ss / v.length) });
   }
 
   /** A full forward at the current point, inputs and (xent) head included. */
@@ -290,60 +312,63 @@ export class Evaluator {
    * L(kept) − L(now) of trace `tr` from step t0 on, summed as the differences of the terms,
    * Σ da⊙(a⁺ − a⁻) or Σ (ℓ⁺ − ℓ⁻)/m: each difference of two nearby values is exact or nearly,
    * so none of the rounding of two long sums of large terms (~ulp(Σ|terms|)) enters it, only
-   * the forwards' own.
+   * the forwards' own. Sets `magnitude` and `change` from the same terms.
    */
   private termDifference(tr: Trace, t0: number): number {
     const up = this.kept;
-    let s = 0;
+    let s = 0, m2 = 0, c2 = 0;
     if (this.loss === 'sum') {
       const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa;
       for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
         const a = tr.steps[t].a, g = da[t];
-        for (let k = 0; k < block; k++) s += g[k] * (up[o + k] - a[k]);
+        for (let k = 0; k < block; k++) {
+          const dt = g[k] * (up[o + k] - a[k]);
+          s += dt;
+          c2 += dt * dt;
+          const q = g[k] * up[o + k];
+          m2 += q * q;
+        }
       }
+      this.magnitude = Math.sqrt(m2);
+      this.change = Math.sqrt(c2);
       return s;
     }
-    const now = this.xentTerms(tr, t0, this.scratch);
-    for (let k = 0; k < (tr.d.T_x - t0) * tr.d.m; k++) s += up[k] - now[k];
+    m2 = this.xentTerms(tr, t0, this.scratch);
+    const now = this.scratch;
+    for (let k = 0; k < (tr.d.T_x - t0) * tr.d.m; k++) {
+      const dt = up[k] - now[k];
+      s += dt;
+      c2 += dt * dt;
+    }
+    this.magnitude = Math.sqrt(m2) / this.d.m;
+    this.change = Math.sqrt(c2) / this.d.m;
     return s / this.d.m; // the loss averages over the whole batch, a column's terms too
   }
 
-  /** −log softmax(z⟨t⟩)[label] of each step t ≥ t0 and column j of `tr`, at (t − t0)·m + j of `out`. */
-  private xentTerms(tr: Trace, t0: number, out: Float64Array): Float64Array {
+  /**
+   * −log softmax(z⟨t⟩)[label] of each step t ≥ t0 and column j of `tr`, at (t − t0)·m + j of
+   * `out`; returns Σ (max|z| + log n_y)² over them (the size of each term's rounding).
+   */
+  private xentTerms(tr: Trace, t0: number, out: Float64Array): number {
     const { n_y, m, T_x } = tr.d;
     const labels = tr === this.full ? this.labels : this.colLabels; // (m, T_x); the column's m = 1
+    const logN = Math.log(n_y);
+    let m2 = 0;
     for (let t = t0; t < T_x; t++) {
       const z = tr.logits[t];
       for (let j = 0; j < m; j++) {
-        let max = -Infinity;
-        for (let i = 0; i < n_y; i++) max = Math.max(max, z[i * m + j]);
+        let max = -Infinity, big = 0;
+        for (let i = 0; i < n_y; i++) {
+          max = Math.max(max, z[i * m + j]);
+          big = Math.max(big, Math.abs(z[i * m + j]));
+        }
         let sum = 0;
         for (let i = 0; i < n_y; i++) sum += Math.exp(z[i * m + j] - max);
         out[(t - t0) * m + j] = max + Math.log(sum) - z[labels[j * T_x + t] * m + j];
+        m2 += (big + logN) ** 2;
       }
     }
-    return out;
-  }
-
-  /** Σ |term| of the loss at the unperturbed point (its rounding error is ~ ulp of this). */
-  private termScale(): number {
-    const tr = this.full;
-    const { n_a, n_y, m, T_x } = this.d;
-    let S = 0;
-    for (let t = 0; t < T_x; t++) {
-      if (this.loss === 'sum') {
-        const a = tr.steps[t].a, g = this.daSteps[t];
-        for (let k = 0; k < n_a * m; k++) S += Math.abs(g[k] * a[k]);
-      } else {
-        const z = tr.logits[t];
-        for (let j = 0; j < m; j++) {
-          let max = -Infinity;
-          for (let i = 0; i < n_y; i++) max = Math.max(max, Math.abs(z[i * m + j]));
-          S += (max + Math.log(n_y)) / m;
-        }
-      }
-    }
-    return S;
+    return m2;
   }
 }
 

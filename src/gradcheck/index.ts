@@ -11,9 +11,9 @@
  *
  * Verdict per array:
  *   relative error  r = ‖g_num − g_ana‖ / (‖g_num‖ + ‖g_ana‖)   (0 when both are 0)
- *   PASS when r ≤ tol, or when every |g_num − g_ana| is below the finite-difference noise
- *   floor (then the two cannot be told apart in float64 at all, e.g. a gradient of 1e-12
- *   through a saturated gate; the report says so).
+ *   PASS when r ≤ tol, or when every |g_num − g_ana| is below its own item's noise floor,
+ *   the rounding of that item's difference (noise.ts: then the two cannot be told apart in
+ *   float64 at all, e.g. a gradient of 1e-12 through a saturated gate; the report says so).
  *
  * Why eps = 1e-6 and tol = 1e-6: a correct gradient lands at r ≈ 1e-11 … 1e-8 (full mode:
  * truncation ~eps²·|L‴|, rounding ~ulp(terms)/eps; fast mode ≤ 1e-8 at T_x up to 200:
@@ -28,22 +28,20 @@ import { float64Backend } from '../engine';
 import { InputError } from '../errors';
 import { NumpyRandom } from '../random';
 import { sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
-import { firstInTime, type FirstMismatch } from '../mismatch';
+import type { FirstMismatch } from '../mismatch';
 import { gradientContract, resolveNames } from '../names';
 import { formatNumber } from '../render/format';
-import { indexText } from '../validate';
 import { Evaluator, inputKind } from './evaluator';
-import { verdict, wrongItems } from './verdict';
-import { measurePlan } from './run';
 import { drain, type Steps } from './steps';
 
 export { SPREAD_CAP } from './verdict';
+export { NOISE_Z } from './noise';
+export { concludePlan } from './conclude';
+export { emptyPass, type FirstPass } from './pass';
 export { checkSteps, gradcheck, itemCount, measurePlan, runHere, runOn, STEP_WORK } from './run';
 
 export const DEFAULT_EPS = 1e-6;
 export const DEFAULT_TOL = 1e-6;
-/** Noise floor = NOISE_ULPS · 2⁻⁵² · Σ|terms of L| / eps: bounds the forwards' rounding left in L(+) − L(−), with margin. */
-export const NOISE_ULPS = 64;
 export const DEFAULT_SAMPLES = 8;
 export const DEFAULT_DIRECTIONS = 6;
 /** `auto` checks every entry when that costs at most this many multiply-adds (~1–2 s), else `fast`. */
@@ -90,8 +88,12 @@ export interface ArrayCheck {
   /** The entry (or direction `v3`) with the largest |g_num − g_ana|. */
   worst?: { index: string; numeric: number; analytic: number };
   pass: boolean;
-  /** Passed only because every difference is below the noise floor. */
+  /** Passed only because every difference is below its item's noise floor (noise.ts). */
   belowNoise: boolean;
+  /** The largest noise floor of an item, as the verdict used them (0 before the noise is measured: r ≤ tol). */
+  noiseFloor: number;
+  /** The rounding measured on this array, in units of its model σ (noise.ts κ), when it was measured. */
+  noise?: number;
   /**
    * Passed only because, at every entry beyond the noise floor, the analytic value lies within
    * the spread of the refined finite differences (at eps/10, eps/30, eps/100) of one of them —
@@ -120,7 +122,6 @@ export interface GradcheckResult {
   modeReason?: string;
   eps: number;
   tol: number;
-  noiseFloor: number;
   /** `ours`: rnn's backward; otherwise the files the user's gradients came from. */
   analytic: string;
   arrays: ArrayCheck[];
@@ -257,82 +258,6 @@ export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
   };
 }
 
-/** Noise floor of a centred difference at step h (see NOISE_ULPS). */
-const floorOf = (ev: Evaluator, h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
-
-/**
- * The verdict of array `p` from its first pass at eps, `num` (computed on this thread or by
- * worker threads), refining it on this thread if it fails.
- */
-export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, num: number[]): Steps<ArrayCheck> {
-  const { eps, tol } = prep;
-  const pl = prep.plans[p];
-  const floorAt = (h: number): number => floorOf(ev, h);
-  if (!pl.shapeOk) {
-    return {
-      name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
-      pass: false, belowNoise: false, withinSpread: false, refined: false, refinementChanged: false, shapeMismatch: pl.ana.shape,
-    };
-  }
-  const { ana, labels } = analyticSide(pl);
-  // A FAIL says which items are wrong (verdict.ts); entries of x in BPTT's time order.
-  const failing = (v: ArrayCheck, at: number[], floors: number[], spread?: number[][]): ArrayCheck => {
-    if (v.pass) return v;
-    const wrong = wrongItems(at, ana, tol, floors, spread);
-    const firstMismatch = pl.dirs.length ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward');
-    return { ...v, wrong: wrong.length, ...(firstMismatch ? { firstMismatch } : {}) };
-  };
-  const firstFloors = num.map(() => floorAt(eps));
-  const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, firstFloors, false);
-  if (firstVerdict.pass) return firstVerdict;
-  // (a direction's measurement already chose its steps: Evaluator.direction)
-  if (pl.dirs.length) return failing(firstVerdict, num, firstFloors);
-  // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
-  // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
-  // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
-  // (4·c(h) − c(2h))/3 from centred differences c at h and 2h — truncation ~h⁴·L⁽⁵⁾ — and
-  // keep, per entry, the finer estimate where it agrees at least as well with the coarser
-  // one as that does with the first. (An exploding GRU, measured: the centred difference is
-  // off by 6e-5 even at 1e-8, the five-point one agrees with the analytic to 1e-8.) This
-  // only makes the numerical side more exact: a wrong analytic gradient disagrees with it
-  // all the same.
-  const steps = [eps, eps / 10, eps / 100];
-  function* fivePoint(h: number): Steps<number[]> {
-    const c1 = yield* measurePlan(prep, ev, pl, h), c2 = yield* measurePlan(prep, ev, pl, 2 * h);
-    return c1.map((c, k) => (4 * c - c2[k]) / 3);
-  }
-  const runs = [num, yield* fivePoint(steps[1]), yield* fivePoint(steps[2])];
-  const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
-  // The five-point estimate's rounding error is ~1.5× the centred one's at the same h.
-  const refinedFloor = (h: number): number => 2 * floorAt(h);
-  // Where the refined estimates still disagree (a third one, at eps/30, joins them for this),
-  // finite differences cannot resolve the gradient more finely than their spread: an analytic
-  // value within the spread of one of them (up to SPREAD_CAP) is reported as such, not as a
-  // failure. Only computed when the refined verdict alone fails.
-  const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
-  const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
-  if (refined.pass) return { ...refined, refinementChanged: true };
-  const estimates = [runs[1], yield* fivePoint(eps / 30), runs[2]];
-  const spread = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, estimates);
-  return spread.pass ? { ...spread, refinementChanged: true } : failing(spread, bestNum, floors, estimates);
-}
-
-/** Analytic values and labels, entry by entry (or direction by direction). */
-function analyticSide(pl: Plan): { ana: number[]; labels: string[] } {
-  const ana: number[] = [], labels: string[] = [];
-  for (const k of pl.entries) {
-    ana.push(pl.ana.data[k]);
-    labels.push(indexText(k, pl.shape));
-  }
-  pl.dirs.forEach((v, i) => {
-    let dot = 0;
-    for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
-    ana.push(dot);
-    labels.push(`v${i}`);
-  });
-  return { ana, labels };
-}
-
 /** The check's result from its arrays' verdicts; the workers made `extraEvaluations` loss evaluations. */
 export function finish(prep: Prepared, ev: Evaluator, arrays: ArrayCheck[], extraEvaluations: number, started: bigint): GradcheckResult {
   const { o, eps, tol } = prep;
@@ -343,7 +268,6 @@ export function finish(prep: Prepared, ev: Evaluator, arrays: ArrayCheck[], extr
     modeReason: prep.modeReason,
     eps,
     tol,
-    noiseFloor: floorOf(ev, eps),
     analytic: prep.analyticSource,
     arrays,
     unchecked: prep.unchecked,

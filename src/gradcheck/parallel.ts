@@ -14,8 +14,8 @@ import type { Worker } from 'worker_threads';
 import { interruption } from '../errors';
 import { Evaluator, inputKind } from './evaluator';
 import {
-  checkSteps, concludePlan, finish, itemCost, itemCount, prepare, workOf,
-  type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
+  checkSteps, concludePlan, emptyPass, finish, itemCost, itemCount, prepare, workOf,
+  type ArrayCheck, type FirstPass, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
 } from './index';
 import { drive } from './steps';
 import type { ChunkMessage, ChunkReply, InitMessage } from './worker';
@@ -93,7 +93,7 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
   const costOf = (input: string): number => (inputKind(input) === 'param' || prep.mode === 'fast' ? d.m * d.T_x : (d.T_x + 1) / 2);
   const totalCost = prep.plans.reduce((s, pl) => s + pl.entries.length * costOf(pl.input) + pl.dirs.length * d.m * d.T_x, 0);
   const chunks = chunksOf(prep.plans, prep.eps, costOf, totalCost / (threads * 24));
-  const first = prep.plans.map((pl) => new Array<number>(pl.entries.length + pl.dirs.length));
+  const first: FirstPass[] = prep.plans.map(() => emptyPass());
   /** Items of each plan still out on the workers. */
   const left = prep.plans.map((pl) => pl.entries.length + pl.dirs.length);
   const total = itemCount(prep.plans);
@@ -116,12 +116,14 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
       w.postMessage({ id, ...chunks[id].msg } satisfies ChunkMessage);
     };
     w.on('message', (r: ChunkReply) => {
-      const c = chunks[r.id];
-      for (let k = 0; k < r.values.length; k++) first[c.plan][c.at + k] = r.values[k];
+      const c = chunks[r.id], n = r.pass.values.length;
+      for (const key of ['values', 'sigma', 'step', 'centred'] as const) {
+        for (let k = 0; k < n; k++) first[c.plan][key][c.at + k] = r.pass[key][k];
+      }
       evaluations += r.evaluations;
-      done += r.values.length;
-      left[c.plan] -= r.values.length;
-      work += r.values.length * itemCost(o.cell, o.inputs, c.msg.input, c.msg.dirs.length > 0);
+      done += n;
+      left[c.plan] -= n;
+      work += n * itemCost(o.cell, o.inputs, c.msg.input, c.msg.dirs.length > 0);
       o.onProgress?.({ done, total, work });
       arrived();
       give();

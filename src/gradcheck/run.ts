@@ -5,6 +5,7 @@
  */
 import { Evaluator } from './evaluator';
 import { concludePlan, finish, itemCost, LADDER_PAIRS, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared } from './index';
+import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass';
 import { drain, type Steps } from './steps';
 
 /**
@@ -14,15 +15,16 @@ import { drain, type Steps } from './steps';
 export const STEP_WORK = 2 ** 20;
 
 /**
- * The numerical side of one plan at step h: one value per entry, then per direction. A step
- * ends every STEP_WORK multiply-adds (and after the last item); `tick` counts its items.
+ * The numerical side of one plan at step h: one value per entry, then per direction (with
+ * what their noise needs). A step ends every STEP_WORK multiply-adds (and after the last
+ * item); `tick` counts its items.
  */
-export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void): Steps<number[]> {
+export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void): Steps<FirstPass> {
   const { cell, inputs } = prep.o;
-  const out: number[] = []; // (filled in order, entries then directions: a packed array)
+  const out = emptyPass(); // (filled in order, entries then directions: packed arrays)
   const perEntry = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input)));
   for (let i = 0; i < pl.entries.length; i += perEntry) {
-    const n = measureEntries(ev, pl, h, i, Math.min(i + perEntry, pl.entries.length), out);
+    const n = measureEntries(ev, pl.input, pl.entries, h, i, Math.min(i + perEntry, pl.entries.length), out);
     tick?.(n, false);
     yield;
   }
@@ -40,19 +42,12 @@ export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number,
       }
       r = ladder.next();
     }
-    out.push(r.value);
+    pushDirection(ev, pl.input, r.value, out);
     tick?.(1, true);
   }
   if (pl.dirs.length) yield;
   return out;
 }
-
-/** Entries from … to − 1 of a plan appended to `out` (a plain loop: the hot path stays out of the generator). */
-function measureEntries(ev: Evaluator, pl: Plan, h: number, from: number, to: number, out: number[]): number {
-  for (let i = from; i < to; i++) out.push(ev.entry(pl.input, pl.entries[i], h));
-  return to - from;
-}
-
 
 /** Items (entries + directions) of all plans: what progress counts. */
 export function itemCount(plans: Plan[]): number {

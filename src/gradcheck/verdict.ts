@@ -1,7 +1,7 @@
 /**
  * Per-array verdicts from the numbers: the numerical and analytic values of every item
  * (entry, or direction in fast mode), their noise floors, and where needed the refined
- * estimates' spread (see conclude() in index.ts).
+ * estimates' spread (see conclude.ts).
  */
 import type { ArrayCheck } from './index';
 import type { Shape } from '../tensor';
@@ -13,8 +13,19 @@ import type { Shape } from '../tensor';
  */
 export const SPREAD_CAP = 1e-3;
 
+/**
+ * Which items are within the noise: item k is when |at[k] − ana[k]| ≤ floors[k], `at` being
+ * its first-pass difference (noise.ts), whichever estimate the verdict is about.
+ */
+export interface Noise {
+  at: number[];
+  floors: number[];
+}
+
+const withinNoise = (noise: Noise, ana: number[], k: number): boolean => Math.abs(noise.at[k] - ana[k]) <= noise.floors[k];
+
 export function verdict(
-  name: string, shape: Shape, num: number[], ana: number[], labels: string[], tol: number, floors: number[], refined: boolean,
+  name: string, shape: Shape, num: number[], ana: number[], labels: string[], tol: number, noise: Noise, refined: boolean,
   estimates?: number[][],
 ): ArrayCheck {
   let diff2 = 0, num2 = 0, ana2 = 0, maxAbs = 0, worst = -1, noisy = true, inSpread = estimates !== undefined, spread = 0;
@@ -28,7 +39,8 @@ export function verdict(
       maxAbs = Number.isNaN(e) ? Infinity : e;
       worst = k;
     }
-    if (e <= floors[k]) continue;
+    // (an item within tol on its own needs no excuse: wrongItems() below)
+    if (e <= tol * (Math.abs(num[k]) + Math.abs(ana[k])) || withinNoise(noise, ana, k)) continue;
     noisy = false;
     if (!inSpread) continue;
     const at = estimates!.map((r) => r[k]);
@@ -50,6 +62,7 @@ export function verdict(
     worst: worst >= 0 ? { index: labels[worst], numeric: num[worst], analytic: ana[worst] } : undefined,
     pass: relError <= tol || belowNoise || withinSpread,
     belowNoise,
+    noiseFloor: noise.floors.reduce((a, b) => Math.max(a, b), 0),
     withinSpread,
     ...(withinSpread ? { spread } : {}),
     refined,
@@ -62,18 +75,17 @@ export function verdict(
  * wrong when |num − ana| > tol · (|num| + |ana|) and the difference is above its
  * finite-difference noise floor, and, where the refined differences disagree among themselves
  * (`estimates`), the analytic value lies outside their spread (as in verdict() above).
- * If no item were wrong by the first test, ‖num − ana‖ ≤ tol · (‖num‖ + ‖ana‖) by the triangle
- * inequality and the array would pass: a FAIL has at least one item beyond tol, though in
- * principle all of them may lie under the noise floor.
+ * verdict() passes an array exactly when r ≤ tol or no item is wrong (an item within tol on its
+ * own needs no excuse), so a FAIL names at least one wrong item.
  */
 export function wrongItems(
-  num: number[], ana: number[], tol: number, floors: number[], estimates?: number[][],
+  num: number[], ana: number[], tol: number, noise: Noise, estimates?: number[][],
 ): number[] {
   const wrong: number[] = [];
   for (let k = 0; k < num.length; k++) {
     const e = Math.abs(num[k] - ana[k]);
     // NaN (a NaN in your gradient) is always wrong.
-    if (e <= tol * (Math.abs(num[k]) + Math.abs(ana[k])) || e <= floors[k]) continue;
+    if (e <= tol * (Math.abs(num[k]) + Math.abs(ana[k])) || withinNoise(noise, ana, k)) continue;
     if (estimates) {
       const at = estimates.map((r) => r[k]);
       const scale = Math.max(Math.abs(num[k]), Math.abs(ana[k]));

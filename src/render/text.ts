@@ -340,7 +340,8 @@ export function gradcheckLoss(style: Style, ch: GradcheckResult, dims: Dims): st
   const notes: string[] = [];
   const refinement = refinementNote(ch);
   if (refinement) notes.push(refinement);
-  if (ch.arrays.some((a) => a.belowNoise)) notes.push(`PASS (noise): every difference is below the finite-difference noise floor ${formatNumber(ch.noiseFloor, 2)}`);
+  const noisy = ch.arrays.filter((a) => a.belowNoise);
+  if (noisy.length) notes.push(`PASS (noise): every difference is within the rounding of its own finite difference (noise floors up to ${formatNumber(Math.max(...noisy.map((a) => a.noiseFloor)), 2)})`);
   const spread = Math.max(0, ...ch.arrays.map((a) => a.spread ?? 0));
   if (ch.arrays.some((a) => a.withinSpread)) {
     notes.push(`PASS (FD spread): the refined finite differences disagree among themselves by up to ${formatNumber(spread, 2)} (relative) here`);
