@@ -1,7 +1,8 @@
+import type { CellName } from './cells';
 import type { Arrays, Tensor } from './tensor';
 
-/** The cells `rnn` knows. The CELLS table in src/cells/index.ts is the source of truth. */
-export type CellName = 'rnn' | 'lstm' | 'gru';
+/** The cells `rnn` knows: the keys of the CELLS table in src/cells/index.ts. */
+export type { CellName };
 
 /** Sizes of a problem, in the seed's notation. */
 export interface Dims {
@@ -22,6 +23,12 @@ export interface Dims {
  *           averaged over the batch. Gradients include the output head (dWya/dWy, dby).
  */
 export type Loss = { kind: 'sum'; da: Tensor } | { kind: 'xent'; labels: Tensor };
+
+export type LossKind = Loss['kind'];
+/** Every loss, in the order commands check them. */
+export const LOSS_KINDS: readonly LossKind[] = ['sum', 'xent'];
+/** The array each loss reads besides the net's inputs. */
+export const LOSS_INPUT: Readonly<Record<LossKind, 'da' | 'labels'>> = { sum: 'da', xent: 'labels' };
 
 /**
  * A complete implementation of the three cells. `inputs` holds the cell's parameters

@@ -1,12 +1,17 @@
 /**
- * `npm run build` (and `prepare`, so `npm install` runs it): the esbuild bundles in dist/. The
- * tests build through here too, so there is one configuration. No V8 code cache is built: it
- * would only be valid for this Node; bin/rnn makes one per user on first run (src/launch.ts).
+ * `npm run build` (and `prepare`, so `npm install` in a clone and `npm pack` run it): the
+ * esbuild bundles in dist/ and the library's type declarations. The tests build through here
+ * too, so there is one configuration. No V8 code cache is built: it would only be valid for this
+ * Node; bin/rnn makes one per user on first run (src/launch.ts).
  *
  *   dist/cli.js           the CLI (bin/rnn → dist/launch.js → dist/cli.js), wrapped as a function
  *   dist/launch.js        bin/rnn's loader
- *   dist/index.js         the library (package.json "main")
+ *   dist/index.js         the library (package.json "main"; "exports" for require)
+ *   dist/index.mjs        the library as an ES module ("exports" for import)
+ *   dist/types/           their declarations (index.d.ts, and index.d.mts for import)
  *   dist/reference/mathjs.js, dist/gradcheck/worker.js, dist/group-worker.js   loaded at run time by path
+ *
+ * What ships is package.json "files"; test/package.test.ts packs it and installs it.
  */
 import { randomUUID } from 'crypto';
 import * as esbuild from 'esbuild';
@@ -16,20 +21,39 @@ import { BUILD_MARK, WRAPPER } from './launch';
 
 const ROOT = path.join(__dirname, '..');
 export const DIST = path.join(ROOT, 'dist');
-const ENTRIES = ['cli.ts', 'launch.ts', 'index.ts', 'reference/mathjs.ts', 'gradcheck/worker.ts', 'group-worker.ts'];
+/** The CommonJS bundles, as paths under src/ (each becomes dist/<path>.js). */
+export const ENTRIES = ['cli.ts', 'launch.ts', 'index.ts', 'reference/mathjs.ts', 'gradcheck/worker.ts', 'group-worker.ts'];
+/** The library's ES module build (package.json "exports" → "import"). */
+export const ESM_LIBRARY = 'index.mjs';
+/**
+ * Packages the bundles leave to require() at run time: package.json "dependencies", nothing
+ * else. mathjs: results are the consumer's mathjs matrices (one copy, one Matrix class), and
+ * everything else is bundled (commander, chalk, cli-table3, fflate are devDependencies).
+ */
+export const EXTERNAL = ['mathjs'];
 
-export function buildDist(): void {
-  // A cache file from the builds before there were per-user caches (src/launch.ts).
-  fs.rmSync(path.join(DIST, 'cli.js.cache'), { force: true });
-  esbuild.buildSync({
-    entryPoints: ENTRIES.map((f) => path.join(ROOT, 'src', f)),
+/**
+ * dist/index.mjs runs the same engine as ES module code; what the sources take from CommonJS
+ * (require() of builtins and of dist/reference/mathjs.js, __dirname for the worker files)
+ * comes from these bindings. It imports mathjs as an ES module: mathjs's two builds have two
+ * Matrix classes, and an `import`ing consumer holds the ES module one.
+ */
+const ESM_PRELUDE = [
+  "import { createRequire as __rnnRequire } from 'node:module';",
+  "import { fileURLToPath as __rnnPath } from 'node:url';",
+  'const require = __rnnRequire(import.meta.url);',
+  'const __filename = __rnnPath(import.meta.url);',
+  "const __dirname = require('node:path').dirname(__filename);",
+].join('\n');
+
+/** esbuild's options for dist/ (test/package.test.ts reads which packages they bundle). */
+export function bundleOptions(): (esbuild.BuildOptions & { entryPoints: string[] })[] {
+  const common: esbuild.BuildOptions = {
     outbase: path.join(ROOT, 'src'),
-    outdir: DIST,
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
+    external: EXTERNAL,
     // Smaller source, less to read and hash at every start (~1 ms); names stay readable.
     minifyWhitespace: true,
     minifySyntax: true,
@@ -42,11 +66,38 @@ export function buildDist(): void {
       'node:child_process': path.join(ROOT, 'src', 'lazy', 'child_process.ts'),
       'string-width': path.join(ROOT, 'src', 'lazy', 'string-width.ts'),
     },
-    footer: { js: `${BUILD_MARK.slice(1)}${randomUUID()}` },
-  });
-  // src/launch.ts reads the CLI bundle as latin1, which is utf8 only for ASCII, and compiles it
-  // as it is: wrap it here, once, as Node wraps a module (the head is a line of its own, so its
-  // source map moves down one line).
+  };
+  return [
+    {
+      ...common,
+      entryPoints: ENTRIES.map((f) => path.join(ROOT, 'src', f)),
+      outdir: DIST,
+      format: 'cjs',
+      footer: { js: `${BUILD_MARK.slice(1)}${randomUUID()}` },
+    },
+    {
+      ...common,
+      entryPoints: [path.join(ROOT, 'src', 'index.ts')],
+      outfile: path.join(DIST, ESM_LIBRARY),
+      format: 'esm',
+      banner: { js: ESM_PRELUDE },
+    },
+  ];
+}
+
+export function buildDist(): void {
+  // A cache file from the builds before there were per-user caches (src/launch.ts).
+  fs.rmSync(path.join(DIST, 'cli.js.cache'), { force: true });
+  for (const options of bundleOptions()) esbuild.buildSync(options);
+  wrapCli();
+}
+
+/**
+ * src/launch.ts reads the CLI bundle as latin1, which is utf8 only for ASCII, and compiles it as
+ * it is: wrap it here, once, as Node wraps a module (the head is a line of its own, so a source
+ * map, if there is one, moves down one line).
+ */
+function wrapCli(): void {
   const file = path.join(DIST, 'cli.js');
   const cli = fs.readFileSync(file);
   const at = cli.findIndex((b) => b > 0x7f);
@@ -59,4 +110,53 @@ export function buildDist(): void {
   }
 }
 
-if (require.main === module) buildDist();
+/** Relative module specifiers a declaration file imports (`from './x'`, `import('./x')`). */
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/**
+ * dist/types/: declarations of src/index.ts and of what its declarations import, nothing else
+ * (tsc emits one per source file of the program; the rest are the engine's internals).
+ */
+export function buildTypes(): void {
+  const ts = require('typescript') as typeof import('typescript');
+  const outDir = path.join(DIST, 'types');
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+  if (!config) throw new Error('tsconfig.json: unreadable');
+  const program = ts.createProgram([path.join(ROOT, 'src', 'index.ts')], {
+    ...config.options,
+    declaration: true,
+    emitDeclarationOnly: true,
+    declarationDir: outDir,
+    rootDir: path.join(ROOT, 'src'),
+    noEmit: false,
+  });
+  const emitted = new Map<string, string>();
+  const result = program.emit(undefined, (file, text) => emitted.set(path.resolve(file), text));
+  if (result.diagnostics.length) {
+    throw new Error(`type declarations: ${ts.formatDiagnostics(result.diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' })}`);
+  }
+  const keep = new Set<string>();
+  const visit = (file: string): void => {
+    if (keep.has(file)) return;
+    const text = emitted.get(file);
+    if (text === undefined) throw new Error(`type declarations: ${path.relative(ROOT, file)} is imported but was not emitted`);
+    keep.add(file);
+    for (const [, spec] of text.matchAll(RELATIVE_IMPORT)) {
+      const base = path.resolve(path.dirname(file), spec);
+      visit(emitted.has(`${base}.d.ts`) ? `${base}.d.ts` : path.join(base, 'index.d.ts'));
+    }
+  };
+  visit(path.join(outDir, 'index.d.ts'));
+  for (const file of keep) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, emitted.get(file)!);
+  }
+  // The ES module entry's declarations: the same API (a .d.mts, so that TypeScript sees an ES module).
+  fs.writeFileSync(path.join(outDir, 'index.d.mts'), "export * from './index.js';\n");
+}
+
+if (require.main === module) {
+  buildDist();
+  buildTypes();
+}

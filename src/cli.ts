@@ -4,26 +4,29 @@
  * (pure functions returning text), and maps errors to exit codes in one place
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
-import type { CellName } from './backend';
+import type { CellName, Dims } from './backend';
 import { BACKEND_NAMES, type BackendName } from './backends';
-import { CELL_NAMES, CELLS } from './cells';
-import { runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
+import { CELL_NAMES, CELLS, gradientNames } from './cells';
+import { BACKWARD_DEFAULT_LOSS, runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
-import { GRADCHECK_LOSSES, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
+import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { DEFAULT_ATOL, DEFAULT_RTOL, describeMismatch, type Comparison } from './compare';
-import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, InputError } from './errors';
-import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, describeFailure, MODES, type Mode } from './gradcheck';
+import { DEFAULT_ATOL, DEFAULT_RTOL, type ExpectReport } from './compare';
+import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from './errors';
+import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from './gradcheck';
 import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
-import { DEFAULT_PRECISION } from './render/format';
-import { comparisonTable, renderBackward, renderForward, renderGradcheck, renderInspect, type Style } from './render/text';
+import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
+import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
+import { ALIASES } from './names';
+import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
+import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { isTerminal, writerFor } from './stdio';
-import type { Arrays } from './tensor';
+import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
 
 /** An unexpected exception: a bug in rnn, not in the user's input. */
@@ -35,8 +38,10 @@ export interface IO {
   stderr: (s: string) => void;
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
-  /** A progress line on a terminal; called with total 0 to clear it. Absent when stderr is not a TTY. */
-  progress?: (label: string, done: number, total: number) => void;
+  /** Progress and finished rows on a terminal (src/live.ts). Absent when stderr is not a TTY. */
+  live?: LiveRegion;
+  /** Turns SIGINT / SIGTERM into an AbortSignal while a long command runs. Absent in-process. */
+  interrupts?: () => Interrupts;
 }
 
 // Not process.stdout/stderr: making those for a pipe or a file costs every start (src/stdio.ts).
@@ -45,25 +50,9 @@ const defaultIO = (): IO => ({
   stderr: writerFor(2),
   stdoutIsTTY: isTerminal(1),
   env: process.env,
-  progress: isTerminal(2) ? terminalProgress() : undefined,
+  live: isTerminal(2) ? terminalLive(process.stderr) : undefined,
+  interrupts: processInterrupts,
 });
-
-/** A one-line progress bar on stderr, shown only once a job has run for a second. */
-function terminalProgress(): (label: string, done: number, total: number) => void {
-  const started = Date.now();
-  let shown = false;
-  return (label, done, total) => {
-    if (total === 0) {
-      if (shown) process.stderr.write('\r\x1b[K');
-      shown = false;
-      return;
-    }
-    if (Date.now() - started < 1000) return;
-    const width = 30, filled = Math.round((width * done) / total);
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.floor((100 * done) / total)}% (${done}/${total})\x1b[K`);
-    shown = true;
-  };
-}
 
 // ---- option parsers: a bad value is a usage error (exit 2) naming the option ----
 
@@ -97,6 +86,11 @@ function nonNegativeNumber(name: string) {
   };
 }
 
+/** An option with a number default, shown in help as the README writes it (`1e-6`, not `0.000001`). */
+function numberOption(flags: string, description: string, parse: (v: string) => number, value: number, shown = formatSetting(value)): Option {
+  return new Option(flags, description).argParser(parse).default(value, shown);
+}
+
 function cellOption(): Option {
   return new Option('-c, --cell <cell>', `the cell: ${CELL_NAMES.map((n) => `${n} (${CELLS[n].title})`).join('; ')}`)
     .choices(CELL_NAMES)
@@ -105,26 +99,36 @@ function cellOption(): Option {
 
 interface CommonOpts {
   json?: boolean;
-  color: boolean;
+  /** --color: true, --no-color: false, neither: undefined (the environment decides). */
+  color?: boolean;
   precision: number;
   out?: string;
+  verbose?: boolean;
 }
 
 function addOutputOptions(cmd: Command): Command {
-  return cmd
+  return addColorOptions(cmd)
     .option('--json', 'print the result as one JSON object of named arrays (a valid fixture) instead of tables')
     .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array) or a directory of .npy files')
-    .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION)
-    .option('--no-color', 'no colour (also off when stdout is not a terminal or NO_COLOR is set)');
+    .option('--verbose', 'with --out, print the tables too (without it --out prints a one-line summary)')
+    .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION);
+}
+
+/** --color / --no-color, for every command that prints tables. */
+function addColorOptions(cmd: Command): Command {
+  return cmd
+    .option('--color', 'colour even when stdout is not a terminal (also FORCE_COLOR=1)')
+    .option('--no-color', 'no colour (also NO_COLOR=1 or FORCE_COLOR=0; off anyway when stdout is not a terminal)');
 }
 
 function addRunOptions(cmd: Command): Command {
   return cmd
     .addOption(cellOption())
     .addOption(new Option('--backend <name>', 'float64 (fast kernels) or mathjs (literal reference implementation)').choices(BACKEND_NAMES).default('float64'))
-    .option('--expect <files...>', "compare our results with these arrays of the same names; exit 1 on a mismatch")
-    .option('--rtol <x>', 'relative tolerance for --expect', nonNegativeNumber('--rtol'), DEFAULT_RTOL)
-    .option('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL);
+    .option('--expect <files...>', `compare our results with yours, named as ours (${aliasText()}); every name must be one we compare or an input, else exit 2; exit 1 on a mismatch`)
+    .option('--strict', 'with --expect: an array we produce that your files lack fails the run (exit 1) instead of being listed as not compared')
+    .addOption(numberOption('--rtol <x>', 'relative tolerance for --expect', nonNegativeNumber('--rtol'), DEFAULT_RTOL))
+    .addOption(numberOption('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL));
 }
 
 /** The input size limit (a zip bomb or a lying header must not take the machine down). */
@@ -134,28 +138,65 @@ function addInputLimit(cmd: Command): Command {
 
 const bytesOf = (mib: number): number => Math.floor(mib * 2 ** 20);
 
-function styleOf(o: CommonOpts, io: IO): Style {
-  const color = o.color && !o.json && io.stdoutIsTTY && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
-  return { color, precision: o.precision };
+function styleOf(o: Pick<CommonOpts, 'color' | 'json' | 'precision'>, io: IO): Style {
+  return { color: !o.json && wantColor(o.color, io), precision: o.precision };
 }
 
-/** Emits a result: JSON or tables to stdout, and the arrays to --out. */
-function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string): void {
+/**
+ * Colour, by precedence: --color / --no-color; FORCE_COLOR (as Node and chalk read it: set
+ * and not '0' or 'false' forces colour, '0' or 'false' forbids it; it overrides NO_COLOR, as
+ * in Node); NO_COLOR set and not empty; else on when stdout is a terminal.
+ */
+export function wantColor(flag: boolean | undefined, io: Pick<IO, 'env' | 'stdoutIsTTY'>): boolean {
+  if (flag !== undefined) return flag;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return !(force === '0' || force.toLowerCase() === 'false');
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  return io.stdoutIsTTY;
+}
+
+/**
+ * Emits a result: the arrays to --out, then JSON or tables to stdout. With --out and neither
+ * --json nor --verbose, stdout gets one summary line instead of the tables.
+ */
+function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string, summary: string): void {
   if (o.out) {
     writeArrays(o.out, arrays);
-    io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
+    const wrote = `wrote ${Object.entries(arrays).map(([n, t]) => `${n} ${formatShape(t.shape)}`).join(', ')} to ${o.out}`;
+    if (!o.json && !o.verbose) {
+      io.stdout(`${summary}; ${wrote}\n`);
+      return;
+    }
+    io.stderr(`rnn: ${wrote}\n`);
   }
   io.stdout(o.json ? encodeJsonArrays(arrays) : text());
 }
 
-/** After --expect: report to stderr in JSON mode (stdout stays a fixture), fail on a mismatch. */
-function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number }, comps: Comparison[] | undefined, style: Style): void {
-  if (!comps) return;
-  const text = comparisonTable(style, comps, o.rtol, o.atol) + '\n';
+/** The notebook aliases we accept, for --help: `y_pred for y`. */
+function aliasText(): string {
+  return `the notebook's ${Object.entries(ALIASES).map(([a, ours]) => `${a} for ${ours}`).join(', ')} too`;
+}
+
+/** --strict is about your files: without them it would be a silent no-op. */
+function checkStrict(o: { strict?: boolean }, yours: string[] | undefined, option: string): void {
+  if (o.strict && !yours) throw new InputError(`--strict needs ${option}: it makes arrays missing from your files fail the run`);
+}
+
+/**
+ * After --expect: the table and the verdict line (to stderr in JSON mode: stdout stays a
+ * fixture), arrays not compared on stderr; fail on a mismatch, or with --strict on a missing array.
+ */
+function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number; strict?: boolean }, r: ExpectReport | undefined, style: Style, dims: Dims): void {
+  if (!r) return;
+  const text = renderExpect(style, r, o.rtol, o.atol, dims);
   if (o.json) io.stderr(text);
   else io.stdout(text);
-  const bad = comps.filter((c) => !c.ok);
-  if (bad.length) throw new CheckFailed(`--expect: ${bad.map(describeMismatch).join('; ')}`);
+  const missing = r.notCompared.length ? notComparedText('--expect', r.notCompared, r.files) : undefined;
+  if (missing) io.stderr(`rnn: ${missing}\n`);
+  if (r.inputs.length) io.stderr(`rnn: --expect: inputs, not compared: ${r.inputs.join(', ')}\n`);
+  const bad = r.comparisons.filter((k) => !k.ok);
+  if (bad.length) throw new CheckFailed(`--expect: ${bad.map((k) => describeMismatch(k, r.order, dims)).join('; ')}`);
+  if (missing && o.strict) throw new CheckFailed(`--expect --strict: ${r.notCompared.join(', ')} not in your files`);
 }
 
 const EXAMPLES = `
@@ -163,8 +204,9 @@ Examples:
   $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 7 --seed 1 --out lstm.json
   $ rnn forward --cell lstm lstm.json
   $ rnn forward --cell lstm lstm.json --json > out.json
-  $ rnn forward --cell lstm lstm.json --expect my_outputs.npz
+  $ rnn forward --cell lstm lstm.json --expect out.json
   $ rnn backward --cell lstm lstm.json --loss xent --show dWy
+  $ rnn backward --cell lstm lstm.json --out my_grads.npz
   $ rnn gradcheck --cell lstm
   $ rnn gradcheck --cell lstm lstm.json --loss sum --grads my_grads.npz
   $ rnn inspect lstm.json
@@ -175,6 +217,7 @@ Exit codes:
   1  a check failed (--expect mismatch, gradcheck FAIL)
   2  bad usage or bad input (one line on stderr names the file and the problem)
  70  internal error (a bug in rnn; RNN_DEBUG=1 shows the stack)
+130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM. gradcheck first prints what it finished
 `;
 
 export function buildProgram(io: IO): Command {
@@ -183,85 +226,106 @@ export function buildProgram(io: IO): Command {
     .version(version, '-V, --version')
     .exitOverride()
     // commander's own errors (unknown option, bad choice, ...) as one line, like ours
-    .configureOutput({
-      writeOut: io.stdout,
-      writeErr: io.stderr,
-      outputError: (s, write) => write(`rnn: ${s.replace(/^error: /, '').trim()} (see rnn --help)\n`),
-      // Width and colours of terminals, as commander's defaults (80 columns elsewhere), but
-      // without making process.stdout/stderr for pipes and files (src/stdio.ts).
-      getOutHelpWidth: () => (io.stdoutIsTTY && process.stdout.columns) || 80,
-      getErrHelpWidth: () => (isTerminal(2) && process.stderr.columns) || 80,
-      getOutHasColors: () => io.stdoutIsTTY && process.stdout.hasColors(),
-      getErrHasColors: () => isTerminal(2) && process.stderr.hasColors(),
-    })
+    .configureOutput(usageOutput(io, 'rnn'))
     .addHelpText('after', EXAMPLES);
 
   addInputLimit(addOutputOptions(addRunOptions(program.command('forward'))))
     .description('run the sequence forward: a, y (and c for LSTM) for every time step')
     .argument('[fixtures...]', 'files with the parameters and x (a0, c0 default to zeros)')
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
-    .addHelpText('after', '\nExample:\n  $ rnn forward --cell rnn fixtures/cases/rnn_course.npz\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; rtol: number; atol: number; t?: number; maxInput: number }) => {
+    .addHelpText('after', '\nExamples:\n  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json\n  $ rnn forward --cell rnn rnn.json\n')
+    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
       const style = styleOf(o, io);
+      checkStrict(o, o.expect, '--expect');
       const r = runForward({ cell: o.cell, sources, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const T_x = r.dims.T_x;
       if (o.t !== undefined && o.t >= T_x) throw new InputError(`--t ${o.t} is past the last time step ${T_x - 1}`);
       warnUnknown(io, r.unknown);
-      emit(io, o, r.outputs, () => renderForward(style, r, o.t ?? T_x - 1));
-      reportComparisons(io, o, r.comparisons, style);
+      emit(io, o, r.outputs, () => renderForward(style, r, o.t ?? T_x - 1), `rnn forward: cell ${r.cell}, ${dimsText(r.dims)}`);
+      reportComparisons(io, o, r.expected, style, r.dims);
     });
 
   addInputLimit(addOutputOptions(addRunOptions(program.command('backward'))))
     .description('gradients of a loss: dx, da0 (dc0), and every dW/db')
     .argument('[fixtures...]', 'files with the parameters, x, and da (sum loss) or labels (xent loss)')
-    .addOption(new Option('--loss <kind>', 'sum: L = Σ da⊙a with the fixture\'s da; xent: softmax cross-entropy on labels').choices(LOSS_KINDS).default('sum'))
+    .addOption(new Option('--loss <kind>', `sum: L = Σ da⊙a with the fixture's da; xent: softmax cross-entropy on labels (default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has both and --expect does not tell)`).choices(LOSS_KINDS))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
-    .addHelpText('after', '\nExample:\n  $ rnn backward --cell lstm fixtures/cases/lstm_course.npz --loss xent --show dWy\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss: LossKind; show?: string[]; expect?: string[]; rtol: number; atol: number; maxInput: number }) => {
+    .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
+    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
       const style = styleOf(o, io);
+      checkStrict(o, o.expect, '--expect');
       const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const show = o.show ?? [];
       const unknownShow = show.filter((n) => !(n in r.gradients));
+      const headOnly = unknownShow.filter((n) => r.loss === 'sum' && gradientNames(CELLS[o.cell], 'xent').includes(n));
+      if (headOnly.length) {
+        throw new InputError(`--show ${headOnly.join(', ')}: a gradient of the xent loss only (the sum loss L = Σ da⊙a does not reach the output head); add --loss xent`);
+      }
       if (unknownShow.length) throw new InputError(`--show ${unknownShow.join(', ')}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
       warnUnknown(io, r.unknown);
-      emit(io, o, r.gradients, () => renderBackward(style, r, show));
-      reportComparisons(io, o, r.comparisons, style);
+      if (r.lossInferred) io.stderr(`rnn: ${r.lossInferred}\n`);
+      // Gradients asked for by name are printed even with --out.
+      emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
+      reportComparisons(io, o, r.expected, style, r.dims);
     });
 
-  addInputLimit(program
-    .command('gradcheck'))
+  addColorOptions(addInputLimit(program
+    .command('gradcheck')))
     .description('check gradients (ours, or yours with --grads) against centred finite differences; exit 1 on a FAIL')
     .addOption(cellOption())
     .argument('[fixtures...]', 'parameters and x (and da / labels); none: a built-in course-size net (rnn init --seed 1)')
-    .addOption(new Option('--loss <kind>', 'all: every loss the fixture allows; sum: L = Σ da⊙a; xent: softmax cross-entropy on labels').choices(GRADCHECK_LOSSES).default('all'))
+    .addOption(new Option('--loss <kind>', 'all: every loss the fixture allows; sum: L = Σ da⊙a; xent: softmax cross-entropy on labels (with --grads: the one loss your gradients and the fixture allow)').choices(GRADCHECK_LOSSES).default('all'))
     .addOption(new Option('--mode <mode>', 'auto: full when affordable, else fast; full: every entry; sample: --samples entries per array; fast: --directions random directions per array').choices(MODES).default('auto'))
     .option('--samples <k>', 'entries per array in sample mode', positiveInt('--samples'), DEFAULT_SAMPLES)
     .option('--directions <k>', 'random directions per array in fast mode', positiveInt('--directions'), DEFAULT_DIRECTIONS)
-    .option('--eps <x>', 'finite-difference step', positiveNumber('--eps'), DEFAULT_EPS)
-    .option('--tol <x>', 'largest relative error ‖num − ana‖ / (‖num‖ + ‖ana‖) that passes', nonNegativeNumber('--tol'), DEFAULT_TOL)
+    .addOption(numberOption('--eps <x>', "finite-difference step: full and sample move each entry by ±x; fast starts each direction's ladder of steps where entries move by 10·x (rms) and halves it down to x/1000", positiveNumber('--eps'), DEFAULT_EPS))
+    .addOption(numberOption('--tol <x>', 'largest relative error ‖num − ana‖ / (‖num‖ + ‖ana‖) that passes', nonNegativeNumber('--tol'), DEFAULT_TOL))
     .option('--seed <S>', 'seeds sampled entries, directions, and da when the fixture has none', nonNegativeInt('--seed', 0xffffffff), 0)
     .option('--only <names...>', 'check only these gradients (e.g. dWf dx)')
-    .option('--threads <n>', 'worker threads for big checks (default: the machine\'s cores)', positiveInt('--threads'), availableParallelism())
-    .option('--grads <files...>', 'check YOUR gradients from these files (named dx, da0, dWax, ... as rnn backward names them); needs --loss sum|xent')
+    .addOption(numberOption('--threads <n>', 'worker threads for big checks', positiveInt('--threads'), availableParallelism(), `the machine's cores, ${availableParallelism()} here`))
+    .option('--grads <files...>', 'check YOUR gradients from these files, named dx, da0, dWax, ... as rnn backward names them; every name must be a gradient of the loss or an input, else exit 2')
+    .option('--strict', 'with --grads: a gradient your files lack fails the run (exit 1) instead of being listed as not compared')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
-    .option('--no-color', 'no colour')
     .addHelpText('after', `
-Defaults: eps ${DEFAULT_EPS}, tol ${DEFAULT_TOL} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
+Defaults: eps ${formatSetting(DEFAULT_EPS)}, tol ${formatSetting(DEFAULT_TOL)} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
 
 Examples:
   $ rnn gradcheck --cell lstm
-  $ rnn gradcheck --cell gru fixtures/cases/gru_course.npz --mode full --only dWr dx
-  $ rnn gradcheck --cell rnn my_net.npz --loss sum --grads my_grads.npz
+  $ rnn init --cell gru --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out gru.json
+  $ rnn gradcheck --cell gru gru.json --mode full --only dWr dx
+  $ rnn backward --cell gru gru.json --out my_grads.npz
+  $ rnn gradcheck --cell gru gru.json --loss sum --grads my_grads.npz
 `)
-    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; threads: number; json?: boolean; color: boolean; precision: number; maxInput: number }) => {
-      const progress = o.json ? undefined : io.progress;
-      const r = await runGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput), onProgress: progress && ((loss, done, total) => progress(`gradcheck ${o.cell} ${loss}`, done, total)) });
-      progress?.('', 0, 0);
-      io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderGradcheck(styleOf({ ...o, color: o.color }, io), r));
-      if (!r.pass) {
-        const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map(describeFailure));
-        throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
+    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
+      checkStrict(o, o.grads, '--grads');
+      // --loss not given: inferred from the fixture and --grads (commands/loss.ts)
+      const loss = cmd.getOptionValueSource('loss') === 'default' ? undefined : o.loss;
+      // Text: the header, then each loss as it finishes, then the summary. --json: one document at the end.
+      const style = styleOf(o, io);
+      const report = gradcheckReport(io, style, !!o.json);
+      const stop = io.interrupts?.();
+      try {
+        const r = await runGradcheck({
+          ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => io.stderr(`rnn: ${line}\n`),
+          events: report.events, signal: stop?.signal,
+        });
+        report.close();
+        io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : gradcheckSummary(style, r.checks));
+        if (!r.pass) {
+          const yours = !!o.grads;
+          const failed = r.checks.flatMap((ch) => ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, yours, r.dims, ch.arrays)));
+          throw new CheckFailed(`gradcheck FAILED: ${failed.join('; ')}`);
+        }
+        const missing = r.checks.flatMap((ch) => ch.notCompared);
+        if (o.strict && missing.length) throw new CheckFailed(`gradcheck --strict: ${missing.join(', ')} not in your --grads files`);
+      } catch (e) {
+        report.close();
+        // Interrupted: the text shows what was finished; --json prints nothing (a partial document could pass for a whole one).
+        if (e instanceof GradcheckInterrupted && !o.json) io.stdout(gradcheckInterrupted(style, e.partial));
+        throw e;
+      } finally {
+        stop?.dispose();
       }
     });
 
@@ -299,21 +363,39 @@ Example:
       } else io.stdout(encodeJsonArrays(arrays));
     });
 
-  addInputLimit(program
-    .command('inspect'))
+  addColorOptions(addInputLimit(program
+    .command('inspect')))
     .description('list every array of a fixture (shape, file, dtype, min/max/mean, NaN/Inf) and which cells it fits')
     .argument('<fixtures...>', 'files, directories, or - for JSON on stdin')
     .option('--json', 'print the result as JSON')
     .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
-    .option('--no-color', 'no colour')
-    .addHelpText('after', '\nExample:\n  $ rnn inspect fixtures/cases/gru_course.npz\n')
+    .addHelpText('after', '\nExamples:\n  $ rnn init --cell gru --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out gru.npz\n  $ rnn inspect gru.npz\n')
     .action((sources: string[], o: CommonOpts & { maxInput: number }) => {
       const r = runInspect(sources, bytesOf(o.maxInput));
       io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderInspect(styleOf(o, io), r));
     });
 
+  // A usage error points at the help of the command it happened in.
+  for (const sub of program.commands) sub.configureOutput(usageOutput(io, `rnn ${sub.name()}`));
   return program;
 }
+
+/** commander's own errors (unknown option, bad choice, …) as one line, like ours. */
+function usageOutput(io: IO, command: string): OutputConfiguration {
+  return {
+    writeOut: io.stdout,
+    writeErr: io.stderr,
+    outputError: (s, write) => write(`rnn: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '')} (see ${command} --help)\n`),
+    // Width and colours of terminals, as commander's defaults (80 columns elsewhere), but
+    // without making process.stdout/stderr for pipes and files (src/stdio.ts).
+    getOutHelpWidth: () => (io.stdoutIsTTY && process.stdout.columns) || 80,
+    getErrHelpWidth: () => (isTerminal(2) && process.stderr.columns) || 80,
+    getOutHasColors: () => io.stdoutIsTTY && process.stdout.hasColors(),
+    getErrHasColors: () => isTerminal(2) && process.stderr.hasColors(),
+  };
+}
+
+const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
 
 /** NaN and ±Infinity are not JSON: write them as null. */
 function jsonNumbers(_key: string, v: unknown): unknown {
@@ -328,6 +410,7 @@ function warnUnknown(io: IO, unknown: string[]): void {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CheckFailed) return EXIT_CHECK_FAILED;
   if (err instanceof InputError) return EXIT_BAD_INPUT;
+  if (err instanceof Interrupted) return err.signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
   if (err instanceof CommanderError) {
     // --help and --version end with exit code 0; every other commander error is bad usage.
     return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
@@ -340,8 +423,9 @@ export async function run(argv: string[], io: IO = defaultIO()): Promise<number>
   const program = buildProgram(io);
   try {
     if (argv.length <= 2) {
-      io.stdout(program.helpInformation() + EXAMPLES);
-      return EXIT_OK;
+      // No command is bad usage (exit 2): the help goes where messages go.
+      io.stderr(program.helpInformation() + EXAMPLES);
+      return EXIT_BAD_INPUT;
     }
     await program.parseAsync(argv);
     return EXIT_OK;

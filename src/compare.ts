@@ -1,9 +1,12 @@
 /**
- * `--expect`: compare our outputs (the reference) with a user's arrays of the same names,
- * the way numpy.testing.assert_allclose(actual=theirs, desired=ours) does:
- *   |theirs − ours| ≤ atol + rtol · |ours|   for every entry.
+ * `--expect`: compare our outputs (the reference) with yours, array by array, the way
+ * numpy.testing.assert_allclose(actual=yours, desired=ours) does:
+ *   |yours − ours| ≤ atol + rtol · |ours|   for every entry.
+ * Which arrays are compared is decided by the name contract (src/names.ts).
  */
-import { formatShape, sameShape, type Arrays, type Shape } from './tensor';
+import { firstInTime, type FirstMismatch, type TimeOrder } from './mismatch';
+import type { Resolved } from './names';
+import { sameShape, type Arrays, type Shape } from './tensor';
 import { indexText } from './validate';
 
 /**
@@ -14,41 +17,61 @@ export const DEFAULT_RTOL = 1e-6;
 export const DEFAULT_ATOL = 1e-9;
 
 export interface Comparison {
+  /** Our name. */
   name: string;
-  /** Where the user's array came from. */
+  /** Your name for it: the same, or a notebook alias (`y_pred` for `y`). */
+  yours: string;
+  /** The file your array came from. */
   source?: string;
   ok: boolean;
   shape: Shape; // ours
-  theirShape: Shape;
+  yourShape: Shape;
   checked: number;
   /** Entries outside the tolerance. */
   bad: number;
   maxAbs: number;
-  /** Largest |theirs − ours| / |ours| over entries with ours ≠ 0. */
+  /** Largest |yours − ours| / |ours| over entries with ours ≠ 0. */
   maxRel: number;
   /** The entry furthest outside (or closest to) the tolerance, as `[i, j, t]`. */
-  worst?: { index: string; ours: number; theirs: number };
+  worst?: { index: string; ours: number; yours: number };
+  /** For arrays with a time axis: the first entry outside the tolerance, in the computation's time order. */
+  firstMismatch?: FirstMismatch;
+}
+
+/** What `--expect` found: the comparisons, and what was not compared. */
+export interface ExpectReport {
+  comparisons: Comparison[];
+  /** Arrays we produce that your files lack: not compared (`--strict` fails on them). */
+  notCompared: string[];
+  /** Inputs of the command found in your files: accepted, not compared. */
+  inputs: string[];
+  /** Your files. */
+  files: string[];
+  /** Time order of the compared arrays: forward outputs or gradients (see mismatch.ts). */
+  order: TimeOrder;
 }
 
 export function compareArrays(
-  ours: Arrays, theirs: Arrays, rtol: number, atol: number, origin: (name: string) => string | undefined = () => undefined,
+  ours: Arrays, yours: Arrays, resolved: Resolved, rtol: number, atol: number,
+  origin: (name: string) => string | undefined = () => undefined, order: TimeOrder = 'forward',
 ): Comparison[] {
-  const out: Comparison[] = [];
-  for (const name of Object.keys(ours)) {
-    if (!(name in theirs)) continue;
-    const a = ours[name], b = theirs[name];
-    const base = { name, source: origin(name), shape: a.shape, theirShape: b.shape };
+  return resolved.compared.map(({ name, yours: yourName }): Comparison => {
+    const a = ours[name], b = yours[yourName];
+    const base = { name, yours: yourName, source: origin(yourName), shape: a.shape, yourShape: b.shape };
     if (!sameShape(a.shape, b.shape)) {
-      out.push({ ...base, ok: false, checked: 0, bad: a.data.length, maxAbs: Infinity, maxRel: Infinity });
-      continue;
+      return { ...base, ok: false, checked: 0, bad: a.data.length, maxAbs: Infinity, maxRel: Infinity };
     }
     let bad = 0, maxAbs = 0, maxRel = 0, worstK = -1, worstRatio = -1;
+    const wrong: number[] = [];
     for (let k = 0; k < a.data.length; k++) {
       const e = a.data[k];
-      // A NaN or Inf in theirs counts as infinitely far off.
+      // A NaN or Inf in yours counts as infinitely far off.
       const diff = Number.isFinite(b.data[k]) ? Math.abs(b.data[k] - e) : Infinity;
       const allowed = atol + rtol * Math.abs(e);
-      if (diff > allowed) bad++;
+      if (diff > allowed) {
+        bad++;
+        wrong.push(k);
+      }
       maxAbs = Math.max(maxAbs, diff);
       if (e !== 0) maxRel = Math.max(maxRel, diff / Math.abs(e));
       const ratio = diff === 0 ? 0 : allowed === 0 ? Infinity : diff / allowed;
@@ -57,20 +80,15 @@ export function compareArrays(
         worstK = k;
       }
     }
-    out.push({
+    return {
       ...base,
       ok: bad === 0,
       checked: a.data.length,
       bad,
       maxAbs,
       maxRel,
-      worst: worstK >= 0 ? { index: indexText(worstK, a.shape), ours: a.data[worstK], theirs: b.data[worstK] } : undefined,
-    });
-  }
-  return out;
-}
-
-export function describeMismatch(c: Comparison): string {
-  if (!sameShape(c.shape, c.theirShape)) return `${c.name}: shape ${formatShape(c.theirShape)}, expected ${formatShape(c.shape)}`;
-  return `${c.name}: ${c.bad} of ${c.checked} entries differ`;
+      worst: worstK >= 0 ? { index: indexText(worstK, a.shape), ours: a.data[worstK], yours: b.data[worstK] } : undefined,
+      firstMismatch: firstInTime(wrong, a.shape, order),
+    };
+  });
 }

@@ -9,7 +9,7 @@
  * kernels' helper thread may need the core meanwhile.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
-import { CELLS } from './cells';
+import { CELLS, type CellName } from './cells';
 import { CLAIMED, DONE, FAILED, fromWire, POSTED, unwireJob, type GroupMessage } from './groups';
 import type { TraceBuffers } from './unroll';
 import type { Params } from './cells/types';
@@ -18,7 +18,7 @@ import { groupAt, runGroupJob, withParams } from './unroll';
 const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
 
 function runJob(msg: GroupMessage): void {
-  const cell = CELLS[msg.cell];
+  const cell = CELLS[msg.cell as CellName]; // a spec's name is its key (test/cells-contract.test.ts)
   const { d, widths, memory } = msg;
   const p = fromWire<Params>(msg.p, memory), buffers = fromWire<TraceBuffers>(msg.buffers, memory), job = unwireJob(msg.job, memory);
   const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g));

@@ -1,27 +1,27 @@
 /**
  * The `rnn` library API. Inputs may be mathjs matrices, plain nested arrays, or the Tensors
  * that `initFixture` and `NumpyRandom` return; results are mathjs matrices (the public
- * interchange type). The math runs on the float64 engine unless
- * `{ backend: 'mathjs' }` asks for the literal reference implementation.
+ * interchange type), typed per cell and loss (src/api-types.ts). The math runs on the float64
+ * engine unless `{ backend: 'mathjs' }` asks for the literal reference implementation.
  *
  *   import { forward, backward } from 'rnn';
  *   const { a, y, c } = forward('lstm', { x, a0, Wf, bf, ... });
  *   const grads = backward('lstm', { x, a0, Wf, ... }, { da });          // sum loss
  *   const full  = backward('lstm', { x, a0, Wf, ... }, { labels });      // xent loss
+ *
+ * mathjs is a dependency, not bundled: results are matrices of the consumer's own mathjs (one
+ * copy when the versions agree) — of its CommonJS build for require('rnn') (dist/index.js), of
+ * its ES module build for import (dist/index.mjs; the two builds' classes differ).
  */
 import { isMatrix, matrix, type Matrix } from 'mathjs';
+import type { ArrayLike, CellInputs, Fixture, ForwardResult, Gradients, LossInput } from './api-types';
 import type { CellName, Loss } from './backend';
 import { getBackend, type BackendName } from './backends';
 import { CELLS, isCellName } from './cells';
+import { initFixture as init, type InitOptions } from './commands/init';
 import { InputError } from './errors';
-import { formatShape, fromNested, sizeOf, toNested, type Arrays, type Nested, type Tensor } from './tensor';
+import { formatShape, fromNested, sizeOf, toNested, type Arrays, type Tensor } from './tensor';
 import { checkInputs } from './validate';
-
-/**
- * What the API accepts for an array: a mathjs matrix, nested arrays, or a Tensor
- * `{ shape, data: Float64Array }` (row-major) as `initFixture` and `NumpyRandom` return.
- */
-export type ArrayLike = Matrix | Nested | Tensor;
 
 function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Tensor).data instanceof Float64Array && Array.isArray((v as Tensor).shape);
@@ -32,7 +32,6 @@ export interface Options {
 }
 
 function toTensor(name: string, v: ArrayLike): Tensor {
-  if (isMatrix(v)) return fromNested(v.toArray(), name);
   if (isTensor(v)) {
     const { shape, data } = v;
     if (!shape.every((n) => Number.isInteger(n) && n >= 0) || sizeOf(shape) !== data.length) {
@@ -40,6 +39,7 @@ function toTensor(name: string, v: ArrayLike): Tensor {
     }
     return { shape: [...shape], data: data.slice() }; // ours from here on: the caller's stays untouched
   }
+  if (isMatrix(v)) return fromNested(v.toArray(), name);
   return fromNested(v, name);
 }
 
@@ -47,9 +47,10 @@ function toMatrix(t: Tensor): Matrix {
   return matrix(toNested(t) as number[][], 'dense', 'number');
 }
 
-function toArrays(inputs: Record<string, ArrayLike>): Arrays {
+/** The named arrays of `inputs`; a name whose value is undefined is absent (as `a0?:` says). */
+function toArrays(inputs: object): Arrays {
   const out = Object.create(null) as Arrays; // any name, even __proto__, is a plain key
-  for (const [name, v] of Object.entries(inputs)) out[name] = toTensor(name, v);
+  for (const [name, v] of Object.entries(inputs) as [string, ArrayLike | undefined][]) if (v !== undefined) out[name] = toTensor(name, v);
   return out;
 }
 
@@ -65,39 +66,46 @@ function cellOf(cell: string): CellName {
 }
 
 /** Forward over the sequence: { a, y } and, for the LSTM, { c }; each (n, m, T_x). */
-export function forward(cell: CellName, inputs: Record<string, ArrayLike>, opts: Options = {}): Record<string, Matrix> {
+export function forward<C extends CellName>(cell: C, inputs: CellInputs<C>, opts: Options = {}): ForwardResult<C> {
   const name = cellOf(cell);
   const { inputs: checked } = checkInputs(name, toArrays(inputs));
-  return toMatrices(getBackend(opts.backend ?? 'float64').forward(name, checked));
+  return toMatrices(getBackend(opts.backend ?? 'float64').forward(name, checked)) as ForwardResult<C>;
 }
 
-/** The loss for `backward`: `{ da }` (sum loss) or `{ labels }` (softmax cross-entropy). */
-export type LossInput = { da: ArrayLike } | { labels: ArrayLike };
-
-function lossOf(loss: LossInput, arrays: Arrays): Loss {
-  if ('da' in loss) return { kind: 'sum', da: arrays.da };
-  return { kind: 'xent', labels: arrays.labels };
-}
-
-/** Gradients dx, da0 (dc0), d<param> of the given loss. */
-export function backward(cell: CellName, inputs: Record<string, ArrayLike>, loss: LossInput, opts: Options = {}): Record<string, Matrix> {
+/** The inputs and the loss's array, checked and converted to Tensors. */
+function checkedWithLoss(cell: CellName, inputs: CellInputs<CellName>, l: LossInput): { name: CellName; checked: Arrays; loss: Loss } {
   const name = cellOf(cell);
-  const arrays = toArrays({ ...inputs, ...loss } as Record<string, ArrayLike>);
-  const { inputs: checked } = checkInputs(name, arrays, 'da' in loss ? { da: true } : { labels: true });
-  return toMatrices(getBackend(opts.backend ?? 'float64').backward(name, checked, lossOf(loss, checked)));
+  const sum = l.da !== undefined;
+  if (sum && l.labels !== undefined) throw new InputError('pass either { da } (sum loss) or { labels } (cross-entropy loss), not both');
+  const { inputs: checked } = checkInputs(name, toArrays({ ...inputs, ...l }), sum ? { da: true } : { labels: true });
+  return { name, checked, loss: sum ? { kind: 'sum', da: checked.da } : { kind: 'xent', labels: checked.labels } };
+}
+
+/** Gradients dx, da0 (dc0), d<param> of the given loss: `{ da }` (sum) or `{ labels }` (cross-entropy). */
+export function backward<C extends CellName, L extends LossInput>(cell: C, inputs: CellInputs<C>, loss: L, opts: Options = {}): Gradients<C, L> {
+  const { name, checked, loss: l } = checkedWithLoss(cell, inputs, loss);
+  return toMatrices(getBackend(opts.backend ?? 'float64').backward(name, checked, l)) as Gradients<C, L>;
 }
 
 /** The scalar value of the loss. */
-export function loss(cell: CellName, inputs: Record<string, ArrayLike>, l: LossInput, opts: Options = {}): number {
-  const name = cellOf(cell);
-  const arrays = toArrays({ ...inputs, ...l } as Record<string, ArrayLike>);
-  const { inputs: checked } = checkInputs(name, arrays, 'da' in l ? { da: true } : { labels: true });
-  return getBackend(opts.backend ?? 'float64').loss(name, checked, lossOf(l, checked));
+export function loss<C extends CellName>(cell: C, inputs: CellInputs<C>, l: LossInput, opts: Options = {}): number {
+  const { name, checked, loss: lo } = checkedWithLoss(cell, inputs, l);
+  return getBackend(opts.backend ?? 'float64').loss(name, checked, lo);
+}
+
+/**
+ * A complete random fixture for a cell — every input, `da` and `labels` — drawn exactly as
+ * numpy draws them after `np.random.seed(seed)` (README, "rnn init --seed S in numpy").
+ */
+export function initFixture<C extends CellName>(options: InitOptions & { readonly cell: C }): Fixture<C> {
+  return init(options) as Fixture<C>;
 }
 
 export { CELLS, CELL_NAMES } from './cells';
 export { InputError, CheckFailed } from './errors';
 export { NumpyRandom } from './random';
-export { initFixture } from './commands/init';
+export type { InitOptions } from './commands/init';
 export type { Backend, CellName, Dims, Loss } from './backend';
-export type { Tensor, Arrays } from './tensor';
+export type { Tensor, Arrays, Nested } from './tensor';
+export type { ArrayLike, CellInputs, Fixture, ForwardResult, Gradients, LossInput, ParamName, SumLoss, XentLoss } from './api-types';
+export type { BackendName } from './backends';

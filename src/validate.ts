@@ -3,9 +3,10 @@
  * cell. Every message names the array, its file, its shape and the expected shape; past
  * this point the math trusts the shapes.
  */
-import type { CellName, Dims } from './backend';
-import { CELLS } from './cells';
+import { LOSS_INPUT, type CellName, type Dims } from './backend';
+import { CELLS, stateInputs } from './cells';
 import { InputError } from './errors';
+import { formatExact } from './render/format';
 import { formatShape, sameShape, zeros, type Arrays, type Shape, type Tensor } from './tensor';
 
 /** Where an array came from, for messages: a file name, `-` for stdin, or `input`. */
@@ -28,8 +29,15 @@ export interface Checked {
 
 const DIM_NAMES = ['n_x', 'n_a', 'n_y', 'm', 'T_x'] as const;
 
+/** What the losses read: the sum loss's upstream `da`, the xent loss's `labels`. */
+export const LOSS_DATA: string[] = Object.values(LOSS_INPUT);
 /** Names every command may find in a fixture besides the cell's parameters. */
-const DATA_NAMES = ['x', 'a0', 'c0', 'da', 'labels'];
+const DATA_NAMES = ['x', 'a0', 'c0', ...LOSS_DATA];
+
+/** Every name a fixture may hold for the cell: its parameters, x, a0 (c0), da and labels. */
+export function fixtureNames(cellName: CellName): string[] {
+  return [...requiredNames(cellName), ...stateInputs(CELLS[cellName]), ...LOSS_DATA];
+}
 
 export function requiredNames(cellName: CellName): string[] {
   return [...CELLS[cellName].params.map((p) => p.name), 'x'];
@@ -85,7 +93,7 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
     const bad = arrays.labels.data.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v < n_y));
     if (bad >= 0) {
       throw new InputError(
-        `labels${indexText(bad, arrays.labels.shape)} = ${arrays.labels.data[bad]} is not a class id: labels must be integers in [0, n_y) = [0, ${n_y})`,
+        `labels${indexText(bad, arrays.labels.shape)} = ${formatExact(arrays.labels.data[bad])} is not a class id: labels must be integers in [0, n_y) = [0, ${n_y})`,
         where('labels'),
       );
     }
@@ -99,7 +107,7 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
 /** NaN or ±Infinity anywhere is an input error naming the array and the index. */
 export function checkFinite(name: string, t: Tensor, source?: string): void {
   const k = t.data.findIndex((v) => !Number.isFinite(v));
-  if (k >= 0) throw new InputError(`${name}${indexText(k, t.shape)} is ${t.data[k]}: inputs must be finite`, source);
+  if (k >= 0) throw new InputError(`${name}${indexText(k, t.shape)} is ${formatExact(t.data[k])}: inputs must be finite`, source);
 }
 
 /** `[1, 0, 3]` for flat index k of an array of the given shape (`` for a scalar). */

@@ -5,41 +5,45 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import { isMatrix, matrix } from 'mathjs';
 import * as path from 'path';
-import { backward, forward, initFixture, InputError, loss, NumpyRandom } from '../src/index';
+import { backward, forward, initFixture, InputError, loss, NumpyRandom, type CellInputs } from '../src/index';
 import { fromNested, toNested } from '../src/tensor';
 import { ATOL_REFERENCE, expectClose } from './helpers';
 
 const CASE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures/cases/lstm_course_c0.json'), 'utf8'));
-const { da, labels, ...inputs } = CASE.inputs as Record<string, number[][]>;
+const { da, labels, ...inputs } = CASE.inputs as CellInputs<'lstm'> & { da: number[][]; labels: number[][] };
 
 describe('library API', () => {
   it('forward takes nested arrays and returns mathjs matrices equal to numpy', () => {
     const out = forward('lstm', inputs);
     assert.deepEqual(Object.keys(out).sort(), ['a', 'c', 'y']);
-    for (const name of ['a', 'y', 'c']) {
+    for (const name of ['a', 'y', 'c'] as const) {
       assert.ok(isMatrix(out[name]), `${name} is a mathjs matrix`);
       expectClose(fromNested(out[name].toArray()), fromNested(CASE.forward[name]), { atol: ATOL_REFERENCE }, name);
     }
   });
 
   it('takes mathjs matrices too, and both losses and backends agree with numpy', () => {
-    const asMatrices = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, matrix(v)]));
+    const asMatrices = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, matrix(v as number[][])])) as unknown as CellInputs<'lstm'>;
     for (const backend of ['float64', 'mathjs'] as const) {
       const gs = backward('lstm', asMatrices, { da: matrix(da) }, { backend });
-      for (const [name, want] of Object.entries(CASE.backward_sum)) expectClose(fromNested(gs[name].toArray()), fromNested(want), { atol: ATOL_REFERENCE }, `${backend} sum ${name}`);
+      for (const [name, want] of Object.entries(CASE.backward_sum)) expectClose(fromNested(gs[name as keyof typeof gs].toArray()), fromNested(want), { atol: ATOL_REFERENCE }, `${backend} sum ${name}`);
       const gx = backward('lstm', asMatrices, { labels }, { backend });
-      for (const [name, want] of Object.entries(CASE.backward_xent)) expectClose(fromNested(gx[name].toArray()), fromNested(want), { atol: ATOL_REFERENCE }, `${backend} xent ${name}`);
+      for (const [name, want] of Object.entries(CASE.backward_xent)) expectClose(fromNested(gx[name as keyof typeof gx].toArray()), fromNested(want), { atol: ATOL_REFERENCE }, `${backend} xent ${name}`);
       assert.ok(Math.abs(loss('lstm', asMatrices, { labels }, { backend }) - CASE.loss_xent) < 1e-12);
     }
   });
 
   it('checks its inputs: unknown cell, missing array, wrong shape, bad labels', () => {
-    assert.throws(() => forward('tcn' as 'rnn', inputs), (e: unknown) => e instanceof InputError && /unknown cell 'tcn'/.test(e.message));
+    // @ts-expect-error an unknown cell is a type error as well
+    assert.throws(() => forward('tcn', inputs), (e: unknown) => e instanceof InputError && /unknown cell 'tcn'/.test(e.message));
     const { Wf: _drop, ...noWf } = inputs;
+    // @ts-expect-error a missing parameter is a type error as well
     assert.throws(() => forward('lstm', noWf), /missing Wf/);
     assert.throws(() => forward('lstm', { ...inputs, bf: [[1, 2]] }), /bf has shape \(1, 2\) but n_a = 5 needs \(5, 1\)/);
     const bad = labels.map((row) => row.map(() => 2));
     assert.throws(() => backward('lstm', inputs, { labels: bad }), /labels\[0, 0\] = 2 is not a class id/);
+    // @ts-expect-error one loss at a time: both da and labels is a type error, and refused at run time
+    assert.throws(() => backward('lstm', inputs, { da, labels }), (e: unknown) => e instanceof InputError && /either \{ da \}.*not both/.test(e.message));
   });
 
   it('takes the Tensors that initFixture and NumpyRandom return, and leaves them untouched', () => {
@@ -48,7 +52,7 @@ describe('library API', () => {
     const before = fx.Wu.data.slice();
     const { da: d, labels: l, ...rest } = fx;
     const out = forward('gru', rest);
-    const nested = Object.fromEntries(Object.entries(rest).map(([k, t]) => [k, toNested(t)]));
+    const nested = Object.fromEntries(Object.entries(rest).map(([k, t]) => [k, toNested(t)])) as CellInputs<'gru'>;
     expectClose(fromNested(out.a.toArray()), fromNested(forward('gru', nested).a.toArray()), { atol: 0 }, 'a from Tensors vs nested');
     const g = backward('gru', rest, { da: d });
     assert.ok(isMatrix(g.dWu));

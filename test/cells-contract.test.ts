@@ -37,6 +37,10 @@ for (const cellName of CELL_NAMES) {
   describe(`cell contract: ${cellName}`, () => {
     const { inputs, da, labels } = randomInputs(cellName, D, 7);
 
+    it('is registered under its own name (group workers look cells up by it)', () => {
+      assert.equal(cell.name, cellName);
+    });
+
     it('has outputs and gradients of the documented shapes', () => {
       const out = engine.forward(cellName, inputs);
       const expected = cell.hasCellState ? ['a', 'c', 'y'] : ['a', 'y'];

@@ -177,8 +177,8 @@ describe('io/json: writing', () => {
 
   it('refuses NaN/Infinity and shapes JSON cannot show, naming the array and element', () => {
     throwsInput(() => encodeJsonArrays({ w: t([2, 2], [1, 2, NaN, 4]) }),
-      /^cannot write 'w' as JSON: element \[1, 0\] is NaN and JSON has no NaN or Infinity \(write \.npy or \.npz instead\)$/);
-    throwsInput(() => encodeJsonArrays({ w: t([1], [-Infinity]) }), /element \[0\] is -Infinity/);
+      /^cannot write 'w' as JSON: element \[1, 0\] is nan and JSON has no NaN or Infinity \(write \.npy or \.npz instead\)$/);
+    throwsInput(() => encodeJsonArrays({ w: t([1], [-Infinity]) }), /element \[0\] is -inf and/);
     throwsInput(() => encodeJsonArrays({ e: t([0, 3], []) }),
       /^cannot write 'e' as JSON: shape \(0, 3\) would read back as \(0,\) \(JSON cannot show the axes after an empty one\); write \.npy or \.npz instead$/);
     assert.equal(encodeJsonArrays({ e: t([2, 0], []) }), '{\n  "e": [[],\n        []]\n}\n');

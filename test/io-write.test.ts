@@ -76,7 +76,7 @@ describe('io/write: writeArrays', () => {
     writeArrays(p('keep.json'), ARRAYS);
     const before = fs.readFileSync(p('keep.json'));
     throwsInput(() => writeArrays(p('keep.json'), { bad: t([1], [NaN]) }),
-      /keep\.json: cannot write 'bad' as JSON: element \[0\] is NaN and JSON has no NaN or Infinity \(write \.npy or \.npz instead\)$/);
+      /keep\.json: cannot write 'bad' as JSON: element \[0\] is nan and JSON has no NaN or Infinity \(write \.npy or \.npz instead\)$/);
     assert.deepEqual(fs.readFileSync(p('keep.json')), before);
     assert.deepEqual(leftovers(), []);
   });

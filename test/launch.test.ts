@@ -152,7 +152,7 @@ describe('bin/rnn start-up: dist/launch.js and the per-user code cache', functio
     // V8's own header: magic, version hash, source hash, flags hash (bytes 12–15), …
     const r = withDamagedCache((header, v8) => {
       const other = Buffer.from(v8);
-      other.writeUInt32LE(other.readUInt32LE(12) ^ 1, 12);
+      other.writeUInt32LE((other.readUInt32LE(12) ^ 1) >>> 0, 12);
       return { header: resealed(header, other), v8: other };
     });
     assert.equal(r.cache, 'rejected by V8');

@@ -42,7 +42,7 @@ const resetBack = elementwise('gru_reset_back', 'dra aPrev r daPrev -> dzr daPre
   daPrev = daPrev + dra * r`);
 
 
-export const gruCell: CellSpec = {
+export const gruCell = {
   name: 'gru',
   title: 'GRU: update/reset gates on [a_prev; x], candidate on [r*a_prev; x]',
   // np.random.randn order used by `rnn init`: Wu, bu, Wr, br, Wc, bc, Wy, by
@@ -94,4 +94,4 @@ export const gruCell: CellSpec = {
     resetBack.run(block, dra, 0, s.aPrev, 0, C, R * block, g.daPrev, 0, dz, R * block);
     mulTAdd(g.daPrev, p.Wur, ldw, 0, 2 * n_a, n_a, dz, m); // += Wur[:, :n_a]ᵀ [dzu; dzr]
   },
-};
+} as const satisfies CellSpec;

@@ -4,17 +4,28 @@
  * and the shared contract test (test/cells-contract.test.ts). Adding a cell = one file
  * with its forward and backward step + one line here.
  */
-import type { CellName, Dims } from '../backend';
+import type { Dims } from '../backend';
 import { gruCell } from './gru';
 import { lstmCell } from './lstm';
 import { rnnCell } from './rnn';
 import type { CellSpec, Params } from './types';
 
-export const CELLS: Readonly<Record<CellName, CellSpec>> = {
+const REGISTRY = {
   rnn: rnnCell,
   lstm: lstmCell,
   gru: gruCell,
-};
+} as const;
+
+/**
+ * Every cell's literal type (its name, parameter names and roles, hasCellState): the library's
+ * per-cell input, output and gradient types are derived from these (src/api-types.ts).
+ */
+export type CellTypes = typeof REGISTRY;
+/** The cells `rnn` knows: the keys of CELLS. */
+export type CellName = keyof CellTypes;
+
+/** The table as the engine reads it: every cell through the one CellSpec interface. */
+export const CELLS: Readonly<Record<CellName, CellSpec>> = REGISTRY;
 
 export const CELL_NAMES = Object.keys(CELLS) as CellName[];
 
@@ -25,6 +36,11 @@ export function isCellName(s: string): s is CellName {
 /** Names of the inputs a cell's forward reads besides its parameters. */
 export function stateInputs(cell: CellSpec): string[] {
   return cell.hasCellState ? ['a0', 'c0'] : ['a0'];
+}
+
+/** Names of the arrays `forward` returns for a cell: a, y (and c). */
+export function outputNames(cell: CellSpec): string[] {
+  return cell.hasCellState ? ['a', 'y', 'c'] : ['a', 'y'];
 }
 
 /** Gradient names `backward` returns for a cell and loss, in a stable order. */

@@ -53,7 +53,7 @@ const gatesBack = elementwise('lstm_back', 'f i cc o tc da dc cPrev -> dzf dzi d
   dzo = da * tc * o * (1 - o)
   dcPrev = dcTot * f`);
 
-export const lstmCell: CellSpec = {
+export const lstmCell = {
   name: 'lstm',
   title: 'LSTM: forget/update/output gates on [a_prev; x], cell state c',
   // np.random.randn order of the seed's test cells: Wf, bf, Wi, bi, Wo, bo, Wc, bc, Wy, by
@@ -104,4 +104,4 @@ export const lstmCell: CellSpec = {
     g.daPrev.fill(0);
     mulTAdd(g.daPrev, p.W, n_a + n_x, 0, 4 * n_a, n_a, dz, m); // da_prev = W[:, :n_a]ᵀ dz
   },
-};
+} as const satisfies CellSpec;

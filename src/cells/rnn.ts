@@ -23,7 +23,7 @@ import type { CellSpec } from './types';
 const tanhBack = elementwise('rnn_back', 'a da -> dz', `
   dz = (1 - a * a) * da`);
 
-export const rnnCell: CellSpec = {
+export const rnnCell = {
   name: 'rnn',
   title: 'basic RNN: a = tanh(Wax x + Waa a_prev + ba)',
   // np.random.randn order of the seed's test cells: Waa, Wax, Wya, ba, by
@@ -53,4 +53,4 @@ export const rnnCell: CellSpec = {
     g.daPrev.fill(0);
     mulTAdd(g.daPrev, p.Waa, n_a, 0, n_a, n_a, dtanh, m);
   },
-};
+} as const satisfies CellSpec;

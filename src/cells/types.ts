@@ -1,4 +1,4 @@
-import type { CellName, Dims } from '../backend';
+import type { Dims } from '../backend';
 
 /** Parameters of a cell by name, each a row-major Float64Array (bias vectors are (n, 1)). */
 export type Params = Record<string, Float64Array>;
@@ -73,7 +73,8 @@ export interface StepGrad {
  * a cell only says how one step goes forward and back.
  */
 export interface CellSpec {
-  readonly name: CellName;
+  /** Its key in CELLS (a string here: CellName is derived from the specs themselves). */
+  readonly name: string;
   /** One line for `--help` and tables. */
   readonly title: string;
   /** All parameters, in the order the seed draws them with np.random.randn (see `rnn init`). */

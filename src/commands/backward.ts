@@ -1,21 +1,31 @@
 /**
  * `rnn backward`: gradients of the sum loss (upstream `da`) or the xent loss (`labels`).
  */
-import type { CellName, Dims, Loss } from '../backend';
+import { LOSS_INPUT, type CellName, type Dims, type Loss, type LossKind } from '../backend';
 import { getBackend, type BackendName } from '../backends';
-import type { Comparison } from '../compare';
+import type { ExpectReport } from '../compare';
+import { loadFixture } from '../io/fixture';
+import { gradientContract } from '../names';
 import type { Arrays } from '../tensor';
-import { expectOutputs, forwardInputs, inputRows, outputRows, type ArrayRow } from './forward';
-import { loadInputs } from './inputs';
+import { checkInputs } from '../validate';
+import { compareYours, loadYours, resolveYours } from './expect';
+import { forwardInputs, inputRows, outputRows, type ArrayRow } from './forward';
+import { chooseLoss } from './loss';
 
-export type LossKind = Loss['kind'];
-export const LOSS_KINDS: readonly LossKind[] = ['sum', 'xent'];
+export { LOSS_KINDS, type LossKind } from '../backend';
+
+/**
+ * With both da and labels in the fixture and no other clue, backward takes the sum loss
+ * (the README's walk-through relies on it); gradcheck --grads asks instead.
+ */
+export const BACKWARD_DEFAULT_LOSS: LossKind = 'sum';
 
 export interface BackwardOptions {
   cell: CellName;
   sources: string[];
   backend: BackendName;
-  loss: LossKind;
+  /** --loss; absent: inferred (see commands/loss.ts). */
+  loss?: LossKind;
   expect?: string[];
   rtol: number;
   atol: number;
@@ -26,28 +36,42 @@ export interface BackwardResult {
   cell: CellName;
   backend: BackendName;
   loss: LossKind;
+  /** Why the loss was chosen, when it was inferred rather than given. */
+  lossInferred?: string;
   lossValue: number;
   dims: Dims;
   arrays: ArrayRow[];
   gradients: Arrays;
   unknown: string[];
-  comparisons?: Comparison[];
+  /** What --expect compared. */
+  expected?: ExpectReport;
 }
 
 export function runBackward(o: BackwardOptions): BackwardResult {
-  const loaded = loadInputs(o.cell, o.sources, o.loss === 'sum' ? { da: true } : { labels: true }, { maxBytes: o.maxBytes });
+  const fixture = loadFixture(o.sources, { maxBytes: o.maxBytes });
+  const origin = (name: string): string | undefined => fixture.origin[name]?.source;
+  const yours = o.expect ? loadYours(o.expect, { maxBytes: o.maxBytes }) : undefined;
+  const choice = chooseLoss({
+    cell: o.cell, given: o.loss, fixture: Object.keys(fixture.arrays), source: o.sources.join(', ') || undefined, fallback: BACKWARD_DEFAULT_LOSS, purpose: 'rnn backward',
+    yours: yours && { names: Object.keys(yours.arrays), option: '--expect' },
+  });
+  const kind = choice.loss;
+  // Your names are checked before anything runs: a misnamed array is exit 2, never skipped.
+  const resolved = yours && resolveYours(yours, gradientContract(o.cell, kind, '--expect'));
+  const loaded = checkInputs(o.cell, fixture.arrays, kind === 'sum' ? { da: true } : { labels: true }, origin);
   const { inputs } = loaded;
-  const loss: Loss = o.loss === 'sum' ? { kind: 'sum', da: inputs.da } : { kind: 'xent', labels: inputs.labels };
+  const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
   const { loss: lossValue, gradients } = getBackend(o.backend).lossAndGradients(o.cell, inputs, loss);
   return {
     cell: o.cell,
     backend: o.backend,
-    loss: o.loss,
+    loss: kind,
+    lossInferred: choice.inferred,
     lossValue,
     dims: loaded.dims,
-    arrays: [...inputRows(inputs, loaded.origin, [...forwardInputs(o.cell), o.loss === 'sum' ? 'da' : 'labels']), ...outputRows(gradients)],
+    arrays: [...inputRows(inputs, origin, [...forwardInputs(o.cell), LOSS_INPUT[kind]]), ...outputRows(gradients)],
     gradients,
     unknown: loaded.unknown,
-    comparisons: o.expect ? expectOutputs(gradients, o.expect, o.rtol, o.atol, o.maxBytes) : undefined,
+    expected: yours && resolved && compareYours(gradients, yours, resolved, o.rtol, o.atol, 'backward'),
   };
 }

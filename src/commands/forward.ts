@@ -4,16 +4,17 @@
 import type { CellName, Dims } from '../backend';
 import { getBackend, type BackendName } from '../backends';
 import { CELLS, stateInputs } from '../cells';
-import { compareArrays, type Comparison } from '../compare';
-import { InputError } from '../errors';
+import type { ExpectReport } from '../compare';
+import { outputContract } from '../names';
 import type { Arrays } from '../tensor';
-import { loadExpected, loadInputs } from './inputs';
+import { compareYours, loadYours, resolveYours } from './expect';
+import { loadInputs } from './inputs';
 
 export interface ForwardOptions {
   cell: CellName;
   sources: string[];
   backend: BackendName;
-  /** Files with the user's own outputs to compare against ours. */
+  /** Files with your own outputs to compare against ours. */
   expect?: string[];
   rtol: number;
   atol: number;
@@ -36,11 +37,15 @@ export interface ForwardResult {
   outputs: Arrays;
   /** Names in the fixture that the cell does not use. */
   unknown: string[];
-  comparisons?: Comparison[];
+  /** What --expect compared. */
+  expected?: ExpectReport;
 }
 
 export function runForward(o: ForwardOptions): ForwardResult {
   const loaded = loadInputs(o.cell, o.sources, {}, { maxBytes: o.maxBytes });
+  // Your names are checked before anything runs: a misnamed array is exit 2, never skipped.
+  const yours = o.expect ? loadYours(o.expect, { maxBytes: o.maxBytes }) : undefined;
+  const resolved = yours && resolveYours(yours, outputContract(o.cell));
   const outputs = getBackend(o.backend).forward(o.cell, loaded.inputs);
   return {
     cell: o.cell,
@@ -49,7 +54,7 @@ export function runForward(o: ForwardOptions): ForwardResult {
     arrays: [...inputRows(loaded.inputs, loaded.origin, forwardInputs(o.cell)), ...outputRows(outputs)],
     outputs,
     unknown: loaded.unknown,
-    comparisons: o.expect ? expectOutputs(outputs, o.expect, o.rtol, o.atol, o.maxBytes) : undefined,
+    expected: yours && resolved && compareYours(outputs, yours, resolved, o.rtol, o.atol, 'forward'),
   };
 }
 
@@ -70,17 +75,4 @@ export function outputRows(outputs: Arrays): ArrayRow[] {
 /** What a forward pass reads: the cell's parameters, x, a0 (and c0). */
 export function forwardInputs(cell: CellName): string[] {
   return [...CELLS[cell].params.map((p) => p.name), 'x', ...stateInputs(CELLS[cell])];
-}
-
-/** Compares our outputs with the user's; an error when no name matches at all. */
-export function expectOutputs(outputs: Arrays, files: string[], rtol: number, atol: number, maxBytes?: number): Comparison[] {
-  const theirs = loadExpected(files, { maxBytes });
-  const comparisons = compareArrays(outputs, theirs.arrays, rtol, atol, theirs.origin);
-  if (comparisons.length === 0) {
-    throw new InputError(
-      `none of ${Object.keys(outputs).join(', ')} found to compare (found: ${Object.keys(theirs.arrays).join(', ') || 'nothing'})`,
-      files.join(', '),
-    );
-  }
-  return comparisons;
 }

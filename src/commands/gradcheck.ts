@@ -1,18 +1,23 @@
 /**
  * `rnn gradcheck`: analytic gradients (ours, or the user's with --grads) against centred
- * finite differences, for every loss the inputs allow.
+ * finite differences, for every loss the inputs allow. It reports as it goes (events: the
+ * header, progress, each array's and each loss's verdict as soon as it is final) and stops at
+ * an aborted `signal` with GradcheckInterrupted, which holds what was finished.
  */
-import type { CellName, Dims, Loss } from '../backend';
+import type { CellName, Dims, Loss, LossKind } from '../backend';
 import { CELLS, gradientNames } from '../cells';
-import { InputError } from '../errors';
-import type { GradcheckResult, Mode } from '../gradcheck';
-import { gradcheckThreads } from '../gradcheck/parallel';
+import { InputError, Interrupted, type StopSignal } from '../errors';
+import { prepareSteps, workOf, type ArrayCheck, type GradcheckResult, type Mode, type Prepared } from '../gradcheck';
+import { runPrepared } from '../gradcheck/parallel';
+import { drive } from '../gradcheck/steps';
 import { loadFixture } from '../io/fixture';
+import { gradientContract } from '../names';
 import { NumpyRandom } from '../random';
 import type { Arrays } from '../tensor';
 import { checkInputs, type Origin } from '../validate';
+import { loadYours, resolveYours } from './expect';
 import { initFixture } from './init';
-import type { LossKind } from './backward';
+import { chooseLoss } from './loss';
 
 /** The net checked when no fixture is given: course size, np.random.seed(1). */
 export const DEFAULT_NET = { dims: { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 } as Dims, seed: 1 };
@@ -23,7 +28,8 @@ export type GradcheckLoss = (typeof GRADCHECK_LOSSES)[number];
 export interface GradcheckCommandOptions {
   cell: CellName;
   sources: string[];
-  loss: GradcheckLoss;
+  /** --loss; absent: every loss the fixture allows, or with --grads the one inferred (commands/loss.ts). */
+  loss?: GradcheckLoss;
   mode: Mode;
   samples?: number;
   directions?: number;
@@ -35,19 +41,75 @@ export interface GradcheckCommandOptions {
   /** Worker threads for big checks (1: everything on this thread). */
   threads: number;
   maxBytes?: number;
-  onProgress?: (loss: LossKind, done: number, total: number) => void;
+  /** One-line messages for stderr before the check runs: the inferred loss, arrays not compared. */
+  notify?: (line: string) => void;
+  events?: GradcheckEvents;
+  /** Aborting it stops the check within a fraction of a second (GradcheckInterrupted). */
+  signal?: AbortSignal;
 }
 
-export interface GradcheckCommandResult {
+/** What a loss's check will be, known before it runs (the heading of its table). */
+export type LossPlan = Pick<GradcheckResult, 'loss' | 'mode' | 'modeReason' | 'eps' | 'tol' | 'analytic' | 'unchecked'> & {
+  /** The gradients checked, in the order of the table's rows. */
+  names: string[];
+};
+
+/** Known before any check runs: the net, and the plan of each loss in the order they run. */
+export interface GradcheckHeader {
   cell: CellName;
   dims: Dims;
   /** The fixture files, or a description of the embedded default net. */
   net: string;
   /** Notes on what was made up (a seeded random da, ...). */
   notes: string[];
+  /** Why the loss was chosen, when --grads made it inferred rather than given. */
+  lossInferred?: string;
+  losses: LossPlan[];
+}
+
+export interface GradcheckEvents {
+  onStart?: (h: GradcheckHeader) => void;
+  /** The first pass of `loss` is under way; `fraction` (0…1) of all losses' work is done. */
+  onProgress?: (p: { loss: LossKind; fraction: number }) => void;
+  /** One array's verdict, final, in the order of the table (`index` into the loss's plan names). */
+  onArray?: (loss: LossKind, a: ArrayCheck, index: number) => void;
+  onLoss?: (ch: GradcheckResult) => void;
+}
+
+export interface GradcheckCommandResult extends Omit<GradcheckHeader, 'losses'> {
   checks: GradcheckResult[];
   pass: boolean;
 }
+
+/** What an interrupted run had finished: whole losses, and the finished arrays of the one under way. */
+export interface GradcheckPartial extends GradcheckHeader {
+  checks: GradcheckResult[];
+  running?: { plan: LossPlan; arrays: ArrayCheck[] };
+  signal: StopSignal;
+  seconds: number;
+}
+
+export class GradcheckInterrupted extends Interrupted {
+  constructor(readonly partial: GradcheckPartial) {
+    super(partial.signal, interruptedMessage(partial));
+  }
+}
+
+/** One line for stderr: all a --json user gets of an interrupted run, so it names every verdict. */
+function interruptedMessage(r: GradcheckPartial): string {
+  const done = [...r.checks.map((ch) => ch.arrays.map((a) => ({ a, loss: ch.loss }))).flat(), ...(r.running?.arrays.map((a) => ({ a, loss: r.running!.plan.loss })) ?? [])];
+  const failed = done.filter((x) => !x.a.pass).map((x) => `${x.a.name} (${x.loss})`);
+  const parts = r.checks.map((ch) => `${ch.loss} finished (${ch.pass ? 'PASS' : 'FAIL'})`);
+  if (r.running) parts.push(`${r.running.plan.loss}: ${r.running.arrays.length} of ${r.running.plan.names.length} arrays checked`);
+  const notRun = r.losses.slice(r.checks.length + (r.running ? 1 : 0)).map((l) => l.loss);
+  if (notRun.length) parts.push(`not started: ${notRun.join(', ')}`);
+  return `gradcheck interrupted by ${r.signal}: ${parts.join('; ')}; ${failed.length ? `FAIL: ${failed.join(', ')}` : 'no FAIL so far, but not a PASS'}`;
+}
+
+const planOf = (prep: Prepared): LossPlan => ({
+  loss: prep.o.loss.kind, mode: prep.mode, modeReason: prep.modeReason, eps: prep.eps, tol: prep.tol,
+  analytic: prep.analyticSource, unchecked: prep.unchecked, names: prep.plans.map((pl) => pl.name),
+});
 
 export async function runGradcheck(o: GradcheckCommandOptions): Promise<GradcheckCommandResult> {
   let arrays: Arrays;
@@ -64,23 +126,48 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     net = `built-in ${o.cell} net: n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}, rnn init --seed ${DEFAULT_NET.seed}`;
   }
   if (o.grads && o.loss === 'all') {
-    throw new InputError('--grads needs --loss sum or --loss xent: say which loss your gradients are of');
+    throw new InputError('--grads needs --loss sum or --loss xent: your gradients are of one loss');
   }
-  const losses: LossKind[] = o.loss === 'all' ? ('labels' in arrays ? ['sum', 'xent'] : ['sum']) : [o.loss];
+  // --grads: your names are checked and your loss settled before anything runs.
+  const yours = o.grads && loadYours(o.grads, { maxBytes: o.maxBytes });
+  let lossInferred: string | undefined;
+  let chosen = o.loss ?? 'all';
+  const notices: string[] = []; // for stderr once the input is known to be good: bad input stays one line
+  if (yours) {
+    const choice = chooseLoss({
+      cell: o.cell, given: o.loss as LossKind | undefined, fixture: Object.keys(arrays), source: o.sources.join(', ') || undefined, purpose: 'your gradients',
+      yours: { names: Object.keys(yours.arrays), option: '--grads' },
+    });
+    chosen = choice.loss;
+    lossInferred = choice.inferred;
+    if (lossInferred) notices.push(lossInferred);
+    if (chosen === 'sum' && !('da' in arrays)) {
+      throw new InputError(
+        'your gradients were taken with some upstream da: put it in the fixture (the sum loss L = Σ da ⊙ a; a da drawn here could only make every array FAIL)',
+        o.sources.join(', ') || undefined,
+      );
+    }
+  }
+  const losses: LossKind[] = chosen === 'all' ? ('labels' in arrays ? ['sum', 'xent'] : ['sum']) : [chosen];
   const { inputs, dims } = checkInputs(o.cell, arrays, { labels: losses.includes('xent') }, origin);
   const notes: string[] = [];
   if (losses.includes('sum') && !('da' in inputs)) {
     inputs.da = new NumpyRandom(o.seed).randn(dims.n_a, dims.m, dims.T_x);
     notes.push(`da for the sum loss: not in the fixture, drawn as np.random.seed(${o.seed}); randn(n_a, m, T_x)`);
   }
-  if (o.loss === 'all' && !losses.includes('xent')) notes.push('xent loss skipped: the fixture has no labels');
+  if (chosen === 'all' && !losses.includes('xent')) notes.push('xent loss skipped: the fixture has no labels');
 
   let grads: Arrays | undefined;
   let gradsOrigin: Origin | undefined;
-  if (o.grads) {
-    const g = loadFixture(o.grads, { maxBytes: o.maxBytes });
-    grads = g.arrays;
-    gradsOrigin = (n) => g.origin[n]?.source;
+  if (yours) {
+    // Under our names (a notebook alias becomes ours); the check itself sees only these.
+    const resolved = resolveYours(yours, gradientContract(o.cell, losses[0], '--grads'));
+    grads = Object.fromEntries(resolved.compared.map((c) => [c.name, yours.arrays[c.yours]]));
+    const yourName = new Map(resolved.compared.map((c) => [c.name, c.yours]));
+    gradsOrigin = (n) => yours.origin(yourName.get(n) ?? n);
+    const missing = resolved.missing.filter((n) => !o.only || o.only.includes(n));
+    if (o.only && o.only.every((n) => missing.includes(n))) throw new InputError(`--only ${o.only.join(', ')}: not in your --grads files ${yours.files.join(', ')}`);
+    if (missing.length) notices.push(`--grads: not compared: ${missing.join(', ')} (not in ${yours.files.join(', ')})`);
   }
 
   // --only names may belong to one loss only (dWy is a gradient of xent alone).
@@ -90,15 +177,50 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     if (unknown.length) throw new InputError(`--only ${unknown.join(', ')}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
     checked = losses.filter((k) => o.only!.some((n) => gradientNames(CELLS[o.cell], k).includes(n)));
   }
+  // Every loss is prepared (and every input error raised) before anything is reported.
+  const started = process.hrtime.bigint();
+  const ev = o.events ?? {};
   const checks: GradcheckResult[] = [];
-  for (const kind of checked) {
+  let running: GradcheckPartial['running'];
+  let workBefore = 0;
+  const prepareFor = (kind: LossKind): Promise<Prepared> => {
     const only = o.only?.filter((n) => gradientNames(CELLS[o.cell], kind).includes(n));
     const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
-    checks.push(await gradcheckThreads({
+    return drive(prepareSteps({
       cell: o.cell, inputs, loss, mode: o.mode, samples: o.samples, directions: o.directions,
-      eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin,
-      onProgress: o.onProgress && ((done, total) => o.onProgress!(kind, done, total)),
-    }, o.threads));
+      eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin, signal: o.signal,
+      onProgress: ev.onProgress && ((p) => ev.onProgress!({ loss: kind, fraction: totalWork ? (workBefore + p.work) / totalWork : 1 })),
+      onArray: (a, index) => {
+        running?.arrays.push(a);
+        ev.onArray?.(kind, a, index);
+      },
+    }), o.signal);
+  };
+  const preps: Prepared[] = [];
+  try {
+    for (const kind of checked) preps.push(await prepareFor(kind));
+  } catch (e) {
+    if (e instanceof Interrupted) throw new Interrupted(e.signal, `gradcheck interrupted by ${e.signal} before any check began`);
+    throw e;
   }
-  return { cell: o.cell, dims, net, notes, checks, pass: checks.every((c) => c.pass) };
+  for (const line of notices) o.notify?.(line);
+  const totalWork = preps.reduce((s, prep) => s + workOf(prep), 0);
+  const header: GradcheckHeader = { cell: o.cell, dims, net, notes, ...(lossInferred ? { lossInferred } : {}), losses: preps.map(planOf) };
+  ev.onStart?.(header);
+  try {
+    for (const [i, prep] of preps.entries()) {
+      running = { plan: header.losses[i], arrays: [] };
+      const ch = await runPrepared(prep, o.threads);
+      checks.push(ch);
+      running = undefined;
+      workBefore += workOf(prep);
+      ev.onLoss?.(ch);
+    }
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    throw new GradcheckInterrupted({ ...header, checks, running, signal: e.signal, seconds });
+  }
+  const { losses: _plans, ...known } = header;
+  return { ...known, checks, pass: checks.every((c) => c.pass) };
 }

@@ -7,6 +7,7 @@ import { InputError } from '../errors';
 import { loadFixture } from '../io/fixture';
 import { stats, type Stats } from '../render/format';
 import { checkInputs } from '../validate';
+import { recognise, type Recognised } from './recognise';
 
 export interface InspectRow extends Stats {
   name: string;
@@ -28,6 +29,8 @@ export interface CellFit {
 export interface InspectResult {
   arrays: InspectRow[];
   fits: CellFit[];
+  /** When the arrays are no cell's inputs: the outputs or gradients they look like. */
+  recognised?: Recognised;
 }
 
 export function runInspect(sources: string[], maxBytes?: number): InspectResult {
@@ -48,5 +51,6 @@ export function runInspect(sources: string[], maxBytes?: number): InspectResult 
       throw e;
     }
   });
-  return { arrays, fits };
+  const recognised = fits.some((f) => f.dims) ? undefined : recognise(fixture.arrays);
+  return { arrays, fits, ...(recognised ? { recognised } : {}) };
 }

@@ -21,7 +21,10 @@ import { CELLS, type CellSpec } from '../cells';
 import type { Params } from '../cells/types';
 import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
-import { allocate, project, release, run, sharedPass, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace } from '../unroll';
+import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../unroll';
+import { ladder, type Rung } from './ladder';
+import { sigmaOf } from './noise';
+import { drain, type Steps } from './steps';
 
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
 export type InputKind = 'param' | 'x' | 'a0' | 'c0';
@@ -34,13 +37,24 @@ export class Evaluator {
   readonly cell: CellSpec;
   readonly d: Dims;
   readonly loss: Loss['kind'];
-  /** Σ over columns and steps of |each term of the loss| at the unperturbed point. */
-  readonly scale: number;
+  /**
+   * Of the last centred difference (entry(), or a direction's chosen rung), what its rounding
+   * scales with (noise.ts): `magnitude` = √Σ m² over the terms it changed, m the size of a
+   * term (|da·a⁺|, or (max|z| + log n_y)/m for xent); `change` = √Σ (term⁺ − term⁻)².
+   */
+  magnitude = 0;
+  change = 0;
+  /** Of the last direction(): the step of its chosen rung and that rung's centred difference. */
+  rung = { step: 0, centred: 0 };
+  private readonly typicals = new Map<string, number>();
   private readonly p: Params;
   private readonly xs: Float64Array[];
   private readonly a0: Float64Array;
   private readonly c0: Float64Array;
   private readonly daSteps: Float64Array[];
+  /** The loss's terms at the + side of a direction's centred difference, and xent's − side. */
+  private readonly kept: Float64Array;
+  private readonly scratch: Float64Array;
   private readonly labels: Float64Array;
   private readonly full: Trace;
   /** Unperturbed a⟨t⟩, c⟨t⟩ blocks: where a column's tail starts. */
@@ -69,6 +83,8 @@ export class Evaluator {
     this.a0 = inputs.a0 ? inputs.a0.data.slice() : new Float64Array(d.n_a * d.m);
     this.c0 = inputs.c0 ? inputs.c0.data.slice() : new Float64Array(d.n_a * d.m);
     this.daSteps = loss.kind === 'sum' ? toSteps(loss.da.data, d.n_a, d.m, d.T_x) : [];
+    this.kept = new Float64Array(loss.kind === 'sum' ? d.n_a * d.m * d.T_x : d.m * d.T_x);
+    this.scratch = new Float64Array(loss.kind === 'sum' ? 0 : d.m * d.T_x);
     this.labels = loss.kind === 'xent' ? loss.labels.data : new Float64Array(0);
 
     // (on the kernels' arena from the sizes the engine's own passes take it: the loops of every
@@ -78,7 +94,6 @@ export class Evaluator {
     this.projRow = projectionRowMaps(cell, d, this.p);
     this.baseA = this.full.steps.map((s) => s.a.slice());
     this.baseC = this.full.steps.map((s) => s.c.slice());
-    this.scale = this.termScale();
 
     const dc: Dims = { ...d, m: 1 };
     const colX = new Float64Array(d.n_x * d.T_x);
@@ -96,22 +111,31 @@ export class Evaluator {
     release(this.col);
   }
 
-  /**
-   * The loss at the current (possibly perturbed) point: a full forward. `inputs`: recompute
-   * the input projections (false when the caller knows they are up to date).
-   */
-  lossFull(inputs = true): number {
-    this.evaluations++;
-    run(this.full, 0, this.loss === 'xent', inputs);
-    return this.loss === 'sum' ? sumLoss(this.full, this.daSteps) : xentLoss(this.full, this.labels);
-  }
-
   /** The live values of an input (parameters: C order; x: time-major steps; a0, c0). */
   private buffer(name: string): Float64Array {
     const kind = inputKind(name);
     if (kind === 'a0') return this.a0;
     if (kind === 'c0') return this.c0;
     return this.p[name];
+  }
+
+  /**
+   * The root mean square of what rounding acts on where input `name` enters: its own values
+   * (x, a parameter), or for a0 / c0 the states a / c of every step (noise.ts).
+   */
+  typical(name: string): number {
+    let r = this.typicals.get(name);
+    if (r === undefined) {
+      const kind = inputKind(name);
+      const blocks = kind === 'a0' ? [this.a0, ...this.baseA] : kind === 'c0' ? [this.c0, ...this.baseC] : kind === 'x' ? this.xs : [this.p[name]];
+      let ss = 0, n = 0;
+      for (const b of blocks) {
+        for (const v of b) ss += v * v;
+        n += b.length;
+      }
+      this.typicals.set(name, (r = Math.sqrt(ss / n)));
+    }
+    return r;
   }
 
   /** Where entry k (C order of the public array) of an input lives. */
@@ -122,7 +146,11 @@ export class Evaluator {
     return { buf: this.xs[t], at: (k - t) / T_x };
   }
 
-  /** ∂L/∂(entry k of input `name`) by a centred difference with step eps. */
+  /**
+   * ∂L/∂(entry k of input `name`) by a centred difference with step eps, over the step the
+   * entry actually took, fl(θ + eps) − fl(θ − eps) (exact): not 2·eps, which is off by up to
+   * ulp(θ) — an error ∝ |∂L/∂θ| that is rounding's largest where gradients explode.
+   */
   entry(name: string, k: number, eps: number): number {
     const kind = inputKind(name);
     if (kind === 'param') {
@@ -133,12 +161,18 @@ export class Evaluator {
         buf[k] = v;
         if (row >= 0) project(this.full, 0, this.d.T_x, row);
       };
-      set(keep + eps);
-      const up = this.lossFull(false);
-      set(keep - eps);
-      const down = this.lossFull(false);
+      const side = (v: number): void => {
+        set(v);
+        this.evaluations++;
+        run(this.full, 0, this.loss === 'xent', false);
+      };
+      side(keep + eps);
+      const up = buf[k];
+      this.keepTerms(this.full, 0);
+      side(keep - eps);
+      const diff = this.termDifference(this.full, 0), step = up - buf[k];
       set(keep);
-      return (up - down) / (2 * eps);
+      return diff / step;
     }
     return this.columnEntry(kind, k, eps);
   }
@@ -165,11 +199,14 @@ export class Evaluator {
       if (kind === 'x') project(this.col, t0, t0 + 1); // only x⟨t0⟩ changed
     };
     set(keep + eps);
-    const up = this.columnTail(j, t0);
+    const up = target[i];
+    this.columnTail(j, t0);
+    this.keepTerms(this.col, t0);
     set(keep - eps);
-    const down = this.columnTail(j, t0);
+    this.columnTail(j, t0);
+    const diff = this.termDifference(this.col, t0), step = up - target[i];
     set(keep);
-    return (up - down) / (2 * eps);
+    return diff / step;
   }
 
   /** Copies example j's inputs and loss data into the one-column buffers. */
@@ -193,8 +230,8 @@ export class Evaluator {
     this.loadedColumn = j;
   }
 
-  /** Loss of column j over steps t0 … T_x−1, starting from the unperturbed state before t0. */
-  private columnTail(j: number, t0: number): number {
+  /** Runs column j over steps t0 … T_x−1, starting from the unperturbed state before t0. */
+  private columnTail(j: number, t0: number): void {
     this.evaluations++;
     const { n_a, m } = this.d;
     if (t0 > 0) {
@@ -203,46 +240,135 @@ export class Evaluator {
       if (this.cell.hasCellState) for (let i = 0; i < n_a; i++) s.c[i] = this.baseC[t0 - 1][i * m + j];
     }
     run(this.col, t0, this.loss === 'xent', false);
-    // xentLoss averages over the trace's batch, here 1 column: the full loss divides by m.
-    return this.loss === 'sum' ? sumLoss(this.col, this.colDa, t0) : xentLoss(this.col, this.colLabels, t0) / m;
   }
 
   /**
-   * vᵀ∇L along a direction v over the whole of input `name` (v in the public C order),
-   * by a centred difference of two full forwards.
+   * vᵀ∇L along a direction v over the whole of input `name` (v in the public C order), to
+   * the accuracy float64 allows along v: the best five-point estimate on a ladder of steps
+   * (ladder.ts), each rung one centred difference (two full forwards) taken term by term
+   * (termDifference). Its rung is kept in `rung` (and `magnitude`, `change`).
    */
   direction(name: string, v: Float64Array, eps: number): number {
-    const at = Array.from(v, (_, k) => this.locate(name, k));
-    const keep = at.map((e) => e.buf[e.at]);
-    const shift = (sign: number): void => at.forEach((e, k) => (e.buf[e.at] = keep[k] + sign * eps * v[k]));
-    shift(+1);
-    const up = this.lossFull();
-    shift(-1);
-    const down = this.lossFull();
-    at.forEach((e, k) => (e.buf[e.at] = keep[k]));
-    project(this.full); // back to the unperturbed projections, bit for bit
-    return (up - down) / (2 * eps);
+    return drain(this.directionSteps(name, v, eps));
   }
 
-  /** Σ |term| of the loss at the unperturbed point (its rounding error is ~ ulp of this). */
-  private termScale(): number {
-    const tr = this.full;
-    const { n_a, n_y, m, T_x } = this.d;
-    let S = 0;
-    for (let t = 0; t < T_x; t++) {
-      if (this.loss === 'sum') {
-        const a = tr.steps[t].a, g = this.daSteps[t];
-        for (let k = 0; k < n_a * m; k++) S += Math.abs(g[k] * a[k]);
-      } else {
-        const z = tr.logits[t];
-        for (let j = 0; j < m; j++) {
-          let max = -Infinity;
-          for (let i = 0; i < n_y; i++) max = Math.max(max, Math.abs(z[i * m + j]));
-          S += (max + Math.log(n_y)) / m;
+  /** direction() as steps: it yields between two rungs, with the inputs as they were. */
+  *directionSteps(name: string, v: Float64Array, eps: number): Steps<number> {
+    const along = this.along(name, v);
+    // A rung at a per-entry step s: its centred difference, what its rounding scales with, and that rounding.
+    const centred = (s: number): Rung => {
+      const c = along(s / along.perEntry);
+      return { s, c, magnitude: this.magnitude, change: this.change, sigma: sigmaOf(this, name, s / along.perEntry) };
+    };
+    const { best, rung } = yield* ladder(centred, eps);
+    project(this.full); // back to the unperturbed projections, bit for bit
+    [this.magnitude, this.change] = [rung.magnitude, rung.change];
+    this.rung = { step: rung.s / along.perEntry, centred: rung.c };
+    return best;
+  }
+
+  /** One centred difference along v at step h (v as in direction()), e.g. to measure its noise. */
+  centredAlong(name: string, v: Float64Array, h: number): number {
+    const c = this.along(name, v)(h);
+    project(this.full);
+    return c;
+  }
+
+  /**
+   * The centred difference along v at step h, as a function of h, with `perEntry`: a step h
+   * moves the entries by h·perEntry (root mean square). Leaves the inputs as they were, and
+   * the input projections to be restored (project).
+   */
+  private along(name: string, v: Float64Array): ((h: number) => number) & { perEntry: number } {
+    const at = Array.from(v, (_, k) => this.locate(name, k));
+    const keep = at.map((e) => e.buf[e.at]);
+    let ss = 0;
+    for (const x of v) ss += x * x;
+    const centred = (h: number): number => {
+      at.forEach((e, k) => (e.buf[e.at] = keep[k] + h * v[k]));
+      this.runFull();
+      this.keepTerms(this.full, 0);
+      at.forEach((e, k) => (e.buf[e.at] = keep[k] - h * v[k]));
+      this.runFull();
+      at.forEach((e, k) => (e.buf[e.at] = keep[k]));
+      return this.termDifference(this.full, 0) / (2 * h);
+    };
+    return Object.assign(centred, { perEntry: Math.sqrt(ss / v.length) });
+  }
+
+  /** A full forward at the current point, inputs and (xent) head included. */
+  private runFull(): void {
+    this.evaluations++;
+    run(this.full, 0, this.loss === 'xent', true);
+  }
+
+  /** Keeps the loss's terms of trace `tr` (full or one-column) from step t0 on: see termDifference. */
+  private keepTerms(tr: Trace, t0: number): void {
+    if (this.loss === 'sum') this.kept.set(tr.all.a.subarray(t0 * tr.d.n_a * tr.d.m));
+    else this.xentTerms(tr, t0, this.kept);
+  }
+
+  /**
+   * L(kept) − L(now) of trace `tr` from step t0 on, summed as the differences of the terms,
+   * Σ da⊙(a⁺ − a⁻) or Σ (ℓ⁺ − ℓ⁻)/m: each difference of two nearby values is exact or nearly,
+   * so none of the rounding of two long sums of large terms (~ulp(Σ|terms|)) enters it, only
+   * the forwards' own. Sets `magnitude` and `change` from the same terms.
+   */
+  private termDifference(tr: Trace, t0: number): number {
+    const up = this.kept;
+    let s = 0, m2 = 0, c2 = 0;
+    if (this.loss === 'sum') {
+      const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa;
+      for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
+        const a = tr.steps[t].a, g = da[t];
+        for (let k = 0; k < block; k++) {
+          const dt = g[k] * (up[o + k] - a[k]);
+          s += dt;
+          c2 += dt * dt;
+          const q = g[k] * up[o + k];
+          m2 += q * q;
         }
       }
+      this.magnitude = Math.sqrt(m2);
+      this.change = Math.sqrt(c2);
+      return s;
     }
-    return S;
+    m2 = this.xentTerms(tr, t0, this.scratch);
+    const now = this.scratch;
+    for (let k = 0; k < (tr.d.T_x - t0) * tr.d.m; k++) {
+      const dt = up[k] - now[k];
+      s += dt;
+      c2 += dt * dt;
+    }
+    this.magnitude = Math.sqrt(m2) / this.d.m;
+    this.change = Math.sqrt(c2) / this.d.m;
+    return s / this.d.m; // the loss averages over the whole batch, a column's terms too
+  }
+
+  /**
+   * −log softmax(z⟨t⟩)[label] of each step t ≥ t0 and column j of `tr`, at (t − t0)·m + j of
+   * `out`; returns Σ (max|z| + log n_y)² over them (the size of each term's rounding).
+   */
+  private xentTerms(tr: Trace, t0: number, out: Float64Array): number {
+    const { n_y, m, T_x } = tr.d;
+    const labels = tr === this.full ? this.labels : this.colLabels; // (m, T_x); the column's m = 1
+    const logN = Math.log(n_y);
+    let m2 = 0;
+    for (let t = t0; t < T_x; t++) {
+      const z = tr.logits[t];
+      for (let j = 0; j < m; j++) {
+        let max = -Infinity, big = 0;
+        for (let i = 0; i < n_y; i++) {
+          max = Math.max(max, z[i * m + j]);
+          big = Math.max(big, Math.abs(z[i * m + j]));
+        }
+        let sum = 0;
+        for (let i = 0; i < n_y; i++) sum += Math.exp(z[i * m + j] - max);
+        out[(t - t0) * m + j] = max + Math.log(sum) - z[labels[j * T_x + t] * m + j];
+        m2 += (big + logN) ** 2;
+      }
+    }
+    return m2;
   }
 }
 

@@ -1,38 +1,47 @@
 /**
- * The gradient checker: analytic gradients (ours, or a user's own) against centred finite
- * differences (L(θ+ε) − L(θ−ε)) / 2ε of the same loss, in float64, per array.
+ * The gradient checker: analytic gradients (ours, or a user's own) against finite
+ * differences of the same loss, in float64, per array.
+ *
+ * - `full` / `sample`: each entry against the centred difference (L(θ+ε) − L(θ−ε)) / 2ε.
+ * - `fast`: vᵀ∇L along seeded random unit directions v against five-point differences along
+ *   v, each on a ladder of steps it chooses itself (Evaluator.direction): truncation and
+ *   rounding trade places at a step that differs by 100× from net to net and array to array.
+ * Every L(+) − L(−) is summed term by term, Σ da⊙(a⁺ − a⁻) or Σ(ℓ⁺ − ℓ⁻), so only the
+ * forwards' own rounding enters it, not that of two long sums of large terms.
  *
  * Verdict per array:
  *   relative error  r = ‖g_num − g_ana‖ / (‖g_num‖ + ‖g_ana‖)   (0 when both are 0)
- *   PASS when r ≤ tol, or when every |g_num − g_ana| is below the finite-difference noise
- *   floor (then the two cannot be told apart in float64 at all, e.g. a gradient of 1e-12
- *   through a saturated gate; the report says so).
+ *   PASS when r ≤ tol, or when every |g_num − g_ana| is below its own item's noise floor,
+ *   the rounding of that item's difference (noise.ts: then the two cannot be told apart in
+ *   float64 at all, e.g. a gradient of 1e-12 through a saturated gate; the report says so).
  *
- * Why eps = 1e-6 and tol = 1e-6: the centred difference's truncation error is
- * ~eps²·|L'''| ≈ 1e-12 and its rounding error ~ulp(Σ|terms of L|)/eps ≈ 1e-10·scale, so a
- * correct gradient lands at r ≈ 1e-10 … 1e-8 (measured over many seeds, sizes and saturated
- * nets in test/gradcheck.test.ts), while every broken backward we know of lands at
- * r ≥ 1e-4 (test/gradcheck-mutants.test.ts). 1e-6 sits between with two decades each side.
+ * Why eps = 1e-6 and tol = 1e-6: a correct gradient lands at r ≈ 1e-11 … 1e-8 (full mode:
+ * truncation ~eps²·|L‴|, rounding ~ulp(terms)/eps; fast mode ≤ 1e-8 at T_x up to 200:
+ * test/gradcheck.test.ts, test/gradcheck-fast.test.ts, figures in bench/README.md), while
+ * every broken backward we know of lands at r ≥ 1e-2 (test/gradcheck-mutants.test.ts).
+ * Nets whose gradients grow ≳10⁵× through time have a floor of their own, the forwards'
+ * rounding amplified by the same dynamics; from ~10⁹× no finite difference resolves them.
  */
 import type { CellName, Loss } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { float64Backend } from '../engine';
 import { InputError } from '../errors';
 import { NumpyRandom } from '../random';
-import { formatShape, sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
-import { indexText } from '../validate';
+import { sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
+import type { FirstMismatch } from '../mismatch';
+import { gradientContract, resolveNames } from '../names';
+import { formatNumber } from '../render/format';
 import { Evaluator, inputKind } from './evaluator';
+import { drain, type Steps } from './steps';
+
+export { SPREAD_CAP } from './verdict';
+export { NOISE_Z } from './noise';
+export { concludePlan } from './conclude';
+export { emptyPass, type FirstPass } from './pass';
+export { checkSteps, gradcheck, itemCount, measurePlan, runHere, runOn, STEP_WORK } from './run';
 
 export const DEFAULT_EPS = 1e-6;
 export const DEFAULT_TOL = 1e-6;
-/** Noise floor = NOISE_ULPS · 2⁻⁵² · Σ|terms of L| / eps: rounding of both losses, with margin. */
-export const NOISE_ULPS = 64;
-/**
- * Largest relative spread between the two refined estimates that may excuse a difference. Up
- * to here finite differences still separate a correct gradient from every broken backward we
- * know (those miss by ≥ 3.4e-2, test/gradcheck-mutants.test.ts); beyond it they say nothing.
- */
-export const SPREAD_CAP = 1e-3;
 export const DEFAULT_SAMPLES = 8;
 export const DEFAULT_DIRECTIONS = 6;
 /** `auto` checks every entry when that costs at most this many multiply-adds (~1–2 s), else `fast`. */
@@ -60,7 +69,12 @@ export interface GradcheckOptions {
   /** A user's own gradients to check instead of ours, named as ours are. */
   grads?: Arrays;
   gradsOrigin?: (name: string) => string | undefined;
-  onProgress?: (done: number, total: number) => void;
+  /** Items (entries, directions) of the first pass done, and their work in multiply-adds (of workOf()). */
+  onProgress?: (p: { done: number; total: number; work: number }) => void;
+  /** Each array's verdict as soon as it is final, in the order of `arrays`. */
+  onArray?: (a: ArrayCheck, index: number) => void;
+  /** Stops an asynchronous run (gradcheckThreads) at its next pause with Interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface ArrayCheck {
@@ -74,8 +88,12 @@ export interface ArrayCheck {
   /** The entry (or direction `v3`) with the largest |g_num − g_ana|. */
   worst?: { index: string; numeric: number; analytic: number };
   pass: boolean;
-  /** Passed only because every difference is below the noise floor. */
+  /** Passed only because every difference is below its item's noise floor (noise.ts). */
   belowNoise: boolean;
+  /** The largest noise floor of an item, as the verdict used them (0 before the noise is measured: r ≤ tol). */
+  noiseFloor: number;
+  /** The rounding measured on this array, in units of its model σ (noise.ts κ), when it was measured. */
+  noise?: number;
   /**
    * Passed only because, at every entry beyond the noise floor, the analytic value lies within
    * the spread of the refined finite differences (at eps/10, eps/30, eps/100) of one of them —
@@ -86,7 +104,13 @@ export interface ArrayCheck {
   spread?: number;
   /** The numerical side was refined: five-point differences at eps/10 and eps/100 (see conclude()). */
   refined: boolean;
-  /** The user's gradient has the wrong shape (nothing compared). */
+  /** The refinement changed the verdict: FAIL at eps, PASS with the refined differences. */
+  refinementChanged: boolean;
+  /** On a FAIL: how many entries (directions in fast mode) are wrong (criterion in wrong.ts). */
+  wrong?: number;
+  /** On a FAIL of an array with a time axis (dx): the first wrong entry in backpropagation's order. */
+  firstMismatch?: FirstMismatch;
+  /** Your gradient has the wrong shape (nothing compared): yours. */
   shapeMismatch?: Shape;
 }
 
@@ -98,12 +122,13 @@ export interface GradcheckResult {
   modeReason?: string;
   eps: number;
   tol: number;
-  noiseFloor: number;
   /** `ours`: rnn's backward; otherwise the files the user's gradients came from. */
   analytic: string;
   arrays: ArrayCheck[];
-  /** Gradients of the loss that were not checked (not in the user's files, or --only). */
+  /** Gradients of the loss that were not checked (not in your files, or --only). */
   unchecked: string[];
+  /** Gradients checked by this run (all, or --only's) that your files lack: not compared. */
+  notCompared: string[];
   pass: boolean;
   /** Some array needed the refinement (five-point differences at eps/10, eps/100). */
   refined: boolean;
@@ -111,9 +136,13 @@ export interface GradcheckResult {
   seconds: number;
 }
 
+/** Centred differences a direction's ladder takes on most nets (2 … 3; up to 7 on saturated ones, ~12 where gradients explode). */
+export const LADDER_PAIRS = 3;
+
 /**
- * Multiply-adds of one centred difference for an entry of `input`: two full forwards for a
- * parameter (or any direction), two one-column tails for an entry of x, a0, c0.
+ * Multiply-adds of measuring one item of `input`: an entry's centred difference (two full
+ * forwards for a parameter, two one-column tails for an entry of x, a0, c0), or a direction's
+ * ladder (typically LADDER_PAIRS centred differences of two full forwards each).
  */
 export function itemCost(cellName: CellName, inputs: Arrays, input: string, direction = false): number {
   const cell = CELLS[cellName];
@@ -122,7 +151,8 @@ export function itemCost(cellName: CellName, inputs: Arrays, input: string, dire
   const d = { n_x, n_a, n_y, m, T_x };
   let perColumnStep = n_y * n_a;
   for (const p of cell.params) if (p.role === 'recurrent') perColumnStep += p.shape(d)[0] * p.shape(d)[1];
-  return direction || inputKind(input) === 'param' ? 2 * T_x * m * perColumnStep : (T_x + 1) * perColumnStep;
+  if (direction) return LADDER_PAIRS * 2 * T_x * m * perColumnStep;
+  return inputKind(input) === 'param' ? 2 * T_x * m * perColumnStep : (T_x + 1) * perColumnStep;
 }
 
 /** Multiply-adds of checking every entry of the named gradients. */
@@ -151,18 +181,22 @@ export interface Plan {
 /** Everything decided before the finite differences run. */
 export interface Prepared {
   o: GradcheckOptions;
-  started: bigint;
   eps: number;
   tol: number;
   mode: Exclude<Mode, 'auto'>;
   modeReason?: string;
   analyticSource: string;
   unchecked: string[];
+  notCompared: string[];
   plans: Plan[];
 }
 
 export function prepare(o: GradcheckOptions): Prepared {
-  const started = process.hrtime.bigint();
+  return drain(prepareSteps(o));
+}
+
+/** prepare() as steps: one after the analytic backward pass, one per array's plan (a big net's draws take a while). */
+export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
   const cell = CELLS[o.cell];
   const all = gradientNames(cell, o.loss.kind);
 
@@ -173,16 +207,19 @@ export function prepare(o: GradcheckOptions): Prepared {
   let names = o.only ? all.filter((n) => o.only!.includes(n)) : all;
   let analyticSource = 'ours';
   let analytic: Arrays;
+  let notCompared: string[] = [];
   if (o.grads) {
-    const given = Object.keys(o.grads).filter((n) => all.includes(n));
-    if (!given.length) {
-      throw new InputError(`no gradient named like ours in the --grads files (expected some of: ${all.join(', ')}; found: ${Object.keys(o.grads).join(', ') || 'nothing'})`);
-    }
+    // Every name is a gradient of this loss or an input, else an InputError: none is skipped.
+    const resolved = resolveNames(gradientContract(o.cell, o.loss.kind, 'grads'), Object.keys(o.grads), o.gradsOrigin);
+    const given = resolved.compared.map((c) => c.name);
+    notCompared = names.filter((n) => !given.includes(n));
     names = names.filter((n) => given.includes(n));
-    analytic = o.grads;
-    analyticSource = [...new Set(names.map((n) => o.gradsOrigin?.(n) ?? '--grads'))].join(', ');
+    if (!names.length) throw new InputError(`--only ${o.only!.join(', ')}: not in your --grads files (they hold ${given.join(', ')})`);
+    analytic = Object.fromEntries(resolved.compared.map((c) => [c.name, o.grads![c.yours]]));
+    analyticSource = [...new Set(resolved.compared.filter((c) => names.includes(c.name)).map((c) => o.gradsOrigin?.(c.yours) ?? '--grads'))].join(', ');
   } else {
     analytic = float64Backend.backward(o.cell, o.inputs, o.loss); // (its trace's buffers go back to the pool)
+    yield;
   }
 
   let mode: Exclude<Mode, 'auto'>;
@@ -192,11 +229,11 @@ export function prepare(o: GradcheckOptions): Prepared {
     mode = cost <= AUTO_FULL_BUDGET ? 'full' : 'fast';
     modeReason = mode === 'full'
       ? 'auto: every entry is cheap enough to check'
-      : `auto: checking every entry would cost ~${(cost / 1e9).toFixed(0)}e9 multiply-adds; --mode full forces it`;
+      : `auto: checking every entry would cost ~${formatNumber(cost, 2)} multiply-adds; --mode full forces it`;
   } else mode = o.mode as Exclude<Mode, 'auto'>;
 
   const rng = new NumpyRandom(o.seed ?? 0);
-  const plans = names.map((name): Plan => {
+  const planFor = (name: string): Plan => {
     const input = o.inputs[name.slice(1)];
     const n = input.data.length;
     const ana = analytic[name];
@@ -209,114 +246,21 @@ export function prepare(o: GradcheckOptions): Prepared {
       else dirs = Array.from({ length: o.directions ?? DEFAULT_DIRECTIONS }, () => unitDirection(rng, n));
     }
     return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, dirs };
-  });
-  return {
-    o, started, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
-    unchecked: all.filter((n) => !names.includes(n)), plans,
   };
-}
-
-/** The numerical side of one plan at step h: one value per entry, then per direction. */
-export function measurePlan(ev: Evaluator, pl: Plan, h: number, tick: () => void = () => {}): number[] {
-  return [
-    ...pl.entries.map((k) => (tick(), ev.entry(pl.input, k, h))),
-    ...pl.dirs.map((v) => (tick(), ev.direction(pl.input, v, h))),
-  ];
-}
-
-/** Items (entries + directions) of all plans: what progress counts. */
-export function itemCount(plans: Plan[]): number {
-  return plans.reduce((s, p) => s + p.entries.length + p.dirs.length, 0);
-}
-
-/** The check, on this thread. */
-export function gradcheck(o: GradcheckOptions): GradcheckResult {
-  return runHere(prepare(o));
-}
-
-/** Runs a prepared check on this thread. */
-export function runHere(prep: Prepared): GradcheckResult {
-  const ev = new Evaluator(prep.o.cell, prep.o.inputs, prep.o.loss);
-  try {
-    return runOn(prep, ev);
-  } finally {
-    ev.release(); // (its buffers back to the pool and the arena)
+  const plans: Plan[] = [];
+  for (const name of names) {
+    plans.push(planFor(name));
+    yield;
   }
-}
-
-/** A prepared check on this thread, with `ev`. */
-export function runOn(prep: Prepared, ev: Evaluator): GradcheckResult {
-  const { o } = prep;
-  const total = itemCount(prep.plans);
-  let done = 0;
-  const tick = (): void => {
-    done++;
-    if (o.onProgress && (done % 16 === 0 || done === total)) o.onProgress(done, total);
+  return {
+    o, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
+    unchecked: all.filter((n) => !names.includes(n)), notCompared, plans,
   };
-  const first = prep.plans.map((pl) => measurePlan(ev, pl, prep.eps, tick));
-  return conclude(prep, ev, first, 0);
 }
 
-/**
- * Verdicts from the first pass at eps (computed on this thread, or by worker threads that
- * made `extraEvaluations` loss evaluations), refining failing arrays on this thread.
- */
-export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extraEvaluations: number): GradcheckResult {
+/** The check's result from its arrays' verdicts; the workers made `extraEvaluations` loss evaluations. */
+export function finish(prep: Prepared, ev: Evaluator, arrays: ArrayCheck[], extraEvaluations: number, started: bigint): GradcheckResult {
   const { o, eps, tol } = prep;
-  const floorAt = (h: number): number => (NOISE_ULPS * 2 ** -52 * ev.scale) / h;
-  let refinedAny = false;
-
-  const arrays: ArrayCheck[] = prep.plans.map((pl, p) => {
-    if (!pl.shapeOk) {
-      return {
-        name: pl.name, shape: pl.shape, checked: 0, relError: Infinity, maxAbsError: Infinity,
-        pass: false, belowNoise: false, withinSpread: false, refined: false, shapeMismatch: pl.ana.shape,
-      };
-    }
-    // Analytic values and labels, entry by entry (or direction by direction).
-    const ana: number[] = [], labels: string[] = [];
-    for (const k of pl.entries) {
-      ana.push(pl.ana.data[k]);
-      labels.push(indexText(k, pl.shape));
-    }
-    pl.dirs.forEach((v, i) => {
-      let dot = 0;
-      for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
-      ana.push(dot);
-      labels.push(`v${i}`);
-    });
-    const num = first[p];
-    const firstVerdict = verdict(pl.name, pl.shape, num, ana, labels, tol, num.map(() => floorAt(eps)), false);
-    if (firstVerdict.pass) return firstVerdict;
-    // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
-    // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
-    // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
-    // (4·c(h) − c(2h))/3 from centred differences c at h and 2h — truncation ~h⁴·L⁽⁵⁾ — and
-    // keep, per entry, the finer estimate where it agrees at least as well with the coarser
-    // one as that does with the first. (An exploding GRU, measured: the centred difference is
-    // off by 6e-5 even at 1e-8, the five-point one agrees with the analytic to 1e-8.) This
-    // only makes the numerical side more exact: a wrong analytic gradient disagrees with it
-    // all the same.
-    refinedAny = true;
-    const steps = [eps, eps / 10, eps / 100];
-    const fivePoint = (h: number): number[] => {
-      const c1 = measurePlan(ev, pl, h), c2 = measurePlan(ev, pl, 2 * h);
-      return c1.map((c, k) => (4 * c - c2[k]) / 3);
-    };
-    const runs = [num, fivePoint(steps[1]), fivePoint(steps[2])];
-    const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
-    // The five-point estimate's rounding error is ~1.5× the centred one's at the same h.
-    const refinedFloor = (h: number): number => 2 * floorAt(h);
-    // Where the refined estimates still disagree (a third one, at eps/30, joins them for this),
-    // finite differences cannot resolve the gradient more finely than their spread: an analytic
-    // value within the spread of one of them (up to SPREAD_CAP) is reported as such, not as a
-    // failure. Only computed when the refined verdict alone fails.
-    const bestNum = best.map((b, k) => runs[b][k]), floors = best.map((b) => refinedFloor(steps[b]));
-    const refined = verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true);
-    if (refined.pass) return refined;
-    return verdict(pl.name, pl.shape, bestNum, ana, labels, tol, floors, true, [runs[1], fivePoint(eps / 30), runs[2]]);
-  });
-
   return {
     cell: o.cell,
     loss: o.loss.kind,
@@ -324,57 +268,14 @@ export function conclude(prep: Prepared, ev: Evaluator, first: number[][], extra
     modeReason: prep.modeReason,
     eps,
     tol,
-    noiseFloor: floorAt(eps),
     analytic: prep.analyticSource,
     arrays,
     unchecked: prep.unchecked,
+    notCompared: prep.notCompared,
     pass: arrays.every((a) => a.pass),
-    refined: refinedAny,
+    refined: arrays.some((a) => a.refined),
     evaluations: ev.evaluations + extraEvaluations,
-    seconds: Number(process.hrtime.bigint() - prep.started) / 1e9,
-  };
-}
-
-function verdict(
-  name: string, shape: Shape, num: number[], ana: number[], labels: string[], tol: number, floors: number[], refined: boolean,
-  estimates?: number[][],
-): ArrayCheck {
-  let diff2 = 0, num2 = 0, ana2 = 0, maxAbs = 0, worst = -1, noisy = true, inSpread = estimates !== undefined, spread = 0;
-  for (let k = 0; k < num.length; k++) {
-    const e = Math.abs(num[k] - ana[k]);
-    diff2 += e * e;
-    num2 += num[k] * num[k];
-    ana2 += ana[k] * ana[k];
-    // NaN from a user's gradient must never look like a small error.
-    if (!(e <= maxAbs)) {
-      maxAbs = Number.isNaN(e) ? Infinity : e;
-      worst = k;
-    }
-    if (e <= floors[k]) continue;
-    noisy = false;
-    if (!inSpread) continue;
-    const at = estimates!.map((r) => r[k]);
-    const scale = Math.max(Math.abs(num[k]), Math.abs(ana[k])); // the cap is relative
-    const s = Math.min(Math.max(...at) - Math.min(...at), SPREAD_CAP * scale);
-    if (!(Math.min(...at.map((r) => Math.abs(r - ana[k]))) <= s)) inSpread = false;
-    else spread = Math.max(spread, s / scale);
-  }
-  const den = Math.sqrt(num2) + Math.sqrt(ana2);
-  const relError = den === 0 ? 0 : Number.isFinite(maxAbs) ? Math.sqrt(diff2) / den : Infinity;
-  const belowNoise = relError > tol && noisy;
-  const withinSpread = relError > tol && !noisy && inSpread;
-  return {
-    name,
-    shape,
-    checked: num.length,
-    relError,
-    maxAbsError: maxAbs,
-    worst: worst >= 0 ? { index: labels[worst], numeric: num[worst], analytic: ana[worst] } : undefined,
-    pass: relError <= tol || belowNoise || withinSpread,
-    belowNoise,
-    withinSpread,
-    ...(withinSpread ? { spread } : {}),
-    refined,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }
 
@@ -397,9 +298,4 @@ function unitDirection(rng: NumpyRandom, n: number): Float64Array {
   const inv = 1 / Math.sqrt(s);
   for (let k = 0; k < n; k++) v[k] *= inv;
   return v;
-}
-
-export function describeFailure(a: ArrayCheck): string {
-  if (a.shapeMismatch) return `${a.name} has shape ${formatShape(a.shapeMismatch)}, expected ${formatShape(a.shape)}`;
-  return `${a.name} (relative error ${a.relError.toExponential(2)}${a.worst ? `, worst ${a.name}${a.worst.index.startsWith('v') ? ' along ' + a.worst.index : a.worst.index}` : ''})`;
 }

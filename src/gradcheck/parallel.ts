@@ -1,16 +1,23 @@
 /**
  * gradcheck on worker threads: the first pass of finite differences (nearly all the work)
  * is cut into chunks of about equal cost and handed out to `threads` workers as they come
- * free; verdicts and any refinement then run on this thread (conclude()). The results are
- * the very numbers the one-thread gradcheck() computes — each entry's difference is
+ * free, in the order of the arrays; each array's verdict and any refinement then run on this
+ * thread (concludePlan()) as soon as its chunks are in, while the workers go on. The results
+ * are the very numbers the one-thread gradcheck() computes — each entry's difference is
  * evaluated the same way, only elsewhere.
+ *
+ * Everything here is asynchronous and pauses for the event loop (steps.ts): an aborted
+ * `o.signal` stops a check within a fraction of a second, on one thread or many.
  */
 import * as path from 'path';
 import type { Worker } from 'worker_threads';
+import { interruption } from '../errors';
 import { Evaluator, inputKind } from './evaluator';
 import {
-  conclude, itemCount, prepare, runHere, runOn, workOf, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
+  checkSteps, concludePlan, emptyPass, finish, itemCost, itemCount, prepare, workOf,
+  type ArrayCheck, type FirstPass, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
 } from './index';
+import { drive } from './steps';
 import type { ChunkMessage, ChunkReply, InitMessage } from './worker';
 
 /** Below this many multiply-adds of work a thread pool costs more than it saves (~50 ms per worker start). */
@@ -53,9 +60,18 @@ function chunksOf(plans: Plan[], eps: number, costOf: (input: string) => number,
 
 /** gradcheck() on `threads` worker threads when the work pays for them, else on this thread. */
 export async function gradcheckThreads(o: GradcheckOptions, threads: number): Promise<GradcheckResult> {
-  const prep = prepare(o);
+  return runPrepared(prepare(o), threads);
+}
+
+/** A prepared check on `threads` worker threads when the work pays for them, else on this thread; interruptible either way. */
+export async function runPrepared(prep: Prepared, threads: number): Promise<GradcheckResult> {
   if (threads > 1 && workOf(prep) >= PARALLEL_MIN_WORK) return runParallel(prep, threads);
-  return runHere(prep);
+  const ev = new Evaluator(prep.o.cell, prep.o.inputs, prep.o.loss);
+  try {
+    return await drive(checkSteps(prep, ev), prep.o.signal);
+  } finally {
+    ev.release();
+  }
 }
 
 /** Runs a prepared check's first pass on `threads` workers. */
@@ -70,15 +86,19 @@ export async function runParallel(prep: Prepared, threads: number): Promise<Grad
 
 /** runParallel with this thread's evaluator (for the refinement, or for all of it where workers are not allowed). */
 async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<GradcheckResult> {
+  const started = process.hrtime.bigint();
   const { o } = prep;
   const { d } = ev;
   // Relative cost of one item: a full forward for a parameter (or a direction), one column's tail otherwise.
   const costOf = (input: string): number => (inputKind(input) === 'param' || prep.mode === 'fast' ? d.m * d.T_x : (d.T_x + 1) / 2);
   const totalCost = prep.plans.reduce((s, pl) => s + pl.entries.length * costOf(pl.input) + pl.dirs.length * d.m * d.T_x, 0);
   const chunks = chunksOf(prep.plans, prep.eps, costOf, totalCost / (threads * 24));
-  const first = prep.plans.map((pl) => new Array<number>(pl.entries.length + pl.dirs.length));
+  const first: FirstPass[] = prep.plans.map(() => emptyPass());
+  /** Items of each plan still out on the workers. */
+  const left = prep.plans.map((pl) => pl.entries.length + pl.dirs.length);
   const total = itemCount(prep.plans);
-  let done = 0, evaluations = 0, next = 0;
+  let done = 0, work = 0, evaluations = 0, next = 0;
+  let arrived = (): void => {};
 
   const init: InitMessage = { cell: o.cell, inputs: o.inputs, loss: o.loss };
   const workers: Worker[] = [];
@@ -87,30 +107,53 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
   } catch {
     // workers not allowed here (e.g. node --experimental-permission): this thread does it all
     await Promise.all(workers.map((w) => w.terminate()));
-    return runOn(prep, ev);
+    return drive(checkSteps(prep, ev), o.signal);
   }
-  try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      const give = (): void => {
-        if (next >= chunks.length) return resolve();
-        const id = next++;
-        w.postMessage({ id, ...chunks[id].msg } satisfies ChunkMessage);
-      };
-      w.on('message', (r: ChunkReply) => {
-        const c = chunks[r.id];
-        for (let k = 0; k < r.values.length; k++) first[c.plan][c.at + k] = r.values[k];
-        evaluations += r.evaluations;
-        done += r.values.length;
-        o.onProgress?.(done, total);
-        give();
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => (code !== 0 ? reject(new Error(`gradcheck worker exited with code ${code}`)) : undefined));
-      w.postMessage(init);
+  const firstPass = Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+    const give = (): void => {
+      if (next >= chunks.length) return resolve();
+      const id = next++;
+      w.postMessage({ id, ...chunks[id].msg } satisfies ChunkMessage);
+    };
+    w.on('message', (r: ChunkReply) => {
+      const c = chunks[r.id], n = r.pass.values.length;
+      for (const key of ['values', 'sigma', 'step', 'centred'] as const) {
+        for (let k = 0; k < n; k++) first[c.plan][key][c.at + k] = r.pass[key][k];
+      }
+      evaluations += r.evaluations;
+      done += n;
+      left[c.plan] -= n;
+      work += n * itemCost(o.cell, o.inputs, c.msg.input, c.msg.dirs.length > 0);
+      o.onProgress?.({ done, total, work });
+      arrived();
       give();
-    })));
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => (code !== 0 ? reject(new Error(`gradcheck worker exited with code ${code}`)) : undefined));
+    w.postMessage(init);
+    give();
+  })));
+  // Verdicts in the order of the arrays, each as soon as its first pass is complete.
+  const verdicts = (async (): Promise<ArrayCheck[]> => {
+    const arrays: ArrayCheck[] = [];
+    for (let p = 0; p < prep.plans.length; p++) {
+      while (left[p] > 0) await new Promise<void>((resolve) => (arrived = resolve));
+      arrays.push(await drive(concludePlan(prep, ev, p, first[p]), o.signal));
+      o.onArray?.(arrays[p], p);
+    }
+    return arrays;
+  })();
+  let onAbort = (): void => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(interruption(o.signal!));
+    if (o.signal?.aborted) onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const [, arrays] = await Promise.race([Promise.all([firstPass, verdicts]), aborted]);
+    return finish(prep, ev, arrays, evaluations, started);
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return conclude(prep, ev, first, evaluations);
 }

@@ -6,6 +6,7 @@ import { parentPort } from 'worker_threads';
 import type { CellName, Loss } from '../backend';
 import type { Arrays } from '../tensor';
 import { Evaluator } from './evaluator';
+import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass';
 
 export interface InitMessage {
   cell: CellName;
@@ -23,7 +24,8 @@ export interface ChunkMessage {
 
 export interface ChunkReply {
   id: number;
-  values: Float64Array;
+  /** The chunk's items as a first pass (index.ts FirstPass). */
+  pass: FirstPass;
   evaluations: number;
 }
 
@@ -36,10 +38,9 @@ parentPort!.on('message', (msg: InitMessage | ChunkMessage) => {
     return;
   }
   const before = ev!.evaluations;
-  const values = new Float64Array(msg.entries.length + msg.dirs.length);
-  let k = 0;
-  for (const e of msg.entries) values[k++] = ev!.entry(msg.input, e, msg.eps);
-  for (const v of msg.dirs) values[k++] = ev!.direction(msg.input, v, msg.eps);
-  const reply: ChunkReply = { id: msg.id, values, evaluations: ev!.evaluations - before };
-  parentPort!.postMessage(reply, [values.buffer]);
+  const pass = emptyPass();
+  measureEntries(ev!, msg.input, msg.entries, msg.eps, 0, msg.entries.length, pass);
+  for (const v of msg.dirs) pushDirection(ev!, msg.input, ev!.direction(msg.input, v, msg.eps), pass);
+  const reply: ChunkReply = { id: msg.id, pass, evaluations: ev!.evaluations - before };
+  parentPort!.postMessage(reply);
 });

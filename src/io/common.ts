@@ -5,6 +5,7 @@
  * allocates, and against one budget of decoded float64 bytes (`maxBytes`), so a
  * hostile header or zip entry cannot make us allocate more than the caller allowed.
  */
+import { formatNumber } from '../render/format';
 
 /**
  * Default budget of decoded data: 1 GiB of float64 (134 217 728 numbers) per
@@ -37,7 +38,7 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} bytes`;
   let v = n, u = -1;
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  const short = Number.isInteger(v) ? String(v) : v.toFixed(1);
+  const short = formatNumber(v, 3);
   return `${n} bytes (${short} ${units[u]})`;
 }
 

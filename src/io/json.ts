@@ -16,6 +16,7 @@
  * float64 reads back bit-exactly, in JavaScript and in Python), `-0` as `-0.0`; NaN and ±Infinity cannot be written.
  */
 import { InputError } from '../errors';
+import { formatExact } from '../render/format';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { formatBytes, MAX_NDIM, printable, resolveMaxBytes, type ReadLimits } from './common';
 
@@ -61,7 +62,7 @@ function formatTensor(t: Tensor, name: string, indent: number): string {
   const { shape, data } = t;
   for (let k = 0; k < data.length; k++) {
     if (!Number.isFinite(data[k])) {
-      throw new InputError(`cannot write '${name}' as JSON: element ${indexOf(k, shape)} is ${data[k]} and JSON has no NaN or Infinity (write .npy or .npz instead)`);
+      throw new InputError(`cannot write '${name}' as JSON: element ${indexOf(k, shape)} is ${formatExact(data[k])} and JSON has no NaN or Infinity (write .npy or .npz instead)`);
     }
   }
   if (shape.length === 0) return formatJsonNumber(data[0]);
@@ -295,7 +296,7 @@ function toTensor(value: Value, name: string, source: string): Tensor {
       return fail(path, `expected a number, got an array of ${v.length}`);
     }
     if (!Array.isArray(v)) {
-      const got = typeof v === 'number' ? `the number ${v}` : v.overflow ? `the number ${v.what}` : v.what;
+      const got = typeof v === 'number' ? `the number ${formatExact(v)}` : v.overflow ? `the number ${v.what}` : v.what;
       return fail(path, `expected an array of ${shape[depth]}, got ${got}`);
     }
     if (v.length !== shape[depth]) {

@@ -1,7 +1,7 @@
 /**
  * The `mathjs` backend: a second, literal implementation of the three cells, written with
  * mathjs matrix operations so that it reads like the seed notebook line by line
- * (/work/shared/seed, "Building RNN from scratch"). It is the in-product oracle the fast
+ * (spec/rnn_step_by_step.txt, "Building RNN from scartch"). It is the in-product oracle the fast
  * Float64Array engine (src/engine.ts) is tested against, and `--backend mathjs` in the CLI.
  * It shares no code with the engine: only the Tensor / Backend types.
  *

@@ -1,0 +1,97 @@
+/**
+ * Running a prepared check on this thread: the first pass of each array in steps of about
+ * STEP_WORK multiply-adds, then its verdict (index.ts concludePlan), array after array.
+ * gradcheck() drains the steps at once; the CLI drives them with pauses (steps.ts).
+ */
+import { Evaluator } from './evaluator';
+import { concludePlan, finish, itemCost, LADDER_PAIRS, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared } from './index';
+import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass';
+import { drain, type Steps } from './steps';
+
+/**
+ * Multiply-adds between two steps of a check: ~0.3 ms. A step per evaluation would cost a
+ * course-size check ~1.5% (bench/README.md); a big net's evaluations are steps of their own.
+ */
+export const STEP_WORK = 2 ** 20;
+
+/**
+ * The numerical side of one plan at step h: one value per entry, then per direction (with
+ * what their noise needs). A step ends every STEP_WORK multiply-adds (and after the last
+ * item); `tick` counts its items.
+ */
+export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void): Steps<FirstPass> {
+  const { cell, inputs } = prep.o;
+  const out = emptyPass(); // (filled in order, entries then directions: packed arrays)
+  const perEntry = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input)));
+  for (let i = 0; i < pl.entries.length; i += perEntry) {
+    const n = measureEntries(ev, pl.input, pl.entries, h, i, Math.min(i + perEntry, pl.entries.length), out);
+    tick?.(n, false);
+    yield;
+  }
+  // A direction is a ladder of centred differences (Evaluator.directionSteps): its rungs end steps too.
+  const rung = itemCost(cell, inputs, pl.input, true) / LADDER_PAIRS;
+  let work = 0;
+  for (const v of pl.dirs) {
+    const ladder = ev.directionSteps(pl.input, v, h);
+    let r = ladder.next();
+    while (!r.done) {
+      work += rung;
+      if (work >= STEP_WORK) {
+        work = 0;
+        yield;
+      }
+      r = ladder.next();
+    }
+    pushDirection(ev, pl.input, r.value, out);
+    tick?.(1, true);
+  }
+  if (pl.dirs.length) yield;
+  return out;
+}
+
+/** Items (entries + directions) of all plans: what progress counts. */
+export function itemCount(plans: Plan[]): number {
+  return plans.reduce((s, p) => s + p.entries.length + p.dirs.length, 0);
+}
+
+/** The check, on this thread. */
+export function gradcheck(o: GradcheckOptions): GradcheckResult {
+  return runHere(prepare(o));
+}
+
+/** Runs a prepared check on this thread. */
+export function runHere(prep: Prepared): GradcheckResult {
+  const ev = new Evaluator(prep.o.cell, prep.o.inputs, prep.o.loss);
+  try {
+    return runOn(prep, ev);
+  } finally {
+    ev.release(); // (its buffers back to the pool and the arena)
+  }
+}
+
+/** A prepared check on this thread, with `ev`. */
+export function runOn(prep: Prepared, ev: Evaluator): GradcheckResult {
+  return drain(checkSteps(prep, ev));
+}
+
+/** The whole check on this thread as steps: each array measured, then concluded (and reported) at once. */
+export function* checkSteps(prep: Prepared, ev: Evaluator): Steps<GradcheckResult> {
+  const started = process.hrtime.bigint();
+  const { o } = prep;
+  const total = itemCount(prep.plans);
+  let done = 0, work = 0;
+  const arrays: ArrayCheck[] = [];
+  for (let p = 0; p < prep.plans.length; p++) {
+    const pl = prep.plans[p];
+    const cost = [itemCost(o.cell, o.inputs, pl.input), itemCost(o.cell, o.inputs, pl.input, true)];
+    const tick = (items: number, direction: boolean): void => {
+      done += items;
+      work += items * cost[+direction];
+      o.onProgress?.({ done, total, work });
+    };
+    const first = yield* measurePlan(prep, ev, pl, prep.eps, tick);
+    arrays.push(yield* concludePlan(prep, ev, p, first));
+    o.onArray?.(arrays[p], p);
+  }
+  return finish(prep, ev, arrays, 0, started);
+}
