@@ -4,25 +4,24 @@
  * (pure functions returning text), and maps errors to exit codes in one place
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
-import { Command, CommanderError, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
 import type { CellName, Dims } from './backend';
-import { BACKEND_NAMES, type BackendName } from './backends';
-import { CELL_NAMES, CELLS, gradientNames } from './cells';
+import type { BackendName } from './backends';
+import { CELLS, gradientNames } from './cells';
 import { BACKWARD_DEFAULT_LOSS, runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { DEFAULT_ATOL, DEFAULT_RTOL, type ExpectReport } from './compare';
+import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, type CommonOpts } from './cli-options';
+import type { ExpectReport } from './compare';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from './errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from './gradcheck';
-import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
 import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
 import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
-import { ALIASES } from './names';
 import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { isTerminal, writerFor } from './stdio';
@@ -53,90 +52,6 @@ const defaultIO = (): IO => ({
   live: isTerminal(2) ? terminalLive(process.stderr) : undefined,
   interrupts: processInterrupts,
 });
-
-// ---- option parsers: a bad value is a usage error (exit 2) naming the option ----
-
-function positiveInt(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got '${v}'`);
-    return Number(v);
-  };
-}
-
-function nonNegativeInt(name: string, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}, got '${v}'`);
-    return Number(v);
-  };
-}
-
-function positiveNumber(name: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a finite number > 0, got '${v}'`);
-    return x;
-  };
-}
-
-function nonNegativeNumber(name: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0, got '${v}'`);
-    return x;
-  };
-}
-
-/** An option with a number default, shown in help as the README writes it (`1e-6`, not `0.000001`). */
-function numberOption(flags: string, description: string, parse: (v: string) => number, value: number, shown = formatSetting(value)): Option {
-  return new Option(flags, description).argParser(parse).default(value, shown);
-}
-
-function cellOption(): Option {
-  return new Option('-c, --cell <cell>', `the cell: ${CELL_NAMES.map((n) => `${n} (${CELLS[n].title})`).join('; ')}`)
-    .choices(CELL_NAMES)
-    .makeOptionMandatory();
-}
-
-interface CommonOpts {
-  json?: boolean;
-  /** --color: true, --no-color: false, neither: undefined (the environment decides). */
-  color?: boolean;
-  precision: number;
-  out?: string;
-  verbose?: boolean;
-}
-
-function addOutputOptions(cmd: Command): Command {
-  return addColorOptions(cmd)
-    .option('--json', 'print the result as one JSON object of named arrays (a valid fixture) instead of tables')
-    .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array) or a directory of .npy files')
-    .option('--verbose', 'with --out, print the tables too (without it --out prints a one-line summary)')
-    .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION);
-}
-
-/** --color / --no-color, for every command that prints tables. */
-function addColorOptions(cmd: Command): Command {
-  return cmd
-    .option('--color', 'colour even when stdout is not a terminal (also FORCE_COLOR=1)')
-    .option('--no-color', 'no colour (also NO_COLOR=1 or FORCE_COLOR=0; off anyway when stdout is not a terminal)');
-}
-
-function addRunOptions(cmd: Command): Command {
-  return cmd
-    .addOption(cellOption())
-    .addOption(new Option('--backend <name>', 'float64 (fast kernels) or mathjs (literal reference implementation)').choices(BACKEND_NAMES).default('float64'))
-    .option('--expect <files...>', `compare our results with yours, named as ours (${aliasText()}); every name must be one we compare or an input, else exit 2; exit 1 on a mismatch`)
-    .option('--strict', 'with --expect: an array we produce that your files lack fails the run (exit 1) instead of being listed as not compared')
-    .addOption(numberOption('--rtol <x>', 'relative tolerance for --expect', nonNegativeNumber('--rtol'), DEFAULT_RTOL))
-    .addOption(numberOption('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL));
-}
-
-/** The input size limit (a zip bomb or a lying header must not take the machine down). */
-function addInputLimit(cmd: Command): Command {
-  return cmd.option('--max-input <MiB>', 'refuse inputs that decode to more than this many MiB of float64 data', positiveNumber('--max-input'), DEFAULT_MAX_BYTES / 2 ** 20);
-}
-
-const bytesOf = (mib: number): number => Math.floor(mib * 2 ** 20);
 
 function styleOf(o: Pick<CommonOpts, 'color' | 'json' | 'precision'>, io: IO): Style {
   return { color: !o.json && wantColor(o.color, io), precision: o.precision };
@@ -170,11 +85,6 @@ function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string, summary
     io.stderr(`rnn: ${wrote}\n`);
   }
   io.stdout(o.json ? encodeJsonArrays(arrays) : text());
-}
-
-/** The notebook aliases we accept, for --help: `y_pred for y`. */
-function aliasText(): string {
-  return `the notebook's ${Object.entries(ALIASES).map(([a, ours]) => `${a} for ${ours}`).join(', ')} too`;
 }
 
 /** --strict is about your files: without them it would be a silent no-op. */

@@ -1,4 +1,5 @@
 /** Shared by the tests that run the real CLI: paths, and a fresh dist/ built once per run. */
+import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,4 +22,22 @@ export function buildBundle(): void {
   if (built) return;
   buildDist();
   built = true;
+}
+
+/** A finished run of the CLI. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Bad input: exit 2, one line on stderr starting `rnn: ` and matching `pattern`, no stack trace. */
+export function expectBadInput(r: Run, pattern: RegExp): string {
+  assert.equal(r.code, 2, `exit code ${r.code}; stderr: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `stderr must be one line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^rnn: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/);
+  return lines[0];
 }

@@ -15,13 +15,8 @@ import { InputError } from '../src/errors';
 import { gradcheck } from '../src/gradcheck';
 import { float64Backend } from '../src/engine';
 import { fromNested, type Arrays } from '../src/tensor';
-import { buildBundle, RNN } from './cli-helpers';
+import { buildBundle, RNN, expectBadInput, type Run } from './cli-helpers';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 type Nested3 = number[][][];
 type Nested2 = number[][];
@@ -38,16 +33,6 @@ function rnn(args: string[]): Run {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Exit 2, one line on stderr starting `rnn: `, no stack trace. */
-function expectBadInput(r: Run, pattern: RegExp): string {
-  assert.equal(r.code, 2, `exit code ${r.code}; stderr: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `stderr must be one line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^rnn: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/);
-  return lines[0];
-}
 
 function writeJson(name: string, arrays: Record<string, unknown>): string {
   fs.writeFileSync(path.join(work, name), JSON.stringify(arrays));

@@ -10,13 +10,8 @@ import * as path from 'path';
 import { encodeNpy } from '../src/io/npy';
 import { encodeNpz } from '../src/io/npz';
 import { fromNested, tensor, type Arrays } from '../src/tensor';
-import { buildBundle, ROOT, RNN } from './cli-helpers';
+import { buildBundle, ROOT, RNN, expectBadInput, type Run } from './cli-helpers';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let work: string;
 
@@ -36,15 +31,6 @@ function sh(line: string, cwd: string): Run {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** One line of stderr, no stack trace, naming what it should. */
-function expectBadInput(r: Run, pattern: RegExp): void {
-  assert.equal(r.code, 2, `exit code ${r.code}; stderr: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `stderr must be one line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^rnn: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/);
-}
 
 function writeJson(name: string, arrays: Record<string, unknown>): string {
   const p = path.join(work, name);

@@ -1,0 +1,99 @@
+/**
+ * The options the commands share, and their parsers: a bad value is a usage error (exit 2)
+ * naming the option. Defaults are shown in help as the README writes them.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CELL_NAMES, CELLS } from './cells';
+import { DEFAULT_ATOL, DEFAULT_RTOL } from './compare';
+import { BACKEND_NAMES } from './backends';
+import { DEFAULT_MAX_BYTES } from './io/common';
+import { ALIASES } from './names';
+import { DEFAULT_PRECISION, formatSetting } from './render/format';
+
+export function positiveInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got '${v}'`);
+    return Number(v);
+  };
+}
+
+export function nonNegativeInt(name: string, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}, got '${v}'`);
+    return Number(v);
+  };
+}
+
+export function positiveNumber(name: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a finite number > 0, got '${v}'`);
+    return x;
+  };
+}
+
+export function nonNegativeNumber(name: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0, got '${v}'`);
+    return x;
+  };
+}
+
+/** An option with a number default, shown in help as the README writes it (`1e-6`, not `0.000001`). */
+export function numberOption(flags: string, description: string, parse: (v: string) => number, value: number, shown = formatSetting(value)): Option {
+  return new Option(flags, description).argParser(parse).default(value, shown);
+}
+
+export function cellOption(): Option {
+  return new Option('-c, --cell <cell>', `the cell: ${CELL_NAMES.map((n) => `${n} (${CELLS[n].title})`).join('; ')}`)
+    .choices(CELL_NAMES)
+    .makeOptionMandatory();
+}
+
+export interface CommonOpts {
+  json?: boolean;
+  /** --color: true, --no-color: false, neither: undefined (the environment decides). */
+  color?: boolean;
+  precision: number;
+  out?: string;
+  verbose?: boolean;
+}
+
+export function addOutputOptions(cmd: Command): Command {
+  return addColorOptions(cmd)
+    .option('--json', 'print the result as one JSON object of named arrays (a valid fixture) instead of tables')
+    .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array) or a directory of .npy files')
+    .option('--verbose', 'with --out, print the tables too (without it --out prints a one-line summary)')
+    .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION);
+}
+
+/** --color / --no-color, for every command that prints tables. */
+export function addColorOptions(cmd: Command): Command {
+  return cmd
+    .option('--color', 'colour even when stdout is not a terminal (also FORCE_COLOR=1)')
+    .option('--no-color', 'no colour (also NO_COLOR=1 or FORCE_COLOR=0; off anyway when stdout is not a terminal)');
+}
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(cellOption())
+    .addOption(new Option('--backend <name>', 'float64 (fast kernels) or mathjs (literal reference implementation)').choices(BACKEND_NAMES).default('float64'))
+    .option('--expect <files...>', `compare our results with yours, named as ours (${aliasText()}); every name must be one we compare or an input, else exit 2; exit 1 on a mismatch`)
+    .option('--strict', 'with --expect: an array we produce that your files lack fails the run (exit 1) instead of being listed as not compared')
+    .addOption(numberOption('--rtol <x>', 'relative tolerance for --expect', nonNegativeNumber('--rtol'), DEFAULT_RTOL))
+    .addOption(numberOption('--atol <x>', 'absolute tolerance for --expect', nonNegativeNumber('--atol'), DEFAULT_ATOL));
+}
+
+/** The input size limit (a zip bomb or a lying header must not take the machine down). */
+export function addInputLimit(cmd: Command): Command {
+  return cmd.option('--max-input <MiB>', 'refuse inputs that decode to more than this many MiB of float64 data', positiveNumber('--max-input'), DEFAULT_MAX_BYTES / 2 ** 20);
+}
+
+export const bytesOf = (mib: number): number => Math.floor(mib * 2 ** 20);
+
+
+/** The notebook aliases we accept, for --help: `y_pred for y`. */
+function aliasText(): string {
+  return `the notebook's ${Object.entries(ALIASES).map(([a, ours]) => `${a} for ${ours}`).join(', ')} too`;
+}
