@@ -9,6 +9,7 @@ import type { Evaluator } from './evaluator';
 import type { ArrayCheck, Plan, Prepared } from './index';
 import type { FirstPass } from './pass';
 import { measuredNoise, noiseFloors } from './noise';
+import { fivePoint as combine } from './norms';
 import { measurePlan } from './run';
 import type { Steps } from './steps';
 import { verdict, wrongItems, type Noise } from './verdict';
@@ -58,7 +59,7 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: F
   const steps = [eps, eps / 10, eps / 100];
   function* fivePoint(h: number): Steps<number[]> {
     const c1 = (yield* measurePlan(prep, ev, pl, h)).values, c2 = (yield* measurePlan(prep, ev, pl, 2 * h)).values;
-    return c1.map((c, k) => (4 * c - c2[k]) / 3);
+    return c1.map((c, k) => combine(c, c2[k]));
   }
   const runs = [num, yield* fivePoint(steps[1]), yield* fivePoint(steps[2])];
   const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
