@@ -23,6 +23,7 @@ import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
 import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../unroll';
 import { ladder, type Rung } from './ladder';
+import { projectionRowMaps } from './projection-rows';
 import { sigmaOf } from './noise';
 import { plainOk, scaledNorm, scaledSquares } from './norms';
 import { drain, type Steps } from './steps';
@@ -396,35 +397,4 @@ export class Evaluator {
     }
     return m2;
   }
-}
-
-/**
- * For each parameter, the map from an entry to the row of the stacked input projections it
- * feeds: bias entries feed their row, weight entries in the x columns [k0, k0 + n_x) theirs,
- * everything else (recurrent columns, the head) none (−1).
- */
-function projectionRowMaps(cell: CellSpec, d: Dims, p: Params): Record<string, (k: number) => number> {
-  const maps: Record<string, (k: number) => number> = {};
-  for (const spec of cell.params) maps[spec.name] = () => -1;
-  let row0 = 0;
-  for (const g of cell.projections) {
-    const rows = g.rows(d), k0 = g.k0(d);
-    const ldw = p[g.W].length / rows;
-    const membersOf = (name: string): readonly string[] => cell.stacks.find((s) => s.name === name)?.members ?? [name];
-    for (const [stack, isBias] of [[g.W, false], [g.b, true]] as const) {
-      const width = isBias ? 1 : ldw;
-      for (const member of membersOf(stack)) {
-        // A member's first row within the stack, from where its view starts.
-        const first = row0 + (p[member].byteOffset - p[stack].byteOffset) / 8 / width;
-        maps[member] = isBias
-          ? (k) => first + k
-          : (k) => {
-              const col = k % width;
-              return col >= k0 && col < k0 + d.n_x ? first + (k - col) / width : -1;
-            };
-      }
-    }
-    row0 += rows;
-  }
-  return maps;
 }
