@@ -72,6 +72,16 @@ export class NumpyRandom {
     this.gauss = 0;
   }
 
+  /** An independent generator in this one's state: the same stream from here on. */
+  clone(): NumpyRandom {
+    const r = new NumpyRandom(0);
+    r.mt.set(this.mt);
+    r.pos = this.pos;
+    r.hasGauss = this.hasGauss;
+    r.gauss = this.gauss;
+    return r;
+  }
+
   /** MT19937 genrand_int32: the next raw 32-bit output, as an unsigned number. */
   nextUint32(): number {
     if (this.pos >= N) this.reload();

@@ -75,9 +75,9 @@ export function noiseFloors(first: FirstPass, pl: Plan, kappa: number): number[]
  * items, each measured again at step·(1 + j·2⁻²⁶), j = 1 … r (r ≥ 2, and ≥ NOISE_DOF degrees
  * of freedom in all); a straight line through each item's r + 1 centred differences takes
  * out the drift of their truncation, and κ² is the pooled variance of the residuals over σ².
- * One step per difference.
+ * One step per difference. Directions are asked of `direction` at increasing indices.
  */
-export function* measuredNoise(ev: Evaluator, pl: Plan, first: FirstPass): Steps<number> {
+export function* measuredNoise(ev: Evaluator, pl: Plan, first: FirstPass, direction?: (i: number) => Float64Array): Steps<number> {
   const n = first.values.length;
   const items = Math.min(n, NOISE_ITEMS);
   const r = Math.max(2, Math.ceil(NOISE_DOF / items) + 1);
@@ -85,10 +85,10 @@ export function* measuredNoise(ev: Evaluator, pl: Plan, first: FirstPass): Steps
   for (const k of spread(n, items)) {
     if (!(first.sigma[k] > 0)) continue; // no term changes: the difference is exactly 0
     const cs = [first.centred[k]];
+    const e = k - pl.entries.length, v = e < 0 ? undefined : direction!(e);
     for (let j = 1; j <= r; j++) {
       const h = first.step[k] * (1 + j * PROBE);
-      const e = k - pl.entries.length;
-      cs.push(e < 0 ? ev.entry(pl.input, pl.entries[k], h) : ev.centredAlong(pl.input, pl.dirs[e], h));
+      cs.push(v ? ev.centredAlong(pl.input, v, h) : ev.entry(pl.input, pl.entries[k], h));
       yield;
     }
     // (over cs·S, S a power of two bringing σ near 1: their bits, and no square overflows nor underflows, norms.ts)
