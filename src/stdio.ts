@@ -4,7 +4,7 @@
  * start (bench/README.md, section 1). Files and pipes are written with fs.writeSync — what Node's
  * streams do for them on Linux too; terminals, and other platforms, get Node's stream.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 
 type Fd = 1 | 2;
 

@@ -9,7 +9,7 @@
  * Everything here is asynchronous and pauses for the event loop (steps.ts): an aborted
  * `o.signal` stops a check within a fraction of a second, on one thread or many.
  */
-import * as path from 'path';
+import path = require('path');
 import type { Worker } from 'worker_threads';
 import { interruption } from '../errors';
 import { Evaluator, inputKind } from './evaluator';

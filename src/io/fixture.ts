@@ -14,8 +14,8 @@
  * data of all sources together; a file bigger than the remaining budget plus 64 MiB of
  * slack (headers, zip structure, JSON punctuation) is refused before it is read.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { InputError } from '../errors';
 import type { Arrays, Tensor } from '../tensor';
 import { formatBytes, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';

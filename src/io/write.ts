@@ -21,8 +21,8 @@
  *     directory holds other .npy/.npz/.json files that it would not replace.
  */
 import type * as cryptoTypes from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { InputError } from '../errors';
 import type { Arrays } from '../tensor';
 import { printable } from './common';
