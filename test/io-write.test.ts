@@ -8,10 +8,12 @@ import { buildSync } from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InputError } from '../src/errors';
+import { Interrupted } from '../src/errors';
 import { loadFixture } from '../src/io/fixture';
 import { parseNpy } from '../src/io/npy';
-import { outputFormat, writeArrays, writeFileAtomic } from '../src/io/write';
+import { liveTemps } from '../src/io/temps';
+import { outputFormat, writeArrays, writeArraysInterruptible, writeFileAtomic } from '../src/io/write';
+import { directorySteps, keptText } from '../src/io/write-dir';
 import type { Arrays, Tensor } from '../src/tensor';
 import { throwsInput, hex } from './helpers';
 
@@ -50,6 +52,16 @@ describe('io/write: writeArrays', () => {
     assert.equal(outputFormat(p('exists.v3')), 'dir');
     throwsInput(() => outputFormat(p('out.npzz')),
       /out\.npzz: unknown output extension '\.npzz'; write to a \.json, \.npy or \.npz file, or a directory \(end the path with '\/'\)$/);
+    assert.equal(outputFormat('-'), 'stdout');
+    // The name and what exists there must agree.
+    fs.mkdirSync(p('d.npy'));
+    throwsInput(() => outputFormat(p('d.npy')), /d\.npy: is a directory, but the name asks for a \.npy file; to write one \.npy per array into this directory, end the path with '\/'$/);
+    assert.equal(outputFormat(p('d.npy') + '/'), 'dir');
+    fs.writeFileSync(p('f.json'), '{}');
+    fs.writeFileSync(p('plain'), '');
+    throwsInput(() => outputFormat(p('f.json') + '/'), /f\.json\/: is a file, but the trailing '\/' asks for a directory$/);
+    throwsInput(() => outputFormat(p('plain')), /plain: is a file, but a path without extension is a directory target/);
+    assert.equal(outputFormat(p('f.json')), 'json');
   });
 
   for (const target of ['f.json', 'f.npz', 'outdir', 'slash.d/']) {
@@ -110,6 +122,51 @@ describe('io/write: writeArrays', () => {
     fs.writeFileSync(p('out', 'notes.txt'), 'hi');
     writeArrays(p('out'), { ...ARRAYS });
     assert.deepEqual(leftovers(p('out')), []);
+  });
+
+  it('a directory target: a file that appears in the old set during the write is kept with it, and reported', () => {
+    writeArrays(p('out'), ARRAYS);
+    fs.writeFileSync(p('out', 'notes.txt'), 'mine');
+    const steps = directorySteps(p('out'), { ...ARRAYS, by: t([1], [7]) });
+    assert.equal(steps.next().done, false); // the new set is complete beside it, not yet swapped in
+    assert.equal(leftovers().length, 1);
+    fs.writeFileSync(p('out', 'late.txt'), 'also mine');
+    const r = steps.next();
+    assert.ok(r.done);
+    assert.deepEqual(fs.readdirSync(p('out')).sort(), ['Wax.npy', 'by.npy', 'notes.txt', 's.npy']);
+    assert.deepEqual([...loadFixture([p('out')]).arrays.by.data], [7]);
+    const kept = r.value.kept!;
+    assert.match(kept.path, /\/\.out\.\d+\.[0-9a-f]{12}\.old$/);
+    assert.deepEqual(fs.readdirSync(kept.path), ['late.txt']);
+    assert.equal(keptText('out', r.value), `warning: out: its previous contents are kept at ${kept.path}: late.txt appeared there during the write`);
+  });
+
+  it('a directory target that is the current directory, or holds it, is refused', () => {
+    fs.mkdirSync(p('here', 'deeper'), { recursive: true });
+    const cwd = process.cwd();
+    try {
+      process.chdir(p('here', 'deeper'));
+      throwsInput(() => writeArrays('.', ARRAYS), /^\.: is the current directory; rnn replaces a directory target whole/);
+      throwsInput(() => writeArrays('..', ARRAYS), /^\.\.: is the current directory or one of its parents/);
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.deepEqual(fs.readdirSync(p('here')), ['deeper']);
+  });
+
+  it('an aborted write stops at its next step: temp removed, target as it was', async () => {
+    writeArrays(p('keep.npz'), ARRAYS);
+    const before = fs.readFileSync(p('keep.npz'));
+    for (const target of ['keep.npz', 'newdir']) {
+      const ac = new AbortController();
+      const writing = writeArraysInterruptible(p(target), { big: { shape: [1 << 20], data: new Float64Array(1 << 20) }, ...ARRAYS }, ac.signal);
+      ac.abort('SIGTERM');
+      await assert.rejects(writing, (e: Error) => e instanceof Interrupted && e.signal === 'SIGTERM' && /not written, left as it was$/.test(e.message));
+      assert.deepEqual(leftovers(), []);
+      assert.deepEqual(liveTemps(), []);
+    }
+    assert.deepEqual(fs.readFileSync(p('keep.npz')), before);
+    assert.ok(!fs.existsSync(p('newdir')));
   });
 
   it('a directory target refuses names that are not file names', () => {
