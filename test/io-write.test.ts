@@ -3,7 +3,7 @@
  * SIGKILL), directory targets, and clean errors.
  */
 import { strict as assert } from 'assert';
-import { spawn } from 'child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import { buildSync } from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,6 +15,8 @@ import { liveTemps } from '../src/io/temps';
 import { outputFormat, writeArrays, writeArraysInterruptible, writeFileAtomic } from '../src/io/write';
 import { directorySteps, keptText } from '../src/io/write-dir';
 import type { Arrays, Tensor } from '../src/tensor';
+import { initFixture } from '../src/commands/init';
+import { buildBundle, RNN } from './cli-helpers';
 import { throwsInput, hex } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
@@ -215,5 +217,92 @@ describe('io/write: writeArrays', () => {
       for (const f of leftovers()) { interrupted++; fs.unlinkSync(p(f)); }
     }
     assert.ok(interrupted > 0, 'no kill landed in the middle of a write; the test proved nothing');
+  });
+});
+
+describe('bin/rnn interrupted while writing', function () {
+  this.timeout(180_000);
+  let dir: string;
+  const p = (...parts: string[]): string => path.join(dir, ...parts);
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  before(() => {
+    buildBundle();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-io-kill-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Temps and old sets beside `name` in dir. */
+  const beside = (name: string, kind: 'tmp' | 'old'): string[] => fs.readdirSync(dir).filter((f) => f.startsWith(`.${name}.`) && f.endsWith(`.${kind}`));
+  const start = (args: string[]): ChildProcessWithoutNullStreams => spawn(process.execPath, [RNN, ...args], { cwd: dir, env: { ...process.env, RNN_DEBUG: undefined } });
+  const exited = (c: ChildProcessWithoutNullStreams): Promise<{ code: number | null; signal: string | null; stderr: string }> => {
+    let stderr = '';
+    c.stderr.on('data', (d) => { stderr += d; });
+    return new Promise((resolve) => c.once('close', (code, signal) => resolve({ code, signal, stderr })));
+  };
+  /** Resolves true once a temp of `name` exists, false if the process ended first. */
+  const tempAppears = async (name: string, c: ChildProcessWithoutNullStreams): Promise<boolean> => {
+    while (c.exitCode === null && c.signalCode === null) {
+      if (beside(name, 'tmp').length) return true;
+      await new Promise((r) => setImmediate(r));
+    }
+    return false;
+  };
+  // ~8.5 MB of arrays: x and da (64, 64, 128) — long enough a write to be caught in the middle.
+  const DIMS = { n_x: 64, n_a: 64, n_y: 2, m: 64, T_x: 128 };
+  const init = (seed: number, out: string): string[] =>
+    ['init', '--cell', 'rnn', '--n-x', '64', '--n-a', '64', '--n-y', '2', '--m', '64', '--t-x', '128', '--seed', String(seed), '--out', out];
+
+  for (const [sig, code, target] of [['SIGINT', 130, 'old.npz'], ['SIGTERM', 143, 'olddir']] as const) {
+    it(`${sig} in the middle of --out ${target}: exit ${code}, the temp removed, ${target} as it was`, async () => {
+      writeArrays(p(target), initFixture({ cell: 'rnn', dims: { ...DIMS, T_x: 2 }, seed: 9, scale: 1 }));
+      const snapshot = (): string => (fs.statSync(p(target)).isDirectory()
+        ? fs.readdirSync(p(target)).sort().map((f) => f + fs.readFileSync(p(target, f)).toString('hex')).join()
+        : fs.readFileSync(p(target)).toString('hex'));
+      const before = snapshot();
+      const child = start(init(1, target));
+      const done = exited(child);
+      assert.ok(await tempAppears(target, child), 'the write ended before its temp was seen');
+      child.kill(sig);
+      const r = await done;
+      assert.equal(r.code, code, r.stderr);
+      assert.equal(r.stderr, `rnn: interrupted by ${sig}: ${target} not written, left as it was\n`);
+      assert.deepEqual([...beside(target, 'tmp'), ...beside(target, 'old')], []);
+      assert.equal(snapshot(), before);
+    });
+  }
+
+  it('SIGKILL at any point: a directory target holds the old set or the new one, whole, and the user\'s own file', async () => {
+    const sets = [1, 2].map((seed) => initFixture({ cell: 'rnn', dims: DIMS, seed, scale: 1 }));
+    const fingerprint = (a: Arrays): string => Object.keys(a).sort().map((k) => `${k}${a[k].shape}:${hex(a[k].data)}`).join();
+    const prints = sets.map(fingerprint);
+    const D = p('kd');
+    writeArrays(D, sets[0]);
+    fs.writeFileSync(path.join(D, 'notes.txt'), 'mine');
+    const notes = fs.statSync(path.join(D, 'notes.txt')).ino;
+    let mid = 0, swapWindow = 0, rounds = 0;
+    // Half the kills at a random moment of the process's life, half just after its new set began.
+    for (; rounds < 6 || (mid === 0 && rounds < 14); rounds++) {
+      const child = start(init(1 + (rounds % 2), 'kd'));
+      const done = exited(child);
+      if (rounds % 2 === 0) await sleep(Math.random() * 800);
+      else if (await tempAppears('kd', child)) await sleep(Math.random() * 30);
+      child.kill('SIGKILL');
+      const r = await done;
+      assert.ok(r.code === 0 || r.signal === 'SIGKILL', `exit ${r.code}: ${r.stderr}`);
+      const tmp = beside('kd', 'tmp'), old = beside('kd', 'old');
+      if (tmp.length || old.length) mid++;
+      if (!fs.existsSync(D)) {
+        // Killed between the swap's two renames: the old set is whole in .old (README: rename it back).
+        assert.equal(old.length, 1);
+        fs.renameSync(p(old[0]), D);
+        swapWindow++;
+      }
+      assert.ok(prints.includes(fingerprint(loadFixture([D]).arrays)), `round ${rounds}: not one whole set`);
+      assert.deepEqual(fs.readdirSync(D).filter((f) => !f.endsWith('.npy')), ['notes.txt']);
+      assert.equal(fs.statSync(path.join(D, 'notes.txt')).ino, notes);
+      for (const f of [...beside('kd', 'tmp'), ...beside('kd', 'old')]) fs.rmSync(p(f), { recursive: true });
+    }
+    assert.ok(mid > 0, `no kill of ${rounds} landed while a set was written: the test proved nothing`);
+    if (process.env.RNN_TEST_VERBOSE) console.log(`      ${rounds} kills, ${mid} in the middle of a write, ${swapWindow} between the swap's renames`);
   });
 });
