@@ -38,14 +38,12 @@ describe('bin/rnn writes', function () {
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it("--out - is JSON on stdout, as --json (no directory named '-'); ./- is the way to a directory named -", () => {
-    for (const cmd of ['forward', 'backward']) {
-      const json = rnn([cmd, '--cell', 'rnn', 'f.json', '--json']);
-      const dash = rnn([cmd, '--cell', 'rnn', 'f.json', '--out', '-']);
-      assert.equal(dash.code, 0, dash.stderr);
-      assert.equal(dash.stdout, json.stdout);
-      assert.equal(dash.stderr, '');
-      assert.ok(Object.keys(JSON.parse(dash.stdout)).length >= 2);
-    }
+    const json = rnn(['backward', '--cell', 'rnn', 'f.json', '--loss', 'sum', '--json']);
+    const dash = rnn(['backward', '--cell', 'rnn', 'f.json', '--loss', 'sum', '--out', '-']);
+    assert.equal(dash.code, 0, dash.stderr);
+    assert.equal(dash.stdout, json.stdout);
+    assert.equal(dash.stderr, '');
+    assert.deepEqual(Object.keys(JSON.parse(dash.stdout)), ['dx', 'da0', 'dWaa', 'dWax', 'dba']);
     const init = rnn(['init', '--cell', 'rnn', ...COURSE, '--seed', '1', '--out', '-']);
     assert.equal(init.stdout, rnn(['init', '--cell', 'rnn', ...COURSE, '--seed', '1']).stdout);
     assert.ok(!fs.existsSync(at('-')));
@@ -122,7 +120,7 @@ describe('bin/rnn writes', function () {
       const json = rnn(['forward', '--cell', 'rnn', 'huge.npz', '--json']);
       expectBadInput(json, FIRST);
       assert.equal(json.stdout, '');
-      for (const out of ['o.npz', 'o.json', 'odir']) {
+      for (const out of ['o.npz', 'odir']) {
         const r = rnn(['forward', '--cell', 'rnn', 'huge.npz', '--out', out]);
         assert.match(expectBadInput(r, FIRST), new RegExp(`; ${out.replace('.', '\\.')} not written$`));
         assert.equal(r.stdout, '');

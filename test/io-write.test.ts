@@ -281,7 +281,7 @@ describe('bin/rnn interrupted while writing', function () {
     const notes = fs.statSync(path.join(D, 'notes.txt')).ino;
     let mid = 0, swapWindow = 0, rounds = 0;
     // Half the kills at a random moment of the process's life, half just after its new set began.
-    for (; rounds < 6 || (mid === 0 && rounds < 14); rounds++) {
+    for (; rounds < 4 || (mid === 0 && rounds < 12); rounds++) {
       const child = start(init(1 + (rounds % 2), 'kd'));
       const done = exited(child);
       if (rounds % 2 === 0) await sleep(Math.random() * 800);
