@@ -63,7 +63,7 @@ export interface CommonOpts {
 export function addOutputOptions(cmd: Command): Command {
   return addColorOptions(cmd)
     .option('--json', 'print the result as one JSON object of named arrays (a valid fixture) instead of tables')
-    .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array) or a directory of .npy files')
+    .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array), a directory of .npy files (DIR/), or - for JSON on stdout (as --json)')
     .option('--verbose', 'with --out, print the tables too (without it --out prints a one-line summary)')
     .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION);
 }

@@ -18,14 +18,12 @@ import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesO
 import type { ExpectReport } from './compare';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from './errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from './gradcheck';
-import { encodeJsonArrays } from './io/json';
-import { writeArrays } from './io/write';
 import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
+import { emit, emitArrays, outputPlan } from './output';
 import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
 import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { isTerminal, writerFor } from './stdio';
-import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
 
 /** An unexpected exception: a bug in rnn, not in the user's input. */
@@ -68,23 +66,6 @@ export function wantColor(flag: boolean | undefined, io: Pick<IO, 'env' | 'stdou
   if (force !== undefined) return !(force === '0' || force.toLowerCase() === 'false');
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
   return io.stdoutIsTTY;
-}
-
-/**
- * Emits a result: the arrays to --out, then JSON or tables to stdout. With --out and neither
- * --json nor --verbose, stdout gets one summary line instead of the tables.
- */
-function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string, summary: string): void {
-  if (o.out) {
-    writeArrays(o.out, arrays);
-    const wrote = `wrote ${Object.entries(arrays).map(([n, t]) => `${n} ${formatShape(t.shape)}`).join(', ')} to ${o.out}`;
-    if (!o.json && !o.verbose) {
-      io.stdout(`${summary}; ${wrote}\n`);
-      return;
-    }
-    io.stderr(`rnn: ${wrote}\n`);
-  }
-  io.stdout(o.json ? encodeJsonArrays(arrays) : text());
 }
 
 /** --strict is about your files: without them it would be a silent no-op. */
@@ -144,14 +125,15 @@ export function buildProgram(io: IO): Command {
     .argument('[fixtures...]', 'files with the parameters and x (a0, c0 default to zeros)')
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json\n  $ rnn forward --cell rnn rnn.json\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
+    .action(async (sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
+      o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
       const r = runForward({ cell: o.cell, sources, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const T_x = r.dims.T_x;
       if (o.t !== undefined && o.t >= T_x) throw new InputError(`--t ${o.t} is past the last time step ${T_x - 1}`);
       warnUnknown(io, r.unknown);
-      emit(io, o, r.outputs, () => renderForward(style, r, o.t ?? T_x - 1), `rnn forward: cell ${r.cell}, ${dimsText(r.dims)}`);
+      await emit(io, o, r.outputs, FORWARD_RESULT, () => renderForward(style, r, o.t ?? T_x - 1), `rnn forward: cell ${r.cell}, ${dimsText(r.dims)}`);
       reportComparisons(io, o, r.expected, style, r.dims);
     });
 
@@ -161,7 +143,8 @@ export function buildProgram(io: IO): Command {
     .addOption(new Option('--loss <kind>', `sum: L = Σ da⊙a with the fixture's da; xent: softmax cross-entropy on labels (default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has both and --expect does not tell)`).choices(LOSS_KINDS))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
+    .action(async (sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
+      o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
       const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
@@ -175,7 +158,7 @@ export function buildProgram(io: IO): Command {
       warnUnknown(io, r.unknown);
       if (r.lossInferred) io.stderr(`rnn: ${r.lossInferred}\n`);
       // Gradients asked for by name are printed even with --out.
-      emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
+      await emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, BACKWARD_RESULT, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
       reportComparisons(io, o, r.expected, style, r.dims);
     });
 
@@ -250,7 +233,7 @@ Examples:
     .requiredOption('--t-x <n>', 'time steps T_x', positiveInt('--t-x'))
     .option('--seed <S>', 'np.random.seed(S) before the draws (default: a random seed, printed on stderr)', nonNegativeInt('--seed', 0xffffffff))
     .option('--scale <x>', 'multiply every parameter by this (1 = the course\'s randn)', nonNegativeNumber('--scale'), 1)
-    .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (default: JSON to stdout)')
+    .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (DIR/); - or none: JSON to stdout')
     .addHelpText('after', `
 Draws, in this order, exactly as numpy does after np.random.seed(S):
   x = randn(n_x, m, T_x); a0 = randn(n_a, m); each parameter = randn(*shape) * scale in the order
@@ -260,17 +243,15 @@ Draws, in this order, exactly as numpy does after np.random.seed(S):
 Example:
   $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json
 `)
-    .action((o: { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string }) => {
+    .action(async (o: { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string }) => {
+      o = outputPlan(o);
       let seed = o.seed;
       if (seed === undefined) {
         seed = Math.floor(Math.random() * 2 ** 32);
         io.stderr(`rnn: seed ${seed} (pass --seed ${seed} to draw the same fixture again)\n`);
       }
       const arrays = initFixture({ cell: o.cell, dims: { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX }, seed, scale: o.scale });
-      if (o.out) {
-        writeArrays(o.out, arrays);
-        io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
-      } else io.stdout(encodeJsonArrays(arrays));
+      await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: `--scale ${formatSetting(o.scale)} overflows float64` });
     });
 
   addColorOptions(addInputLimit(program
@@ -304,6 +285,10 @@ function usageOutput(io: IO, command: string): OutputConfiguration {
     getErrHasColors: () => isTerminal(2) && process.stderr.hasColors(),
   };
 }
+
+/** Every input is finite (validate.ts): a result that is not finite overflowed. */
+const FORWARD_RESULT = { what: 'output', order: 'forward', cause: 'every input is finite, so the forward pass overflowed float64 (the inputs are too large)' } as const;
+const BACKWARD_RESULT = { what: 'gradient', order: 'backward', cause: 'every input is finite, so backpropagation overflowed float64 (the inputs are too large)' } as const;
 
 const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
 

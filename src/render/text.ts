@@ -135,13 +135,25 @@ export function stateSummary(style: Style, outputs: Arrays, names: string[]): st
     const values = t < 0 ? [] : names.flatMap((name) => {
       const slice = stepSlice(outputs[name], t);
       const s = stats(slice);
-      return [s.min, s.max, s.mean, norm(slice)];
+      // A step holding NaN or ±Inf shows them, as numpy's min/max/mean would (stats skips them).
+      return s.nan + s.inf ? [...withNonFinite(slice), norm(slice)] : [s.min, s.max, s.mean, norm(slice)];
     });
     columns.forEach((col, c) => col.push(values[c]));
   }
   const texts = columns.map((col) => formatCells(col, style.precision));
   const body = steps.map((t, r) => (t < 0 ? head.map(() => '…') : [String(t), ...texts.map((col) => col[r])]));
   return table(style, head, body, head.map((_, k) => (k === 0 ? 'left' : 'right')));
+}
+
+/** min, max and mean over every entry, NaN and ±Inf included (numpy's a.min(), a.max(), a.mean()). */
+function withNonFinite(t: Tensor): [number, number, number] {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of t.data) {
+    min = Number.isNaN(v) || v < min ? v : min; // once NaN, stays NaN
+    max = Number.isNaN(v) || v > max ? v : max;
+    sum += v;
+  }
+  return [min, max, sum / t.data.length];
 }
 
 /** X[:, :, t] of a (rows, m, T_x) array, as a (rows, m) tensor. */
