@@ -7,19 +7,23 @@ import { CELL_NAMES, CELLS } from './cells';
 import { DEFAULT_ATOL, DEFAULT_RTOL } from './compare';
 import { BACKEND_NAMES } from './backends';
 import { DEFAULT_MAX_BYTES } from './io/common';
+import { printable } from './escape';
 import { ALIASES } from './names';
 import { DEFAULT_PRECISION, formatSetting } from './render/format';
 
+/** An option's value as its messages quote it. */
+const given = (v: string): string => `'${printable(v, 60)}'`;
+
 export function positiveInt(name: string) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got '${v}'`);
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got ${given(v)}`);
     return Number(v);
   };
 }
 
 export function nonNegativeInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}, got '${v}'`);
+    if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}, got ${given(v)}`);
     return Number(v);
   };
 }
@@ -27,7 +31,7 @@ export function nonNegativeInt(name: string, max = Number.MAX_SAFE_INTEGER) {
 export function positiveNumber(name: string) {
   return (v: string): number => {
     const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a finite number > 0, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a finite number > 0, got ${given(v)}`);
     return x;
   };
 }
@@ -35,7 +39,7 @@ export function positiveNumber(name: string) {
 export function nonNegativeNumber(name: string) {
   return (v: string): number => {
     const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0, got ${given(v)}`);
     return x;
   };
 }

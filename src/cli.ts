@@ -24,6 +24,7 @@ import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type
 import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
 import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
+import { oneLine, shown, shownList, terminalSafe } from './escape';
 import { isTerminal, writerFor } from './stdio';
 import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
@@ -77,12 +78,12 @@ export function wantColor(flag: boolean | undefined, io: Pick<IO, 'env' | 'stdou
 function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string, summary: string): void {
   if (o.out) {
     writeArrays(o.out, arrays);
-    const wrote = `wrote ${Object.entries(arrays).map(([n, t]) => `${n} ${formatShape(t.shape)}`).join(', ')} to ${o.out}`;
+    const wrote = `wrote ${Object.entries(arrays).map(([n, t]) => `${shown(n)} ${formatShape(t.shape)}`).join(', ')} to ${shown(o.out)}`;
     if (!o.json && !o.verbose) {
       io.stdout(`${summary}; ${wrote}\n`);
       return;
     }
-    io.stderr(`rnn: ${wrote}\n`);
+    say(io, wrote);
   }
   io.stdout(o.json ? encodeJsonArrays(arrays) : text());
 }
@@ -102,8 +103,8 @@ function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number;
   if (o.json) io.stderr(text);
   else io.stdout(text);
   const missing = r.notCompared.length ? notComparedText('--expect', r.notCompared, r.files) : undefined;
-  if (missing) io.stderr(`rnn: ${missing}\n`);
-  if (r.inputs.length) io.stderr(`rnn: --expect: inputs, not compared: ${r.inputs.join(', ')}\n`);
+  if (missing) say(io, missing);
+  if (r.inputs.length) say(io, `--expect: inputs, not compared: ${r.inputs.join(', ')}`);
   const bad = r.comparisons.filter((k) => !k.ok);
   if (bad.length) throw new CheckFailed(`--expect: ${bad.map((k) => describeMismatch(k, r.order, dims)).join('; ')}`);
   if (missing && o.strict) throw new CheckFailed(`--expect --strict: ${r.notCompared.join(', ')} not in your files`);
@@ -171,9 +172,9 @@ export function buildProgram(io: IO): Command {
       if (headOnly.length) {
         throw new InputError(`--show ${headOnly.join(', ')}: a gradient of the xent loss only (the sum loss L = Σ da⊙a does not reach the output head); add --loss xent`);
       }
-      if (unknownShow.length) throw new InputError(`--show ${unknownShow.join(', ')}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
+      if (unknownShow.length) throw new InputError(`--show ${shownList(unknownShow)}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
       warnUnknown(io, r.unknown);
-      if (r.lossInferred) io.stderr(`rnn: ${r.lossInferred}\n`);
+      if (r.lossInferred) say(io, r.lossInferred);
       // Gradients asked for by name are printed even with --out.
       emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
       reportComparisons(io, o, r.expected, style, r.dims);
@@ -217,7 +218,7 @@ Examples:
       const stop = io.interrupts?.();
       try {
         const r = await runGradcheck({
-          ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => io.stderr(`rnn: ${line}\n`),
+          ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => say(io, line),
           events: report.events, signal: stop?.signal,
         });
         report.close();
@@ -264,12 +265,12 @@ Example:
       let seed = o.seed;
       if (seed === undefined) {
         seed = Math.floor(Math.random() * 2 ** 32);
-        io.stderr(`rnn: seed ${seed} (pass --seed ${seed} to draw the same fixture again)\n`);
+        say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
       }
       const arrays = initFixture({ cell: o.cell, dims: { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX }, seed, scale: o.scale });
       if (o.out) {
         writeArrays(o.out, arrays);
-        io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
+        say(io, `wrote ${Object.keys(arrays).join(', ')} to ${shown(o.out)}`);
       } else io.stdout(encodeJsonArrays(arrays));
     });
 
@@ -295,7 +296,8 @@ function usageOutput(io: IO, command: string): OutputConfiguration {
   return {
     writeOut: io.stdout,
     writeErr: io.stderr,
-    outputError: (s, write) => write(`rnn: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '')} (see ${command} --help)\n`),
+    // (commander's one line break is before its suggestion, `\n(Did you mean …?)`; the rest are in values)
+    outputError: (s, write) => write(`rnn: ${oneLine(s.replace(/^error: /, '').replace(/\s*\n(?=\(Did you mean)/g, ' ').trim().replace(/\.$/, ''))} (see ${command} --help)\n`),
     // Width and colours of terminals, as commander's defaults (80 columns elsewhere), but
     // without making process.stdout/stderr for pipes and files (src/stdio.ts).
     getOutHelpWidth: () => (io.stdoutIsTTY && process.stdout.columns) || 80,
@@ -313,7 +315,7 @@ function jsonNumbers(_key: string, v: unknown): unknown {
 }
 
 function warnUnknown(io: IO, unknown: string[]): void {
-  if (unknown.length) io.stderr(`rnn: warning: not used by this cell: ${unknown.join(', ')}\n`);
+  if (unknown.length) say(io, `warning: not used by this cell: ${shownList(unknown)}`);
 }
 
 /** The one place where failures become exit codes. */
@@ -328,8 +330,24 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_INTERNAL;
 }
 
+/**
+ * Everything rnn writes goes through the net of src/escape.ts (unprintable characters but the
+ * newline escaped, colours kept; JSON stays JSON), and a message is one line (`say`): names and
+ * paths are `shown` where messages are made, and what a maker forgot still cannot forge a line
+ * or drive the terminal.
+ */
+function guarded(io: IO): IO {
+  return { ...io, stdout: (s) => io.stdout(terminalSafe(s)), stderr: (s) => io.stderr(terminalSafe(s)) };
+}
+
+/** A one-line message on stderr, `rnn: …`. */
+function say(io: IO, text: string): void {
+  io.stderr(`rnn: ${oneLine(text)}\n`);
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function run(argv: string[], io: IO = defaultIO()): Promise<number> {
+  io = guarded(io);
   const program = buildProgram(io);
   try {
     if (argv.length <= 2) {
@@ -343,12 +361,13 @@ export async function run(argv: string[], io: IO = defaultIO()): Promise<number>
     const code = exitCodeFor(err);
     if (err instanceof CommanderError) return code; // commander already printed its message
     const debug = io.env.RNN_DEBUG === '1';
-    if (code === EXIT_INTERNAL) {
-      io.stderr(`rnn: internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (RNN_DEBUG=1 shows the stack)'}\n`);
-    } else {
-      io.stderr(`rnn: ${(err as Error).message}\n`);
+    try {
+      if (code === EXIT_INTERNAL) say(io, `internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (RNN_DEBUG=1 shows the stack)'}`);
+      else say(io, (err as Error).message);
+      if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
+    } catch {
+      // stderr itself cannot be written (src/stdio.ts): the exit code is all there is to say
     }
-    if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
     return code;
   }
 }

@@ -24,6 +24,7 @@ import type * as cryptoTypes from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
+import { shown } from '../escape';
 import type { Arrays } from '../tensor';
 import { printable } from './common';
 import { errnoText, FIXTURE_EXTENSIONS } from './fixture';
@@ -112,7 +113,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
       try { fs.closeSync(fd); } catch { /* already failing */ }
     }
     try { fs.unlinkSync(tmp); } catch { /* never created, or already renamed */ }
-    if (isErrno(e, 'ENOENT') && !fs.existsSync(dir)) throw new InputError(`cannot write: directory ${dir} does not exist`, file);
+    if (isErrno(e, 'ENOENT') && !fs.existsSync(dir)) throw new InputError(`cannot write: directory ${shown(dir)} does not exist`, file);
     throw new InputError(`cannot write: ${errnoText(e)}`, file);
   }
   syncDirectory(dir);
@@ -169,7 +170,7 @@ function writeDirectory(target: string, arrays: Arrays): void {
   try {
     fs.mkdirSync(tmpDir);
   } catch (e) {
-    if (isErrno(e, 'ENOENT')) throw new InputError(`cannot write: directory ${path.dirname(dirPath)} does not exist`, target);
+    if (isErrno(e, 'ENOENT')) throw new InputError(`cannot write: directory ${shown(path.dirname(dirPath))} does not exist`, target);
     throw new InputError(`cannot write: ${errnoText(e)}`, target);
   }
   let current = '';
@@ -183,7 +184,7 @@ function writeDirectory(target: string, arrays: Arrays): void {
   } catch (e) {
     try { fs.rmSync(tmpDir, { recursive: true, force: true }); } catch { /* best effort */ }
     const reason = e instanceof InputError ? bareMessage(e) : `cannot write: ${errnoText(e)}`;
-    throw new InputError(current ? `${current}: ${reason}` : reason, target);
+    throw new InputError(current ? `${shown(current)}: ${reason}` : reason, target);
   }
   syncDirectory(parent);
 }
@@ -212,7 +213,7 @@ function syncDirectory(dir: string): void {
 
 /** An InputError's message without its `source: ` prefix. */
 function bareMessage(e: InputError): string {
-  return e.source !== undefined && e.message.startsWith(`${e.source}: `) ? e.message.slice(e.source.length + 2) : e.message;
+  return e.detail;
 }
 
 function isErrno(e: unknown, code: string): boolean {
