@@ -12,16 +12,17 @@ import { CELLS, gradientNames } from './cells';
 import { BACKWARD_DEFAULT_LOSS, runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
-import { initFixture } from './commands/init';
+import { checkFixtureSize, initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, type CommonOpts } from './cli-options';
+import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, type CommonOpts } from './cli-options';
 import type { ExpectReport } from './compare';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from './errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from './gradcheck';
+import { DEFAULT_MAX_BYTES } from './io/common';
 import { encodeJsonArrays } from './io/json';
 import { writeArrays } from './io/write';
 import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
-import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
+import { formatNumber, formatSetting } from './render/format';
 import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { oneLine, shown, shownList, terminalSafe } from './escape';
@@ -197,7 +198,7 @@ export function buildProgram(io: IO): Command {
     .option('--grads <files...>', 'check YOUR gradients from these files, named dx, da0, dWax, ... as rnn backward names them; every name must be a gradient of the loss or an input, else exit 2')
     .option('--strict', 'with --grads: a gradient your files lack fails the run (exit 1) instead of being listed as not compared')
     .option('--json', 'print the result as JSON')
-    .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
+    .addOption(precisionOption('significant digits'))
     .addHelpText('after', `
 Defaults: eps ${formatSetting(DEFAULT_EPS)}, tol ${formatSetting(DEFAULT_TOL)} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
 
@@ -252,6 +253,7 @@ Examples:
     .option('--seed <S>', 'np.random.seed(S) before the draws (default: a random seed, printed on stderr)', nonNegativeInt('--seed', 0xffffffff))
     .option('--scale <x>', 'multiply every parameter by this (1 = the course\'s randn)', nonNegativeNumber('--scale'), 1)
     .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (default: JSON to stdout)')
+    .option('--max-output <MiB>', 'refuse to draw a fixture of more than this many MiB of float64 data (the other commands read up to --max-input, 1024 by default)', positiveNumber('--max-output', MAX_LIMIT_MIB), DEFAULT_MAX_BYTES / 2 ** 20)
     .addHelpText('after', `
 Draws, in this order, exactly as numpy does after np.random.seed(S):
   x = randn(n_x, m, T_x); a0 = randn(n_a, m); each parameter = randn(*shape) * scale in the order
@@ -261,13 +263,15 @@ Draws, in this order, exactly as numpy does after np.random.seed(S):
 Example:
   $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json
 `)
-    .action((o: { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string }) => {
+    .action((o: { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }) => {
+      const dims = { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX };
+      checkFixtureSize(o.cell, dims, bytesOf(o.maxOutput)); // before a random seed is announced
       let seed = o.seed;
       if (seed === undefined) {
         seed = Math.floor(Math.random() * 2 ** 32);
         say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
       }
-      const arrays = initFixture({ cell: o.cell, dims: { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX }, seed, scale: o.scale });
+      const arrays = initFixture({ cell: o.cell, dims, seed, scale: o.scale, maxBytes: bytesOf(o.maxOutput) });
       if (o.out) {
         writeArrays(o.out, arrays);
         say(io, `wrote ${Object.keys(arrays).join(', ')} to ${shown(o.out)}`);
@@ -279,7 +283,7 @@ Example:
     .description('list every array of a fixture (shape, file, dtype, min/max/mean, NaN/Inf) and which cells it fits')
     .argument('<fixtures...>', 'files, directories, or - for JSON on stdin')
     .option('--json', 'print the result as JSON')
-    .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
+    .addOption(precisionOption('significant digits'))
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell gru --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out gru.npz\n  $ rnn inspect gru.npz\n')
     .action((sources: string[], o: CommonOpts & { maxInput: number }) => {
       const r = runInspect(sources, bytesOf(o.maxInput));
