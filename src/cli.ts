@@ -26,7 +26,7 @@ import { formatNumber, formatSetting } from './render/format';
 import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { oneLine, shown, shownList, terminalSafe } from './escape';
-import { isTerminal, writerFor } from './stdio';
+import { isTerminal, onLateWriteError, writerFor } from './stdio';
 import { formatShape, type Arrays } from './tensor';
 import { version } from '../package.json';
 
@@ -127,7 +127,7 @@ Examples:
 Exit codes:
   0  success
   1  a check failed (--expect mismatch, gradcheck FAIL)
-  2  bad usage or bad input (one line on stderr names the file and the problem)
+  2  bad usage, bad input, or output that cannot be written (one line on stderr names the file and the problem)
  70  internal error (a bug in rnn; RNN_DEBUG=1 shows the stack)
 130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM. gradcheck first prints what it finished
 `;
@@ -379,7 +379,12 @@ export async function run(argv: string[], io: IO = defaultIO()): Promise<number>
 /** Entry point of bin/rnn. */
 export function main(argv: string[]): void {
   // (A reader that leaves, `rnn forward --json | head`, ends the run: src/stdio.ts.)
+  let late: InputError | undefined;
+  onLateWriteError((e) => {
+    late ??= e;
+    process.exitCode = exitCodeFor(e);
+  });
   void run(argv).then((code) => {
-    process.exitCode = code;
+    process.exitCode = late && code === EXIT_OK ? exitCodeFor(late) : code;
   });
 }

@@ -5,7 +5,8 @@
  *
  *   0  success
  *   1  a check failed (`--expect` mismatch, `gradcheck` FAIL)
- *   2  bad usage or bad input (a missing key, a wrong shape, a broken file, ...)
+ *   2  bad usage or bad input (a missing key, a wrong shape, a broken file, ...), or output
+ *      that cannot be written (a full disk: src/stdio.ts)
  * 130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (a CI timeout): 128 + the signal's
  *      number, as a shell reports a process the signal killed
  */

@@ -93,6 +93,7 @@ describe('escape: every way out to the terminal passes a net', () => {
    * it is listed here with its reason.
    */
   const RAW_WRITES: Record<string, string> = {
+    'src/stdio.ts: fs.writeSync(2, `rnn: ${oneLine(e.message)}\\n`);': 'a write error that came late (from a stream): oneLine',
     'src/stdio.ts: while (at < bytes.length) at += fs.writeSync(fd, bytes, at);': 'the writers run() wraps: what reaches them passed terminalSafe',
     'src/stdio.ts: stream.write(s);': 'the same writers, through Node\'s stream',
     'src/live.ts: stream.write(`\\r${last}\\x1b[K`); // only the last line changed (the bar)': 'the live region: `last` is of terminalSafe(drawn)',
