@@ -5,6 +5,7 @@
  * the tables are still printed (they show the nan and inf), nothing is written and no JSON is
  * printed — a NaN is never a reference output, and JSON could not hold it anyway.
  */
+import { oneLine, shown } from './escape';
 import type { IO } from './cli';
 import { InputError } from './errors';
 import { encodeJsonArrays } from './io/json';
@@ -47,7 +48,7 @@ export async function emit(io: IO, o: OutputOptions, arrays: Arrays, kind: Resul
   const bad = findNonFinite(arrays, kind.order);
   if (bad.length) {
     if (!o.json && (!o.out || o.verbose)) io.stdout(text());
-    throw new InputError(nonFiniteText(bad, kind.what, kind.order, kind.cause) + (o.out ? `; ${o.out} not written` : ''));
+    throw new InputError(nonFiniteText(bad, kind.what, kind.order, kind.cause) + (o.out ? `; ${shown(o.out)} not written` : ''));
   }
   if (o.out) {
     await write(io, o.out, arrays);
@@ -56,7 +57,7 @@ export async function emit(io: IO, o: OutputOptions, arrays: Arrays, kind: Resul
       io.stdout(`${summary}; ${wrote}\n`);
       return;
     }
-    io.stderr(`rnn: ${wrote}\n`);
+    io.stderr(`rnn: ${oneLine(wrote)}\n`);
   }
   io.stdout(o.json ? encodeJsonArrays(arrays) : text());
 }
@@ -64,10 +65,10 @@ export async function emit(io: IO, o: OutputOptions, arrays: Arrays, kind: Resul
 /** `rnn init`: the arrays to --out (a line on stderr says so), else JSON on stdout. */
 export async function emitArrays(io: IO, o: OutputOptions, arrays: Arrays, kind: ResultKind): Promise<void> {
   const bad = findNonFinite(arrays, kind.order);
-  if (bad.length) throw new InputError(nonFiniteText(bad, kind.what, kind.order, kind.cause) + (o.out ? `; ${o.out} not written` : ''));
+  if (bad.length) throw new InputError(nonFiniteText(bad, kind.what, kind.order, kind.cause) + (o.out ? `; ${shown(o.out)} not written` : ''));
   if (!o.out) return io.stdout(encodeJsonArrays(arrays));
   await write(io, o.out, arrays);
-  io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
+  io.stderr(`rnn: ${oneLine(`wrote ${Object.keys(arrays).map((n) => shown(n)).join(', ')} to ${shown(o.out)}`)}\n`);
 }
 
 /** Writes with SIGINT/SIGTERM caught for as long as the write runs (a signal stops it, its temps removed). */
@@ -76,12 +77,12 @@ async function write(io: IO, target: string, arrays: Arrays): Promise<void> {
   try {
     const w = await writeArraysInterruptible(target, arrays, stop?.signal);
     const kept = keptText(target, w);
-    if (kept) io.stderr(`rnn: ${kept}\n`);
+    if (kept) io.stderr(`rnn: ${oneLine(kept)}\n`);
   } finally {
     stop?.dispose();
   }
 }
 
 function wroteText(target: string, arrays: Arrays): string {
-  return `wrote ${Object.entries(arrays).map(([n, t]) => `${n} ${formatShape(t.shape)}`).join(', ')} to ${target}`;
+  return `wrote ${Object.entries(arrays).map(([n, t]) => `${shown(n)} ${formatShape(t.shape)}`).join(', ')} to ${shown(target)}`;
 }

@@ -17,6 +17,7 @@
 import fs = require('fs');
 import path = require('path');
 import { InputError } from '../errors';
+import { shown } from '../escape';
 import type { Arrays, Tensor } from '../tensor';
 import { formatBytes, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';
 import { parseJsonArrays } from './json';
@@ -68,7 +69,7 @@ export function loadFixture(sources: readonly string[], opts: LoadOptions = {}):
     for (const a of readSource(src, opts, budget)) {
       const prev = origin[a.name];
       if (prev !== undefined) {
-        throw new InputError(`array '${printable(a.name)}' is already defined by ${prev.source}`, a.source);
+        throw new InputError(`array '${printable(a.name)}' is already defined by ${shown(prev.source)}`, a.source);
       }
       arrays[a.name] = a.tensor;
       origin[a.name] = { source: a.source, dtype: a.dtype };

@@ -18,6 +18,7 @@
  * (`<f8`, version 1.0, same header text and padding; 2.0 only if the header would not fit).
  */
 import { InputError } from '../errors';
+import { shown } from '../escape';
 import { formatShape, type Shape, type Tensor } from '../tensor';
 import {
   asBytes, formatBytes, HOST_LITTLE_ENDIAN, MAX_NDIM, printable, printableBytes, resolveMaxBytes,
@@ -64,7 +65,7 @@ export interface NpyDtype {
  */
 export function parseNpy(bytes: Uint8Array, source: string, opts: NpyReadOptions = {}): NpyArray {
   const b = asBytes(bytes);
-  const prefix = opts.member !== undefined ? `member ${opts.member}: ` : '';
+  const prefix = opts.member !== undefined ? `member ${shown(opts.member)}: ` : '';
   const fail = (msg: string): never => { throw new InputError(prefix + msg, source); };
   const maxBytes = resolveMaxBytes(opts.maxBytes);
 

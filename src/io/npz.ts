@@ -28,6 +28,7 @@ const zip = (): typeof fflateTypes => (fflate ??= require('fflate') as typeof ff
 import { crc32 as nativeCrc32 } from '../crc32';
 import { InputError } from '../errors';
 import type { Arrays, Tensor } from '../tensor';
+import { shown } from '../escape';
 import { asBytes, formatBytes, printable, resolveMaxBytes, type ReadLimits } from './common';
 import { encodeNpy, NPY_MAGIC, parseNpy } from './npy';
 
@@ -131,7 +132,7 @@ export function parseNpz(bytes: Uint8Array, source: string, opts: NpzReadOptions
       const next = p + 46 + nameLen + extraLen + commentLen;
       if (next > cdEnd) return fail(`central directory entry ${k + 1} of ${count} runs past the directory`);
       const name = decodeName(b.subarray(p + 46, p + 46 + nameLen), (flags & 0x800) !== 0);
-      const where = `member ${printable(name)}`;
+      const where = `member ${shown(name)}`;
       // Zip64 extra field: 64-bit values for whichever 32-bit fields are 0xFFFFFFFF.
       if (usize === 0xffffffff || csize === 0xffffffff || localOffset === 0xffffffff) {
         let e = p + 46 + nameLen;
@@ -189,7 +190,7 @@ export function parseNpz(bytes: Uint8Array, source: string, opts: NpzReadOptions
     const seen = new Set<string>();
     let budget = maxBytes;
     for (const m of members) {
-      const where = `member ${printable(m.name)}`;
+      const where = `member ${shown(m.name)}`;
       const arrayName = m.name.slice(0, -4);
       if (seen.has(arrayName)) return fail(`${where}: array '${printable(arrayName)}' appears twice in the archive`);
       seen.add(arrayName);

@@ -25,6 +25,7 @@
 import fs = require('fs');
 import path = require('path');
 import { InputError, Interrupted, interruption } from '../errors';
+import { shown } from '../escape';
 import type { Arrays } from '../tensor';
 import { printable } from './common';
 import { errnoText } from './fixture';
@@ -181,7 +182,7 @@ export function* fileSteps(file: string, data: Uint8Array | string): WriteSteps<
     committed = true;
     untrack(tmp);
   } catch (e) {
-    if (isErrno(e, 'ENOENT') && !fs.existsSync(dir)) throw new InputError(`cannot write: directory ${dir} does not exist`, file);
+    if (isErrno(e, 'ENOENT') && !fs.existsSync(dir)) throw new InputError(`cannot write: directory ${shown(dir)} does not exist`, file);
     throw new InputError(`cannot write: ${errnoText(e)}`, file);
   } finally {
     if (!committed) {
