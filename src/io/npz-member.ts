@@ -31,12 +31,18 @@ export interface MemberRef {
 const READ_CHUNK = 1 << 20;
 const HEADER_READ = 64 * 1024;
 /**
- * Compressed bytes per inflate step before / after the header is known. Deflate expands at
- * most 1032:1, so a step yields at most ~1 MiB (header) or ~8 MiB (data) beyond the size the
- * header allows; fflate's streaming state costs a ~32 KiB copy per step (bench/README.md).
+ * Compressed bytes per inflate step. Deflate expands at most 1032:1 (MAX_RATIO), and fflate
+ * inflates all of a step at once: so 1 KiB steps until the header is known (at most ~1 MiB
+ * inflated past it), then steps that aim at STEP_OUTPUT bytes out at the ratio seen so far
+ * (fflate costs ~200 KiB of copies per step: small steps are slow on incompressible data,
+ * big ones on very compressible data; bench/README.md), but never able to inflate more than
+ * OVERSHOOT past the size the header allows.
  */
 const HEADER_STEP = 1024;
-const DATA_STEP = 8192;
+const MAX_STEP = 64 * 1024;
+const STEP_OUTPUT = 1 << 20;
+const MAX_RATIO = 1032;
+const OVERSHOOT = 8 << 20;
 
 /** The member's NPY layout and its data bytes (exactly `count * itemsize`, a buffer of its own). */
 export function readMember(src: ByteSource, m: MemberRef, maxBytes: number, fail: (msg: string) => never): { layout: NpyLayout; body: Uint8Array } {
@@ -58,14 +64,21 @@ function inflate(src: ByteSource, m: MemberRef, sink: NpySink, fail: (msg: strin
   try {
     if (m.csize === 0) inf.push(new Uint8Array(0), true);
     let block: Uint8Array = new Uint8Array(0), blockAt = 0;
+    let step = HEADER_STEP;
     for (let off = 0; off < m.csize;) {
       if (off >= blockAt + block.length) {
         blockAt = off;
         block = src.read(m.dataStart + off, Math.min(sink.layout ? READ_CHUNK : HEADER_READ, m.csize - off));
       }
-      const n = Math.min(blockAt + block.length - off, sink.layout ? DATA_STEP : HEADER_STEP);
+      const n = Math.min(blockAt + block.length - off, step);
+      const before = sink.received;
       inf.push(block.subarray(off - blockAt, off - blockAt + n), off + n === m.csize);
       off += n;
+      if (sink.layout) {
+        const ratio = Math.max(1, (sink.received - before) / n);
+        step = Math.min(Math.floor(STEP_OUTPUT / ratio), MAX_STEP, Math.floor((sink.room + OVERSHOOT) / MAX_RATIO));
+        step = Math.max(step, HEADER_STEP);
+      }
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -85,12 +98,20 @@ class NpySink {
   private body: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private crc = 0;
+  /** Bytes received so far. */
+  received = 0;
 
   /** `size`: the zip entry's uncompressed size; `declared`: not yet known to be the bytes present (deflated). */
   constructor(private readonly size: number, private readonly maxBytes: number, private readonly fail: (msg: string) => never, private readonly declared: boolean) {}
 
+  /** Bytes the data buffer still has room for (once the header is known). */
+  get room(): number {
+    return this.body.length - this.pos;
+  }
+
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    this.received += chunk.length;
     this.crc = crc32(chunk, this.crc);
     if (this.layout) return this.append(chunk);
     this.got += chunk.length;
