@@ -1,6 +1,6 @@
 /**
  * One .npz member, from its zip data to float64, header first. The first bytes (read, or
- * inflated from the first KiB of compressed data) hold the NPY header, and the header alone
+ * inflated from the first compressed bytes) hold the NPY header, and the header alone
  * decides — against the zip entry's declared size and the budget of decoded float64 bytes —
  * before the rest is read or inflated. The data then goes into a buffer of exactly the size
  * the header gives; the first byte beyond it stops the member. The CRC-32 is computed on the way.
@@ -32,13 +32,13 @@ const READ_CHUNK = 1 << 20;
 const HEADER_READ = 64 * 1024;
 /**
  * Compressed bytes per inflate step. Deflate expands at most 1032:1 (MAX_RATIO), and fflate
- * inflates all of a step at once: so 1 KiB steps until the header is known (at most ~1 MiB
- * inflated past it), then steps that aim at STEP_OUTPUT bytes out at the ratio seen so far
+ * inflates all of a step at once: so 256-byte steps until the header is known (at most
+ * ~260 KiB inflated past it), then steps that aim at STEP_OUTPUT bytes out at the ratio seen so far
  * (fflate costs ~200 KiB of copies per step: small steps are slow on incompressible data,
  * big ones on very compressible data; bench/README.md), but never able to inflate more than
  * OVERSHOOT past the size the header allows.
  */
-const HEADER_STEP = 1024;
+const HEADER_STEP = 256;
 const MAX_STEP = 64 * 1024;
 const STEP_OUTPUT = 1 << 20;
 const MAX_RATIO = 1032;
