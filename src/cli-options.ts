@@ -7,27 +7,36 @@ import { CELL_NAMES, CELLS } from './cells';
 import { DEFAULT_ATOL, DEFAULT_RTOL } from './compare';
 import { BACKEND_NAMES } from './backends';
 import { DEFAULT_MAX_BYTES } from './io/common';
+import { printable } from './escape';
 import { ALIASES } from './names';
 import { DEFAULT_PRECISION, formatSetting } from './render/format';
 
-export function positiveInt(name: string) {
+/** An option's value as its messages quote it. */
+const given = (v: string): string => `'${printable(v, 60)}'`;
+
+/** Whole numbers up to `max` (default: the largest that a double holds exactly). */
+export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got '${v}'`);
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number ${max === Number.MAX_SAFE_INTEGER && Number(v) <= max ? '≥ 1' : `from 1 to ${max}`}, got ${given(v)}`);
+    }
     return Number(v);
   };
 }
 
 export function nonNegativeInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}, got '${v}'`);
+    if (!/^\d+$/.test(v) || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}, got ${given(v)}`);
     return Number(v);
   };
 }
 
-export function positiveNumber(name: string) {
+export function positiveNumber(name: string, max = Number.MAX_VALUE) {
   return (v: string): number => {
     const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`${name} must be a finite number > 0, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(x) || x <= 0 || x > max) {
+      throw new InvalidArgumentError(`${name} must be a ${max === Number.MAX_VALUE ? 'finite number > 0' : `number > 0 and at most ${max}`}, got ${given(v)}`);
+    }
     return x;
   };
 }
@@ -35,7 +44,7 @@ export function positiveNumber(name: string) {
 export function nonNegativeNumber(name: string) {
   return (v: string): number => {
     const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0, got ${given(v)}`);
     return x;
   };
 }
@@ -51,6 +60,16 @@ export function cellOption(): Option {
     .makeOptionMandatory();
 }
 
+/**
+ * --precision: up to 100 digits, the most that JavaScript's own number formatting takes; 17
+ * already prints every float64 in full (the shortest text that reads back to it).
+ */
+export const MAX_PRECISION = 100;
+
+export function precisionOption(description: string): Option {
+  return new Option('--precision <digits>', `${description} (1 to ${MAX_PRECISION}; 17 or more: every digit)`).argParser(positiveInt('--precision', MAX_PRECISION)).default(DEFAULT_PRECISION);
+}
+
 export interface CommonOpts {
   json?: boolean;
   /** --color: true, --no-color: false, neither: undefined (the environment decides). */
@@ -63,9 +82,9 @@ export interface CommonOpts {
 export function addOutputOptions(cmd: Command): Command {
   return addColorOptions(cmd)
     .option('--json', 'print the result as one JSON object of named arrays (a valid fixture) instead of tables')
-    .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array) or a directory of .npy files')
+    .option('-o, --out <path>', 'also write the result: FILE.json, FILE.npz, FILE.npy (one array), a directory of .npy files (DIR/), or - for JSON on stdout (as --json)')
     .option('--verbose', 'with --out, print the tables too (without it --out prints a one-line summary)')
-    .option('--precision <digits>', 'significant digits in tables', positiveInt('--precision'), DEFAULT_PRECISION);
+    .addOption(precisionOption('significant digits in tables'));
 }
 
 /** --color / --no-color, for every command that prints tables. */
@@ -87,8 +106,11 @@ export function addRunOptions(cmd: Command): Command {
 
 /** The input size limit (a zip bomb or a lying header must not take the machine down). */
 export function addInputLimit(cmd: Command): Command {
-  return cmd.option('--max-input <MiB>', 'refuse inputs that decode to more than this many MiB of float64 data', positiveNumber('--max-input'), DEFAULT_MAX_BYTES / 2 ** 20);
+  return cmd.option('--max-input <MiB>', 'refuse inputs that decode to more than this many MiB of float64 data', positiveNumber('--max-input', MAX_LIMIT_MIB), DEFAULT_MAX_BYTES / 2 ** 20);
 }
+
+/** The largest --max-input (and init --max-output): 8 PiB, so that a limit in bytes is a whole number that a double holds exactly. */
+export const MAX_LIMIT_MIB = 2 ** 33;
 
 export const bytesOf = (mib: number): number => Math.floor(mib * 2 ** 20);
 

@@ -12,20 +12,20 @@ import { CELLS, gradientNames } from './cells';
 import { BACKWARD_DEFAULT_LOSS, runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
 import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
-import { initFixture } from './commands/init';
+import { checkFixtureSize, initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, type CommonOpts } from './cli-options';
+import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, type CommonOpts } from './cli-options';
 import type { ExpectReport } from './compare';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from './errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from './gradcheck';
-import { encodeJsonArrays } from './io/json';
-import { writeArrays } from './io/write';
+import { DEFAULT_MAX_BYTES } from './io/common';
 import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
+import { emit, emitArrays, outputPlan } from './output';
 import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
 import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
-import { isTerminal, writerFor } from './stdio';
-import { formatShape, type Arrays } from './tensor';
+import { oneLine, shown, shownList, terminalSafe } from './escape';
+import { isTerminal, onLateWriteError, writerFor } from './stdio';
 import { version } from '../package.json';
 
 /** An unexpected exception: a bug in rnn, not in the user's input. */
@@ -70,23 +70,6 @@ export function wantColor(flag: boolean | undefined, io: Pick<IO, 'env' | 'stdou
   return io.stdoutIsTTY;
 }
 
-/**
- * Emits a result: the arrays to --out, then JSON or tables to stdout. With --out and neither
- * --json nor --verbose, stdout gets one summary line instead of the tables.
- */
-function emit(io: IO, o: CommonOpts, arrays: Arrays, text: () => string, summary: string): void {
-  if (o.out) {
-    writeArrays(o.out, arrays);
-    const wrote = `wrote ${Object.entries(arrays).map(([n, t]) => `${n} ${formatShape(t.shape)}`).join(', ')} to ${o.out}`;
-    if (!o.json && !o.verbose) {
-      io.stdout(`${summary}; ${wrote}\n`);
-      return;
-    }
-    io.stderr(`rnn: ${wrote}\n`);
-  }
-  io.stdout(o.json ? encodeJsonArrays(arrays) : text());
-}
-
 /** --strict is about your files: without them it would be a silent no-op. */
 function checkStrict(o: { strict?: boolean }, yours: string[] | undefined, option: string): void {
   if (o.strict && !yours) throw new InputError(`--strict needs ${option}: it makes arrays missing from your files fail the run`);
@@ -102,8 +85,8 @@ function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number;
   if (o.json) io.stderr(text);
   else io.stdout(text);
   const missing = r.notCompared.length ? notComparedText('--expect', r.notCompared, r.files) : undefined;
-  if (missing) io.stderr(`rnn: ${missing}\n`);
-  if (r.inputs.length) io.stderr(`rnn: --expect: inputs, not compared: ${r.inputs.join(', ')}\n`);
+  if (missing) say(io, missing);
+  if (r.inputs.length) say(io, `--expect: inputs, not compared: ${r.inputs.join(', ')}`);
   const bad = r.comparisons.filter((k) => !k.ok);
   if (bad.length) throw new CheckFailed(`--expect: ${bad.map((k) => describeMismatch(k, r.order, dims)).join('; ')}`);
   if (missing && o.strict) throw new CheckFailed(`--expect --strict: ${r.notCompared.join(', ')} not in your files`);
@@ -125,7 +108,7 @@ Examples:
 Exit codes:
   0  success
   1  a check failed (--expect mismatch, gradcheck FAIL)
-  2  bad usage or bad input (one line on stderr names the file and the problem)
+  2  bad usage, bad input, or output that cannot be written (one line on stderr names the file and the problem)
  70  internal error (a bug in rnn; RNN_DEBUG=1 shows the stack)
 130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM. gradcheck first prints what it finished
 `;
@@ -144,14 +127,15 @@ export function buildProgram(io: IO): Command {
     .argument('[fixtures...]', 'files with the parameters and x (a0, c0 default to zeros)')
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json\n  $ rnn forward --cell rnn rnn.json\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
+    .action(async (sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
+      o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
       const r = runForward({ cell: o.cell, sources, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const T_x = r.dims.T_x;
       if (o.t !== undefined && o.t >= T_x) throw new InputError(`--t ${o.t} is past the last time step ${T_x - 1}`);
       warnUnknown(io, r.unknown);
-      emit(io, o, r.outputs, () => renderForward(style, r, o.t ?? T_x - 1), `rnn forward: cell ${r.cell}, ${dimsText(r.dims)}`);
+      await emit(io, o, r.outputs, FORWARD_RESULT, () => renderForward(style, r, o.t ?? T_x - 1), `rnn forward: cell ${r.cell}, ${dimsText(r.dims)}`);
       reportComparisons(io, o, r.expected, style, r.dims);
     });
 
@@ -161,7 +145,8 @@ export function buildProgram(io: IO): Command {
     .addOption(new Option('--loss <kind>', `sum: L = Σ da⊙a with the fixture's da; xent: softmax cross-entropy on labels (default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has both and --expect does not tell)`).choices(LOSS_KINDS))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
-    .action((sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
+    .action(async (sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
+      o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
       const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
@@ -171,11 +156,11 @@ export function buildProgram(io: IO): Command {
       if (headOnly.length) {
         throw new InputError(`--show ${headOnly.join(', ')}: a gradient of the xent loss only (the sum loss L = Σ da⊙a does not reach the output head); add --loss xent`);
       }
-      if (unknownShow.length) throw new InputError(`--show ${unknownShow.join(', ')}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
+      if (unknownShow.length) throw new InputError(`--show ${shownList(unknownShow)}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
       warnUnknown(io, r.unknown);
-      if (r.lossInferred) io.stderr(`rnn: ${r.lossInferred}\n`);
+      if (r.lossInferred) say(io, r.lossInferred);
       // Gradients asked for by name are printed even with --out.
-      emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
+      await emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, BACKWARD_RESULT, () => renderBackward(style, r, show), `rnn backward: cell ${r.cell}, ${dimsText(r.dims)}, ${r.loss} loss = ${formatNumber(r.lossValue, o.precision)}`);
       reportComparisons(io, o, r.expected, style, r.dims);
     });
 
@@ -196,7 +181,7 @@ export function buildProgram(io: IO): Command {
     .option('--grads <files...>', 'check YOUR gradients from these files, named dx, da0, dWax, ... as rnn backward names them; every name must be a gradient of the loss or an input, else exit 2')
     .option('--strict', 'with --grads: a gradient your files lack fails the run (exit 1) instead of being listed as not compared')
     .option('--json', 'print the result as JSON')
-    .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
+    .addOption(precisionOption('significant digits'))
     .addHelpText('after', `
 Defaults: eps ${formatSetting(DEFAULT_EPS)}, tol ${formatSetting(DEFAULT_TOL)} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
 
@@ -217,7 +202,7 @@ Examples:
       const stop = io.interrupts?.();
       try {
         const r = await runGradcheck({
-          ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => io.stderr(`rnn: ${line}\n`),
+          ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => say(io, line),
           events: report.events, signal: stop?.signal,
         });
         report.close();
@@ -250,7 +235,8 @@ Examples:
     .requiredOption('--t-x <n>', 'time steps T_x', positiveInt('--t-x'))
     .option('--seed <S>', 'np.random.seed(S) before the draws (default: a random seed, printed on stderr)', nonNegativeInt('--seed', 0xffffffff))
     .option('--scale <x>', 'multiply every parameter by this (1 = the course\'s randn)', nonNegativeNumber('--scale'), 1)
-    .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (default: JSON to stdout)')
+    .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (DIR/); - or none: JSON to stdout')
+    .option('--max-output <MiB>', 'refuse to draw a fixture of more than this many MiB of float64 data (the other commands read up to --max-input, 1024 by default)', positiveNumber('--max-output', MAX_LIMIT_MIB), DEFAULT_MAX_BYTES / 2 ** 20)
     .addHelpText('after', `
 Draws, in this order, exactly as numpy does after np.random.seed(S):
   x = randn(n_x, m, T_x); a0 = randn(n_a, m); each parameter = randn(*shape) * scale in the order
@@ -260,17 +246,17 @@ Draws, in this order, exactly as numpy does after np.random.seed(S):
 Example:
   $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json
 `)
-    .action((o: { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string }) => {
+    .action(async (o: { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }) => {
+      o = outputPlan(o);
+      const dims = { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX };
+      checkFixtureSize(o.cell, dims, bytesOf(o.maxOutput)); // before a random seed is announced
       let seed = o.seed;
       if (seed === undefined) {
         seed = Math.floor(Math.random() * 2 ** 32);
-        io.stderr(`rnn: seed ${seed} (pass --seed ${seed} to draw the same fixture again)\n`);
+        say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
       }
-      const arrays = initFixture({ cell: o.cell, dims: { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX }, seed, scale: o.scale });
-      if (o.out) {
-        writeArrays(o.out, arrays);
-        io.stderr(`rnn: wrote ${Object.keys(arrays).join(', ')} to ${o.out}\n`);
-      } else io.stdout(encodeJsonArrays(arrays));
+      const arrays = initFixture({ cell: o.cell, dims, seed, scale: o.scale, maxBytes: bytesOf(o.maxOutput) });
+      await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: `--scale ${formatSetting(o.scale)} overflows float64` });
     });
 
   addColorOptions(addInputLimit(program
@@ -278,7 +264,7 @@ Example:
     .description('list every array of a fixture (shape, file, dtype, min/max/mean, NaN/Inf) and which cells it fits')
     .argument('<fixtures...>', 'files, directories, or - for JSON on stdin')
     .option('--json', 'print the result as JSON')
-    .option('--precision <digits>', 'significant digits', positiveInt('--precision'), DEFAULT_PRECISION)
+    .addOption(precisionOption('significant digits'))
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell gru --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out gru.npz\n  $ rnn inspect gru.npz\n')
     .action((sources: string[], o: CommonOpts & { maxInput: number }) => {
       const r = runInspect(sources, bytesOf(o.maxInput));
@@ -295,7 +281,8 @@ function usageOutput(io: IO, command: string): OutputConfiguration {
   return {
     writeOut: io.stdout,
     writeErr: io.stderr,
-    outputError: (s, write) => write(`rnn: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '')} (see ${command} --help)\n`),
+    // (commander's one line break is before its suggestion, `\n(Did you mean …?)`; the rest are in values)
+    outputError: (s, write) => write(`rnn: ${oneLine(s.replace(/^error: /, '').replace(/\s*\n(?=\(Did you mean)/g, ' ').trim().replace(/\.$/, ''))} (see ${command} --help)\n`),
     // Width and colours of terminals, as commander's defaults (80 columns elsewhere), but
     // without making process.stdout/stderr for pipes and files (src/stdio.ts).
     getOutHelpWidth: () => (io.stdoutIsTTY && process.stdout.columns) || 80,
@@ -305,6 +292,10 @@ function usageOutput(io: IO, command: string): OutputConfiguration {
   };
 }
 
+/** Every input is finite (validate.ts): a result that is not finite overflowed. */
+const FORWARD_RESULT = { what: 'output', order: 'forward', cause: 'every input is finite, so the forward pass overflowed float64 (the inputs are too large)' } as const;
+const BACKWARD_RESULT = { what: 'gradient', order: 'backward', cause: 'every input is finite, so backpropagation overflowed float64 (the inputs are too large)' } as const;
+
 const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
 
 /** NaN and ±Infinity are not JSON: write them as null. */
@@ -313,7 +304,7 @@ function jsonNumbers(_key: string, v: unknown): unknown {
 }
 
 function warnUnknown(io: IO, unknown: string[]): void {
-  if (unknown.length) io.stderr(`rnn: warning: not used by this cell: ${unknown.join(', ')}\n`);
+  if (unknown.length) say(io, `warning: not used by this cell: ${shownList(unknown)}`);
 }
 
 /** The one place where failures become exit codes. */
@@ -328,8 +319,24 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_INTERNAL;
 }
 
+/**
+ * Everything rnn writes goes through the net of src/escape.ts (unprintable characters but the
+ * newline escaped, colours kept; JSON stays JSON), and a message is one line (`say`): names and
+ * paths are `shown` where messages are made, and what a maker forgot still cannot forge a line
+ * or drive the terminal.
+ */
+function guarded(io: IO): IO {
+  return { ...io, stdout: (s) => io.stdout(terminalSafe(s)), stderr: (s) => io.stderr(terminalSafe(s)) };
+}
+
+/** A one-line message on stderr, `rnn: …`. */
+function say(io: IO, text: string): void {
+  io.stderr(`rnn: ${oneLine(text)}\n`);
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function run(argv: string[], io: IO = defaultIO()): Promise<number> {
+  io = guarded(io);
   const program = buildProgram(io);
   try {
     if (argv.length <= 2) {
@@ -343,12 +350,13 @@ export async function run(argv: string[], io: IO = defaultIO()): Promise<number>
     const code = exitCodeFor(err);
     if (err instanceof CommanderError) return code; // commander already printed its message
     const debug = io.env.RNN_DEBUG === '1';
-    if (code === EXIT_INTERNAL) {
-      io.stderr(`rnn: internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (RNN_DEBUG=1 shows the stack)'}\n`);
-    } else {
-      io.stderr(`rnn: ${(err as Error).message}\n`);
+    try {
+      if (code === EXIT_INTERNAL) say(io, `internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (RNN_DEBUG=1 shows the stack)'}`);
+      else say(io, (err as Error).message);
+      if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
+    } catch {
+      // stderr itself cannot be written (src/stdio.ts): the exit code is all there is to say
     }
-    if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
     return code;
   }
 }
@@ -356,7 +364,12 @@ export async function run(argv: string[], io: IO = defaultIO()): Promise<number>
 /** Entry point of bin/rnn. */
 export function main(argv: string[]): void {
   // (A reader that leaves, `rnn forward --json | head`, ends the run: src/stdio.ts.)
+  let late: InputError | undefined;
+  onLateWriteError((e) => {
+    late ??= e;
+    process.exitCode = exitCodeFor(e);
+  });
   void run(argv).then((code) => {
-    process.exitCode = code;
+    process.exitCode = late && code === EXIT_OK ? exitCodeFor(late) : code;
   });
 }

@@ -64,11 +64,13 @@ export function compareArrays(
     let bad = 0, maxAbs = 0, maxRel = 0, worstK = -1, worstRatio = -1;
     const wrong: number[] = [];
     for (let k = 0; k < a.data.length; k++) {
-      const e = a.data[k];
-      // A NaN or Inf in yours counts as infinitely far off.
-      const diff = Number.isFinite(b.data[k]) ? Math.abs(b.data[k] - e) : Infinity;
+      const e = a.data[k], y = b.data[k];
+      // As numpy.testing.assert_allclose: equal infinities and NaN against NaN agree; any other
+      // NaN or Inf, in yours or in ours, is infinitely far off (a NaN must never compare as close).
+      const same = e === y || (Number.isNaN(e) && Number.isNaN(y));
+      const diff = same ? 0 : Number.isFinite(e) && Number.isFinite(y) ? Math.abs(y - e) : Infinity;
       const allowed = atol + rtol * Math.abs(e);
-      if (diff > allowed) {
+      if (!same && !(Number.isFinite(e) && diff <= allowed)) {
         bad++;
         wrong.push(k);
       }

@@ -41,8 +41,9 @@ const pick = (): { crc: Crc; source: 'binding' | 'module' } => {
   return b ? { crc: b, source: 'binding' } : { crc: viaModule(), source: 'module' };
 };
 
-export function crc32(data: Uint8Array): number {
-  return (native ??= pick()).crc(data, 0) >>> 0;
+/** The CRC-32 of `data`, or of the bytes before it and `data` when `value` is the CRC of those bytes. */
+export function crc32(data: Uint8Array, value = 0): number {
+  return (native ??= pick()).crc(data, value) >>> 0;
 }
 
 /** Where this process gets crc32 from (for the tests). */

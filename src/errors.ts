@@ -5,23 +5,34 @@
  *
  *   0  success
  *   1  a check failed (`--expect` mismatch, `gradcheck` FAIL)
- *   2  bad usage or bad input (a missing key, a wrong shape, a broken file, ...)
+ *   2  bad usage or bad input (a missing key, a wrong shape, a broken file, ...), or output
+ *      that cannot be written (a full disk: src/stdio.ts)
  * 130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (a CI timeout): 128 + the signal's
  *      number, as a shell reports a process the signal killed
  */
+import { shownList } from './escape';
+
 export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
 
-/** Bad usage or bad input. `source` is the file (or `-` for stdin, or an option name). */
+/**
+ * Bad usage or bad input. `source` is the file (or `-` for stdin, or an option name), or the
+ * files; the message starts with them as `shown` (src/escape.ts) prints names.
+ */
 export class InputError extends Error {
+  /** The files, joined by `, ` as given. */
   readonly source?: string;
-  constructor(message: string, source?: string) {
-    super(source ? `${source}: ${message}` : message);
+  /** The message without the files. */
+  readonly detail: string;
+  constructor(message: string, source?: string | readonly string[]) {
+    const files = typeof source === 'string' ? (source ? [source] : undefined) : source?.length ? source : undefined;
+    super(files ? `${shownList(files)}: ${message}` : message);
     this.name = 'InputError';
-    this.source = source;
+    this.source = files?.join(', ');
+    this.detail = message;
   }
 }
 

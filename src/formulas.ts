@@ -210,8 +210,9 @@ export function formulaWat(f: Formula): string {
  * (src/kernels.ts `elementwise`). Another text under a taken name is not registered — the
  * mutation tests load altered copies of the cells — and, lacking an export, runs in JavaScript.
  */
-const registry = new Map<string, Formula>();
-export function register(f: Formula): void {
-  if (!registry.has(f.name)) registry.set(f.name, f);
+const registry = new Map<string, () => Formula>();
+/** Registers the formula made by `make` (called when the formulas are listed) under `name`, unless the name is taken. */
+export function register(name: string, make: () => Formula): void {
+  if (!registry.has(name)) registry.set(name, make);
 }
-export const registeredFormulas = (): Formula[] => [...registry.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export const registeredFormulas = (): Formula[] => [...registry.values()].map((make) => make()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

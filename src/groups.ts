@@ -16,7 +16,7 @@
  * While both threads run groups, the products of this thread's group keep off the kernels'
  * helper thread (src/wasm/kernels.ts): the second core is busy with the other group.
  */
-import * as path from 'path';
+import path = require('path');
 import type { MessagePort, Worker } from 'worker_threads';
 import { bufferNames, paramBuffers } from './cells';
 import type { Params } from './cells/types';

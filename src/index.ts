@@ -20,6 +20,7 @@ import { getBackend, type BackendName } from './backends';
 import { CELLS, isCellName } from './cells';
 import { initFixture as init, type InitOptions } from './commands/init';
 import { InputError } from './errors';
+import { printable, shown } from './escape';
 import { formatShape, fromNested, sizeOf, toNested, type Arrays, type Tensor } from './tensor';
 import { checkInputs } from './validate';
 
@@ -35,7 +36,7 @@ function toTensor(name: string, v: ArrayLike): Tensor {
   if (isTensor(v)) {
     const { shape, data } = v;
     if (!shape.every((n) => Number.isInteger(n) && n >= 0) || sizeOf(shape) !== data.length) {
-      throw new InputError(`${name}: a Tensor of shape ${formatShape(shape)} must hold ${sizeOf(shape)} values, it holds ${data.length}`);
+      throw new InputError(`${shown(name)}: a Tensor of shape ${formatShape(shape)} must hold ${sizeOf(shape)} values, it holds ${data.length}`);
     }
     return { shape: [...shape], data: data.slice() }; // ours from here on: the caller's stays untouched
   }
@@ -61,7 +62,7 @@ function toMatrices(arrays: Arrays): Record<string, Matrix> {
 }
 
 function cellOf(cell: string): CellName {
-  if (!isCellName(cell)) throw new InputError(`unknown cell '${cell}' (known: ${Object.keys(CELLS).join(', ')})`);
+  if (!isCellName(cell)) throw new InputError(`unknown cell '${printable(String(cell))}' (known: ${Object.keys(CELLS).join(', ')})`);
   return cell;
 }
 

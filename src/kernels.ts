@@ -454,7 +454,8 @@ function armArenaPaths(): void {
   armed = true;
   sigmoidInPlace = sigmoidAnywhere;
   tanhInPlace = tanhAnywhere;
-  for (const loop of loops) loop.run = anywhereLoop(loop);
+  // loops not made yet pick their kind when they first run
+  for (const loop of loops) if (loop.made) loop.run = anywhereLoop(loop);
 }
 
 /**
@@ -488,26 +489,48 @@ export function transposeBlock(D: Float64Array, dOff: number, ldd: number, S: Fl
  * X1, o1, …)` computes elements o_j … o_j + n − 1 of each operand X_j, the operands in the
  * formula's order (its inputs, then the outputs that are not inputs). JavaScript everywhere;
  * where every operand is an arena block, the kernel's SIMD copy of the formula (~3.5× faster,
- * the same bits), assembled from it by src/wasm/generate.ts. Made once, at module load.
+ * the same bits), assembled from it by src/wasm/generate.ts. Made once, on first use.
  */
 export interface Elementwise {
   readonly formula: Formula;
   readonly js: (n: number, ...operands: (Float64Array | number)[]) => void;
   run: (n: number, ...operands: (Float64Array | number)[]) => void;
 }
-const loops: Elementwise[] = [];
+const loops: Loop[] = [];
 /** Runs of element-wise loops on this thread's SIMD kernel (tests). */
 const loopStats = { simd: 0 };
 export const elementwiseStats = (): { simd: number } => ({ ...loopStats });
 
-/** Makes the loop of a formula (src/formulas.ts: `name`, 'inputs -> outputs', statements). */
+/**
+ * The loop of a formula (src/formulas.ts: `name`, 'inputs -> outputs', statements), parsed and
+ * compiled on first use: a run needs a few of the thirty-odd formulas, and making them all cost
+ * every start ~3 ms (bench/README.md, section 1). The first run() makes the loop and puts it in
+ * run's place; what it makes is what an eager make would have made, so the bits are the same.
+ */
+class Loop implements Elementwise {
+  #formula: Formula | undefined;
+  #js: Elementwise['js'] | undefined;
+  /** Whether run is the made loop (JavaScript, or SIMD-or-JavaScript once armed). */
+  made = false;
+  constructor(private readonly text: readonly [name: string, signature: string, body: string]) {}
+  get formula(): Formula {
+    return (this.#formula ??= parseFormula(...this.text));
+  }
+  get js(): Elementwise['js'] {
+    return (this.#js ??= formulaJs(this.formula));
+  }
+  run: Elementwise['run'] = (n, ...operands) => {
+    this.made = true;
+    this.run = armed ? anywhereLoop(this) : this.js;
+    return this.run(n, ...operands);
+  };
+}
+
+/** Makes the loop of a formula, to be parsed and compiled when it first runs (Loop). */
 export function elementwise(name: string, signature: string, body: string): Elementwise {
-  const formula = parseFormula(name, signature, body);
-  register(formula);
-  const js = formulaJs(formula);
-  const loop: Elementwise = { formula, js, run: js };
+  const loop = new Loop([name, signature, body]);
+  register(name, () => loop.formula);
   loops.push(loop);
-  if (armed) loop.run = anywhereLoop(loop);
   return loop;
 }
 

@@ -16,10 +16,10 @@
  * that does not match, or that another user could have written, is ignored and rewritten.
  * Nothing about the cache is ever fatal: a directory that cannot be written just means no cache.
  */
-import * as fs from 'fs';
-import Module from 'module';
-import * as path from 'path';
-import * as vm from 'vm';
+import fs = require('fs');
+import Module = require('module');
+import path = require('path');
+import vm = require('vm');
 import { crc32 } from './crc32';
 
 /** The bundle's export that starting needs (src/cli.ts). */

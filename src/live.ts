@@ -11,6 +11,7 @@
 import type { IO } from './cli';
 import type { GradcheckEvents, GradcheckHeader } from './commands/gradcheck';
 import { EXIT_SIGINT, EXIT_SIGTERM, type StopSignal } from './errors';
+import { terminalSafe } from './escape';
 import type { ArrayCheck } from './gradcheck';
 import { progressLine } from './render/progress';
 import { gradcheckArrayLine, gradcheckHeader, gradcheckLoss, gradcheckRunning, type Style } from './render/text';
@@ -51,7 +52,8 @@ export function terminalLive(stream: NodeJS.WriteStream): LiveRegion {
     get rows() {
       return stream.rows || 24;
     },
-    draw(text) {
+    draw(drawn) {
+      const text = terminalSafe(drawn); // what rnn writes passes src/escape.ts's net (src/cli.ts), this too
       const at = text.lastIndexOf('\n') + 1;
       const last = text.slice(at).slice(0, Math.max(0, this.columns - 1)); // never wraps: the cursor stays on its row
       if (shown && text.slice(0, at) === upper) {

@@ -8,6 +8,7 @@
 import { LOSS_KINDS, type CellName, type LossKind } from './backend';
 import { CELLS, gradientNames, outputNames } from './cells';
 import { InputError } from './errors';
+import { shown } from './escape';
 import { fixtureNames } from './validate';
 
 /**
@@ -107,7 +108,7 @@ export function resolveNames(c: NameContract, names: string[], where: (name: str
     } else if (/^arr_\d+$/.test(name)) unnamed.push(name);
     else {
       const near = suggest(name, [...c.compared, ...c.inputs, ...Object.keys(c.elsewhere)]);
-      unknown.push(near.length ? `${name} (did you mean ${near.join(' or ')}?)` : name);
+      unknown.push(near.length ? `${shown(name)} (did you mean ${near.join(' or ')}?)` : shown(name));
     }
   }
   const problems = [
@@ -121,13 +122,13 @@ export function resolveNames(c: NameContract, names: string[], where: (name: str
   ];
   if (problems.length) {
     const files = [...new Set(bad.map(where).filter((s): s is string => !!s))];
-    throw new InputError(`${c.option}: ${problems.join('; ')} (compared: ${c.compared.map(spelled).join(', ')}; accepted, not compared: ${c.inputs.join(', ')})`, files.join(', ') || undefined);
+    throw new InputError(`${c.option}: ${problems.join('; ')} (compared: ${c.compared.map(spelled).join(', ')}; accepted, not compared: ${c.inputs.join(', ')})`, files);
   }
   const compared = c.compared.filter((n) => byOurs.has(n)).map((name) => ({ name, yours: byOurs.get(name)! }));
   if (!compared.length) {
     throw new InputError(
       `${c.option}: nothing to compare: ${names.length ? `only inputs (${inputs.join(', ')})` : 'no arrays'}; expected some of ${c.compared.map(spelled).join(', ')}`,
-      [...new Set(names.map(where).filter((s): s is string => !!s))].join(', ') || undefined,
+      [...new Set(names.map(where).filter((s): s is string => !!s))],
     );
   }
   return { compared, missing: c.compared.filter((n) => !byOurs.has(n)), inputs };

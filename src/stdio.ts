@@ -4,7 +4,10 @@
  * start (bench/README.md, section 1). Files and pipes are written with fs.writeSync — what Node's
  * streams do for them on Linux too; terminals, and other platforms, get Node's stream.
  */
-import * as fs from 'fs';
+import fs = require('fs');
+import { InputError } from './errors';
+import { oneLine } from './escape';
+import { errnoText } from './io/fixture';
 
 type Fd = 1 | 2;
 
@@ -28,10 +31,40 @@ function readerLeft(fd: Fd): void {
   if (fd === 1) process.exit(process.exitCode ?? 0);
 }
 
+const STREAM_NAMES = { 1: 'standard output', 2: 'standard error' } as const;
+
+/** A failed write (a full disk: ENOSPC; an I/O error: EIO) as the one-line error it is. */
+function writeError(fd: Fd, e: unknown): InputError {
+  return new InputError(`cannot write: ${errnoText(e)}`, STREAM_NAMES[fd]);
+}
+
+/** Told of the error of a write that failed after its call returned (see onLateWriteError). */
+let lateListener: ((e: InputError) => void) | undefined;
+
+/**
+ * A write that failed after its call returned (a stream's 'error' event: nothing is there to
+ * catch it) is reported here, on stderr as best we can, and `f` hears of it (main() ends with
+ * its exit code).
+ */
+export function onLateWriteError(f: (e: InputError) => void): void {
+  lateListener = f;
+}
+
+function lateError(e: InputError): void {
+  try {
+    fs.writeSync(2, `rnn: ${oneLine(e.message)}\n`);
+  } catch {
+    // stderr is what failed
+  }
+  lateListener?.(e);
+}
+
 /**
  * A writer for fd: synchronous writes to files and pipes; Node's stream for terminals, on
  * Windows, and for everything after the first time a pipe is full (EAGAIN: a non-blocking pipe
- * whose reader lags), so that the order of writes is kept.
+ * whose reader lags), so that the order of writes is kept. A write that fails (other than for
+ * a reader that left or a closed descriptor) throws an InputError naming the stream, or, from
+ * the stream, goes to `onLateWriteError`; nothing more is written to that fd.
  */
 export function writerFor(fd: Fd): (s: string) => void {
   let stream: NodeJS.WriteStream | undefined;
@@ -40,9 +73,10 @@ export function writerFor(fd: Fd): (s: string) => void {
     if (!stream) {
       stream = streamOf(fd);
       stream.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EPIPE') throw e;
+        if (gone) return;
         gone = true;
-        readerLeft(fd);
+        if (e.code === 'EPIPE') readerLeft(fd);
+        else lateError(writeError(fd, e));
       });
     }
     stream.write(s);
@@ -59,10 +93,10 @@ export function writerFor(fd: Fd): (s: string) => void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') return toStream(bytes.subarray(at));
-      if (code !== 'EPIPE' && code !== 'EBADF') throw e;
+      gone = true;
+      if (code !== 'EPIPE' && code !== 'EBADF') throw writeError(fd, e);
       // The reader left, or there is no such descriptor (`rnn … >&-`, which Node's streams
       // ignore too): nothing more to write.
-      gone = true;
       if (code === 'EPIPE') readerLeft(fd);
     }
   };

@@ -6,6 +6,8 @@
  * Everything that crosses a boundary (file readers, the library API, the CLI)
  * is converted to a Tensor once; the math then works on `data` directly.
  */
+import { shown } from './escape';
+
 export interface Tensor {
   readonly shape: readonly number[];
   readonly data: Float64Array;
@@ -75,7 +77,7 @@ export function fromNested(value: unknown, name = 'array'): Tensor {
     }
     for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, `${path}[${i}]`);
   };
-  walk(value, 0, name);
+  walk(value, 0, shown(name));
   return { shape, data };
 }
 

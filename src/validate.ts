@@ -6,6 +6,7 @@
 import { LOSS_INPUT, type CellName, type Dims } from './backend';
 import { CELLS, stateInputs } from './cells';
 import { InputError } from './errors';
+import { shownList } from './escape';
 import { formatExact } from './render/format';
 import { formatShape, sameShape, zeros, type Arrays, type Shape, type Tensor } from './tensor';
 
@@ -54,7 +55,7 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
     const found = Object.keys(arrays);
     throw new InputError(
       `missing ${missing.join(', ')} for --cell ${cellName}` +
-        ` (found: ${found.length ? found.join(', ') : 'nothing'})`,
+        ` (found: ${found.length ? shownList(found) : 'nothing'})`,
       sourcesOf(found, where),
     );
   }
@@ -128,7 +129,6 @@ function dimsIn(want: (d: Dims) => Shape, dims: Dims): string {
   return used.map((k) => `${k} = ${dims[k]}`).join(', ');
 }
 
-function sourcesOf(names: string[], where: (n: string) => string | undefined): string | undefined {
-  const files = [...new Set(names.map(where).filter((s): s is string => !!s))];
-  return files.length ? files.join(', ') : undefined;
+function sourcesOf(names: string[], where: (n: string) => string | undefined): string[] {
+  return [...new Set(names.map(where).filter((s): s is string => !!s))];
 }

@@ -76,4 +76,23 @@ describe('bin/rnn stdout and stderr', function () {
     assert.equal(r.stdout, 'exit 0\n');
     assert.equal(r.stderr, '');
   });
+
+  it('a full disk (/dev/full) on stdout or stderr is one line and exit 2, never a stack trace', function () {
+    if (!fs.existsSync('/dev/full')) this.skip();
+    const run = (redirect: string, rest: string[]): { code: number | null; stderr: string } => {
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" ${[RNN, ...rest].map((a) => `"${a}"`).join(' ')} ${redirect}`], { encoding: 'utf8' });
+      return { code: r.status, stderr: r.stderr };
+    };
+    for (const rest of [['inspect', big], ['forward', '--cell', 'gru', big, '--json'], ['--help']]) {
+      const r = run('> /dev/full', rest);
+      assert.equal(r.stderr, 'rnn: standard output: cannot write: no space left on device (ENOSPC)\n', rest.join(' '));
+      assert.equal(r.code, 2);
+    }
+    // stderr full: the warning cannot be written, which is the run's failure; nothing else is said
+    const unused = path.join(dir, 'unused.json');
+    fs.writeFileSync(unused, '{"extra": [1]}');
+    const r = run('2> /dev/full > /dev/null', ['forward', '--cell', 'gru', big, unused]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 2);
+  });
 });

@@ -52,7 +52,7 @@ export function runBackward(o: BackwardOptions): BackwardResult {
   const origin = (name: string): string | undefined => fixture.origin[name]?.source;
   const yours = o.expect ? loadYours(o.expect, { maxBytes: o.maxBytes }) : undefined;
   const choice = chooseLoss({
-    cell: o.cell, given: o.loss, fixture: Object.keys(fixture.arrays), source: o.sources.join(', ') || undefined, fallback: BACKWARD_DEFAULT_LOSS, purpose: 'rnn backward',
+    cell: o.cell, given: o.loss, fixture: Object.keys(fixture.arrays), source: o.sources, fallback: BACKWARD_DEFAULT_LOSS, purpose: 'rnn backward',
     yours: yours && { names: Object.keys(yours.arrays), option: '--expect' },
   });
   const kind = choice.loss;

@@ -8,6 +8,7 @@ import { availableParallelism } from 'os';
 import type { CellName, Dims, Loss, LossKind } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { InputError, Interrupted, type StopSignal } from '../errors';
+import { shownList } from '../escape';
 import { prepareSteps, workOf, type ArrayCheck, type GradcheckResult, type Mode, type Prepared } from '../gradcheck';
 import { runPrepared } from '../gradcheck/parallel';
 import { drive } from '../gradcheck/steps';
@@ -120,7 +121,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     const fx = loadFixture(o.sources, { maxBytes: o.maxBytes });
     arrays = fx.arrays;
     origin = (n) => fx.origin[n]?.source;
-    net = o.sources.join(' ');
+    net = shownList(o.sources, ' ');
   } else {
     arrays = initFixture({ cell: o.cell, dims: DEFAULT_NET.dims, seed: DEFAULT_NET.seed, scale: 1 });
     const d = DEFAULT_NET.dims;
@@ -136,7 +137,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   const notices: string[] = []; // for stderr once the input is known to be good: bad input stays one line
   if (yours) {
     const choice = chooseLoss({
-      cell: o.cell, given: o.loss as LossKind | undefined, fixture: Object.keys(arrays), source: o.sources.join(', ') || undefined, purpose: 'your gradients',
+      cell: o.cell, given: o.loss as LossKind | undefined, fixture: Object.keys(arrays), source: o.sources, purpose: 'your gradients',
       yours: { names: Object.keys(yours.arrays), option: '--grads' },
     });
     chosen = choice.loss;
@@ -145,7 +146,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     if (chosen === 'sum' && !('da' in arrays)) {
       throw new InputError(
         'your gradients were taken with some upstream da: put it in the fixture (the sum loss L = Σ da ⊙ a; a da drawn here could only make every array FAIL)',
-        o.sources.join(', ') || undefined,
+        o.sources,
       );
     }
   }
@@ -170,15 +171,15 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     const yourName = new Map(resolved.compared.map((c) => [c.name, c.yours]));
     gradsOrigin = (n) => yours.origin(yourName.get(n) ?? n);
     const missing = resolved.missing.filter((n) => !o.only || o.only.includes(n));
-    if (o.only && o.only.every((n) => missing.includes(n))) throw new InputError(`--only ${o.only.join(', ')}: not in your --grads files ${yours.files.join(', ')}`);
-    if (missing.length) notices.push(`--grads: not compared: ${missing.join(', ')} (not in ${yours.files.join(', ')})`);
+    if (o.only && o.only.every((n) => missing.includes(n))) throw new InputError(`--only ${shownList(o.only)}: not in your --grads files ${shownList(yours.files)}`);
+    if (missing.length) notices.push(`--grads: not compared: ${missing.join(', ')} (not in ${shownList(yours.files)})`);
   }
 
   // --only names may belong to one loss only (dWy is a gradient of xent alone).
   let checked = losses;
   if (o.only && losses.length > 1) {
     const unknown = o.only.filter((n) => !losses.some((k) => gradientNames(CELLS[o.cell], k).includes(n)));
-    if (unknown.length) throw new InputError(`--only ${unknown.join(', ')}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
+    if (unknown.length) throw new InputError(`--only ${shownList(unknown)}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
     checked = losses.filter((k) => o.only!.some((n) => gradientNames(CELLS[o.cell], k).includes(n)));
   }
   // Every loss is prepared (and every input error raised) before anything is reported.

@@ -6,6 +6,7 @@
 import { LOSS_INPUT, LOSS_KINDS, type CellName, type LossKind } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { InputError } from '../errors';
+import { shownList } from '../escape';
 import { ALIASES } from '../names';
 
 export interface LossChoice {
@@ -20,7 +21,7 @@ export interface LossClues {
   given?: LossKind;
   /** Names in the fixture, and its files (for messages). */
   fixture: string[];
-  source?: string;
+  source?: readonly string[];
   /** Names in your files (--expect, --grads), and the option they came with. */
   yours?: { names: string[]; option: string };
   /** With both da and labels and no other clue: this loss (backward's documented default), or ask (undefined). */
@@ -45,7 +46,7 @@ export function chooseLoss(c: LossClues): LossChoice {
     if (hinted.length === 1) {
       const { k, only } = hinted[0];
       const why = `your ${c.yours.option} files hold ${only.join(', ')}, which only the ${k} loss has`;
-      if (!has(k)) throw new InputError(`${why}, and the ${k} loss needs ${LOSS_INPUT[k]}: the fixture has none (found: ${c.fixture.join(', ') || 'nothing'})`, c.source);
+      if (!has(k)) throw new InputError(`${why}, and the ${k} loss needs ${LOSS_INPUT[k]}: the fixture has none (found: ${shownList(c.fixture) || 'nothing'})`, c.source);
       return { loss: k, inferred: `loss ${k} (inferred: ${why})` };
     }
   }
@@ -58,7 +59,7 @@ export function chooseLoss(c: LossClues): LossChoice {
   if (possible.length === 0) {
     throw new InputError(
       `${c.purpose} needs a loss, and the fixture has neither ${data(LOSS_KINDS)}: ` +
-        `${LOSS_KINDS.map((k) => `${LOSS_INPUT[k]} for the ${k} loss`).join(', ')} (found: ${c.fixture.join(', ') || 'nothing'})`,
+        `${LOSS_KINDS.map((k) => `${LOSS_INPUT[k]} for the ${k} loss`).join(', ')} (found: ${shownList(c.fixture) || 'nothing'})`,
       c.source,
     );
   }

@@ -26,6 +26,7 @@ import type { CellName, Loss } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { float64Backend } from '../engine';
 import { InputError } from '../errors';
+import { shownList } from '../escape';
 import { NumpyRandom } from '../random';
 import { sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
 import type { FirstMismatch } from '../mismatch';
@@ -205,7 +206,7 @@ export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
 
   if (o.only) {
     const bad = o.only.filter((n) => !all.includes(n));
-    if (bad.length) throw new InputError(`--only ${bad.join(', ')}: not a gradient of the ${o.loss.kind} loss for --cell ${o.cell} (have: ${all.join(', ')})`);
+    if (bad.length) throw new InputError(`--only ${shownList(bad)}: not a gradient of the ${o.loss.kind} loss for --cell ${o.cell} (have: ${all.join(', ')})`);
   }
   let names = o.only ? all.filter((n) => o.only!.includes(n)) : all;
   let analyticSource = 'ours';
@@ -217,7 +218,7 @@ export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
     const given = resolved.compared.map((c) => c.name);
     notCompared = names.filter((n) => !given.includes(n));
     names = names.filter((n) => given.includes(n));
-    if (!names.length) throw new InputError(`--only ${o.only!.join(', ')}: not in your --grads files (they hold ${given.join(', ')})`);
+    if (!names.length) throw new InputError(`--only ${shownList(o.only!)}: not in your --grads files (they hold ${given.join(', ')})`);
     analytic = Object.fromEntries(resolved.compared.map((c) => [c.name, o.grads![c.yours]]));
     analyticSource = [...new Set(resolved.compared.filter((c) => names.includes(c.name)).map((c) => o.gradsOrigin?.(c.yours) ?? '--grads'))].join(', ');
   } else {

@@ -10,7 +10,7 @@
  * `o.signal` stops a check within a fraction of a second, on one thread or many.
  */
 import { availableParallelism } from 'os';
-import * as path from 'path';
+import path = require('path');
 import type { Worker } from 'worker_threads';
 import { interruption } from '../errors';
 import { sizeOf } from '../tensor';

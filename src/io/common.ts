@@ -5,6 +5,7 @@
  * allocates, and against one budget of decoded float64 bytes (`maxBytes`), so a
  * hostile header or zip entry cannot make us allocate more than the caller allowed.
  */
+import { printable } from '../escape';
 import { formatNumber } from '../render/format';
 
 /**
@@ -42,29 +43,8 @@ export function formatBytes(n: number): string {
   return `${n} bytes (${short} ${units[u]})`;
 }
 
-/**
- * Makes arbitrary text safe to embed in a one-line error message: letters, digits,
- * punctuation and spaces of any script are kept; newlines, control and format
- * characters, other separators and lone surrogates are shown as escapes; long text is cut.
- */
-export function printable(s: string, max = 40): string {
-  let out = '';
-  let n = 0;
-  for (const ch of s) {
-    if (n++ >= max) { out += '…'; break; }
-    const c = ch.codePointAt(0)!;
-    if (c === 0x20 || !UNSAFE.test(ch)) out += ch;
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c <= 0xff) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (c <= 0xffff) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += `\\U${c.toString(16).padStart(8, '0')}`;
-  }
-  return out;
-}
-
-const UNSAFE = /[\p{C}\p{Z}]/u;
+// Text from files in messages: src/escape.ts (`'${printable(s)}'` between quotes, `shown(name)` for names).
+export { printable } from '../escape';
 
 /** Bytes shown as a printable escaped string, e.g. `\x93NUMPY`. */
 export function printableBytes(b: Uint8Array, max = 16): string {

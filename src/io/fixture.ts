@@ -12,16 +12,19 @@
  *
  * Limits: one budget of `maxBytes` (default 1 GiB, common.ts) covers the decoded float64
  * data of all sources together; a file bigger than the remaining budget plus 64 MiB of
- * slack (headers, zip structure, JSON punctuation) is refused before it is read.
+ * slack (headers, zip structure, JSON punctuation) is refused before it is read, and an
+ * .npy or .npz member whose header declares more is refused before its data is read.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { InputError } from '../errors';
+import { shown } from '../escape';
 import type { Arrays, Tensor } from '../tensor';
 import { formatBytes, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';
 import { parseJsonArrays } from './json';
-import { parseNpy } from './npy';
-import { parseNpz } from './npz';
+import { readNpy } from './npy';
+import { readNpz } from './npz';
+import { fileSource, type ByteSource } from './source';
 
 export interface ArrayOrigin {
   /** The file the array came from (as the user spelled it, `dir/Wax.npy` for a directory entry), or `-`. */
@@ -68,7 +71,7 @@ export function loadFixture(sources: readonly string[], opts: LoadOptions = {}):
     for (const a of readSource(src, opts, budget)) {
       const prev = origin[a.name];
       if (prev !== undefined) {
-        throw new InputError(`array '${printable(a.name)}' is already defined by ${prev.source}`, a.source);
+        throw new InputError(`array '${printable(a.name)}' is already defined by ${shown(prev.source)}`, a.source);
       }
       arrays[a.name] = a.tensor;
       origin[a.name] = { source: a.source, dtype: a.dtype };
@@ -107,25 +110,47 @@ export function readSource(src: string, opts: LoadOptions = {}, budget = { left:
   if (st.size > budget.left + SIZE_SLACK) {
     throw new InputError(`file is ${formatBytes(st.size)}, over the limit of ${formatBytes(budget.left)} of array data (raise it with --max-input, or maxBytes in the library)`, src);
   }
-  let bytes: Uint8Array;
+  if (ext === '.json') {
+    let bytes: Uint8Array;
+    try {
+      bytes = fs.readFileSync(src);
+    } catch (e) {
+      throw new InputError(`cannot read: ${errnoText(e)}`, src);
+    }
+    return fromJson(bytes, src, budget);
+  }
+  // NPY and NPZ are read piece by piece, headers first: what they refuse is not read.
+  return withFile(src, (file) => {
+    if (ext === '.npy') {
+      const npy = readNpy(file, src, { maxBytes: budget.left });
+      budget.left -= npy.tensor.data.length * 8;
+      return [{ name: stemOf(path.basename(src)), tensor: npy.tensor, dtype: npy.dtype, source: src }];
+    }
+    const entries = readNpz(file, src, { maxBytes: budget.left });
+    const out: SourceArray[] = [];
+    for (const e of entries) {
+      budget.left -= e.tensor.data.length * 8;
+      out.push({ name: e.name, tensor: e.tensor, dtype: e.dtype, source: src });
+    }
+    return out;
+  });
+}
+
+/** Runs `read` on the file `src` opened for random access; an fs error is an InputError naming it. */
+function withFile<T>(src: string, read: (file: ByteSource) => T): T {
+  let fd: number | undefined;
   try {
-    bytes = fs.readFileSync(src);
+    fd = fs.openSync(src, 'r');
+    return read(fileSource(fd, fs.fstatSync(fd).size, src));
   } catch (e) {
-    throw new InputError(`cannot read: ${errnoText(e)}`, src);
+    if (e instanceof InputError) throw e;
+    if (typeof e === 'object' && e !== null && typeof (e as NodeJS.ErrnoException).code === 'string') {
+      throw new InputError(`cannot read: ${errnoText(e)}`, src);
+    }
+    throw e;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  if (ext === '.json') return fromJson(bytes, src, budget);
-  if (ext === '.npy') {
-    const npy = parseNpy(bytes, src, { maxBytes: budget.left });
-    budget.left -= npy.tensor.data.length * 8;
-    return [{ name: stemOf(path.basename(src)), tensor: npy.tensor, dtype: npy.dtype, source: src }];
-  }
-  const entries = parseNpz(bytes, src, { maxBytes: budget.left });
-  const out: SourceArray[] = [];
-  for (const e of entries) {
-    budget.left -= e.tensor.data.length * 8;
-    out.push({ name: e.name, tensor: e.tensor, dtype: e.dtype, source: src });
-  }
-  return out;
 }
 
 function readDirectory(dir: string, budget: { left: number }): SourceArray[] {

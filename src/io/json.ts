@@ -16,6 +16,7 @@
  * float64 reads back bit-exactly, in JavaScript and in Python), `-0` as `-0.0`; NaN and ±Infinity cannot be written.
  */
 import { InputError } from '../errors';
+import { shown } from '../escape';
 import { formatExact } from '../render/format';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { formatBytes, MAX_NDIM, printable, resolveMaxBytes, type ReadLimits } from './common';
@@ -39,13 +40,48 @@ export function parseJsonArrays(text: string, source: string, opts: ReadLimits =
 
 /** Arrays → JSON text (`{"name": [[...], ...], ...}` with one row per line), ending in a newline. */
 export function encodeJsonArrays(arrays: Arrays): string {
+  checkJsonLength(arrays);
   const parts: string[] = [];
-  for (const name of Object.keys(arrays)) {
-    const t = arrays[name];
-    const key = `  ${JSON.stringify(name)}: `;
-    parts.push(key + formatTensor(t, name, key.length));
+  try {
+    for (const name of Object.keys(arrays)) {
+      const t = arrays[name];
+      const key = `  ${JSON.stringify(name)}: `;
+      parts.push(key + formatTensor(t, name, key.length));
+    }
+    return parts.length === 0 ? '{}\n' : `{\n${parts.join(',\n')}\n}\n`;
+  } catch (e) {
+    // V8's "Invalid string length": the estimate below was short
+    if (e instanceof RangeError) throw tooLongForJson(arrays);
+    throw e;
   }
-  return parts.length === 0 ? '{}\n' : `{\n${parts.join(',\n')}\n}\n`;
+}
+
+/** The longest string V8 makes (2^29 − 24 characters on 64-bit platforms). */
+const MAX_STRING_LENGTH = 2 ** 29 - 24;
+
+/**
+ * Refuses, before formatting them, arrays whose JSON text would be longer than a JavaScript
+ * string can be: its length estimated from up to 64 numbers of each array (each number
+ * takes its text and a separator).
+ */
+function checkJsonLength(arrays: Arrays): void {
+  let estimate = 0;
+  for (const name of Object.keys(arrays)) {
+    const data = arrays[name].data;
+    const n = data.length;
+    if (n === 0) continue;
+    const step = Math.max(1, Math.floor(n / 64));
+    let chars = 0, seen = 0;
+    for (let k = 0; k < n; k += step, seen++) chars += formatJsonNumber(data[k]).length + 2;
+    estimate += (chars / seen) * n;
+  }
+  if (estimate > MAX_STRING_LENGTH) throw tooLongForJson(arrays, estimate);
+}
+
+function tooLongForJson(arrays: Arrays, estimate?: number): InputError {
+  const numbers = Object.values(arrays).reduce((s, t) => s + t.data.length, 0);
+  const size = estimate === undefined ? '' : ` (about ${formatBytes(Math.round(estimate))})`;
+  return new InputError(`${numbers} numbers are too many for JSON text${size}: a JavaScript string holds at most ${formatBytes(MAX_STRING_LENGTH)}; write .npz or .npy instead`);
 }
 
 /**
@@ -287,7 +323,7 @@ function toTensor(value: Value, name: string, source: string): Tensor {
   for (const d of shape) count *= d;
   const data = new Float64Array(count);
   let k = 0;
-  const label = printable(name);
+  const label = shown(name);
   const fail = (path: string, msg: string): never => { throw new InputError(`${path}: ${msg}`, source); };
   const walk = (v: Value, depth: number, path: string): void => {
     if (depth === shape.length) {

@@ -1,68 +1,133 @@
 /**
  * Writing arrays, atomically.
  *
- * `writeArrays(target, arrays)` picks the format from the target:
+ * `writeArrays(target, arrays)` picks the format from the target (`outputFormat`):
  *   *.json  an object of name → nested array (no NaN/Infinity: JSON cannot hold them)
  *   *.npz   a stored zip of <name>.npy members, as np.savez writes
  *   *.npy   exactly one array
- *   an existing directory, a path ending in '/', or a path without extension:
- *           a directory with one <name>.npy per array
- * Any other extension is refused (a typo such as `out.npzz` must not become a directory).
+ *   a path ending in '/', a path without extension, or an existing directory with any other
+ *           extension: a directory with one <name>.npy per array (src/io/write-dir.ts)
+ * The name and what exists must agree: a .json/.npy/.npz name that is an existing directory,
+ * a '/'-ended or extensionless name that is an existing file, are refused (exit 2), as is any
+ * other extension (a typo such as `out.npzz` must not become a directory). `-` is standard
+ * output: the caller writes JSON there (src/output.ts), never a file named `-`.
  *
- * Atomicity. A file is written to a temporary file in the same directory
- * (`.<name>.<pid>.<random>.tmp`), flushed with fsync, then renamed over the target:
- * a failure or a kill leaves the old file or the new one, never part of one (at worst a
- * stray `.tmp` file after a kill). If the target is a symlink, the link itself is replaced
- * by the new file. For a directory target:
- *   - if it does not exist, all files are written into a temporary sibling directory,
- *     which is then renamed into place: the directory appears complete or not at all;
- *   - if it exists, each <name>.npy is replaced atomically, one by one. So that an old
- *     array can never be mixed with new ones, the write is refused up front when the
- *     directory holds other .npy/.npz/.json files that it would not replace.
+ * Atomicity. A file is written to a temporary file beside it (src/io/temps.ts), flushed with
+ * fsync, then renamed over the target: a failure or a kill leaves the old file or the new one,
+ * never part of one. If the target is a symlink, the link itself is replaced by the new file.
+ * A directory is written whole beside the old one and swapped in (write-dir.ts).
+ *
+ * Interruption. A write is a generator of steps, one per 8 MiB written: `writeArrays` runs
+ * them through; `writeArraysInterruptible` gives the event loop a turn between steps, so a
+ * SIGINT/SIGTERM (src/live.ts) stops it there, removes its temps and throws Interrupted, the
+ * target untouched. The last step ends just before the rename: once committed, a write is whole.
  */
-import type * as cryptoTypes from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
-import { InputError } from '../errors';
+import fs = require('fs');
+import path = require('path');
+import { InputError, Interrupted, interruption } from '../errors';
+import { shown } from '../escape';
 import type { Arrays } from '../tensor';
 import { printable } from './common';
-import { errnoText, FIXTURE_EXTENSIONS } from './fixture';
+import { errnoText } from './fixture';
 import { encodeJsonArrays } from './json';
-
-/** A random suffix for temporary names; crypto loads only when something is written (start-up). */
-const randomHex = (): string => (require('crypto') as typeof cryptoTypes).randomBytes(6).toString('hex');
 import { encodeNpy } from './npy';
 import { encodeNpz } from './npz';
+import { isErrno, syncDirectory, tempPath, track, untrack, writeAll, type WriteSteps } from './temps';
+import { directorySteps, type DirectoryWrite } from './write-dir';
 
-export type OutputFormat = 'json' | 'npy' | 'npz' | 'dir';
+export type OutputFormat = 'json' | 'npy' | 'npz' | 'dir' | 'stdout';
 
-/** The format `writeArrays` would use for `target`; throws InputError for an unknown extension. */
+/** What a write did besides writing: a directory's previous set it could not remove (write-dir.ts). */
+export type WriteResult = DirectoryWrite;
+
+/**
+ * The format `writeArrays` would use for `target`; throws InputError when the name and what
+ * exists at it disagree, or for an unknown extension. Callers check it before computing.
+ */
 export function outputFormat(target: string): OutputFormat {
-  if (target.endsWith('/') || target.endsWith(path.sep)) return 'dir';
-  try {
-    if (fs.statSync(target).isDirectory()) return 'dir';
-  } catch {
-    // does not exist yet: decide by name
+  if (target === '-') return 'stdout';
+  if (target === '') throw new InputError('--out: the path is empty');
+  // does not exist yet (or a dangling symlink, replaced like any file): decide by name
+  let st = statOrUndefined(target);
+  const isDir = !!st?.isDirectory();
+  if (target.endsWith('/') || target.endsWith(path.sep)) {
+    if (!st) st = statOrUndefined(target.replace(/[\\/]+$/, '')); // `file.json/` fails with ENOTDIR
+    if (st && !st.isDirectory()) throw new InputError(`is a ${kindOf(st)}, but the trailing '/' asks for a directory`, target);
+    return 'dir';
   }
   const ext = path.extname(target).toLowerCase();
-  if (ext === '.json') return 'json';
-  if (ext === '.npy') return 'npy';
-  if (ext === '.npz') return 'npz';
-  if (ext === '') return 'dir';
+  const file = ext === '.json' ? 'json' : ext === '.npy' ? 'npy' : ext === '.npz' ? 'npz' : undefined;
+  if (file) {
+    if (isDir) throw new InputError(`is a directory, but the name asks for a ${ext} file; to write one .npy per array into this directory, end the path with '/'`, target);
+    if (st && !st.isFile()) throw new InputError(`is a ${kindOf(st)}, not a regular file; rnn writes a new file and renames it over the target`, target);
+    return file;
+  }
+  if (isDir) return 'dir';
+  if (ext === '') {
+    if (st) throw new InputError(`is a ${kindOf(st)}, but a path without extension is a directory target; write to a .json, .npy or .npz file, or a new directory`, target);
+    return 'dir';
+  }
   throw new InputError(
     `unknown output extension '${printable(ext)}'; write to a .json, .npy or .npz file, or a directory (end the path with '/')`,
     target,
   );
 }
 
-/** Write `arrays` to `target` in the format its name asks for (see the module comment). */
-export function writeArrays(target: string, arrays: Arrays): void {
-  const names = Object.keys(arrays);
-  const format = outputFormat(target);
-  if (format === 'dir') {
-    writeDirectory(target, arrays);
-    return;
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
   }
+}
+
+function kindOf(st: fs.Stats): string {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'directory';
+  if (st.isFIFO()) return 'named pipe';
+  if (st.isSocket()) return 'socket';
+  return 'device';
+}
+
+/** Write `arrays` to `target` in the format its name asks for (see the module comment). */
+export function writeArrays(target: string, arrays: Arrays): WriteResult {
+  return drain(writeSteps(target, arrays));
+}
+
+/**
+ * writeArrays, stoppable: while `signal` is given, the event loop gets a turn between steps;
+ * once it is aborted the write stops, its temps are removed and Interrupted is thrown with the
+ * target as it was. A signal that comes after the commit is reported too (the target is whole).
+ */
+export async function writeArraysInterruptible(target: string, arrays: Arrays, signal?: AbortSignal): Promise<WriteResult> {
+  if (!signal) return writeArrays(target, arrays);
+  const steps = writeSteps(target, arrays);
+  for (;;) {
+    const r = steps.next();
+    await turn();
+    if (signal.aborted) {
+      if (!r.done) steps.return(undefined as never); // runs the steps' finally blocks: temps removed
+      const s = interruption(signal).signal;
+      throw new Interrupted(s, r.done ? `interrupted by ${s} after ${target} was written in full` : `interrupted by ${s}: ${target} not written, left as it was`);
+    }
+    if (r.done) return r.value;
+  }
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function drain<T>(steps: WriteSteps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+function* writeSteps(target: string, arrays: Arrays): WriteSteps<WriteResult> {
+  const format = outputFormat(target);
+  if (format === 'stdout') throw new Error("writeArrays: '-' is standard output; the caller writes JSON there");
+  if (format === 'dir') return yield* directorySteps(target, arrays);
+  const names = Object.keys(arrays);
   let bytes: Uint8Array | string;
   try {
     if (format === 'json') bytes = encodeJsonArrays(arrays);
@@ -78,7 +143,8 @@ export function writeArrays(target: string, arrays: Arrays): void {
     if (e instanceof InputError && e.source === undefined) throw new InputError(e.message, target);
     throw e;
   }
-  writeFileAtomic(target, bytes);
+  yield* fileSteps(target, bytes);
+  return {};
 }
 
 /**
@@ -86,9 +152,12 @@ export function writeArrays(target: string, arrays: Arrays): void {
  * An existing file's permission bits are kept. Throws InputError naming `file`.
  */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  drain(fileSteps(file, data));
+}
+
+export function* fileSteps(file: string, data: Uint8Array | string): WriteSteps<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomHex()}.tmp`);
   let mode = 0o666;
   try {
     const st = fs.statSync(file);
@@ -98,123 +167,29 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     if (e instanceof InputError) throw e;
     // no existing file: default mode (minus umask)
   }
+  const tmp = tempPath(file, 'tmp');
   let fd: number | undefined;
+  let committed = false;
   try {
     fd = fs.openSync(tmp, 'wx', mode);
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    track(tmp);
+    yield* writeAll(fd, bytes);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    yield; // the last point a signal stops the write at: from here on it commits
     fs.renameSync(tmp, file);
+    committed = true;
+    untrack(tmp);
   } catch (e) {
-    if (fd !== undefined) {
-      try { fs.closeSync(fd); } catch { /* already failing */ }
-    }
-    try { fs.unlinkSync(tmp); } catch { /* never created, or already renamed */ }
-    if (isErrno(e, 'ENOENT') && !fs.existsSync(dir)) throw new InputError(`cannot write: directory ${dir} does not exist`, file);
+    if (isErrno(e, 'ENOENT') && !fs.existsSync(dir)) throw new InputError(`cannot write: directory ${shown(dir)} does not exist`, file);
     throw new InputError(`cannot write: ${errnoText(e)}`, file);
+  } finally {
+    if (!committed) {
+      if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already failing */ }
+      try { fs.unlinkSync(tmp); } catch { /* never created */ }
+      untrack(tmp);
+    }
   }
   syncDirectory(dir);
-}
-
-function writeDirectory(target: string, arrays: Arrays): void {
-  const names = Object.keys(arrays);
-  const files = new Map<string, string>(); // file name → array name
-  const folded = new Map<string, string>();
-  for (const name of names) {
-    const problem = fileNameProblem(name);
-    if (problem) throw new InputError(`array name '${printable(name)}' cannot be a file name: ${problem}; write a .npz or .json instead`, target);
-    const f = `${name}.npy`;
-    // Names that differ only in case collide on macOS and Windows file systems.
-    const key = f.toLowerCase();
-    const other = folded.get(key);
-    if (other !== undefined) {
-      throw new InputError(`arrays '${printable(other)}' and '${printable(name)}' would be the same file on a case-insensitive file system; write a .npz or .json instead`, target);
-    }
-    folded.set(key, name);
-    files.set(f, name);
-  }
-  const dirPath = target.replace(/[\\/]+$/, '') || target;
-  let exists = false;
-  try {
-    const st = fs.statSync(dirPath);
-    if (!st.isDirectory()) throw new InputError('exists and is not a directory', target);
-    exists = true;
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-  }
-
-  if (exists) {
-    let present: string[];
-    try {
-      present = fs.readdirSync(dirPath);
-    } catch (e) {
-      throw new InputError(`cannot list directory: ${errnoText(e)}`, target);
-    }
-    const stale = present.filter((f) => (FIXTURE_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase()) && !files.has(f));
-    if (stale.length > 0) {
-      const shown = stale.sort().slice(0, 5).map((s) => printable(s)).join(', ') + (stale.length > 5 ? `, … (${stale.length} in all)` : '');
-      throw new InputError(
-        `directory already holds ${shown}, which this write would not replace; loading the directory would then mix old and new arrays — remove them or write to a new directory`,
-        target,
-      );
-    }
-    for (const [f, name] of files) writeFileAtomic(path.join(dirPath, f), encodeNpy(arrays[name]));
-    return;
-  }
-
-  const parent = path.dirname(path.resolve(dirPath));
-  const tmpDir = path.join(parent, `.${path.basename(dirPath)}.${process.pid}.${randomHex()}.tmp`);
-  try {
-    fs.mkdirSync(tmpDir);
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) throw new InputError(`cannot write: directory ${path.dirname(dirPath)} does not exist`, target);
-    throw new InputError(`cannot write: ${errnoText(e)}`, target);
-  }
-  let current = '';
-  try {
-    for (const [f, name] of files) {
-      current = f;
-      writeFileAtomic(path.join(tmpDir, f), encodeNpy(arrays[name]));
-    }
-    current = '';
-    fs.renameSync(tmpDir, dirPath);
-  } catch (e) {
-    try { fs.rmSync(tmpDir, { recursive: true, force: true }); } catch { /* best effort */ }
-    const reason = e instanceof InputError ? bareMessage(e) : `cannot write: ${errnoText(e)}`;
-    throw new InputError(current ? `${current}: ${reason}` : reason, target);
-  }
-  syncDirectory(parent);
-}
-
-/** Why `name` cannot be `<name>.npy` inside a directory, or undefined if it can. */
-function fileNameProblem(name: string): string | undefined {
-  if (name === '') return 'it is empty';
-  if (/[/\\]/.test(name)) return 'it contains a path separator';
-  if (name.includes('\0')) return 'it contains a NUL character';
-  if (Buffer.byteLength(name, 'utf8') > 250) return 'it is longer than 250 bytes';
-  return undefined;
-}
-
-/** fsync a directory so a rename in it survives a crash; not every platform allows it. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // best effort (e.g. Windows cannot open directories)
-  } finally {
-    if (fd !== undefined) try { fs.closeSync(fd); } catch { /* ignore */ }
-  }
-}
-
-/** An InputError's message without its `source: ` prefix. */
-function bareMessage(e: InputError): string {
-  return e.source !== undefined && e.message.startsWith(`${e.source}: `) ? e.message.slice(e.source.length + 2) : e.message;
-}
-
-function isErrno(e: unknown, code: string): boolean {
-  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
 }

@@ -13,6 +13,7 @@ import type { ArrayCheck, GradcheckResult } from '../gradcheck';
 import type { InspectResult } from '../commands/inspect';
 import type { Recognised } from '../commands/recognise';
 import type { Comparison, ExpectReport } from '../compare';
+import { shown, shownList } from '../escape';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { alignNumbers, formatCells, formatColumn, formatNumber, formatSetting, norm, pickColumns, stats } from './format';
 import { shapeHint } from '../mismatch';
@@ -93,13 +94,13 @@ export function arraysTable(style: Style, rows: ArrayRow[], extra?: (r: ArrayRow
     style,
     head,
     rows.map((r) => {
-      const cells = [r.name, r.role === 'default' ? 'default (zeros)' : r.role, formatShape(r.shape)];
-      if (oneSource === undefined) cells.push(r.source ?? '');
+      const cells = [shown(r.name), r.role === 'default' ? 'default (zeros)' : r.role, formatShape(r.shape)];
+      if (oneSource === undefined) cells.push(r.source === undefined ? '' : shown(r.source));
       if (extra) cells.push(extra(r));
       return cells;
     }),
   );
-  return oneSource === undefined ? t : `inputs from ${oneSource}\n${t}`;
+  return oneSource === undefined ? t : `inputs from ${shown(oneSource)}\n${t}`;
 }
 
 /** ŷ⟨t⟩ (or any (rows, m, T_x) array at step t) as rows × example columns, truncated for big m. */
@@ -135,13 +136,25 @@ export function stateSummary(style: Style, outputs: Arrays, names: string[]): st
     const values = t < 0 ? [] : names.flatMap((name) => {
       const slice = stepSlice(outputs[name], t);
       const s = stats(slice);
-      return [s.min, s.max, s.mean, norm(slice)];
+      // A step holding NaN or ±Inf shows them, as numpy's min/max/mean would (stats skips them).
+      return s.nan + s.inf ? [...withNonFinite(slice), norm(slice)] : [s.min, s.max, s.mean, norm(slice)];
     });
     columns.forEach((col, c) => col.push(values[c]));
   }
   const texts = columns.map((col) => formatCells(col, style.precision));
   const body = steps.map((t, r) => (t < 0 ? head.map(() => '…') : [String(t), ...texts.map((col) => col[r])]));
   return table(style, head, body, head.map((_, k) => (k === 0 ? 'left' : 'right')));
+}
+
+/** min, max and mean over every entry, NaN and ±Inf included (numpy's a.min(), a.max(), a.mean()). */
+function withNonFinite(t: Tensor): [number, number, number] {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of t.data) {
+    min = Number.isNaN(v) || v < min ? v : min; // once NaN, stays NaN
+    max = Number.isNaN(v) || v > max ? v : max;
+    sum += v;
+  }
+  return [min, max, sum / t.data.length];
 }
 
 /** X[:, :, t] of a (rows, m, T_x) array, as a (rows, m) tensor. */
@@ -241,7 +254,7 @@ export function renderInspect(style: Style, r: InspectResult): string {
   const c = paint(style);
   const [min, max, mean] = (['min', 'max', 'mean'] as const).map((s) => formatCells(r.arrays.map((a) => a[s]), style.precision));
   const rows = r.arrays.map((a, i) => [
-    a.name, formatShape(a.shape), a.source, a.dtype,
+    shown(a.name), formatShape(a.shape), shown(a.source), shown(a.dtype),
     min[i], max[i], mean[i],
     a.nan + a.inf ? c.red(`${a.nan}/${a.inf}`) : '0/0',
   ]);
@@ -249,7 +262,7 @@ export function renderInspect(style: Style, r: InspectResult): string {
     f.cell,
     f.dims ? c.green('fits') : c.yellow('no'),
     f.dims
-      ? `n_x=${f.dims.n_x} n_a=${f.dims.n_a} n_y=${f.dims.n_y} m=${f.dims.m} T_x=${f.dims.T_x}` + (f.unused?.length ? `; unused: ${f.unused.join(', ')}` : '')
+      ? `n_x=${f.dims.n_x} n_a=${f.dims.n_a} n_y=${f.dims.n_y} m=${f.dims.m} T_x=${f.dims.T_x}` + (f.unused?.length ? `; unused: ${shownList(f.unused)}` : '')
       : f.problem ?? '',
   ]);
   const arrays = table(style, ['array', 'shape', 'from', 'dtype', 'min', 'max', 'mean', 'NaN/Inf'], rows);
@@ -293,7 +306,7 @@ export function gradcheckHeader(style: Style, r: Pick<GradcheckCommandResult, 'c
 
 function lossHeading(style: Style, ch: LossHeading): string {
   const lossText = ch.loss === 'sum' ? 'sum: L = Σ da ⊙ a' : 'xent: L = −(1/m) Σ log ŷ[label]';
-  const analytic = ch.analytic !== 'ours' ? `yours (${ch.analytic})` : 'ours';
+  const analytic = ch.analytic !== 'ours' ? `yours (${shown(ch.analytic)})` : 'ours';
   return heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${formatSetting(ch.eps)}, tol ${formatSetting(ch.tol)}, analytic: ${analytic}`);
 }
 

@@ -7,6 +7,7 @@ import type { Dims } from '../backend';
 import type { Comparison, ExpectReport } from '../compare';
 import type { ArrayCheck, GradcheckResult } from '../gradcheck';
 import { firstMismatchText, shapeHint, type TimeOrder } from '../mismatch';
+import { shownList } from '../escape';
 import { formatShape, sameShape } from '../tensor';
 import { DEFAULT_PRECISION as PRECISION, formatColumn, formatFloat, scientificFor } from './format';
 
@@ -55,7 +56,7 @@ export function expectVerdictLine(r: ExpectReport): { text: string; ok: boolean 
 
 /** For stderr: arrays the command produces that your files lack. */
 export function notComparedText(option: string, names: string[], files: string[]): string {
-  return `${option}: not compared: ${names.join(', ')} (not in ${files.join(', ')})`;
+  return `${option}: not compared: ${names.join(', ')} (not in ${shownList(files)})`;
 }
 
 /** The worst entry of a gradcheck row: `[1, 2]: numeric 0.1, yours 0.2` (`analytic` when it is ours). */
