@@ -76,23 +76,23 @@ for (const net of SETS[set]) {
           const norm = Math.hypot(...v);
           return v.map((x) => x / norm);
         });
-        for (const pl of [{ input, entries, dirs: [] }, { input, entries: [], dirs }] as unknown as Plan[]) {
+        for (const pl of [{ input, entries, directions: 0 }, { input, entries: [], directions: dirs.length }] as unknown as Plan[]) {
           const first = emptyPass();
           measureEntries(ev, input, pl.entries, EPS, 0, pl.entries.length, first);
-          for (const v of pl.dirs) pushDirection(ev, input, ev.direction(input, v, EPS), first);
-          const kappa = drain(measuredNoise(ev, pl, first));
+          if (pl.directions) for (const v of dirs) pushDirection(ev, input, ev.direction(input, v, EPS), first);
+          const kappa = drain(measuredNoise(ev, pl, first, (i) => dirs[i]));
           const floors = noiseFloors(first, pl, kappa);
           kappas.push(kappa);
           first.values.forEach((_, k) => {
             const c = [40, 41, 42].map((j) => {
               const h = first.step[k] * (1 + j * PROBE);
-              return k < pl.entries.length ? ev.entry(input, pl.entries[k], h) : ev.centredAlong(input, pl.dirs[k - pl.entries.length], h);
+              return k < pl.entries.length ? ev.entry(input, pl.entries[k], h) : ev.centredAlong(input, dirs[k - pl.entries.length], h);
             });
             const fresh = Math.abs(c[0] - 2 * c[1] + c[2]) / Math.sqrt(6);
             worst.push(fresh / (Math.max(kappa, 1 / 4) * first.sigma[k]));
             terms.push(fresh / ((2 ** -52 * ev.magnitude) / (2 * first.step[k])));
             model.push(fresh / first.sigma[k]);
-            const exact = k < pl.entries.length ? g[pl.entries[k]] : pl.dirs[k - pl.entries.length].reduce((s, x, i) => s + x * g[i], 0);
+            const exact = k < pl.entries.length ? g[pl.entries[k]] : dirs[k - pl.entries.length].reduce((s, x, i) => s + x * g[i], 0);
             if (exact !== 0) relFloor.push(floors[k] / Math.abs(exact));
           });
         }

@@ -177,7 +177,7 @@ export function buildProgram(io: IO): Command {
     .addOption(numberOption('--tol <x>', 'largest relative error ‖num − ana‖ / (‖num‖ + ‖ana‖) that passes', nonNegativeNumber('--tol'), DEFAULT_TOL))
     .option('--seed <S>', 'seeds sampled entries, directions, and da when the fixture has none', nonNegativeInt('--seed', 0xffffffff), 0)
     .option('--only <names...>', 'check only these gradients (e.g. dWf dx)')
-    .addOption(numberOption('--threads <n>', 'worker threads for big checks', positiveInt('--threads'), availableParallelism(), `the machine's cores, ${availableParallelism()} here`))
+    .addOption(numberOption('--threads <n>', 'worker threads for big checks (more than the cores are capped, with a note)', positiveInt('--threads'), availableParallelism(), `the machine's cores, ${availableParallelism()} here`))
     .option('--grads <files...>', 'check YOUR gradients from these files, named dx, da0, dWax, ... as rnn backward names them; every name must be a gradient of the loss or an input, else exit 2')
     .option('--strict', 'with --grads: a gradient your files lack fails the run (exit 1) instead of being listed as not compared')
     .option('--json', 'print the result as JSON')

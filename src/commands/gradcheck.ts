@@ -4,6 +4,7 @@
  * header, progress, each array's and each loss's verdict as soon as it is final) and stops at
  * an aborted `signal` with GradcheckInterrupted, which holds what was finished.
  */
+import { availableParallelism } from 'os';
 import type { CellName, Dims, Loss, LossKind } from '../backend';
 import { CELLS, gradientNames } from '../cells';
 import { InputError, Interrupted, type StopSignal } from '../errors';
@@ -39,7 +40,7 @@ export interface GradcheckCommandOptions {
   seed: number;
   only?: string[];
   grads?: string[];
-  /** Worker threads for big checks (1: everything on this thread). */
+  /** Worker threads for big checks (1: everything on this thread); at most the cores (a note says so). */
   threads: number;
   maxBytes?: number;
   /** One-line messages for stderr before the check runs: the inferred loss, arrays not compared. */
@@ -149,6 +150,9 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
       );
     }
   }
+  // More threads than cores only cost memory (runPrepared caps them too); the results are the same.
+  const cores = availableParallelism();
+  if (o.threads > cores) notices.push(`--threads ${o.threads}: capped at ${cores}, the number of cores here`);
   const losses: LossKind[] = chosen === 'all' ? ('labels' in arrays ? ['sum', 'xent'] : ['sum']) : [chosen];
   const { inputs, dims } = checkInputs(o.cell, arrays, { labels: losses.includes('xent') }, origin);
   const notes: string[] = [];

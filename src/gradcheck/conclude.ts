@@ -5,16 +5,21 @@
  */
 import { firstInTime } from '../mismatch';
 import { indexText } from '../validate';
+import type { Directions } from './directions';
 import type { Evaluator } from './evaluator';
 import type { ArrayCheck, Plan, Prepared } from './index';
 import type { FirstPass } from './pass';
 import { measuredNoise, noiseFloors } from './noise';
+import { fivePoint as combine } from './norms';
 import { measurePlan } from './run';
 import type { Steps } from './steps';
 import { verdict, wrongItems, type Noise } from './verdict';
 
-/** The verdict of array `p` from its first pass, refining it on this thread if it fails. */
-export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: FirstPass): Steps<ArrayCheck> {
+/**
+ * The verdict of array `p` from its first pass, refining it on this thread if it fails; its
+ * directions (fast mode) as `directions` drew them.
+ */
+export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: FirstPass, directions?: Directions): Steps<ArrayCheck> {
   const { eps, tol } = prep;
   const pl = prep.plans[p];
   if (!pl.shapeOk) {
@@ -23,7 +28,7 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: F
       noiseFloor: 0, withinSpread: false, refined: false, refinementChanged: false, shapeMismatch: pl.ana.shape,
     };
   }
-  const { ana, labels } = analyticSide(pl);
+  const { ana, labels } = analyticSide(pl, directions?.analytic(p) ?? []);
   const num = first.values;
   // An item is within noise when its first-pass difference lies within its floor — never a
   // refined one: those rest on shorter steps and are noisier (a wrong value could hide there).
@@ -35,17 +40,17 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: F
   const failing = (v: ArrayCheck, at: number[], estimates?: number[][]): ArrayCheck => {
     if (v.pass) return v;
     const wrong = wrongItems(at, ana, tol, noise, estimates);
-    const firstMismatch = pl.dirs.length ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward');
+    const firstMismatch = pl.directions ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward');
     return { ...v, wrong: wrong.length, ...(firstMismatch ? { firstMismatch } : {}) };
   };
   const firstVerdict = judge(num, false);
   if (firstVerdict.pass) return firstVerdict;
   // Measure how much this net's differences are rounded, for every item's floor. (A
   // direction's ladder already chose its steps: it is not refined.)
-  const kappa = yield* measuredNoise(ev, pl, first);
+  const kappa = yield* measuredNoise(ev, pl, first, pl.directions ? directions!.again(p) : undefined);
   noise = { at: num, floors: noiseFloors(first, pl, kappa) };
   const measured: ArrayCheck = { ...judge(num, false), noise: kappa };
-  if (measured.pass || pl.dirs.length) return failing(measured, num);
+  if (measured.pass || pl.directions) return failing(measured, num);
   // Not converged? Where the loss curves hard (saturated gates, large weights, gradients
   // exploding through time) the centred difference's truncation error ~eps²·L‴ can exceed
   // tol at eps. Refine every entry at h = eps/10 and eps/100 with the five-point stencil,
@@ -58,7 +63,7 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: F
   const steps = [eps, eps / 10, eps / 100];
   function* fivePoint(h: number): Steps<number[]> {
     const c1 = (yield* measurePlan(prep, ev, pl, h)).values, c2 = (yield* measurePlan(prep, ev, pl, 2 * h)).values;
-    return c1.map((c, k) => (4 * c - c2[k]) / 3);
+    return c1.map((c, k) => combine(c, c2[k]));
   }
   const runs = [num, yield* fivePoint(steps[1]), yield* fivePoint(steps[2])];
   const best = num.map((_, k) => (Math.abs(runs[2][k] - runs[1][k]) <= Math.abs(runs[1][k] - runs[0][k]) ? 2 : 1));
@@ -74,16 +79,15 @@ export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: F
   return spread.pass ? { ...spread, refinementChanged: true } : failing(spread, bestNum, estimates);
 }
 
-/** Analytic values and labels, entry by entry (or direction by direction). */
-function analyticSide(pl: Plan): { ana: number[]; labels: string[] } {
+/** Analytic values and labels, entry by entry, then direction by direction (vᵀg, as directions.ts took them). */
+function analyticSide(pl: Plan, dots: number[]): { ana: number[]; labels: string[] } {
   const ana: number[] = [], labels: string[] = [];
   for (const k of pl.entries) {
     ana.push(pl.ana.data[k]);
     labels.push(indexText(k, pl.shape));
   }
-  pl.dirs.forEach((v, i) => {
-    let dot = 0;
-    for (let k = 0; k < v.length; k++) dot += v[k] * pl.ana.data[k];
+  if (dots.length !== pl.directions) throw new Error(`gradcheck: ${pl.name}: ${dots.length} of ${pl.directions} directions drawn`);
+  dots.forEach((dot, i) => {
     ana.push(dot);
     labels.push(`v${i}`);
   });

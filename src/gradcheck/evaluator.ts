@@ -23,7 +23,9 @@ import { dimsOf, paramsOf } from '../engine';
 import type { Arrays } from '../tensor';
 import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../unroll';
 import { ladder, type Rung } from './ladder';
+import { projectionRowMaps } from './projection-rows';
 import { sigmaOf } from './noise';
+import { plainOk, scaledNorm, scaledSquares } from './norms';
 import { drain, type Steps } from './steps';
 
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
@@ -55,6 +57,8 @@ export class Evaluator {
   /** The loss's terms at the + side of a direction's centred difference, and xent's − side. */
   private readonly kept: Float64Array;
   private readonly scratch: Float64Array;
+  /** xent: the size of each term's rounding (xentTerms), for a scaled Σ size² where the plain one is not exact. */
+  private readonly sizes: Float64Array;
   private readonly labels: Float64Array;
   private readonly full: Trace;
   /** Unperturbed a⟨t⟩, c⟨t⟩ blocks: where a column's tail starts. */
@@ -85,6 +89,7 @@ export class Evaluator {
     this.daSteps = loss.kind === 'sum' ? toSteps(loss.da.data, d.n_a, d.m, d.T_x) : [];
     this.kept = new Float64Array(loss.kind === 'sum' ? d.n_a * d.m * d.T_x : d.m * d.T_x);
     this.scratch = new Float64Array(loss.kind === 'sum' ? 0 : d.m * d.T_x);
+    this.sizes = new Float64Array(loss.kind === 'sum' ? 0 : d.m * d.T_x);
     this.labels = loss.kind === 'xent' ? loss.labels.data : new Float64Array(0);
 
     // (on the kernels' arena from the sizes the engine's own passes take it: the loops of every
@@ -133,7 +138,13 @@ export class Evaluator {
         for (const v of b) ss += v * v;
         n += b.length;
       }
-      this.typicals.set(name, (r = Math.sqrt(ss / n)));
+      if (plainOk(ss, n)) r = Math.sqrt(ss / n);
+      else {
+        // (huge or tiny inputs: the same root mean square over the values ×S, norms.ts)
+        const sq = scaledSquares((visit) => blocks.forEach((b) => b.forEach(visit)));
+        r = Math.sqrt(sq.ss / n) / sq.scale;
+      }
+      this.typicals.set(name, r);
     }
     return r;
   }
@@ -329,25 +340,40 @@ export class Evaluator {
           m2 += q * q;
         }
       }
-      this.magnitude = Math.sqrt(m2);
-      this.change = Math.sqrt(c2);
+      const n = (tr.d.T_x - t0) * block;
+      // (plain sums of squares where they are exact, else scaled ones: norms.ts)
+      this.magnitude = plainOk(m2, n) ? Math.sqrt(m2) : scaledNorm(this.sumTerms(tr, t0, (g, u) => g * u));
+      this.change = plainOk(c2, n) ? Math.sqrt(c2) : scaledNorm(this.sumTerms(tr, t0, (g, u, a) => g * (u - a)));
       return s;
     }
+    const n = (tr.d.T_x - t0) * tr.d.m;
     m2 = this.xentTerms(tr, t0, this.scratch);
     const now = this.scratch;
-    for (let k = 0; k < (tr.d.T_x - t0) * tr.d.m; k++) {
+    for (let k = 0; k < n; k++) {
       const dt = up[k] - now[k];
       s += dt;
       c2 += dt * dt;
     }
-    this.magnitude = Math.sqrt(m2) / this.d.m;
-    this.change = Math.sqrt(c2) / this.d.m;
+    this.magnitude = (plainOk(m2, n) ? Math.sqrt(m2) : scaledNorm((visit) => this.sizes.subarray(0, n).forEach(visit))) / this.d.m;
+    this.change = (plainOk(c2, n) ? Math.sqrt(c2) : scaledNorm((visit) => { for (let k = 0; k < n; k++) visit(up[k] - now[k]); })) / this.d.m;
     return s / this.d.m; // the loss averages over the whole batch, a column's terms too
+  }
+
+  /** Visits term(da, a⁺, a⁻) of every term of the sum loss that termDifference() sums (trace `tr`, from step t0 on). */
+  private sumTerms(tr: Trace, t0: number, term: (g: number, up: number, a: number) => number): (visit: (x: number) => void) => void {
+    const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa, up = this.kept;
+    return (visit) => {
+      for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
+        const a = tr.steps[t].a, g = da[t];
+        for (let k = 0; k < block; k++) visit(term(g[k], up[o + k], a[k]));
+      }
+    };
   }
 
   /**
    * −log softmax(z⟨t⟩)[label] of each step t ≥ t0 and column j of `tr`, at (t − t0)·m + j of
-   * `out`; returns Σ (max|z| + log n_y)² over them (the size of each term's rounding).
+   * `out`; returns Σ (max|z| + log n_y)² over them (the size of each term's rounding), each
+   * size kept in `sizes` at the same place.
    */
   private xentTerms(tr: Trace, t0: number, out: Float64Array): number {
     const { n_y, m, T_x } = tr.d;
@@ -365,40 +391,10 @@ export class Evaluator {
         let sum = 0;
         for (let i = 0; i < n_y; i++) sum += Math.exp(z[i * m + j] - max);
         out[(t - t0) * m + j] = max + Math.log(sum) - z[labels[j * T_x + t] * m + j];
-        m2 += (big + logN) ** 2;
+        const size = (this.sizes[(t - t0) * m + j] = big + logN);
+        m2 += size ** 2;
       }
     }
     return m2;
   }
-}
-
-/**
- * For each parameter, the map from an entry to the row of the stacked input projections it
- * feeds: bias entries feed their row, weight entries in the x columns [k0, k0 + n_x) theirs,
- * everything else (recurrent columns, the head) none (−1).
- */
-function projectionRowMaps(cell: CellSpec, d: Dims, p: Params): Record<string, (k: number) => number> {
-  const maps: Record<string, (k: number) => number> = {};
-  for (const spec of cell.params) maps[spec.name] = () => -1;
-  let row0 = 0;
-  for (const g of cell.projections) {
-    const rows = g.rows(d), k0 = g.k0(d);
-    const ldw = p[g.W].length / rows;
-    const membersOf = (name: string): readonly string[] => cell.stacks.find((s) => s.name === name)?.members ?? [name];
-    for (const [stack, isBias] of [[g.W, false], [g.b, true]] as const) {
-      const width = isBias ? 1 : ldw;
-      for (const member of membersOf(stack)) {
-        // A member's first row within the stack, from where its view starts.
-        const first = row0 + (p[member].byteOffset - p[stack].byteOffset) / 8 / width;
-        maps[member] = isBias
-          ? (k) => first + k
-          : (k) => {
-              const col = k % width;
-              return col >= k0 && col < k0 + d.n_x ? first + (k - col) / width : -1;
-            };
-      }
-    }
-    row0 += rows;
-  }
-  return maps;
 }

@@ -164,7 +164,7 @@ export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]
 /** Multiply-adds of a prepared check's first pass. */
 export function workOf(prep: Prepared): number {
   const { o } = prep;
-  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.dirs.length * itemCost(o.cell, o.inputs, pl.input, true), 0);
+  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.directions * itemCost(o.cell, o.inputs, pl.input, true), 0);
 }
 
 /** What one array's check consists of: the entries (or directions) compared. */
@@ -176,7 +176,8 @@ export interface Plan {
   ana: Tensor;
   shapeOk: boolean;
   entries: number[];
-  dirs: Float64Array[];
+  /** Random unit directions compared (fast mode): drawn as the check runs (directions.ts). */
+  directions: number;
 }
 
 /** Everything decided before the finite differences run. */
@@ -190,6 +191,8 @@ export interface Prepared {
   unchecked: string[];
   notCompared: string[];
   plans: Plan[];
+  /** The seeded generator where the plans' directions start, in plan order (never drawn from: directions.ts clones it). */
+  draws: NumpyRandom;
 }
 
 export function prepare(o: GradcheckOptions): Prepared {
@@ -240,13 +243,13 @@ export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
     const ana = analytic[name];
     const shapeOk = ana !== undefined && sameShape(ana.shape, input.shape);
     let entries: number[] = [];
-    let dirs: Float64Array[] = [];
+    let directions = 0;
     if (shapeOk) {
       if (mode === 'full') entries = Array.from({ length: n }, (_, k) => k);
       else if (mode === 'sample') entries = sampleEntries(rng, n, o.samples ?? DEFAULT_SAMPLES);
-      else dirs = Array.from({ length: o.directions ?? DEFAULT_DIRECTIONS }, () => unitDirection(rng, n));
+      else directions = o.directions ?? DEFAULT_DIRECTIONS;
     }
-    return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, dirs };
+    return { name, input: name.slice(1), shape: input.shape, ana, shapeOk, entries, directions };
   };
   const plans: Plan[] = [];
   for (const name of names) {
@@ -255,7 +258,7 @@ export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
   }
   return {
     o, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
-    unchecked: all.filter((n) => !names.includes(n)), notCompared, plans,
+    unchecked: all.filter((n) => !names.includes(n)), notCompared, plans, draws: rng,
   };
 }
 
@@ -289,14 +292,4 @@ function sampleEntries(rng: NumpyRandom, n: number, k: number): number[] {
     [pool[i], pool[r]] = [pool[r], pool[i]];
   }
   return pool.slice(0, k).sort((a, b) => a - b);
-}
-
-/** A Gaussian direction of unit length. */
-function unitDirection(rng: NumpyRandom, n: number): Float64Array {
-  const v = rng.randn(n).data;
-  let s = 0;
-  for (const x of v) s += x * x;
-  const inv = 1 / Math.sqrt(s);
-  for (let k = 0; k < n; k++) v[k] *= inv;
-  return v;
 }

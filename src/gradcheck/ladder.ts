@@ -8,6 +8,7 @@
  * a derivative is all rounding, neighbours that agree exactly (nothing changed by an ulp) must
  * not pull the choice down to a step with more rounding. Measured in bench/README.md.
  */
+import { fivePoint } from './norms';
 import type { Steps } from './steps';
 
 // First rung, last rung (per-entry steps in units of eps), and when to stop.
@@ -36,7 +37,7 @@ export function* ladder(centred: (s: number) => Rung, eps: number): Steps<{ best
   const top = centred(2 * s);
   yield;
   let coarse = centred(s);
-  let prev = (4 * coarse.c - top.c) / 3;
+  let prev = fivePoint(coarse.c, top.c);
   let best = prev, rung = coarse;
   // Two centred differences that already agree: truncation and rounding are both that small.
   if (Math.abs(coarse.c - top.c) <= QUICK * Math.abs(coarse.c)) return { best, rung };
@@ -45,7 +46,7 @@ export function* ladder(centred: (s: number) => Rung, eps: number): Steps<{ best
     s /= 2; // exact: the rung above is centred(2s), reused
     yield;
     const fine = centred(s);
-    const est = (4 * fine.c - coarse.c) / 3;
+    const est = fivePoint(fine.c, coarse.c);
     const gap = Math.abs(est - prev), score = Math.max(gap, fine.sigma);
     if (score <= bestScore) [best, bestGap, bestScore, rung] = [est, gap, score, fine];
     if (gap <= CONVERGED * Math.abs(est)) break;

@@ -20,6 +20,7 @@
  */
 import type { Evaluator } from './evaluator';
 import type { Plan } from './index';
+import { plainOk, scaleFor } from './norms';
 import type { FirstPass } from './pass';
 import type { Steps } from './steps';
 
@@ -46,8 +47,19 @@ const PROBE = 2 ** -26;
 export const FIVE_POINT = Math.sqrt(16.25) / 3;
 
 /** Model rounding σ of the centred difference at step h that `ev` just took along input `name`. */
-export const sigmaOf = (ev: Evaluator, name: string, h: number): number =>
-  (UNIT * Math.hypot(ev.magnitude, (ev.typical(name) * ev.change) / (2 * h))) / (2 * h);
+export const sigmaOf = (ev: Evaluator, name: string, h: number): number => sigma(ev.magnitude, ev.typical(name), ev.change, h);
+
+/**
+ * σ = 2⁻⁵²·√(magnitude² + (typical·change/2h)²)/2h; where that overflows or comes out near
+ * the subnormal range, the same with magnitude and change ×S, a power of two, and σ/S
+ * (norms.ts: the plain expression's bits wherever it is exact).
+ */
+export function sigma(magnitude: number, typical: number, change: number, h: number): number {
+  const plain = (UNIT * Math.hypot(magnitude, (typical * change) / (2 * h))) / (2 * h);
+  if (plainOk(plain, 1) || (magnitude === 0 && change === 0)) return plain;
+  const s = scaleFor(Math.max(magnitude, change));
+  return (UNIT * Math.hypot(magnitude * s, (typical * (change * s)) / (2 * h))) / (2 * h) / s;
+}
 
 /**
  * Each item's noise floor, NOISE_Z·max(κ, KAPPA_MIN)·σ of its estimate (a direction's is
@@ -63,9 +75,9 @@ export function noiseFloors(first: FirstPass, pl: Plan, kappa: number): number[]
  * items, each measured again at step·(1 + j·2⁻²⁶), j = 1 … r (r ≥ 2, and ≥ NOISE_DOF degrees
  * of freedom in all); a straight line through each item's r + 1 centred differences takes
  * out the drift of their truncation, and κ² is the pooled variance of the residuals over σ².
- * One step per difference.
+ * One step per difference. Directions are asked of `direction` at increasing indices.
  */
-export function* measuredNoise(ev: Evaluator, pl: Plan, first: FirstPass): Steps<number> {
+export function* measuredNoise(ev: Evaluator, pl: Plan, first: FirstPass, direction?: (i: number) => Float64Array): Steps<number> {
   const n = first.values.length;
   const items = Math.min(n, NOISE_ITEMS);
   const r = Math.max(2, Math.ceil(NOISE_DOF / items) + 1);
@@ -73,13 +85,15 @@ export function* measuredNoise(ev: Evaluator, pl: Plan, first: FirstPass): Steps
   for (const k of spread(n, items)) {
     if (!(first.sigma[k] > 0)) continue; // no term changes: the difference is exactly 0
     const cs = [first.centred[k]];
+    const e = k - pl.entries.length, v = e < 0 ? undefined : direction!(e);
     for (let j = 1; j <= r; j++) {
       const h = first.step[k] * (1 + j * PROBE);
-      const e = k - pl.entries.length;
-      cs.push(e < 0 ? ev.entry(pl.input, pl.entries[k], h) : ev.centredAlong(pl.input, pl.dirs[e], h));
+      cs.push(v ? ev.centredAlong(pl.input, v, h) : ev.entry(pl.input, pl.entries[k], h));
       yield;
     }
-    ss += lineResiduals(cs) / first.sigma[k] ** 2;
+    // (over cs·S, S a power of two bringing σ near 1: their bits, and no square overflows nor underflows, norms.ts)
+    const scale = scaleFor(first.sigma[k]);
+    ss += lineResiduals(cs.map((c) => c * scale)) / (first.sigma[k] * scale) ** 2;
     dof += r - 1;
   }
   return dof ? Math.sqrt(ss / dof) : 0;

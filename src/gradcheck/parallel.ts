@@ -9,9 +9,12 @@
  * Everything here is asynchronous and pauses for the event loop (steps.ts): an aborted
  * `o.signal` stops a check within a fraction of a second, on one thread or many.
  */
+import { availableParallelism } from 'os';
 import path = require('path');
 import type { Worker } from 'worker_threads';
 import { interruption } from '../errors';
+import { sizeOf } from '../tensor';
+import { Directions } from './directions';
 import { Evaluator, inputKind } from './evaluator';
 import {
   checkSteps, concludePlan, emptyPass, finish, itemCost, itemCount, prepare, workOf,
@@ -22,12 +25,17 @@ import type { ChunkMessage, ChunkReply, InitMessage } from './worker';
 
 /** Below this many multiply-adds of work a thread pool costs more than it saves (~50 ms per worker start). */
 export const PARALLEL_MIN_WORK = 3e8;
+/** Directions in a chunk hold at most this many bytes (at least one direction): what is in flight stays bounded. */
+const CHUNK_DIRECTION_BYTES = 1 << 20;
 
 interface Chunk {
   plan: number;
   /** Offset of the chunk's first item in the plan's results. */
   at: number;
-  msg: Omit<ChunkMessage, 'id'>;
+  input: string;
+  entries: number[];
+  /** Directions: drawn when the chunk is handed out (directions.ts), in the order of the chunks. */
+  directions: number;
 }
 
 /** Starts a worker from the bundle (dist/gradcheck/worker.js) or, under ts-node, the source. */
@@ -41,30 +49,42 @@ function startWorker(): Worker {
   return new Worker(path.join(__dirname, 'gradcheck', 'worker.js'));
 }
 
-/** Cuts every plan's items into chunks worth about `target` units of work each. */
-function chunksOf(plans: Plan[], eps: number, costOf: (input: string) => number, target: number): Chunk[] {
-  const out: Chunk[] = [];
-  plans.forEach((pl, plan) => {
-    const per = costOf(pl.input);
-    const size = Math.max(1, Math.floor(target / per));
-    for (let i = 0; i < pl.entries.length; i += size) {
-      out.push({ plan, at: i, msg: { input: pl.input, entries: pl.entries.slice(i, i + size), dirs: [], eps } });
-    }
-    const base = pl.entries.length;
-    for (let i = 0; i < pl.dirs.length; i += size) {
-      out.push({ plan, at: base + i, msg: { input: pl.input, entries: [], dirs: pl.dirs.slice(i, i + size), eps } });
-    }
+/**
+ * Cuts every plan's items into chunks worth about `target` units of work each, made as they
+ * are handed out (a million directions are not a list of chunks first): `count` of them.
+ */
+function chunksOf(plans: Plan[], costOf: (input: string) => number, target: number): { count: number; chunks: Generator<Chunk> } {
+  const sizes = plans.map((pl) => {
+    const entries = Math.max(1, Math.floor(target / costOf(pl.input)));
+    return { entries, directions: Math.max(1, Math.min(entries, Math.floor(CHUNK_DIRECTION_BYTES / (8 * sizeOf(pl.shape))))) };
   });
-  return out;
+  const count = plans.reduce((s, pl, p) => s + Math.ceil(pl.entries.length / sizes[p].entries) + Math.ceil(pl.directions / sizes[p].directions), 0);
+  function* chunks(): Generator<Chunk> {
+    for (const [plan, pl] of plans.entries()) {
+      const size = sizes[plan];
+      for (let i = 0; i < pl.entries.length; i += size.entries) {
+        yield { plan, at: i, input: pl.input, entries: pl.entries.slice(i, i + size.entries), directions: 0 };
+      }
+      const base = pl.entries.length;
+      for (let i = 0; i < pl.directions; i += size.directions) {
+        yield { plan, at: base + i, input: pl.input, entries: [], directions: Math.min(size.directions, pl.directions - i) };
+      }
+    }
+  }
+  return { count, chunks: chunks() };
 }
 
-/** gradcheck() on `threads` worker threads when the work pays for them, else on this thread. */
+/**
+ * gradcheck() on `threads` worker threads when the work pays for them, else on this thread
+ * (never more threads than cores: more only cost memory, ~14 MB each, bench/README.md).
+ */
 export async function gradcheckThreads(o: GradcheckOptions, threads: number): Promise<GradcheckResult> {
   return runPrepared(prepare(o), threads);
 }
 
 /** A prepared check on `threads` worker threads when the work pays for them, else on this thread; interruptible either way. */
 export async function runPrepared(prep: Prepared, threads: number): Promise<GradcheckResult> {
+  threads = Math.min(threads, availableParallelism());
   if (threads > 1 && workOf(prep) >= PARALLEL_MIN_WORK) return runParallel(prep, threads);
   const ev = new Evaluator(prep.o.cell, prep.o.inputs, prep.o.loss);
   try {
@@ -91,11 +111,14 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
   const { d } = ev;
   // Relative cost of one item: a full forward for a parameter (or a direction), one column's tail otherwise.
   const costOf = (input: string): number => (inputKind(input) === 'param' || prep.mode === 'fast' ? d.m * d.T_x : (d.T_x + 1) / 2);
-  const totalCost = prep.plans.reduce((s, pl) => s + pl.entries.length * costOf(pl.input) + pl.dirs.length * d.m * d.T_x, 0);
-  const chunks = chunksOf(prep.plans, prep.eps, costOf, totalCost / (threads * 24));
+  const totalCost = prep.plans.reduce((s, pl) => s + pl.entries.length * costOf(pl.input) + pl.directions * d.m * d.T_x, 0);
+  const { count, chunks } = chunksOf(prep.plans, costOf, totalCost / (threads * 24));
+  /** The chunks out on the workers, by id. */
+  const out = new Map<number, Chunk>();
   const first: FirstPass[] = prep.plans.map(() => emptyPass());
+  const directions = new Directions(prep);
   /** Items of each plan still out on the workers. */
-  const left = prep.plans.map((pl) => pl.entries.length + pl.dirs.length);
+  const left = prep.plans.map((pl) => pl.entries.length + pl.directions);
   const total = itemCount(prep.plans);
   let done = 0, work = 0, evaluations = 0, next = 0;
   let arrived = (): void => {};
@@ -103,7 +126,7 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
   const init: InitMessage = { cell: o.cell, inputs: o.inputs, loss: o.loss };
   const workers: Worker[] = [];
   try {
-    while (workers.length < Math.min(threads, chunks.length)) workers.push(startWorker());
+    while (workers.length < Math.min(threads, count)) workers.push(startWorker());
   } catch {
     // workers not allowed here (e.g. node --experimental-permission): this thread does it all
     await Promise.all(workers.map((w) => w.terminate()));
@@ -111,19 +134,24 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
   }
   const firstPass = Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
     const give = (): void => {
-      if (next >= chunks.length) return resolve();
-      const id = next++;
-      w.postMessage({ id, ...chunks[id].msg } satisfies ChunkMessage);
+      const r = chunks.next();
+      if (r.done) return resolve();
+      const id = next++, c = r.value;
+      out.set(id, c);
+      // (chunks are handed out in order, so their directions are drawn in order; sent, not copied)
+      const dirs = Array.from({ length: c.directions }, () => directions.next(c.plan));
+      w.postMessage({ id, input: c.input, entries: c.entries, dirs, eps: prep.eps } satisfies ChunkMessage, dirs.map((v) => v.buffer as ArrayBuffer)); // (each its own buffer: randn)
     };
     w.on('message', (r: ChunkReply) => {
-      const c = chunks[r.id], n = r.pass.values.length;
+      const c = out.get(r.id)!, n = r.pass.values.length;
+      out.delete(r.id);
       for (const key of ['values', 'sigma', 'step', 'centred'] as const) {
         for (let k = 0; k < n; k++) first[c.plan][key][c.at + k] = r.pass[key][k];
       }
       evaluations += r.evaluations;
       done += n;
       left[c.plan] -= n;
-      work += n * itemCost(o.cell, o.inputs, c.msg.input, c.msg.dirs.length > 0);
+      work += n * itemCost(o.cell, o.inputs, c.input, c.directions > 0);
       o.onProgress?.({ done, total, work });
       arrived();
       give();
@@ -138,7 +166,9 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
     const arrays: ArrayCheck[] = [];
     for (let p = 0; p < prep.plans.length; p++) {
       while (left[p] > 0) await new Promise<void>((resolve) => (arrived = resolve));
-      arrays.push(await drive(concludePlan(prep, ev, p, first[p]), o.signal));
+      arrays.push(await drive(concludePlan(prep, ev, p, first[p], directions), o.signal));
+      first[p] = emptyPass(); // (what a verdict no longer needs: a big fast check keeps only its plans under way)
+      directions.done(p);
       o.onArray?.(arrays[p], p);
     }
     return arrays;

@@ -3,6 +3,7 @@
  * STEP_WORK multiply-adds, then its verdict (index.ts concludePlan), array after array.
  * gradcheck() drains the steps at once; the CLI drives them with pauses (steps.ts).
  */
+import { Directions } from './directions';
 import { Evaluator } from './evaluator';
 import { concludePlan, finish, itemCost, LADDER_PAIRS, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared } from './index';
 import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass';
@@ -16,10 +17,12 @@ export const STEP_WORK = 2 ** 20;
 
 /**
  * The numerical side of one plan at step h: one value per entry, then per direction (with
- * what their noise needs). A step ends every STEP_WORK multiply-adds (and after the last
- * item); `tick` counts its items.
+ * what their noise needs), each direction drawn by `draw` as it is reached. A step ends every
+ * STEP_WORK multiply-adds (and after the last item); `tick` counts its items.
  */
-export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void): Steps<FirstPass> {
+export function* measurePlan(
+  prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void, draw?: () => Float64Array,
+): Steps<FirstPass> {
   const { cell, inputs } = prep.o;
   const out = emptyPass(); // (filled in order, entries then directions: packed arrays)
   const perEntry = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input)));
@@ -31,8 +34,9 @@ export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number,
   // A direction is a ladder of centred differences (Evaluator.directionSteps): its rungs end steps too.
   const rung = itemCost(cell, inputs, pl.input, true) / LADDER_PAIRS;
   let work = 0;
-  for (const v of pl.dirs) {
-    const ladder = ev.directionSteps(pl.input, v, h);
+  if (pl.directions && !draw) throw new Error(`gradcheck: ${pl.name} has directions and nothing to draw them`);
+  for (let i = 0; i < pl.directions; i++) {
+    const ladder = ev.directionSteps(pl.input, draw!(), h);
     let r = ladder.next();
     while (!r.done) {
       work += rung;
@@ -45,13 +49,13 @@ export function* measurePlan(prep: Prepared, ev: Evaluator, pl: Plan, h: number,
     pushDirection(ev, pl.input, r.value, out);
     tick?.(1, true);
   }
-  if (pl.dirs.length) yield;
+  if (pl.directions) yield;
   return out;
 }
 
 /** Items (entries + directions) of all plans: what progress counts. */
 export function itemCount(plans: Plan[]): number {
-  return plans.reduce((s, p) => s + p.entries.length + p.dirs.length, 0);
+  return plans.reduce((s, p) => s + p.entries.length + p.directions, 0);
 }
 
 /** The check, on this thread. */
@@ -81,6 +85,7 @@ export function* checkSteps(prep: Prepared, ev: Evaluator): Steps<GradcheckResul
   const total = itemCount(prep.plans);
   let done = 0, work = 0;
   const arrays: ArrayCheck[] = [];
+  const directions = new Directions(prep);
   for (let p = 0; p < prep.plans.length; p++) {
     const pl = prep.plans[p];
     const cost = [itemCost(o.cell, o.inputs, pl.input), itemCost(o.cell, o.inputs, pl.input, true)];
@@ -89,8 +94,9 @@ export function* checkSteps(prep: Prepared, ev: Evaluator): Steps<GradcheckResul
       work += items * cost[+direction];
       o.onProgress?.({ done, total, work });
     };
-    const first = yield* measurePlan(prep, ev, pl, prep.eps, tick);
-    arrays.push(yield* concludePlan(prep, ev, p, first));
+    const first = yield* measurePlan(prep, ev, pl, prep.eps, tick, () => directions.next(p));
+    arrays.push(yield* concludePlan(prep, ev, p, first, directions));
+    directions.done(p);
     o.onArray?.(arrays[p], p);
   }
   return finish(prep, ev, arrays, 0, started);

@@ -5,6 +5,7 @@
  */
 import type { ArrayCheck } from './index';
 import type { Shape } from '../tensor';
+import { plainOk, scaleFor, withinTol } from './norms';
 
 /**
  * Largest relative spread between the two refined estimates that may excuse a difference. Up
@@ -22,7 +23,8 @@ export interface Noise {
   floors: number[];
 }
 
-const withinNoise = (noise: Noise, ana: number[], k: number): boolean => Math.abs(noise.at[k] - ana[k]) <= noise.floors[k];
+// (a floor that overflowed would excuse anything: it excuses nothing)
+const withinNoise = (noise: Noise, ana: number[], k: number): boolean => Math.abs(noise.at[k] - ana[k]) <= noise.floors[k] && noise.floors[k] < Infinity;
 
 export function verdict(
   name: string, shape: Shape, num: number[], ana: number[], labels: string[], tol: number, noise: Noise, refined: boolean,
@@ -40,7 +42,7 @@ export function verdict(
       worst = k;
     }
     // (an item within tol on its own needs no excuse: wrongItems() below)
-    if (e <= tol * (Math.abs(num[k]) + Math.abs(ana[k])) || withinNoise(noise, ana, k)) continue;
+    if (withinTol(num[k], ana[k], tol) || withinNoise(noise, ana, k)) continue;
     noisy = false;
     if (!inSpread) continue;
     const at = estimates!.map((r) => r[k]);
@@ -49,8 +51,14 @@ export function verdict(
     if (!(Math.min(...at.map((r) => Math.abs(r - ana[k]))) <= s)) inSpread = false;
     else spread = Math.max(spread, s / scale);
   }
-  const den = Math.sqrt(num2) + Math.sqrt(ana2);
-  const relError = den === 0 ? 0 : Number.isFinite(maxAbs) ? Math.sqrt(diff2) / den : Infinity;
+  const n = num.length;
+  // (maxAbs is Infinity for a NaN or an infinite value, or for a difference of finite ones that overflows)
+  const finite = Number.isFinite(maxAbs) || (num.every(Number.isFinite) && ana.every(Number.isFinite));
+  const relError = !finite
+    ? Infinity
+    : plainOk(diff2, n) && plainOk(num2, n) && plainOk(ana2, n)
+      ? Math.sqrt(diff2) / (Math.sqrt(num2) + Math.sqrt(ana2))
+      : scaledRelError(num, ana);
   const belowNoise = relError > tol && noisy;
   const withinSpread = relError > tol && !noisy && inSpread;
   return {
@@ -71,6 +79,26 @@ export function verdict(
 }
 
 /**
+ * ‖num − ana‖ / (‖num‖ + ‖ana‖) of finite values over num·S and ana·S, S a power of two that
+ * brings the largest of them near 1 (norms.ts): the plain formula's bits wherever its sums are
+ * exact, and the same ratio for values ×2^k at any magnitude (0 when all are 0).
+ */
+function scaledRelError(num: number[], ana: number[]): number {
+  let max = 0;
+  for (let k = 0; k < num.length; k++) max = Math.max(max, Math.abs(num[k]), Math.abs(ana[k]));
+  const s = scaleFor(max);
+  let diff2 = 0, num2 = 0, ana2 = 0;
+  for (let k = 0; k < num.length; k++) {
+    const x = num[k] * s, y = ana[k] * s, e = x - y;
+    diff2 += e * e;
+    num2 += x * x;
+    ana2 += y * y;
+  }
+  const den = Math.sqrt(num2) + Math.sqrt(ana2);
+  return den === 0 ? 0 : Math.sqrt(diff2) / den;
+}
+
+/**
  * Which items of a failing array are wrong — entries, or directions in fast mode. An item is
  * wrong when |num − ana| > tol · (|num| + |ana|) and the difference is above its
  * finite-difference noise floor, and, where the refined differences disagree among themselves
@@ -83,9 +111,8 @@ export function wrongItems(
 ): number[] {
   const wrong: number[] = [];
   for (let k = 0; k < num.length; k++) {
-    const e = Math.abs(num[k] - ana[k]);
     // NaN (a NaN in your gradient) is always wrong.
-    if (e <= tol * (Math.abs(num[k]) + Math.abs(ana[k])) || withinNoise(noise, ana, k)) continue;
+    if (withinTol(num[k], ana[k], tol) || withinNoise(noise, ana, k)) continue;
     if (estimates) {
       const at = estimates.map((r) => r[k]);
       const scale = Math.max(Math.abs(num[k]), Math.abs(ana[k]));
