@@ -12,14 +12,17 @@
  *
  * Limits: one budget of `maxBytes` (default 1 GiB, common.ts) covers the decoded float64
  * data of all sources together; a file bigger than the remaining budget plus 64 MiB of
- * slack (headers, zip structure, JSON punctuation) is refused before it is read.
+ * slack (headers, zip structure, JSON punctuation) is refused before it is read. JSON, from a
+ * file or standard input, is counted as its blocks are read (json-read.ts) and refused at the
+ * number that passes the budget, before the rest is read and before any array is allocated.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { InputError } from '../errors';
 import type { Arrays, Tensor } from '../tensor';
 import { formatBytes, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';
-import { parseJsonArrays } from './json';
+import { parseCountedJson, parseJsonArrays } from './json';
+import { readJson, readJsonFile, type Counted } from './json-read';
 import { parseNpy } from './npy';
 import { parseNpz } from './npz';
 
@@ -37,7 +40,7 @@ export interface Fixture {
 }
 
 export interface LoadOptions extends ReadLimits {
-  /** Reads standard input for `-` (default: fs.readFileSync(0)). For tests and embedding. */
+  /** Reads standard input for `-` (default: fd 0, counted as it is read). For tests and embedding. */
   readStdin?: () => Uint8Array | string;
 }
 
@@ -83,13 +86,14 @@ export function loadFixture(sources: readonly string[], opts: LoadOptions = {}):
  */
 export function readSource(src: string, opts: LoadOptions = {}, budget = { left: resolveMaxBytes(opts.maxBytes) }): SourceArray[] {
   if (src === '-') {
+    if (!opts.readStdin) return fromJson(counted(readJson(0, '-', budget.left, SIZE_SLACK), '-'), '-', budget);
     let input: Uint8Array | string;
     try {
-      input = opts.readStdin ? opts.readStdin() : fs.readFileSync(0);
+      input = opts.readStdin();
     } catch (e) {
       throw new InputError(`cannot read standard input: ${errnoText(e)}`, '-');
     }
-    return fromJson(input, '-', budget);
+    return fromJson(parseJsonArrays(input, '-', { maxBytes: budget.left }), '-', budget);
   }
   let st: fs.Stats;
   try {
@@ -107,13 +111,13 @@ export function readSource(src: string, opts: LoadOptions = {}, budget = { left:
   if (st.size > budget.left + SIZE_SLACK) {
     throw new InputError(`file is ${formatBytes(st.size)}, over the limit of ${formatBytes(budget.left)} of array data (raise it with --max-input, or maxBytes in the library)`, src);
   }
+  if (ext === '.json') return fromJson(counted(readJsonFile(src, budget.left, SIZE_SLACK), src), src, budget);
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(src);
   } catch (e) {
     throw new InputError(`cannot read: ${errnoText(e)}`, src);
   }
-  if (ext === '.json') return fromJson(bytes, src, budget);
   if (ext === '.npy') {
     const npy = parseNpy(bytes, src, { maxBytes: budget.left });
     budget.left -= npy.tensor.data.length * 8;
@@ -152,17 +156,9 @@ function readDirectory(dir: string, budget: { left: number }): SourceArray[] {
   return out;
 }
 
-function fromJson(input: Uint8Array | string, src: string, budget: { left: number }): SourceArray[] {
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
-    } catch {
-      throw new InputError('not valid UTF-8 text (a .json fixture is UTF-8 JSON)', src);
-    }
-  }
-  const arrays = parseJsonArrays(text, src, { maxBytes: budget.left });
+const counted = (c: Counted, src: string): Arrays => parseCountedJson(c.bytes, src, c.counter);
+
+function fromJson(arrays: Arrays, src: string, budget: { left: number }): SourceArray[] {
   const out: SourceArray[] = [];
   for (const name of Object.keys(arrays)) {
     budget.left -= arrays[name].data.length * 8;
@@ -171,7 +167,7 @@ function fromJson(input: Uint8Array | string, src: string, budget: { left: numbe
   return out;
 }
 
-function isErrno(e: unknown, code: string): boolean {
+export function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
 }
 
