@@ -17,12 +17,14 @@
  * `__proto__`, `constructor` and friends are ordinary array names and pollute nothing.
  *
  * Writing: numbers are written with JavaScript's shortest round-trip form (so every
- * float64 reads back bit-exactly, in JavaScript and in Python), `-0` as `-0.0`; NaN and ±Infinity cannot be written.
+ * float64 reads back bit-exactly, in JavaScript and in Python), `-0` as `-0.0`; NaN and ±Infinity cannot be written,
+ * nor text longer than one JavaScript string (~512 MiB).
  */
+import { constants } from 'buffer';
 import { InputError } from '../errors';
 import { formatExact } from '../render/format';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
-import { asBytes, resolveMaxBytes, type ReadLimits } from './common';
+import { asBytes, formatBytes, printable, resolveMaxBytes, type ReadLimits } from './common';
 import { JsonCounter } from './json-count';
 import { parseJsonBytes } from './json-parse';
 
@@ -54,13 +56,19 @@ function utf8(text: string, source: string): Uint8Array {
   }
   return new TextEncoder().encode(text);
 }
-/** Arrays → JSON text (`{"name": [[...], ...], ...}` with one row per line), ending in a newline. */
-export function encodeJsonArrays(arrays: Arrays): string {
+/**
+ * Arrays → JSON text (`{"name": [[...], ...], ...}` with one row per line), ending in a newline.
+ * Text longer than `maxChars` — by default the most V8 holds in one string, ~512 MiB — is an
+ * InputError naming the array that passes it, found before that string is made.
+ */
+export function encodeJsonArrays(arrays: Arrays, maxChars = constants.MAX_STRING_LENGTH): string {
   const parts: string[] = [];
+  const room = { left: maxChars - 3, maxChars }; // '{\n' … '\n}\n', and ',\n' after each but the last array
   for (const name of Object.keys(arrays)) {
     const t = arrays[name];
     const key = `  ${JSON.stringify(name)}: `;
-    parts.push(key + formatTensor(t, name, key.length));
+    room.left -= key.length + 2;
+    parts.push(key + formatTensor(t, name, key.length, room));
   }
   return parts.length === 0 ? '{}\n' : `{\n${parts.join(',\n')}\n}\n`;
 }
@@ -75,14 +83,18 @@ export function formatJsonNumber(v: number): string {
   return String(v);
 }
 
-function formatTensor(t: Tensor, name: string, indent: number): string {
+function formatTensor(t: Tensor, name: string, indent: number, room: { left: number; maxChars: number }): string {
   const { shape, data } = t;
   for (let k = 0; k < data.length; k++) {
     if (!Number.isFinite(data[k])) {
       throw new InputError(`cannot write '${name}' as JSON: element ${indexOf(k, shape)} is ${formatExact(data[k])} and JSON has no NaN or Infinity (write .npy or .npz instead)`);
     }
   }
-  if (shape.length === 0) return formatJsonNumber(data[0]);
+  if (shape.length === 0) {
+    const v = formatJsonNumber(data[0]);
+    if ((room.left -= v.length) < 0) tooLong(name, room.maxChars);
+    return v;
+  }
   const zeroAt = shape.indexOf(0);
   if (zeroAt >= 0 && zeroAt < shape.length - 1) {
     throw new InputError(`cannot write '${name}' as JSON: shape ${formatShape(shape)} would read back as ${formatShape(shape.slice(0, zeroAt + 1))} (JSON cannot show the axes after an empty one); write .npy or .npz instead`);
@@ -92,17 +104,27 @@ function formatTensor(t: Tensor, name: string, indent: number): string {
     const n = shape[depth];
     if (depth === shape.length - 1) {
       const items: string[] = new Array(n);
-      for (let i = 0; i < n; i++) items[i] = formatJsonNumber(data[k++]);
+      let length = n === 0 ? 2 : 2 * n;
+      for (let i = 0; i < n; i++) length += (items[i] = formatJsonNumber(data[k++])).length;
+      if ((room.left -= length) < 0) tooLong(name, room.maxChars);
       return `[${items.join(', ')}]`;
     }
     const rows: string[] = new Array(n);
     for (let i = 0; i < n; i++) rows[i] = build(depth + 1);
-    if (n === 0) return '[]';
+    if (n === 0) {
+      if ((room.left -= 2) < 0) tooLong(name, room.maxChars);
+      return '[]';
+    }
     // Rows on their own lines, aligned under the opening bracket.
     const pad = ' '.repeat(indent + depth + 1);
+    if ((room.left -= (n - 1) * (pad.length + 2) + 2) < 0) tooLong(name, room.maxChars);
     return `[${rows.join(`,\n${pad}`)}]`;
   };
   return build(0);
+}
+
+function tooLong(name: string, maxChars: number): never {
+  throw new InputError(`cannot write the arrays as JSON: at '${printable(name)}' the text passes ${formatBytes(maxChars)}, the most one string holds; write .npz or .npy instead`);
 }
 
 function indexOf(k: number, shape: readonly number[]): string {
