@@ -82,7 +82,10 @@ export class JsonCounter {
         continue;
       }
       const k = CLASS[b[i++]];
-      if (k === OTHER || k === NUMBER_MORE) continue;
+      if (k === OTHER || k === NUMBER_MORE) {
+        while (i < n && CLASS[b[i]] === OTHER) i++; // whitespace, letters: nothing to count
+        continue;
+      }
       if (k === NUMBER) {
         state = IN_NUMBER;
         total++;

@@ -35,7 +35,8 @@ const TWO53 = 2 ** 53;
 const decoder = new TextDecoder();
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const WS = new Uint8Array(256);
+WS[0x20] = WS[0x0a] = WS[0x0d] = WS[0x09] = 1;
 
 /** Length of the valid UTF-8 sequence at `i` (1–4), or 0 if the bytes there are not UTF-8. */
 export function charLength(b: Uint8Array, i: number): number {
@@ -91,7 +92,7 @@ export function parseJsonBytes(b: Uint8Array, source: string, hints?: SizeHints)
   };
   const ws = (): void => {
     let p = i;
-    while (p < n && isWs(b[p])) p++;
+    while (p < n && WS[b[p]] === 1) p++;
     i = p;
   };
 
