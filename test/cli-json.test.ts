@@ -54,6 +54,12 @@ describe('bin/rnn reading JSON', function () {
     }
   });
 
+  it('refuses more than 65536 arrays (empty ones cost no float64 but memory and time)', () => {
+    fs.writeFileSync(p('empties.json'), `{${Array.from({ length: 70000 }, (_, k) => `"a${k}": []`).join(', ')}}`);
+    const r = measured('rnn inspect empties.json');
+    expectBadInput(r, /^rnn: empties\.json: holds more than 65536 arrays \(a fixture is the arrays of one net\)$/);
+  });
+
   it('reads JSON on standard input as from the file: a pipe (in blocks), a redirected file', () => {
     const init = spawnSync(process.execPath, [RNN, 'init', '--cell', 'rnn', '--n-x', '8', '--n-a', '64', '--n-y', '4', '--m', '32', '--t-x', '100', '--seed', '5', '--out', p('f.json')], { encoding: 'utf8' });
     assert.equal(init.status, 0, init.stderr);
