@@ -15,6 +15,7 @@ import { InputError } from '../errors';
 import { formatExact } from '../render/format';
 import type { Arrays, Tensor } from '../tensor';
 import { MAX_NDIM, printable } from './common';
+import { ascii, charLength, ESCAPES, isDigit, isHex, NOT_UTF8, WS } from './json-bytes';
 
 /** Where the parser finds each member's number count (json-count.ts); a missing hint is fine. */
 export interface SizeHints {
@@ -28,39 +29,11 @@ export const MAX_NUMBER_CHARS = 1 << 20;
 /** Text converted by one JSON.parse call (see `convertRun`). */
 const RUN_BYTES = 1 << 16;
 
-export const NOT_UTF8 = 'not valid UTF-8 text (a .json fixture is UTF-8 JSON)';
 const TOO_BIG = (text: string): string => `${text} is too big for float64 (it would become Infinity)`;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k); // exact: 10^22 = 2^22 · 5^22, 5^22 < 2^53
 const TWO53 = 2 ** 53;
 const decoder = new TextDecoder();
 
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const WS = new Uint8Array(256);
-WS[0x20] = WS[0x0a] = WS[0x0d] = WS[0x09] = 1;
-
-/** Length of the valid UTF-8 sequence at `i` (1–4), or 0 if the bytes there are not UTF-8. */
-export function charLength(b: Uint8Array, i: number): number {
-  const c = b[i];
-  if (c < 0x80) return 1;
-  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => b[i + k] >= lo && b[i + k] <= hi;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    const lo = c === 0xe0 ? 0xa0 : 0x80, hi = c === 0xed ? 0x9f : 0xbf; // no overlongs, no surrogates
-    return cont(1, lo, hi) && cont(2) ? 3 : 0;
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    const lo = c === 0xf0 ? 0x90 : 0x80, hi = c === 0xf4 ? 0x8f : 0xbf; // up to U+10FFFF
-    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
-  }
-  return 0;
-}
-
-/** ASCII bytes (number tokens, words) as a string. */
-function ascii(b: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let p = from; p < to; p += 8192) s += String.fromCharCode.apply(null, b.subarray(p, Math.min(to, p + 8192)) as unknown as number[]);
-  return s;
-}
 
 /** Parse a JSON fixture from its bytes (a UTF-8 byte order mark is skipped). */
 export function parseJsonBytes(b: Uint8Array, source: string, hints?: SizeHints): Arrays {
@@ -416,8 +389,3 @@ export function parseJsonBytes(b: Uint8Array, source: string, hints?: SizeHints)
   if (i < n) return failAt(i, `unexpected ${found()} after the top-level object`);
   return arrays;
 }
-
-const ESCAPES: Array<string | undefined> = [];
-for (const [c, s] of Object.entries({ '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' })) ESCAPES[c.charCodeAt(0)] = s;
-
-const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);

@@ -25,6 +25,7 @@ import { InputError } from '../errors';
 import { formatExact } from '../render/format';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { asBytes, formatBytes, printable, resolveMaxBytes, type ReadLimits } from './common';
+import { utf8 } from './json-bytes';
 import { JsonCounter } from './json-count';
 import { parseJsonBytes } from './json-parse';
 
@@ -45,17 +46,6 @@ export function parseCountedJson(bytes: Uint8Array, source: string, counter: Jso
   return parseJsonBytes(bytes, source, counter);
 }
 
-/** Text → UTF-8; a lone surrogate (which UTF-8 cannot hold) is an error, not a silent U+FFFD. */
-function utf8(text: string, source: string): Uint8Array {
-  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text);
-  if (lone) {
-    const before = text.slice(0, lone.index);
-    const line = before.split('\n').length;
-    const column = lone.index - before.lastIndexOf('\n');
-    throw new InputError(`line ${line}, column ${column}: a lone surrogate (\\u${text.charCodeAt(lone.index).toString(16)}) is not Unicode text`, source);
-  }
-  return new TextEncoder().encode(text);
-}
 /**
  * Arrays → JSON text (`{"name": [[...], ...], ...}` with one row per line), ending in a newline.
  * Text longer than `maxChars` — by default the most V8 holds in one string, ~512 MiB — is an
