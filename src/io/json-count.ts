@@ -1,14 +1,14 @@
 /**
  * The first pass over a JSON fixture: counts its numbers as its bytes arrive, before anything
  * is parsed or allocated, so that an input over the float64 budget is refused at the number that
- * passes it — without storing a value, and (for standard input) without reading the rest.
+ * passes it — without storing a value, and without reading the rest (json-read.ts).
  *
  * It only tracks strings (so that digits in names do not count), nesting depth and runs of
  * number characters. Every number the parser (json-parse.ts) stores starts with `-` or a digit
  * right after whitespace or `[ , :` outside a string, which is exactly what starts a count here:
- * the count is never below what the parser stores, and equal to it for valid JSON. So a refusal
- * here is never needed again later, and the count per top-level member is the exact size of
- * each array of a valid file (the parser allocates it once).
+ * the count is never below what the parser stores, and equal to it for valid JSON. So the parser
+ * needs no budget of its own, and the count per top-level member is the exact size of each array
+ * of a valid file (the parser allocates it once).
  */
 import { InputError } from '../errors';
 import { formatBytes, printable } from './common';
