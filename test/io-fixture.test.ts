@@ -106,7 +106,7 @@ describe('io/fixture: loadFixture', () => {
     fs.writeFileSync(p('empty', 'notes.txt'), '');
     throwsInput(() => loadFixture([p('empty')]), /empty: directory holds no \.npy, \.npz or \.json files$/);
     fs.writeFileSync(p('latin.json'), Buffer.from('{"caf\xe9": [1]}', 'latin1'));
-    throwsInput(() => loadFixture([p('latin.json')]), /latin\.json: not valid UTF-8 text \(a \.json fixture is UTF-8 JSON\)$/);
+    throwsInput(() => loadFixture([p('latin.json')]), /latin\.json: line 1, column 6: not valid UTF-8 text \(a \.json fixture is UTF-8 JSON\)$/);
     fs.copyFileSync(path.join(SAMPLES, 'savez.npz'), p('wrong.npy'));
     throwsInput(() => loadFixture([p('wrong.npy')]), /wrong\.npy: not an NPY file \(bad magic: expected \\x93NUMPY, found 'PK\\x03\\x04-\\x00'\)$/);
   });
@@ -130,7 +130,7 @@ describe('io/fixture: loadFixture', () => {
     fs.writeFileSync(p('b.json'), `{"b": [${new Array(100).fill(2).join(',')}]}`);
     assert.equal(Object.keys(loadFixture([p('a.npy'), p('b.json')], { maxBytes: 1600 }).arrays).length, 2);
     throwsInput(() => loadFixture([p('a.npy'), p('b.json')], { maxBytes: 1599 }),
-      /b\.json: 'b' takes the arrays to 800 bytes as float64, over the limit of 799 bytes \(raise it with --max-input, or maxBytes in the library\)$/);
+      /b\.json: 'b' takes the arrays over the limit of 799 bytes as float64: more than 99 numbers \(raise it with --max-input, or maxBytes in the library\)$/);
     // a file far larger than the budget (plus 64 MiB of slack) is not even read
     const big = p('big.npy');
     const fd = fs.openSync(big, 'w');

@@ -12,8 +12,10 @@
  *
  * Limits: one budget of `maxBytes` (default 1 GiB, common.ts) covers the decoded float64
  * data of all sources together; a file bigger than the remaining budget plus 64 MiB of
- * slack (headers, zip structure, JSON punctuation) is refused before it is read, and an
- * .npy or .npz member whose header declares more is refused before its data is read.
+ * slack (headers, zip structure, JSON punctuation) is refused before it is read, an .npy or
+ * .npz member whose header declares more is refused before its data is read, and JSON, from a
+ * file or standard input, is counted as its blocks are read (json-read.ts) and refused at the
+ * number that passes the budget, before the rest is read and before any array is allocated.
  */
 import fs = require('fs');
 import path = require('path');
@@ -21,7 +23,8 @@ import { InputError } from '../errors';
 import { shown } from '../escape';
 import type { Arrays, Tensor } from '../tensor';
 import { formatBytes, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';
-import { parseJsonArrays } from './json';
+import { parseCountedJson, parseJsonArrays } from './json';
+import { readJson, readJsonFile, type Counted } from './json-read';
 import { readNpy } from './npy';
 import { readNpz } from './npz';
 import { fileSource, type ByteSource } from './source';
@@ -40,7 +43,7 @@ export interface Fixture {
 }
 
 export interface LoadOptions extends ReadLimits {
-  /** Reads standard input for `-` (default: fs.readFileSync(0)). For tests and embedding. */
+  /** Reads standard input for `-` (default: fd 0, counted as it is read). For tests and embedding. */
   readStdin?: () => Uint8Array | string;
 }
 
@@ -86,13 +89,14 @@ export function loadFixture(sources: readonly string[], opts: LoadOptions = {}):
  */
 export function readSource(src: string, opts: LoadOptions = {}, budget = { left: resolveMaxBytes(opts.maxBytes) }): SourceArray[] {
   if (src === '-') {
+    if (!opts.readStdin) return fromJson(counted(readJson(0, '-', budget.left, SIZE_SLACK), '-'), '-', budget);
     let input: Uint8Array | string;
     try {
-      input = opts.readStdin ? opts.readStdin() : fs.readFileSync(0);
+      input = opts.readStdin();
     } catch (e) {
       throw new InputError(`cannot read standard input: ${errnoText(e)}`, '-');
     }
-    return fromJson(input, '-', budget);
+    return fromJson(parseJsonArrays(input, '-', { maxBytes: budget.left }), '-', budget);
   }
   let st: fs.Stats;
   try {
@@ -110,15 +114,7 @@ export function readSource(src: string, opts: LoadOptions = {}, budget = { left:
   if (st.size > budget.left + SIZE_SLACK) {
     throw new InputError(`file is ${formatBytes(st.size)}, over the limit of ${formatBytes(budget.left)} of array data (raise it with --max-input, or maxBytes in the library)`, src);
   }
-  if (ext === '.json') {
-    let bytes: Uint8Array;
-    try {
-      bytes = fs.readFileSync(src);
-    } catch (e) {
-      throw new InputError(`cannot read: ${errnoText(e)}`, src);
-    }
-    return fromJson(bytes, src, budget);
-  }
+  if (ext === '.json') return fromJson(counted(readJsonFile(src, budget.left, SIZE_SLACK), src), src, budget);
   // NPY and NPZ are read piece by piece, headers first: what they refuse is not read.
   return withFile(src, (file) => {
     if (ext === '.npy') {
@@ -177,17 +173,9 @@ function readDirectory(dir: string, budget: { left: number }): SourceArray[] {
   return out;
 }
 
-function fromJson(input: Uint8Array | string, src: string, budget: { left: number }): SourceArray[] {
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
-    } catch {
-      throw new InputError('not valid UTF-8 text (a .json fixture is UTF-8 JSON)', src);
-    }
-  }
-  const arrays = parseJsonArrays(text, src, { maxBytes: budget.left });
+const counted = (c: Counted, src: string): Arrays => parseCountedJson(c.bytes, src, c.counter);
+
+function fromJson(arrays: Arrays, src: string, budget: { left: number }): SourceArray[] {
   const out: SourceArray[] = [];
   for (const name of Object.keys(arrays)) {
     budget.left -= arrays[name].data.length * 8;
@@ -196,7 +184,7 @@ function fromJson(input: Uint8Array | string, src: string, budget: { left: numbe
   return out;
 }
 
-function isErrno(e: unknown, code: string): boolean {
+export function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
 }
 
