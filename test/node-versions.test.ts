@@ -60,6 +60,34 @@ function mocha(node: string, cwd: string, files: string[], env: NodeJS.ProcessEn
   });
 }
 
+type NodeRun = { code: number | null; out: string; node: PinnedNode };
+
+/** Runs `files` under each of `nodes`, all at once, each in a copy of the repository; settles when all have ended. */
+async function startRuns(nodes: PinnedNode[], files: string[]): Promise<NodeRun[]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-nodes-'));
+  try {
+    const env = { ...process.env, [PACKED_ENV]: JSON.stringify(packTarball()) };
+    return await Promise.all(nodes.map((n) => {
+      const copy = path.join(work, n.alias);
+      copyRepository(copy);
+      return mocha(n.bin, copy, files, env).then((r) => ({ ...r, node: n }));
+    }));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The runs start when mocha loads this file, before any test runs, so that they overlap the rest
+ * of the suite instead of following it (they are most of its wall time otherwise). Not when only
+ * some tests are picked (--grep, --fgrep): then the test starts them if it runs.
+ */
+const picked = process.argv.some((a) => /^(-g|-f|--grep|--fgrep)(=|$)/.test(a));
+const ready = pinned.filter((n) => n.runsHere && fs.existsSync(n.bin));
+const started: Promise<NodeRun[]> | undefined = picked || ready.length !== pinned.length ? undefined : startRuns(ready, shippedTestFiles());
+// awaited by the test; a failure to start is reported there, not as an unhandled rejection
+started?.catch(() => undefined);
+
 describe('Node 22 and 24', function () {
   this.timeout(600_000);
   const nodes = pinned.filter((n) => n.runsHere);
@@ -80,20 +108,9 @@ describe('Node 22 and 24', function () {
   it('pass the CLI tests and the packed-package test', async () => {
     const files = shippedTestFiles();
     assert.ok(files.includes('cli.test.ts') && files.includes('package.test.ts'), files.join(' '));
-    const env = { ...process.env, [PACKED_ENV]: JSON.stringify(packTarball()) };
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-nodes-'));
-    try {
-      const runs = nodes.map((n) => {
-        const copy = path.join(work, n.alias);
-        copyRepository(copy);
-        return mocha(n.bin, copy, files, env).then((r) => ({ ...r, node: n }));
-      });
-      for (const r of await Promise.all(runs)) {
-        assert.equal(r.code, 0, `Node ${r.node.version}: ${files.join(' ')} failed:\n${r.out.slice(-6000)}`);
-        assert.match(r.out, /\d+ passed, 0 failed/);
-      }
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
+    for (const r of await (started ?? startRuns(nodes, files))) {
+      assert.equal(r.code, 0, `Node ${r.node.version}: ${files.join(' ')} failed:\n${r.out.slice(-6000)}`);
+      assert.match(r.out, /\d+ passed, 0 failed/);
     }
   });
 
