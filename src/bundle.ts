@@ -100,6 +100,8 @@ export function buildDist(): void {
 function wrapCli(): void {
   const file = path.join(DIST, 'cli.js');
   const cli = fs.readFileSync(file);
+  // Already wrapped (another build wrapped esbuild's output in between): never wrap twice.
+  if (cli.subarray(0, WRAPPER[0].length).toString('latin1') === WRAPPER[0]) return;
   const at = cli.findIndex((b) => b > 0x7f);
   if (at >= 0) throw new Error(`dist/cli.js has a non-ASCII byte at ${at}: keep esbuild's charset 'ascii'`);
   fs.writeFileSync(file, `${WRAPPER[0]}${cli.toString('latin1')}${WRAPPER[1]}`, 'latin1');

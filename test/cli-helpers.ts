@@ -15,9 +15,14 @@ if (!process.env.RNN_CACHE_DIR) {
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 }
 
-let built = false;
+/** Set for the mocha processes a test starts after building dist/ itself (test/engine-modes.test.ts). */
+export const DIST_BUILT_ENV = 'RNN_TEST_DIST_BUILT';
+let built = process.env[DIST_BUILT_ENV] === '1';
 
-/** Builds dist/ from the current sources, as `npm run build` does. */
+/**
+ * Builds dist/ from the current sources, as `npm run build` does, once per process — and not
+ * in processes started with DIST_BUILT_ENV, which must not rewrite dist/ under each other.
+ */
 export function buildBundle(): void {
   if (built) return;
   buildDist();
