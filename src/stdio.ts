@@ -7,7 +7,7 @@
 import fs = require('fs');
 import { InputError } from './errors';
 import { oneLine } from './escape';
-import { errnoText } from './io/fixture';
+import { errnoText } from './io/common';
 
 type Fd = 1 | 2;
 

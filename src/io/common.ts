@@ -66,3 +66,22 @@ export function stemOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot > 0 ? fileName.slice(0, dot) : fileName;
 }
+
+/** Whether `e` is a Node fs error with this code (ENOENT, EACCES …). */
+export function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
+}
+
+/** `permission denied (EACCES)`-style text for a Node fs error. */
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    EACCES: 'permission denied', EPERM: 'operation not permitted', EISDIR: 'is a directory',
+    ENOTDIR: 'a path component is not a directory', ENOENT: 'no such file or directory',
+    ENOSPC: 'no space left on device', EROFS: 'read-only file system', EAGAIN: 'resource temporarily unavailable',
+    EEXIST: 'already exists', ENOTEMPTY: 'directory not empty', EXDEV: 'cross-device rename',
+    ERR_FS_FILE_TOO_LARGE: 'file too large to read into memory',
+  };
+  if (err && typeof err.code === 'string') return `${known[err.code] ?? err.message.split('\n')[0]} (${err.code})`;
+  return err instanceof Error ? err.message.split('\n')[0] : String(e);
+}

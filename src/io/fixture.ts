@@ -22,7 +22,7 @@ import path = require('path');
 import { InputError } from '../errors';
 import { shown } from '../escape';
 import type { Arrays, Tensor } from '../tensor';
-import { formatBytes, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';
+import { errnoText, formatBytes, isErrno, printable, resolveMaxBytes, stemOf, type ReadLimits } from './common';
 import { parseCountedJson, parseJsonArrays } from './json';
 import { readJson, readJsonFile, type Counted } from './json-read';
 import { readNpy } from './npy';
@@ -182,22 +182,4 @@ function fromJson(arrays: Arrays, src: string, budget: { left: number }): Source
     out.push({ name, tensor: arrays[name], dtype: 'json', source: src });
   }
   return out;
-}
-
-export function isErrno(e: unknown, code: string): boolean {
-  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
-}
-
-/** `permission denied (EACCES)`-style text for a Node fs error. */
-export function errnoText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const known: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'operation not permitted', EISDIR: 'is a directory',
-    ENOTDIR: 'a path component is not a directory', ENOENT: 'no such file or directory',
-    ENOSPC: 'no space left on device', EROFS: 'read-only file system', EAGAIN: 'resource temporarily unavailable',
-    EEXIST: 'already exists', ENOTEMPTY: 'directory not empty', EXDEV: 'cross-device rename',
-    ERR_FS_FILE_TOO_LARGE: 'file too large to read into memory',
-  };
-  if (err && typeof err.code === 'string') return `${known[err.code] ?? err.message.split('\n')[0]} (${err.code})`;
-  return err instanceof Error ? err.message.split('\n')[0] : String(e);
 }

@@ -6,8 +6,7 @@
  */
 import * as fs from 'fs';
 import { InputError } from '../errors';
-import { formatBytes } from './common';
-import { errnoText, isErrno } from './fixture';
+import { errnoText, formatBytes, isErrno } from './common';
 import { JsonCounter } from './json-count';
 
 /** The bytes of a JSON input and the counter that has seen all of them. */

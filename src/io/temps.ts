@@ -83,6 +83,3 @@ export function syncDirectory(dir: string): void {
   }
 }
 
-export function isErrno(e: unknown, code: string): boolean {
-  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
-}

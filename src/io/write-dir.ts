@@ -21,10 +21,10 @@ import fs = require('fs');
 import path = require('path');
 import { InputError } from '../errors';
 import type { Arrays } from '../tensor';
-import { printable } from './common';
-import { errnoText, FIXTURE_EXTENSIONS } from './fixture';
+import { errnoText, isErrno, printable } from './common';
+import { FIXTURE_EXTENSIONS } from './fixture';
 import { encodeNpy } from './npy';
-import { isErrno, syncDirectory, tempPath, track, untrack, writeAll, type WriteSteps } from './temps';
+import { syncDirectory, tempPath, track, untrack, writeAll, type WriteSteps } from './temps';
 
 export interface DirectoryWrite {
   /** The directory's previous set, kept because files appeared in it during the write. */

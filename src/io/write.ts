@@ -27,12 +27,11 @@ import path = require('path');
 import { InputError, Interrupted, interruption } from '../errors';
 import { shown } from '../escape';
 import type { Arrays } from '../tensor';
-import { printable } from './common';
-import { errnoText } from './fixture';
+import { errnoText, isErrno, printable } from './common';
 import { encodeJsonArrays } from './json';
 import { encodeNpy } from './npy';
 import { encodeNpz } from './npz';
-import { isErrno, syncDirectory, tempPath, track, untrack, writeAll, type WriteSteps } from './temps';
+import { syncDirectory, tempPath, track, untrack, writeAll, type WriteSteps } from './temps';
 import { directorySteps, type DirectoryWrite } from './write-dir';
 
 export type OutputFormat = 'json' | 'npy' | 'npz' | 'dir' | 'stdout';
