@@ -18,6 +18,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BUILD_MARK, WRAPPER } from './launch';
+import { patchedTable } from './table-patches';
 
 const ROOT = path.join(__dirname, '..');
 export const DIST = path.join(ROOT, 'dist');
@@ -65,6 +66,8 @@ export function bundleOptions(): (esbuild.BuildOptions & { entryPoints: string[]
     alias: {
       'node:child_process': path.join(ROOT, 'src', 'lazy', 'child_process.ts'),
       'string-width': path.join(ROOT, 'src', 'lazy', 'string-width.ts'),
+      // cli-table3 with speed patches that keep its output (src/table-patches.ts)
+      'cli-table3': patchedTable(ROOT),
     },
   };
   return [
