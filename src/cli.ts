@@ -240,8 +240,8 @@ Examples:
     .addHelpText('after', `
 Draws, in this order, exactly as numpy does after np.random.seed(S):
   x = randn(n_x, m, T_x); a0 = randn(n_a, m); each parameter = randn(*shape) * scale in the order
-  rnn: Waa, Wax, Wya, ba, by | lstm: Wf, bf, Wi, bi, Wo, bo, Wc, bc, Wy, by | gru: Wu, bu, Wr, br, Wc, bc, Wy, by
-  then da = randn(n_a, m, T_x); labels = randint(0, n_y, size=(m, T_x)). LSTM also gets c0 = zeros(n_a, m).
+  ${drawOrder()}
+  then da = randn(n_a, m, T_x); labels = randint(0, n_y, size=(m, T_x)). ${withCellState()} c0 = zeros(n_a, m).
 
 Example:
   $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json
@@ -372,4 +372,15 @@ export function main(argv: string[]): void {
   void run(argv).then((code) => {
     process.exitCode = late && code === EXIT_OK ? exitCodeFor(late) : code;
   });
+}
+
+/** `rnn init --help`: every cell's parameters in the order `init` draws them (CELLS). */
+function drawOrder(): string {
+  return Object.values(CELLS).map((c) => `${c.name}: ${c.params.map((p) => p.name).join(', ')}`).join(' | ');
+}
+
+/** `rnn init --help`: which cells also get a c0 ("LSTM also gets"). */
+function withCellState(): string {
+  const names = Object.values(CELLS).filter((c) => c.hasCellState).map((c) => c.name.toUpperCase());
+  return `${names.join(', ')} also get${names.length === 1 ? 's' : ''}`;
 }

@@ -8,7 +8,8 @@
  * code (gradcheck's `seconds` left out) of `forward`, `backward --loss sum`, `backward --loss xent` and `gradcheck` (all with
  * `--json`) on every .npz fixture of fixtures/cases and on `rnn init --seed 1` nets of the course,
  * medium and big sizes for every cell — each with the default threads, on one thread
- * (`--threads 1`, RNN_KERNEL_THREADS=1) and without SIMD (RNN_NO_SIMD=1). `--quick` leaves out
+ * (`--threads 1`, RNN_KERNEL_THREADS=1) and without SIMD (RNN_NO_SIMD=1); and the mathjs
+ * reference's forward and backward on the course-size cases. `--quick` leaves out
  * the big nets' gradient checks (~1 minute each). Exit 1 when anything differs.
  */
 import { execFileSync, spawn } from 'child_process';
@@ -85,6 +86,12 @@ function runsFor(nets: { file: string; cell: string; size?: string }[], quick: b
       runs.push({ key: `forward ${name} (${v.name})`, args: ['forward', ...common], env: v.env });
       for (const loss of ['sum', 'xent']) runs.push({ key: `backward --loss ${loss} ${name} (${v.name})`, args: ['backward', '--loss', loss, ...common], env: v.env });
       if (!(quick && net.size === 'big')) runs.push({ key: `gradcheck ${name} (${v.name})`, args: ['gradcheck', ...v.args, ...common], env: v.env });
+    }
+    // The mathjs reference (slow: course-size cases only).
+    if (net.size === undefined && !name.includes('medium')) {
+      const common = ['--backend', 'mathjs', '--cell', net.cell, '--json', net.file];
+      runs.push({ key: `forward --backend mathjs ${name}`, args: ['forward', ...common], env: {} });
+      for (const loss of ['sum', 'xent']) runs.push({ key: `backward --backend mathjs --loss ${loss} ${name}`, args: ['backward', '--loss', loss, ...common], env: {} });
     }
   }
   return runs;
