@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
-const SKIP = new Set(['node_modules', 'dist', 'dist-tsc', '.git']);
+// Built or generated, git-ignored (.same-outputs: tools/same-outputs.ts's base trees and their code caches).
+const SKIP = new Set(['node_modules', 'dist', 'dist-tsc', '.git', '.same-outputs']);
 
 function* files(dir: string): Generator<string> {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
