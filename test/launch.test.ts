@@ -201,13 +201,15 @@ describe('bin/rnn start-up: dist/launch.js and the per-user code cache', functio
     assert.equal(r.cache, 'off');
     assert.equal(r.stdout, first.stdout);
     assert.deepEqual(fs.readdirSync(d), []);
+    // Made-up absolute directories (nothing is created there): a home and a cache home.
+    const home = path.join(d, 'home'), xdg = path.join(d, 'xdg-cache');
     if (process.platform !== 'win32') {
-      assert.equal(cacheDir({ HOME: '/home/u' }), path.join('/home/u', '.cache', 'rnn'));
-      assert.equal(cacheDir({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u' }), path.join('/var/cache/u', 'rnn'));
-      assert.equal(cacheDir({ HOME: '/home/u', XDG_CACHE_HOME: 'relative' }), path.join('/home/u', '.cache', 'rnn'));
+      assert.equal(cacheDir({ HOME: home }), path.join(home, '.cache', 'rnn'));
+      assert.equal(cacheDir({ HOME: home, XDG_CACHE_HOME: xdg }), path.join(xdg, 'rnn'));
+      assert.equal(cacheDir({ HOME: home, XDG_CACHE_HOME: 'relative' }), path.join(home, '.cache', 'rnn'));
       assert.equal(cacheDir({}), undefined);
     }
-    assert.equal(cacheDir({ HOME: '/home/u', RNN_NO_CACHE: '1' }), undefined);
+    assert.equal(cacheDir({ HOME: home, RNN_NO_CACHE: '1' }), undefined);
   });
 
   it('bin/rnn itself writes the cache after a good run and uses it next time', () => {
