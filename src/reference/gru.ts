@@ -2,9 +2,6 @@
 import type { Matrix } from 'mathjs';
 import { boundary, math, type Sequence, sigmoid, tanh, softmax, concatenate, rows, sum_keepdims, zeros, add_bias, one_minus, type ReferenceCell } from './math';
 
-// ---------------------------------------------------------------------------------------
-// GRU (not in the seed; written in its notation)
-
 export interface GruParameters {
   Wu: Matrix; // (n_a, n_a + n_x)
   bu: Matrix; // (n_a, 1)

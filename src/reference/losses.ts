@@ -2,9 +2,6 @@
 import type { Matrix } from 'mathjs';
 import { math, type Sequence, softmax, log_softmax, sum_keepdims, zeros, add_bias } from './math';
 
-// ---------------------------------------------------------------------------------------
-// The output head's losses (the seed has none; see `Loss` in src/backend.ts)
-
 /** Column j of the (n_y, m) result is the one-hot vector of class labels_t[j]. */
 function one_hot(labels_t: number[], n_y: number): Matrix {
   const out: number[][] = [];

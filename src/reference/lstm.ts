@@ -2,9 +2,6 @@
 import type { Matrix } from 'mathjs';
 import { boundary, math, type Sequence, sigmoid, tanh, softmax, concatenate, rows, sum_keepdims, zeros, add_bias, one_minus, type ReferenceCell } from './math';
 
-// ---------------------------------------------------------------------------------------
-// LSTM (seed In[6], In[7]; backward is ours: the seed's "Backpro of LSTM" has no code)
-
 export interface LstmParameters {
   Wf: Matrix; // (n_a, n_a + n_x)
   bf: Matrix; // (n_a, 1)

@@ -2,9 +2,6 @@
 import type { Matrix } from 'mathjs';
 import { boundary, math, type Sequence, tanh, softmax, sum_keepdims, zeros, add_bias, one_minus, type ReferenceCell } from './math';
 
-// ---------------------------------------------------------------------------------------
-// RNN (seed In[2], In[3], In[10], In[17])
-
 export interface RnnParameters {
   Wax: Matrix; // (n_a, n_x)
   Waa: Matrix; // (n_a, n_a)
