@@ -206,7 +206,7 @@ function oursEngine(cell: CellName, size: EngineSize, threads: boolean): number 
 
 /**
  * Does any product of a pass reach the size that the kernels share with their helper thread?
- * The biggest batch is the input projection over all steps (src/unroll.ts).
+ * The biggest batch is the input projection over all steps (src/unroll/pass.ts project).
  */
 const sharesProducts = (cell: CellName, d: Dims): boolean => GATES[cell] * d.n_a * d.n_x * d.m * d.T_x >= SHARED_MIN_WORK;
 

@@ -31,7 +31,7 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
 
 /**
  * Runs the forward pass and keeps the trace (what backward and the losses need). `widths`:
- * the batch's column groups (src/unroll.ts), by default as the sizes call for.
+ * the batch's column groups (src/unroll/), by default as the sizes call for.
  */
 export function trace(cellName: CellName, inputs: Arrays, widths?: readonly number[]): Trace {
   const cell = CELLS[cellName];

@@ -1,5 +1,5 @@
 /**
- * Runs the column groups' time loops (src/unroll.ts): group 0 on this thread and, at the same
+ * Runs the column groups' time loops (src/unroll/): group 0 on this thread and, at the same
  * time, the others on a group worker (src/group-worker.ts) — or all of them here, one after
  * another, where there is no worker (not the main thread, one core, RNN_KERNEL_THREADS=1 or
  * setKernelThreads(false), workers not allowed) or it is not ready yet. The results are the
@@ -156,7 +156,7 @@ function paramsFor(tr: Trace): Params {
   return sp;
 }
 
-/** Hands the trace's shared copy of the parameters back to the pool (src/unroll.ts `release`). */
+/** Hands the trace's shared copy of the parameters back to the pool (src/unroll/trace.ts `release`). */
 export function releaseGroupParams(tr: Trace): void {
   const sp = sharedParams.get(tr);
   if (!sp) return;

@@ -90,7 +90,7 @@ function pick(work: number, total: number, out: Float64Array, x: Float64Array, y
  * recurrent products) instead of on W. Same sums in the same order: the same bits. P is an
  * arena block; its product runs on the instance that owns that memory (or, in a group worker,
  * is attached to it) and otherwise, or without SIMD, the product runs on W as usual. The
- * caller keeps P equal to W's block for as long as the list is in force (src/unroll.ts packs
+ * caller keeps P equal to W's block for as long as the list is in force (src/unroll/packs.ts packs
  * a pass's weights at its start).
  */
 export interface Packing {
@@ -146,7 +146,7 @@ function packedProduct(
  * lie one after another in one buffer. A batch means exactly the loop of its items in order —
  * same sums, same bits — but runs as one job: on big nets a product over all T_x steps at
  * once, which the kernels split between two threads with far less hand-over per
- * multiply-add than T_x products of one step each (src/unroll.ts hoists those out of BPTT).
+ * multiply-add than T_x products of one step each (src/unroll/ hoists those out of BPTT).
  */
 
 /**
@@ -195,7 +195,7 @@ export function mulTAdd(
 }
 
 /**
- * B's items transposed once (`transposeItems`) for several outerAdds on that B (src/unroll.ts:
+ * B's items transposed once (`transposeItems`) for several outerAdds on that B (src/unroll/pass.ts:
  * a⟨t⟩ feeds both a recurrent weight's gradient and the head's): the items of `of` from
  * element `from`, `step` apart, laid out in T as the SIMD outerAdd lays out its B operand.
  */
@@ -234,7 +234,7 @@ function transposedAt(bt: TransposedItems, B: Float64Array, kn: number, m: numbe
  * Batch: every item adds into the same G — G += Σ_u D_u B_uᵀ, item by item, with D_u at
  * dOff + u·dStep and B_u at bOff + u·bStep (a weight's gradient summed over time).
  *
- * Column groups (src/unroll.ts): with w < m, D's and B's m columns come as m/w groups of w,
+ * Column groups (src/unroll/): with w < m, D's and B's m columns come as m/w groups of w,
  * group q a (rows, w) block of D at q·dGroup and a (kn, w) block of B at q·bGroup. Each sum
  * over the m columns still runs in column order, so the bits are those of the plain matrices.
  * bt: B's items already transposed (`transposeItems`), which the SIMD kernel then takes

@@ -1,6 +1,6 @@
 /**
  * Mutation test: gradcheck must catch broken backward passes. Each mutant is the real
- * source of a cell (src/cells/*.ts) or of the unroller (src/unroll.ts, which takes the
+ * source of a cell (src/cells/*.ts) or of the unroller (src/unroll/pass.ts, which takes the
  * parameter gradients and dx from the cells' gate gradients) with one deliberate bug,
  * transpiled and loaded here; its gradients are handed to gradcheck as if a user had written
  * them (`grads`). At default settings gradcheck must FAIL every mutant and name exactly the
@@ -93,14 +93,16 @@ const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Reco
   },
 ];
 for (const mu of UNROLL_MUTANTS) {
-  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, cell, file: 'unroll', breaks: mu.breaks[cell] });
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, cell, file: 'unroll/pass', breaks: mu.breaks[cell] });
 }
 
 /** The gradients of the mutant: its cell with the real unroller, or the real cell with its unroller. */
 function mutantGradients(mu: Mutant, inputs: Arrays, loss: Loss): Arrays {
   const cellFile = `cells/${mu.cell}`;
   const cell = (mu.file === cellFile ? mutantModule(cellFile, mu.find, mu.replace) : require(path.join(SRC, cellFile)))[`${mu.cell}Cell`] as CellSpec;
-  const unroll = mu.file === 'unroll' ? mutantModule('unroll', mu.find, mu.replace) : require(path.join(SRC, 'unroll'));
+  const unroll = mu.file === 'unroll/pass'
+    ? mutantModule('unroll/index', "from './pass';", "from './pass';", { './pass': mutantModule('unroll/pass', mu.find, mu.replace) })
+    : require(path.join(SRC, 'unroll'));
   // src/engine.ts's gradients, on the mutant's unroller
   const { gradients } = mutantModule('engine', "from './unroll';", "from './unroll';", { './unroll': unroll }) as typeof import('../src/engine');
   const d: Dims = dimsOf(cell, inputs);

@@ -1,5 +1,5 @@
 /**
- * Column groups (src/unroll.ts, src/groups.ts): the batch cut into equal groups that run their
+ * Column groups (src/unroll/, src/groups.ts): the batch cut into equal groups that run their
  * own time loops, on a group worker when there is one. Neither the groups nor the worker
  * change a bit of any output, gradient or loss.
  */

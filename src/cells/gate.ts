@@ -6,7 +6,7 @@
  *   W·[h; xt] = W[:, :n_h]·h + W[:, n_h:]·xt
  * The xt part is the cell's input projection (hoisted out of the time loop by the unroller)
  * and the cell's steps do the h part; backward, the steps leave their gates' gradient dz and
- * the unroller takes dW, db and dxt from it (src/unroll.ts, gateGradients).
+ * the unroller takes dW, db and dxt from it (src/unroll/pass.ts, gateGradients).
  */
 import type { Dims } from '../backend';
 

@@ -69,7 +69,7 @@ export interface StepGrad {
 
 /**
  * A recurrent cell, registered as data in CELLS (src/cells/index.ts). The unroller
- * (src/unroll.ts) does the time loop, BPTT and the softmax output head for every cell;
+ * (src/unroll/) does the time loop, BPTT and the softmax output head for every cell;
  * a cell only says how one step goes forward and back.
  */
 export interface CellSpec {

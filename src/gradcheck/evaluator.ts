@@ -110,7 +110,7 @@ export class Evaluator {
     this.col = allocate(cell, this.p, dc, colX, this.colA0, this.colC0);
   }
 
-  /** Hands the traces' buffers back (src/unroll.ts release); the evaluator is unusable after. */
+  /** Hands the traces' buffers back (src/unroll/trace.ts release); the evaluator is unusable after. */
   release(): void {
     release(this.full);
     release(this.col);

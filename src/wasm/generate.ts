@@ -6,7 +6,7 @@
  *   gemm(c, ldc, a, sr, sk, rows, kn, b, ldb, m, kb, aj, bias):  C (rows×m, ld ldc) += A · B (kn×m, ld ldb)
  *   with A(r, k) = A[a + r·sr + k·sk + ⌊k/kb⌋·aj]: A's columns may come in blocks of kb
  *   (kb divides kn), each aj further on than the plain strides say — the batch's column groups
- *   of src/unroll.ts, summed as one row. Plain A: kb = kn. Packed A: kb < 0 (and kn ≥ 1), A in
+ *   of src/unroll/, summed as one row. Plain A: kb = kn. Packed A: kb < 0 (and kn ≥ 1), A in
  *   panels of 4 rows, A(r, k) = A[a + (r − r mod 4)·sr + 4k + r mod 4] with sr = kn (`packPanels` in
  *   src/wasm/kernels.ts writes them). With bias ≥ 0, C is only written:
  *   C(r, j) = bias[r] + Σ_k A(r, k)·B(k, j) (the bits of filling C with the bias first).

@@ -1,0 +1,195 @@
+/**
+ * A trace: every buffer of a forward pass and the step views the cells run on (`allocate`,
+ * `release`), and the sizes from which a pass cuts the batch into column groups or takes its
+ * buffers on the kernels' arena.
+ */
+import type { Dims } from '../backend';
+import type { CellSpec, Params, Step } from '../cells/types';
+import { releaseGroupParams } from '../groups';
+import { kernelArena } from '../kernels';
+import { give, take } from '../pool';
+import { groupViews, views } from './layout';
+import { tracePacks } from './packs';
+
+/** One column group: columns j0 … j0 + d.m − 1 of the batch, with their own step views. */
+export interface Group {
+  readonly j0: number;
+  /** The problem's sizes with m = this group's width. */
+  readonly d: Dims;
+  /** T_x steps of (rows, width) views; steps[t].aPrev is a⟨t−1⟩ (a0's columns for t = 0). */
+  readonly steps: Step[];
+}
+
+/** Everything the forward pass computed, kept for the backward pass. */
+export interface Trace {
+  readonly cell: CellSpec;
+  readonly d: Dims;
+  readonly p: Params;
+  /** Widths of the column groups (one group: [m]); every time-major buffer is laid out by them. */
+  readonly widths: readonly number[];
+  readonly groups: readonly Group[];
+  /** T_x whole-step blocks of every buffer (in the groups' layout); steps[t].aPrev as in Group. */
+  readonly steps: Step[];
+  readonly logits: Float64Array[]; // T_x blocks (n_y, m): W a⟨t⟩ + b
+  readonly y: Float64Array[]; // T_x blocks (n_y, m): softmax of the logits
+  /** The buffers the step views are cut from: T_x blocks each, one after another. */
+  readonly all: { readonly [K in 'x' | 'zx' | 'a' | 'c' | 'cache' | 'logits' | 'y']: Float64Array };
+  /** a0 and c0 in the groups' layout: the caller's own arrays with one group, else copies of them. */
+  readonly a0: Float64Array;
+  readonly c0: Float64Array;
+  /** The caller's a0 and c0, (n_a, m): copied into a0 and c0 at every run when there are groups. */
+  readonly state0: { readonly a0: Float64Array; readonly c0: Float64Array };
+  /** `all` with a0 and c0: what a column group's job works on (runGroupJob). */
+  readonly buffers: TraceBuffers;
+  /**
+   * Whether the pass's buffers are shared ones (src/pool.ts): arena blocks where there is an
+   * arena, which the products, activations and loops use in place. Always with column groups.
+   */
+  readonly shared: boolean;
+}
+
+/**
+ * Multiply-adds of one step's recurrent product from which the batch is cut into two column
+ * groups, each running its own time loop. Measured (bench/README.md, fresh trace per pass,
+ * one group vs two alternating): the big LSTM's and GRU's 2^21 and 1.5·2^20 gain 1.28–1.34×,
+ * the big RNN's 2^19 1.22× (twice); an LSTM with n_a = 64, m = 32 (2^19) 1.03–1.19×; an RNN
+ * with n_a = 96, m = 32 (1.1·2^18) 0.85–1.01×.
+ */
+export const GROUP_MIN_WORK = 1 << 19;
+/** Narrower groups than this waste the kernel's 4-column tiles; smaller batches stay whole. */
+const GROUP_MIN_WIDTH = 8;
+
+/** The widths of a problem's column groups: [m], or two halves of an even m on big nets (see above). */
+export function columnGroups(cell: CellSpec, d: Dims): number[] {
+  if (d.m % 2 !== 0 || d.m < 2 * GROUP_MIN_WIDTH || stepWork(cell, d) < GROUP_MIN_WORK) return [d.m];
+  return [d.m / 2, d.m / 2];
+}
+
+/** The buffers of a trace (what a group worker is sent): all of `Trace.all`, a0 and c0. */
+export interface TraceBuffers {
+  x: Float64Array;
+  zx: Float64Array;
+  a: Float64Array;
+  c: Float64Array;
+  cache: Float64Array;
+  logits: Float64Array;
+  y: Float64Array;
+  a0: Float64Array;
+  c0: Float64Array;
+}
+
+/** Steps of group (j0, w): views of `b`, whose step blocks are (rows, m) in the groups' layout. */
+export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number): Step[] {
+  const { n_a, m, T_x } = d;
+  const hasC = cell.hasCellState;
+  const part = (buf: Float64Array, rows: number): Float64Array[] => groupViews(buf, rows, m, j0, w, 0, T_x);
+  const zxs = part(b.zx, projectionRows(cell, d)), as = part(b.a, n_a);
+  const cs = hasC ? part(b.c, n_a) : [], caches = part(b.cache, cell.cacheRows(d));
+  const a0 = w === m ? b.a0 : b.a0.subarray(n_a * j0, n_a * (j0 + w)), c0 = hasC && w !== m ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0;
+  const empty = new Float64Array(0);
+  const steps: Step[] = [];
+  for (let t = 0; t < T_x; t++) {
+    steps.push({
+      zx: zxs[t],
+      aPrev: t === 0 ? a0 : as[t - 1],
+      cPrev: hasC ? (t === 0 ? c0 : cs[t - 1]) : empty,
+      a: as[t],
+      c: hasC ? cs[t] : empty,
+      cache: caches[t],
+    });
+  }
+  return steps;
+}
+
+/** Column group g of a batch cut into `widths` (equal parts of d.m), with its step views of `b`. */
+export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number): Group {
+  const w = widths[g], j0 = g * widths[0];
+  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps: groupSteps(cell, d, b, j0, w) };
+}
+
+/**
+ * Allocates a trace (every buffer of a forward pass over the sequence) without running it.
+ * `x` holds the T_x input blocks (n_x, m) one after another (toTimeMajor) in the layout of
+ * the column groups `widths`; a0 and c0 are (n_a, m) (c0 is ignored by cells without a cell
+ * state). The trace keeps references to p, x, a0 and c0: changing them in place and calling
+ * `run` again recomputes the pass with no new allocation (gradcheck).
+ *
+ * `shared` (always with more than one group): every buffer of the trace is shared (src/pool.ts):
+ * a block of the kernels' arena, which the products, activations and loops use in place, or
+ * a SharedArrayBuffer — so that a group worker can run a group's time loop on it
+ * (src/groups.ts). The engine's traces are shared from ARENA_MIN_WORK on (`sharedPass`).
+ * Arena blocks are only reused once handed back: whoever allocates a trace releases it
+ * (`release`).
+ *
+ * The buffers come from the pool (src/pool.ts) zeroed, as new ones would; `full`: the caller
+ * runs the whole pass (`run` from step 0, inputs and head) before reading anything, which
+ * writes every value, so they may come as a previous pass left them.
+ */
+export function allocate(
+  cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
+  widths: readonly number[] = [d.m], full = false, shared = widths.length > 1,
+): Trace {
+  const { n_x, n_a, n_y, m, T_x } = d;
+  if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
+  if (widths.some((w) => w !== widths[0]) || widths[0] * widths.length !== m) {
+    throw new Error(`internal: column groups ${widths.join('+')} are not equal parts of m = ${m}`);
+  }
+  const grouped = widths.length > 1;
+  if (grouped && !shared) throw new Error('internal: column groups need shared buffers');
+  const f64 = (n: number): Float64Array => take(n, shared, !full);
+  const block = n_a * m;
+  const hasC = cell.hasCellState;
+  const all = {
+    x,
+    zx: f64(projectionRows(cell, d) * m * T_x),
+    a: f64(block * T_x),
+    c: f64(hasC ? block * T_x : 0),
+    cache: f64(cell.cacheRows(d) * m * T_x),
+    logits: f64(n_y * m * T_x),
+    y: f64(n_y * m * T_x),
+  };
+  const own = { a0: grouped ? f64(block) : a0, c0: grouped && hasC ? f64(block) : c0 };
+  const b: TraceBuffers = { ...all, ...own };
+  const groups = widths.map((_, g) => groupAt(cell, d, widths, b, g));
+  const steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
+  return {
+    cell, d, p, widths, groups, steps, all, ...own, buffers: b, state0: { a0, c0 }, shared,
+    logits: views(all.logits, n_y * m, T_x), y: views(all.y, n_y * m, T_x),
+  };
+}
+
+/**
+ * Hands a trace's own buffers back to the pool (src/pool.ts): for callers whose trace is
+ * finished with — nothing may read the trace, or anything it returned without copying, after.
+ */
+export function release(tr: Trace): void {
+  const { zx, a, c, cache, logits, y } = tr.all;
+  give(zx, a, c, cache, logits, y);
+  if (tr.groups.length > 1) give(tr.a0, tr.c0);
+  releaseGroupParams(tr);
+  for (const pack of tracePacks.get(tr)?.values() ?? []) give(pack.P);
+  tracePacks.delete(tr);
+}
+
+/** Multiply-adds of a step's recurrent product: the size that decides on residency. */
+export const stepWork = (cell: CellSpec, d: Dims): number => projectionRows(cell, d) * d.n_a * d.m;
+
+/**
+ * Multiply-adds per step from which the engine's passes keep their buffers in the kernels'
+ * arena even without column groups: the products then run in place (no copies in and out,
+ * weights packed), and σ, tanh, the softmax and the cells' loops in SIMD. Measured on the
+ * medium nets (2^13 RNN, 2^15 LSTM, 1.5·2^14 GRU per step), whole processes alternating:
+ * 1.18 / 1.26 / 1.27× per pass; course nets (≤ 2^10) were slower on the arena (0.7–0.8×:
+ * the calls into WebAssembly cost more than they save there).
+ */
+export const ARENA_MIN_WORK = 1 << 12;
+
+/** Whether the engine's pass over these sizes takes shared buffers (`allocate`'s `shared`). */
+export function sharedPass(cell: CellSpec, d: Dims, widths: readonly number[]): boolean {
+  return widths.length > 1 || (stepWork(cell, d) >= ARENA_MIN_WORK && kernelArena() !== undefined);
+}
+
+/** Rows of a step's input projections (Step.zx). */
+export function projectionRows(cell: CellSpec, d: Dims): number {
+  return cell.projections.reduce((n, g) => n + g.rows(d), 0);
+}
