@@ -2,9 +2,9 @@
  * Buffers of a pass: shared ones from the kernels' arena where there is one, and big ones
  * reused from one pass to the next. A big LSTM pass needs ~60 MB of traces and
  * gradients; fresh, every page of them is a page fault (and the ArrayBuffers pressure V8
- * into garbage collections): allocating and first touching 52 MB took ~30 ms on this VM,
- * reusing them ~5 ms. So the engine hands buffers back when a pass is over (src/engine.ts
- * knows when: its backends' traces never leave them) and takes them from here.
+ * into garbage collections; figures in bench/README.md, "Thresholds in the code"). So the
+ * engine hands buffers back when a pass is over (src/engine.ts knows when: its backends'
+ * traces never leave them) and takes them from here.
  *
  * Only buffers of at least POOL_MIN_VALUES values are kept, at most POOL_MAX_BYTES in all
  * (the oldest go first): a process that stops calling keeps at most that much.
@@ -14,10 +14,8 @@ import { arenaInUse, kernelArena } from './kernels';
 
 /**
  * Smaller buffers are cheap to allocate; they are not kept (arena blocks go straight back to
- * the arena). Medium nets' passes take ~1 MB in buffers of 2^10 to 2^16 values, which were not
- * kept while this was 2^16: keeping them made medium RNN / GRU / LSTM passes 1.04–1.06 /
- * 1.03–1.05 / 1.00–1.07× faster (whole processes alternating, 3 rounds each; course passes
- * unchanged within noise).
+ * the arena). Medium nets' passes take ~1 MB in buffers of 2^10 to 2^16 values, which pay to
+ * keep (bench/README.md, "Thresholds in the code").
  */
 export const POOL_MIN_VALUES = 1 << 10;
 /** The most the pool holds (two big LSTM passes' worth). */

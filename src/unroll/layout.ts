@@ -36,9 +36,8 @@ function stepIndex(rows: number, m: number, widths: readonly number[]): Int32Arr
 /**
  * Entries per tile of the conversions to and from time-major: each reads (or writes) TILE
  * rows of the (rows·m, T) array at once, so that a step block is written (or read) TILE
- * neighbours at a time instead of one entry per step 16 KiB apart (big nets). Measured on
- * the big nets' x (64·32 × 100), into a new buffer: toTimeMajor 1.23 ms untiled, 0.65 ms at
- * 32 (4–128 all within 0.65–0.76).
+ * neighbours at a time instead of one entry per step 16 KiB apart (big nets; figures in
+ * bench/README.md, "Thresholds in the code").
  */
 const TILE = 32;
 

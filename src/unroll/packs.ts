@@ -48,7 +48,7 @@ export const tracePacks = new WeakMap<Trace, Map<string, Pack>>();
 /**
  * `job`'s weight blocks packed from the trace's parameters as they are now (they may have
  * changed since the last pass): for traces on the arena (`shared`), whose products run there
- * in place, else none. Packing a big LSTM's blocks costs 0.10 ms forward, 0.16 ms backward (its pass: ~75 ms).
+ * in place, else none. (Its cost: bench/README.md, "Thresholds in the code".)
  */
 export function packsFor(tr: Trace, job: GroupJob): Pack[] | undefined {
   if (!tr.shared || !kernelArena()) return undefined;

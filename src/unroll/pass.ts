@@ -208,8 +208,7 @@ function sharedTransposes(tr: Trace, xent: boolean): SharedTransposes {
  * db += Σ_t Σ_j D⟨t⟩(:, j) over T steps at `step` apart (column groups of w, `group` apart), as
  * a product with a row of ones: each step's row sums s = Σ_j D(i, j) · 1 in column order, then
  * db += s — exact multiplications, so the plain sums' bits — as a batch the kernels run in
- * SIMD and share with their helper thread on big nets (a loop of row sums took ~3 ms of the
- * big LSTM's backward on one thread).
+ * SIMD and share with their helper thread on big nets (bench/README.md, "Thresholds in the code").
  */
 function biasGradient(db: Float64Array, D: Float64Array, rows: number, m: number, off: number, T: number, step: number, w: number, group: number): void {
   if (ONES.length < w) ONES = new Float64Array(w).fill(1);

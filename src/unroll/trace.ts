@@ -50,10 +50,8 @@ export interface Trace {
 
 /**
  * Multiply-adds of one step's recurrent product from which the batch is cut into two column
- * groups, each running its own time loop. Measured (bench/README.md, fresh trace per pass,
- * one group vs two alternating): the big LSTM's and GRU's 2^21 and 1.5·2^20 gain 1.28–1.34×,
- * the big RNN's 2^19 1.22× (twice); an LSTM with n_a = 64, m = 32 (2^19) 1.03–1.19×; an RNN
- * with n_a = 96, m = 32 (1.1·2^18) 0.85–1.01×.
+ * groups, each running its own time loop: below it two groups gain nothing (bench/README.md,
+ * "Thresholds in the code").
  */
 export const GROUP_MIN_WORK = 1 << 19;
 /** Narrower groups than this waste the kernel's 4-column tiles; smaller batches stay whole. */
@@ -177,10 +175,8 @@ export const stepWork = (cell: CellSpec, d: Dims): number => projectionRows(cell
 /**
  * Multiply-adds per step from which the engine's passes keep their buffers in the kernels'
  * arena even without column groups: the products then run in place (no copies in and out,
- * weights packed), and σ, tanh, the softmax and the cells' loops in SIMD. Measured on the
- * medium nets (2^13 RNN, 2^15 LSTM, 1.5·2^14 GRU per step), whole processes alternating:
- * 1.18 / 1.26 / 1.27× per pass; course nets (≤ 2^10) were slower on the arena (0.7–0.8×:
- * the calls into WebAssembly cost more than they save there).
+ * weights packed), and σ, tanh, the softmax and the cells' loops in SIMD. Below it the calls
+ * into WebAssembly cost more than they save (bench/README.md, "Thresholds in the code").
  */
 export const ARENA_MIN_WORK = 1 << 12;
 
