@@ -36,7 +36,7 @@ export interface Formula {
   readonly outputs: readonly string[];
   /** In order; `store`: the operand an output statement writes (index into operands), else −1. */
   readonly statements: readonly { name: string; expr: Expr; store: number }[];
-  /** The signature and body as written (the kernel's comment; a second definition must match). */
+  /** The signature and body as written (the kernel's comment; what identifies it is `formulaKey`). */
   readonly source: string;
 }
 
@@ -158,13 +158,26 @@ export function formulaJs(f: Formula): (n: number, ...operands: (Float64Array | 
 }
 
 /**
- * The name of the formula's function in the kernel's exports: its name and a hash of its text,
- * so that a kernel assembled from another text of the formula (not rebuilt after an edit, or
- * the mutation tests' altered cells) has no such export, and the formula runs in JavaScript.
+ * What identifies a formula: its parsed tree in one canonical text — operands, then each
+ * statement with its expression fully parenthesised — so that layout (spaces, line breaks,
+ * parentheses that change nothing) does not, and any change to an operation does.
+ */
+export function formulaKey(f: Formula): string {
+  const key = (e: Expr): string =>
+    e.kind === 'num' ? literal(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${key(e.a)})` : `(${key(e.a)}${e.op}${key(e.b)})`;
+  return `${f.inputs.join(' ')} -> ${f.outputs.join(' ')}; ${f.statements.map((st) => `${st.name}=${key(st.expr)}`).join('; ')}`;
+}
+
+/**
+ * The name of the formula's function in the kernel's exports: its name and a hash of its
+ * tree (`formulaKey`), so that a kernel assembled from another formula under that name (not
+ * rebuilt after an edit, or the mutation tests' altered cells) has no such export, and the
+ * formula runs in JavaScript.
  */
 export function formulaExport(f: Formula): string {
+  const text = formulaKey(f);
   let h = 0x811c9dc5; // FNV-1a
-  for (let i = 0; i < f.source.length; i++) h = Math.imul(h ^ f.source.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return `ew_${f.name}_${(h >>> 0).toString(16).padStart(8, '0')}`;
 }
 

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'assert';
 import '../src/engine'; // (loads every module that makes formulas)
-import { formulaExport, formulaJs, parseFormula, registeredFormulas, type Formula } from '../src/formulas';
+import { formulaExport, formulaJs, formulaKey, parseFormula, registeredFormulas, type Formula } from '../src/formulas';
 import { elementwise, elementwiseStats, kernelArena } from '../src/kernels';
 import { sharedKernels, wasmKernels } from '../src/wasm/kernels';
 import { hex, rng } from './helpers';
@@ -56,7 +56,7 @@ describe('element-wise formulas', () => {
     assert.equal(hex(A), hex(want.acc));
   });
 
-  it('every formula the engine makes is in both kernel builds, under a name that hashes its text', () => {
+  it('every formula the engine makes is in both kernel builds, under a name that hashes its parsed tree', () => {
     const names = ENGINE_FORMULAS.map((f) => f.name);
     for (const n of ['bptt_da', 'rnn_back', 'lstm_state', 'lstm_output', 'lstm_back', 'gru_reset', 'gru_update', 'gru_back', 'gru_reset_back']) {
       assert.ok(names.includes(n), `${n} was not made`);
@@ -67,6 +67,27 @@ describe('element-wise formulas', () => {
     const edited = parseFormula(ENGINE_FORMULAS[0].name, ENGINE_FORMULAS[0].source.split('\n')[0], ENGINE_FORMULAS[0].source.split('\n').slice(1).join('\n') + ' * 1');
     assert.notEqual(formulaExport(edited), formulaExport(ENGINE_FORMULAS[0]));
     assert.equal(wasmKernels()!.formula(formulaExport(edited)), undefined);
+  });
+
+  it('a formula is identified by its parsed tree: layout does not change its export, an operation does', () => {
+    const sig = 'da u cc aPrev -> dzc dzu daPrev';
+    const body = `
+      dzc = da * u * (1 - cc * cc)
+      dzu = da * (cc - aPrev) * u * (1 - u)
+      daPrev = da * (1 - u)`;
+    const f = parseFormula('gru_back', sig, body);
+    const same = [
+      parseFormula('gru_back', '  da u  cc aPrev ->dzc dzu   daPrev ', body.replace(/ \* /g, '*') + '\n\n'),
+      parseFormula('gru_back', sig, body.replace('da * u * (1 - cc * cc)', '((da * u) * ((1 - (cc * cc))))')),
+    ];
+    for (const g of same) assert.equal(formulaExport(g), formulaExport(f), formulaKey(g));
+    const other = [
+      parseFormula('gru_back', sig, body.replace('da * u * (1 - cc * cc)', 'da * (u * (1 - cc * cc))')), // another order of the products
+      parseFormula('gru_back', sig, body.replace('(1 - u)', '(1 + u)')),
+      parseFormula('gru_back', 'da u cc aPrev -> dzu dzc daPrev', body), // the outputs in another call order
+      parseFormula('gru_back', sig, body.replace('1 - cc', '1.5 - cc')),
+    ];
+    for (const g of other) assert.notEqual(formulaExport(g), formulaExport(f), formulaKey(g));
   });
 
   it('run on arena blocks in SIMD, bit for bit the JavaScript loop (specials, odd counts, in-place outputs)', function () {
