@@ -443,7 +443,7 @@ const arenaOf = (Z: Float64Array): Kernels | undefined => (attached?.isArena(Z) 
  * an arena block two at a time in SIMD (src/wasm/generate.ts), fastmath finishing what that leaves.
  *
  * Until an arena exists these are fastmath's own loops, not a wrapper: V8 inlines those into
- * the cells' steps, and a wrapper in between cost the medium RNN's forward 8% (measured).
+ * the cells' steps, which a wrapper in between prevents (bench/README.md, "Thresholds in the code").
  */
 export let sigmoidInPlace: (Z: Float64Array, off: number, n: number) => void = sigmoidTs;
 export let tanhInPlace: (Z: Float64Array, off: number, n: number) => void = tanhTs;

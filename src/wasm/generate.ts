@@ -183,8 +183,8 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
     (local.set $ldS (i32.shl (local.get $lds) (i32.const 3)))
     (local.set $ldD (i32.shl (local.get $ldd) (i32.const 3)))
     ;; the 2×2 blocks: along src's rows, or, when dst's rows lie 4 KiB or more apart (a group's
-    ;; x into its step blocks: 16 KiB), along dst's, which are then not revisited: 0.36 -> 0.15 ms
-    ;; for a big net's group; src's order stays faster for the sums' transposes (rows ≤ 1 KiB apart)
+    ;; x into its step blocks: 16 KiB), along dst's, which are then not revisited (bench/README.md);
+    ;; src's order stays faster for the sums' transposes (rows ≤ 1 KiB apart)
     (if (i32.lt_s (local.get $ldd) (i32.const 512)) (then
     (block $id (loop $il (br_if $id (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $rows)))
       (local.set $ps (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $ldS))))
@@ -302,7 +302,7 @@ function softmaxWat(): string {
  * are not stored.
  */
 function activationsWat(): string {
-  const U = 2; // pairs per iteration (a power of two): two chains in flight, 1.2–1.5× one; 4 measured no better
+  const U = 2; // pairs per iteration (a power of two): two dependency chains in flight (bench/README.md)
   const lanes = Array.from({ length: U }, (_, u) => u);
   const names = ['z', 'ok', 'x', 't', 'kd', 'ki', 's', 'r', 'r2', 'poly', 'v', 'a', 'st', 'nh', 'dh'];
   const locals = '(local $end i32) (local $rest v128) ' + lanes.map((u) => names.map((n) => `(local $${n}${u} v128)`).join(' ') + ` (local $j0${u} i32) (local $j1${u} i32)`).join(' ');

@@ -144,9 +144,8 @@ interface Range {
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
 
 /**
- * Products of at least this many multiply-adds are shared with the helper thread. At 2^18 the
- * big RNN's products (2^19) came out slower on two threads than on one (handing out a job
- * costs ~5–10 µs); from 2^20 on (the big LSTM's and GRU's) two threads win.
+ * Products of at least this many multiply-adds are shared with the helper thread: handing out
+ * a job costs more than smaller products save (bench/README.md, "Thresholds in the code").
  */
 export const THREAD_MIN_WORK = 1 << 20;
 /** A shared product's output rows are cut into at most this many chunks (≤ 64 flags)… */
@@ -156,9 +155,8 @@ const CHUNK_MIN_WORK = 1 << 16;
 /**
  * A sum over items into one output (outerAdd's G += Σ_u D_u B_uᵀ: the weight gradients) is cut
  * by rows, and each chunk calls the gemm once per item on its rows alone: chunks of at least
- * this many rows. At 16 chunks the big nets' chunks had 4–16 rows (the head's 64 rows, the
- * GRU's 128 and 256); in-pass A/B against chunks of ≥ 32 rows, alternating 8 times: big GRU and
- * RNN 1.02–1.05×, LSTM 1.00–1.03× (64 rows: slower again).
+ * this many rows: thinner chunks (4–16 rows at 16 chunks on the big nets) cost more than they
+ * share (bench/README.md, "Thresholds in the code").
  */
 const SUM_CHUNK_MIN_ROWS = 32;
 /**
@@ -228,8 +226,8 @@ const JOB_WRAP = 1 << 28; // job·4 + 3 must fit an int32
  * Each entry is computed by the same gemm calls from the same starting value whoever
  * computes it: results are bit-identical to one thread's.
  *
- * Between jobs it spins for 2 ms (a pass hands out products every 0.1–0.5 ms; a futex
- * wake-up costs tens of µs on a VM; 0.3 ms and 0 measured no better), then sleeps until
+ * Between jobs it spins for 2 ms (a pass hands out products more often than that, and a futex
+ * wake-up is slow on a VM; bench/README.md, "Thresholds in the code"), then sleeps until
  * woken — at once while parked (withoutHelper: a group worker needs the core).
  */
 const HELPER_SOURCE = `
@@ -441,10 +439,8 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   /**
    * Views start at staggered offsets: blocks of 2^k values one after another would all start
    * on the same L1 cache sets (4 KiB apart), and a loop over a dozen of them, as a cell's
-   * backward step is, thrashes them: the LSTM's backward loop on one group (13 streams) took
-   * 27 µs on unstaggered blocks, 12.3 µs staggered, 12.2 µs on ordinary arrays (whole big LSTM
-   * pass, in-process A/B: 2% on one thread and two). The n-th block's view starts
-   * 64·((7n) mod 64) bytes into it.
+   * backward step is, thrashes them (bench/README.md, "Thresholds in the code"). The n-th
+   * block's view starts 64·((7n) mod 64) bytes into it.
    */
   let colour = 0;
   /** Whether any arena view was ever made here: until then nothing is one, without a lookup (small nets). */
