@@ -141,17 +141,20 @@ function literal(v: number): string {
   return String(v);
 }
 
+/** An expression as JavaScript, every operation parenthesised (formulaJs's loop body, formulaKey's text). */
+function exprJs(e: Expr): string {
+  return e.kind === 'num' ? literal(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${exprJs(e.a)})` : `(${exprJs(e.a)} ${e.op} ${exprJs(e.b)})`;
+}
+
 /**
  * The formula as a JavaScript function (n, X0, o0, X1, o1, …): for k < n, operand j's element
  * k is Xj[oj + k] (operands in `f.operands` order).
  */
 export function formulaJs(f: Formula): (n: number, ...operands: (Float64Array | number)[]) => void {
-  const js = (e: Expr): string =>
-    e.kind === 'num' ? literal(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${js(e.a)})` : `(${js(e.a)} ${e.op} ${js(e.b)})`;
   const params = f.operands.map((_, j) => `X${j}, o${j}`).join(', ');
   const loads = f.inputs.map((_, j) => `const i${j} = X${j}[o${j} + k];`);
   const exprs = resolved(f);
-  const lets = f.statements.map((_, s) => `const v${s} = ${js(exprs[s])};`);
+  const lets = f.statements.map((_, s) => `const v${s} = ${exprJs(exprs[s])};`);
   const stores = f.statements.flatMap((s, k) => (s.store >= 0 ? [`X${s.store}[o${s.store} + k] = v${k};`] : []));
   const src = `return function ${f.name}(n, ${params}) {\n  for (let k = 0; k < n; k++) {\n    ${[...loads, ...lets, ...stores].join('\n    ')}\n  }\n};`;
   return new Function(src)() as (n: number, ...operands: (Float64Array | number)[]) => void;
@@ -163,9 +166,7 @@ export function formulaJs(f: Formula): (n: number, ...operands: (Float64Array | 
  * parentheses that change nothing) does not, and any change to an operation does.
  */
 export function formulaKey(f: Formula): string {
-  const key = (e: Expr): string =>
-    e.kind === 'num' ? literal(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${key(e.a)})` : `(${key(e.a)}${e.op}${key(e.b)})`;
-  return `${f.inputs.join(' ')} -> ${f.outputs.join(' ')}; ${f.statements.map((st) => `${st.name}=${key(st.expr)}`).join('; ')}`;
+  return `${f.inputs.join(' ')} -> ${f.outputs.join(' ')}; ${f.statements.map((st) => `${st.name} = ${exprJs(st.expr)}`).join('; ')}`;
 }
 
 /**
