@@ -21,7 +21,7 @@ function runJob(msg: GroupMessage): void {
   const cell = CELLS[msg.cell as CellName]; // a spec's name is its key (test/cells-contract.test.ts)
   const { d, widths, memory } = msg;
   const p = fromWire<Params>(msg.p, memory), buffers = fromWire<TraceBuffers>(msg.buffers, memory), job = unwireJob(msg.job, memory);
-  const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g));
+  const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g, p));
   withParams(cell, p, d, () => {
     for (const grp of groups) runGroupJob(cell, p, d, buffers, grp, job);
   });

@@ -32,16 +32,11 @@ let attached: Kernels | undefined;
 
 /**
  * The arena (src/wasm/kernels.ts): the shared kernels' memory, whose blocks the products use
- * in place. src/pool.ts takes shared buffers there; undefined without SIMD or threads. The
- * first call also switches the activations and the element-wise loops to the versions that
- * look for arena blocks.
+ * in place. src/pool.ts takes shared buffers there; undefined without SIMD or threads.
  */
 export function kernelArena(): Kernels | undefined {
   const k = sharedOnes();
-  if (k && !arenaUsed) {
-    arenaUsed = true;
-    armArenaPaths();
-  }
+  if (k) arenaUsed = true;
   return k;
 }
 let arenaUsed = false;
@@ -55,7 +50,6 @@ export const arenaInUse = (): Kernels | undefined => (arenaUsed ? kernelArena() 
  */
 export function attachArena(memory: unknown): Kernels | undefined {
   if (!NO_SIMD) attached ??= attachedKernels(memory);
-  if (attached) armArenaPaths();
   return attached;
 }
 /**
@@ -83,15 +77,14 @@ function pick(work: number, total: number, out: Float64Array, x: Float64Array, y
 }
 
 /*
- * Packed weights. Inside `withPacked(list, body)`, a product whose A is one of the listed
- * weight blocks — W[:, k0:k0+kn] of `rows` rows for mulAdd and mulBias, its transpose for
- * mulTAdd (`trans`) — runs on the panels P the caller packed it into (src/wasm/kernels.ts
- * packPanels: the gemm's tiles then walk one pointer per 4 rows, not four; 1.1–1.25× on the
- * recurrent products) instead of on W. Same sums in the same order: the same bits. P is an
- * arena block; its product runs on the instance that owns that memory (or, in a group worker,
- * is attached to it) and otherwise, or without SIMD, the product runs on W as usual. The
- * caller keeps P equal to W's block for as long as the list is in force (src/unroll/packs.ts packs
- * a pass's weights at its start).
+ * Packed weights. A product given `packs` whose A is one of the listed weight blocks —
+ * W[:, k0:k0+kn] of `rows` rows for mulAdd and mulBias, its transpose for mulTAdd (`trans`) —
+ * runs on the panels P the caller packed it into (src/wasm/kernels.ts packPanels: the gemm's
+ * tiles then walk one pointer per 4 rows, not four; 1.1–1.25× on the recurrent products)
+ * instead of on W. Same sums in the same order: the same bits. P is an arena block; its product
+ * runs on the instance that owns that memory (or, in a group worker, is attached to it) and
+ * otherwise, or without SIMD, the product runs on W as usual. The caller keeps P equal to W's
+ * block while it passes it (src/unroll/packs.ts packs a pass's weights at its start).
  */
 export interface Packing {
   /** The weight matrix, by identity, its first column and the block's size. */
@@ -103,29 +96,18 @@ export interface Packing {
   readonly trans: boolean;
   readonly P: Float64Array;
 }
-let packings: readonly Packing[] = [];
 /** Products this thread ran on packed panels (tests, bench). */
 let packedProducts = 0;
 export const packedStats = (): { products: number } => ({ products: packedProducts });
-
-/** Runs `body` with the products on these weight blocks taking their packed panels (see above). */
-export function withPacked<T>(list: readonly Packing[], body: () => T): T {
-  const saved = packings;
-  packings = list;
-  try {
-    return body();
-  } finally {
-    packings = saved;
-  }
-}
+const NO_PACKS: readonly Packing[] = [];
 
 /**
- * Runs C (+)= A·B on W's packed block if `withPacked` lists it (A = W[:, k0:k0+kn], or its
+ * Runs C (+)= A·B on W's packed block if `packings` lists it (A = W[:, k0:k0+kn], or its
  * transpose for mulTAdd: `trans`) and its panels' instance can take C and B; false otherwise,
  * for the caller to run the product on W. With a bias b, mulBias's C = b + A·B.
  */
 function packedProduct(
-  W: Float64Array, k0: number, kn: number, rows: number, trans: boolean, C: Float64Array, B: Float64Array, m: number,
+  packings: readonly Packing[], W: Float64Array, k0: number, kn: number, rows: number, trans: boolean, C: Float64Array, B: Float64Array, m: number,
   cOff: number, bOff: number, nb: number, cStep: number, bStep: number, b?: Float64Array,
 ): boolean {
   for (const e of packings) {
@@ -155,9 +137,9 @@ function packedProduct(
  */
 export function mulAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
-  B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
+  B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0, packs = NO_PACKS,
 ): void {
-  if (packings.length > 0 && packedProduct(W, k0, kn, rows, false, C, B, m, cOff, bOff, nb, cStep, bStep)) return;
+  if (packs.length > 0 && packedProduct(packs, W, k0, kn, rows, false, C, B, m, cOff, bOff, nb, cStep, bStep)) return;
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
   if (k) k.mulAdd(C, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
   else for (let u = 0; u < nb; u++) mulAddTs(C, W, ldw, k0, rows, kn, B, m, cOff + u * cStep, bOff + u * bStep);
@@ -169,9 +151,9 @@ export function mulAdd(
  */
 export function mulBias(
   C: Float64Array, b: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
-  B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0,
+  B: Float64Array, m: number, cOff = 0, bOff = 0, nb = 1, cStep = 0, bStep = 0, packs = NO_PACKS,
 ): void {
-  if (packings.length > 0 && packedProduct(W, k0, kn, rows, false, C, B, m, cOff, bOff, nb, cStep, bStep, b)) return;
+  if (packs.length > 0 && packedProduct(packs, W, k0, kn, rows, false, C, B, m, cOff, bOff, nb, cStep, bStep, b)) return;
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, B);
   if (k) return k.mulBias(C, b, W, ldw, k0, rows, kn, B, m, cOff, bOff, nb, cStep, bStep);
   for (let u = 0; u < nb; u++) {
@@ -186,9 +168,9 @@ export function mulBias(
  */
 export function mulTAdd(
   C: Float64Array, W: Float64Array, ldw: number, k0: number, rows: number, kn: number,
-  D: Float64Array, m: number, cOff = 0, dOff = 0, nb = 1, cStep = 0, dStep = 0,
+  D: Float64Array, m: number, cOff = 0, dOff = 0, nb = 1, cStep = 0, dStep = 0, packs = NO_PACKS,
 ): void {
-  if (packings.length > 0 && packedProduct(W, k0, kn, rows, true, C, D, m, cOff, dOff, nb, cStep, dStep)) return;
+  if (packs.length > 0 && packedProduct(packs, W, k0, kn, rows, true, C, D, m, cOff, dOff, nb, cStep, dStep)) return;
   const k = pick(rows * kn * m, nb * rows * kn * m, C, W, D);
   if (k) k.mulTAdd(C, W, ldw, k0, rows, kn, D, m, cOff, dOff, nb, cStep, dStep);
   else for (let u = 0; u < nb; u++) mulTAddTs(C, W, ldw, k0, rows, kn, D, m, cOff + u * cStep, dOff + u * dStep);
@@ -437,26 +419,18 @@ import { exp, sigmoidInPlace as sigmoidTs, sigmoidRest, tanhInPlace as tanhTs, t
 
 /** The kernels whose memory Z is a block of (the arena), if any: its activations run there, in SIMD. */
 const arenaOf = (Z: Float64Array): Kernels | undefined => (attached?.isArena(Z) ? attached : pooled?.isArena(Z) ? pooled : undefined);
+/** Is Z a block of this thread's arena (the main thread's, or the one a group worker is attached to)? */
+export const onArena = (Z: Float64Array): boolean => arenaOf(Z) !== undefined;
 
 /**
- * In place: Z[k] = σ(Z[k]) for off ≤ k < off + n — fastmath's sigmoidInPlace, bit for bit; on
- * an arena block two at a time in SIMD (src/wasm/generate.ts), fastmath finishing what that leaves.
- *
- * Until an arena exists these are fastmath's own loops, not a wrapper: V8 inlines those into
- * the cells' steps, which a wrapper in between prevents (bench/README.md, "Thresholds in the code").
+ * In place: Z[k] = σ(Z[k]) (tanh) for off ≤ k < off + n — fastmath's sigmoidInPlace, bit for
+ * bit; on an arena block two at a time in SIMD (src/wasm/generate.ts), fastmath finishing what
+ * that leaves. Passes whose buffers are never arena blocks call fastmath's own loops (src/exec/ops.ts
+ * `plainOps`): V8 inlines those into the cells' steps, which this wrapper prevents
+ * (bench/README.md, "Thresholds in the code").
  */
-export let sigmoidInPlace: (Z: Float64Array, off: number, n: number) => void = sigmoidTs;
-export let tanhInPlace: (Z: Float64Array, off: number, n: number) => void = tanhTs;
-let armed = false;
-/** From the first arena on (kernelArena, attachArena): the activations and element-wise loops that look for arena blocks. */
-function armArenaPaths(): void {
-  if (armed) return;
-  armed = true;
-  sigmoidInPlace = sigmoidAnywhere;
-  tanhInPlace = tanhAnywhere;
-  // loops not made yet pick their kind when they first run
-  for (const loop of loops) if (loop.made) loop.run = anywhereLoop(loop);
-}
+export const sigmoidInPlace = anywhere('sigmoid', sigmoidTs, sigmoidRest);
+export const tanhInPlace = anywhere('tanh', tanhTs, tanhRest);
 
 /**
  * An activation for arena blocks too: in SIMD there (two f64x2 at a time), fastmath finishing
@@ -471,8 +445,6 @@ function anywhere(f: 'sigmoid' | 'tanh', ts: typeof sigmoidTs, rest: typeof sigm
     if (n & 1) ts(Z, off + n - 1, 1);
   };
 }
-const sigmoidAnywhere = anywhere('sigmoid', sigmoidTs, sigmoidRest);
-const tanhAnywhere = anywhere('tanh', tanhTs, tanhRest);
 
 /**
  * D = Sᵀ: S (rows × cols) from sOff with rows lds apart, into D (cols × rows) from dOff with
@@ -485,18 +457,18 @@ export function transposeBlock(D: Float64Array, dOff: number, ldd: number, S: Fl
 }
 
 /**
- * An element-wise loop written as a formula (src/formulas.ts has the notation): `run(n, X0, o0,
+ * An element-wise loop written as a formula (src/formulas.ts has the notation): `js(n, X0, o0,
  * X1, o1, …)` computes elements o_j … o_j + n − 1 of each operand X_j, the operands in the
- * formula's order (its inputs, then the outputs that are not inputs). JavaScript everywhere;
- * where every operand is an arena block, the kernel's SIMD copy of the formula (~3.5× faster,
- * the same bits), assembled from it by src/wasm/generate.ts. Made once, on first use.
+ * formula's order (its inputs, then the outputs that are not inputs), in JavaScript.
+ * `anywhere` is the same loop that, where every operand is an arena block, runs the kernel's
+ * SIMD copy of the formula instead (~3.5× faster, the same bits), assembled from it by
+ * src/wasm/generate.ts. Each is made on first use.
  */
 export interface Elementwise {
   readonly formula: Formula;
   readonly js: (n: number, ...operands: (Float64Array | number)[]) => void;
-  run: (n: number, ...operands: (Float64Array | number)[]) => void;
+  readonly anywhere: (n: number, ...operands: (Float64Array | number)[]) => void;
 }
-const loops: Loop[] = [];
 /** Runs of element-wise loops on this thread's SIMD kernel (tests). */
 const loopStats = { simd: 0 };
 export const elementwiseStats = (): { simd: number } => ({ ...loopStats });
@@ -504,14 +476,13 @@ export const elementwiseStats = (): { simd: number } => ({ ...loopStats });
 /**
  * The loop of a formula (src/formulas.ts: `name`, 'inputs -> outputs', statements), parsed and
  * compiled on first use: a run needs a few of the thirty-odd formulas, and making them all cost
- * every start ~3 ms (bench/README.md, section 1). The first run() makes the loop and puts it in
- * run's place; what it makes is what an eager make would have made, so the bits are the same.
+ * every start ~3 ms (bench/README.md, section 1). What it makes is what an eager make would
+ * have made, so the bits are the same.
  */
 class Loop implements Elementwise {
   #formula: Formula | undefined;
   #js: Elementwise['js'] | undefined;
-  /** Whether run is the made loop (JavaScript, or SIMD-or-JavaScript once armed). */
-  made = false;
+  #anywhere: Elementwise['anywhere'] | undefined;
   constructor(private readonly text: readonly [name: string, signature: string, body: string]) {}
   get formula(): Formula {
     return (this.#formula ??= parseFormula(...this.text));
@@ -519,18 +490,15 @@ class Loop implements Elementwise {
   get js(): Elementwise['js'] {
     return (this.#js ??= formulaJs(this.formula));
   }
-  run: Elementwise['run'] = (n, ...operands) => {
-    this.made = true;
-    this.run = armed ? anywhereLoop(this) : this.js;
-    return this.run(n, ...operands);
-  };
+  get anywhere(): Elementwise['anywhere'] {
+    return (this.#anywhere ??= anywhereLoop(this));
+  }
 }
 
 /** Makes the loop of a formula, to be parsed and compiled when it first runs (Loop). */
 export function elementwise(name: string, signature: string, body: string): Elementwise {
   const loop = new Loop([name, signature, body]);
   register(name, () => loop.formula);
-  loops.push(loop);
   return loop;
 }
 
@@ -538,7 +506,7 @@ export function elementwise(name: string, signature: string, body: string): Elem
  * `loop` on arena blocks in SIMD, elsewhere in JavaScript: a function of the formula's arity
  * (no rest arguments in the hot path), which finds the kernel's export once per instance.
  */
-function anywhereLoop(loop: Elementwise): Elementwise['run'] {
+function anywhereLoop(loop: Elementwise): Elementwise['anywhere'] {
   const n = loop.formula.operands.length, name = formulaExport(loop.formula);
   const params = Array.from({ length: n }, (_, j) => `X${j}, o${j}`).join(', ');
   const onArena = Array.from({ length: n - 1 }, (_, j) => ` && k.isArena(X${j + 1})`).join('');
@@ -555,7 +523,7 @@ function anywhereLoop(loop: Elementwise): Elementwise['run'] {
       }
       return js(n, ${params});
     };`;
-  return new Function('arenaOf', 'js', 'name', 'stats', src)(arenaOf, loop.js, name, loopStats) as Elementwise['run'];
+  return new Function('arenaOf', 'js', 'name', 'stats', src)(arenaOf, loop.js, name, loopStats) as Elementwise['anywhere'];
 }
 
 /**

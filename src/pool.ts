@@ -99,5 +99,8 @@ export function resetPool(withPoison = false): void {
   poison = withPoison;
 }
 
+/** Tests: are reused buffers handed out without zeroing to be filled with NaN (`resetPool`)? */
+export const poisonReused = (): boolean => poison;
+
 /** What the pool holds now (tests). */
 export const poolBytes = (): number => bytes;

@@ -6,6 +6,8 @@ import { strict as assert } from 'assert';
 import type { Dims } from '../src/backend';
 import { CELL_NAMES, CELLS, gradientNames, paramShapes } from '../src/cells';
 import { float64Backend as engine, paramsOf } from '../src/engine';
+import { Mat, plainOps } from '../src/exec/ops';
+import { paramViews } from '../src/unroll';
 import { tensor, type Arrays, type Tensor } from '../src/tensor';
 import { expectClose, randomInputs } from './helpers';
 
@@ -102,9 +104,11 @@ for (const cellName of CELL_NAMES) {
           zx.push(b[i] + s);
         }
       }
-      cell.forward(p, d, {
-        zx: Float64Array.from(zx), aPrev: inputs.a0.data, cPrev: cell.hasCellState ? inputs.c0.data : new Float64Array(0),
-        a, c, cache: new Float64Array(cell.cacheRows(d) * D.m),
+      const block = (buf: Float64Array, rows = D.n_a): Mat => new Mat(buf, rows, D.m);
+      cell.forward(plainOps, paramViews(cell, d, p), d, {
+        zx: block(Float64Array.from(zx), zx.length / D.m), aPrev: block(inputs.a0.data), a: block(a),
+        cPrev: cell.hasCellState ? block(inputs.c0.data) : block(new Float64Array(0), 0),
+        c: block(c, cell.hasCellState ? D.n_a : 0), cache: block(new Float64Array(cell.cacheRows(d) * D.m), cell.cacheRows(d)),
       });
       expectClose(out.a, tensor([D.n_a, D.m, 1], a), EXACT, 'a');
       if (cell.hasCellState) expectClose(out.c, tensor([D.n_a, D.m, 1], c), EXACT, 'c');

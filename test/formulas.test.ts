@@ -103,7 +103,7 @@ describe('element-wise formulas', () => {
         blocks.forEach((B, j) => B.forEach((_, i) => (B[i] = r.uniform() < 0.1 ? SPECIAL[(i + j) % SPECIAL.length] : r.gauss() * 3)));
         const copies = blocks.map((B) => B.slice());
         const before = elementwiseStats().simd;
-        loop.run(n, ...blocks.flatMap((B) => [B, 3]));
+        loop.anywhere(n, ...blocks.flatMap((B) => [B, 3]));
         assert.equal(elementwiseStats().simd, before + (n >= 2 ? 1 : 0), `${f.name}, n = ${n}: the SIMD loop did not run`);
         loop.js(n, ...copies.flatMap((B) => [B, 3]));
         blocks.forEach((B, j) => assert.equal(bits(B), bits(copies[j]), `${f.name}, n = ${n}, operand ${f.operands[j]}`));
@@ -119,11 +119,11 @@ describe('element-wise formulas', () => {
     const before = elementwiseStats().simd;
     // a name the kernel has, another text: not registered, no export
     const edited = elementwise('gru_update', 'u cc aPrev -> a', 'a = u * cc + (1 - u) * aPrev + 1');
-    edited.run(8, u, 0, cc, 0, ap, 0, a, 0);
+    edited.anywhere(8, u, 0, cc, 0, ap, 0, a, 0);
     assert.equal(a[7], 0.25 * 0.25 + 0.75 * 0.25 + 1);
     const plain = new Float64Array(8);
     const real = elementwise('gru_update', 'u cc aPrev -> a', ENGINE_FORMULAS.find((f) => f.name === 'gru_update')!.source.split('\n').slice(1).join('\n'));
-    real.run(8, u, 0, cc, 0, ap, 0, plain, 0); // one operand off the arena
+    real.anywhere(8, u, 0, cc, 0, ap, 0, plain, 0); // one operand off the arena
     assert.equal(plain[7], 0.25 * 0.25 + 0.75 * 0.25);
     assert.equal(elementwiseStats().simd, before);
     assert.equal(registeredFormulas().find((f) => f.name === 'gru_update')!.source, ENGINE_FORMULAS.find((f) => f.name === 'gru_update')!.source);

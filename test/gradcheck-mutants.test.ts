@@ -49,19 +49,19 @@ const EVERYTHING: Record<CellName, string[]> = { rnn: ['dx', 'da0', 'dWax', 'dWa
 const MUTANTS: Mutant[] = [
   // RNN
   { cell: 'rnn', bug: "tanh' taken as 1 − a instead of 1 − a²", file: 'cells/rnn', find: '(1 - a * a)', replace: '(1 - a)', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'da_prev not carried back through time', file: 'cells/rnn', find: 'mulTAdd(g.daPrev, p.Waa,', replace: 'void (g.daPrev, p.Waa,', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'Waa used untransposed in da_prev', file: 'cells/rnn', find: 'mulTAdd(g.daPrev, p.Waa,', replace: 'mulAdd(g.daPrev, p.Waa,', breaks: EVERYTHING.rnn },
+  { cell: 'rnn', bug: 'da_prev not carried back through time', file: 'cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'void (g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
+  { cell: 'rnn', bug: 'Waa used untransposed in da_prev', file: 'cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'ops.addProduct(g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
   // LSTM
   { cell: 'lstm', bug: 'sign flip in the forget gate term', file: 'cells/lstm', find: 'dzf = dcTot', replace: 'dzf = -dcTot', breaks: EVERYTHING.lstm },
   { cell: 'lstm', bug: 'dc_prev not carried back through time', file: 'cells/lstm', find: 'dcPrev = dcTot * f', replace: 'dcPrev = 0', breaks: EVERYTHING.lstm },
   { cell: 'lstm', bug: 'dropped dc_next term', file: 'cells/lstm', find: 'dcTot = dc + da', replace: 'dcTot = 0 * dc + da', breaks: EVERYTHING.lstm },
   { cell: 'lstm', bug: 'output gate derivative without tanh(c)', file: 'cells/lstm', find: 'dzo = da * tc * o', replace: 'dzo = da * o', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'concat order confused: da_prev read from the x columns of the gate weights', file: 'cells/lstm', find: 'mulTAdd(g.daPrev, p.W, n_a + n_x, 0,', replace: 'mulTAdd(g.daPrev, p.W, n_a + n_x, n_x,', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'concat order confused: da_prev read from the x columns of the gate weights', file: 'cells/lstm', find: 'ops.addProductT(g.daPrev, p.W.columns(0, n_a)', replace: 'ops.addProductT(g.daPrev, p.W.columns(p.W.cols - n_a, n_a)', breaks: EVERYTHING.lstm },
   // GRU
   { cell: 'gru', bug: 'sign flip in the update gate term', file: 'cells/gru', find: '(cc - aPrev)', replace: '(aPrev - cc)', breaks: EVERYTHING.gru },
   { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'cells/gru', find: 'daPrev = da * (1 - u)', replace: 'daPrev = 0', breaks: EVERYTHING.gru },
   { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'cells/gru', find: 'daPrev = daPrev + dra * r', replace: 'daPrev = daPrev', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'concat order confused: da_prev read from the x columns of the stacked gate weights', file: 'cells/gru', find: 'mulTAdd(g.daPrev, p.Wur, ldw, 0,', replace: 'mulTAdd(g.daPrev, p.Wur, ldw, n_x,', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'concat order confused: da_prev read from the x columns of the stacked gate weights', file: 'cells/gru', find: 'ops.addProductT(daPrev, p.Wur.columns(0, n_a)', replace: 'ops.addProductT(daPrev, p.Wur.columns(p.Wur.cols - n_a, n_a)', breaks: EVERYTHING.gru },
 ];
 
 /** Mutations in the unroller's gate gradients, shared by every cell. */

@@ -42,8 +42,8 @@ describe('column groups', function () {
             for (const name of Object.keys(g1)) assert.equal(hex(g2[name].data), hex(g1[name].data), `${loss.kind} ${name}`);
             assert.equal(lossOf(tr, loss), lossOf(one, loss), `${loss.kind} loss`);
           }
-          // with SIMD, the grouped passes ran their weight products on packed panels (src/kernels.ts
-          // withPacked; rows not a multiple of 4 included), the one-group ones on W itself
+          // with SIMD, the grouped passes ran their weight products on packed panels (their jobs'
+          // packs; rows not a multiple of 4 included), the one-group ones on W itself
           if (kernelArena()) assert.ok(packedStats().products > packedBefore, 'no product ran on packed weights');
         });
       }

@@ -470,7 +470,7 @@ describe('WebAssembly SIMD kernels', () => {
         const run = (): string[] => {
           const tr = trace(cell, inputs);
           const g = gradients(tr, { kind: 'xent', labels });
-          return [tr.steps.map((st) => hex(st.a)).join(''), ...Object.keys(g).sort().map((k) => `${k} ${hex(g[k].data)}`)];
+          return [tr.steps.map((st) => hex(st.a.buf)).join(''), ...Object.keys(g).sort().map((k) => `${k} ${hex(g[k].data)}`)];
         };
         setKernelThreads(false);
         const one = run();

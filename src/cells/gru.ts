@@ -22,22 +22,21 @@
  * 4 blocks of (n_a, m). The backward step computes dz = [dzu; dzr; dzc] and da_prev; the
  * unroller takes dW, db and dxt from dz for all steps at once.
  */
-import { elementwise, mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
+import { formula } from '../exec/ops';
 import { gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
-const U = 0, R = 1, CC = 2, RA = 3;
 
 // The element-wise steps (src/formulas.ts), each one loop over a step's (n_a, m) blocks.
-const resetPrev = elementwise('gru_reset', 'r aPrev -> ra', `
+const resetPrev = formula('gru_reset', 'r aPrev -> ra', `
   ra = r * aPrev`);
-const update = elementwise('gru_update', 'u cc aPrev -> a', `
+const update = formula('gru_update', 'u cc aPrev -> a', `
   a = u * cc + (1 - u) * aPrev`);
-const gatesBack = elementwise('gru_back', 'da u cc aPrev -> dzc dzu daPrev', `
+const gatesBack = formula('gru_back', 'da u cc aPrev -> dzc dzu daPrev', `
   dzc = da * u * (1 - cc * cc)
   dzu = da * (cc - aPrev) * u * (1 - u)
   daPrev = da * (1 - u)`);
-const resetBack = elementwise('gru_reset_back', 'dra aPrev r daPrev -> dzr daPrev', `
+const resetBack = formula('gru_reset_back', 'dra aPrev r daPrev -> dzr daPrev', `
   dzr = dra * aPrev * r * (1 - r)
   daPrev = daPrev + dra * r`);
 
@@ -62,36 +61,32 @@ export const gruCell = {
   ],
   projections: [
     { W: 'Wur', b: 'bur', k0: (d) => d.n_a, rows: (d) => 2 * d.n_a, recurrent: { W: 'Wur' } },
-    { W: 'Wc', b: 'bc', k0: (d) => d.n_a, rows: (d) => d.n_a, recurrent: { W: 'Wc', cacheRow: (d) => RA * d.n_a } },
+    { W: 'Wc', b: 'bc', k0: (d) => d.n_a, rows: (d) => d.n_a, recurrent: { W: 'Wc', cacheRow: (d) => 3 * d.n_a } }, // h = rt⊙a_prev, the cache's 4th block,
   ],
   head: { W: 'Wy', b: 'by' },
   hasCellState: false,
   cacheRows: (d) => 4 * d.n_a,
   workRows: (d) => d.n_a,
 
-  forward(p, { n_x, n_a, m }, s) {
-    const block = n_a * m;
-    const ldw = n_a + n_x;
-    const C = s.cache; // blocks U, R, CC, RA; all by offset, no views per step
-    C.set(s.zx); // W[:, n_a:] xt + b for u, r and c: the first three blocks
-    mulAdd(C, p.Wur, ldw, 0, 2 * n_a, n_a, s.aPrev, m);
-    sigmoidInPlace(C, 0, 2 * block);
-    resetPrev.run(block, C, R * block, s.aPrev, 0, C, RA * block);
-    mulAdd(C, p.Wc, ldw, 0, n_a, n_a, C, m, CC * block, RA * block);
-    tanhInPlace(C, CC * block, block);
-    update.run(block, C, U * block, C, CC * block, s.aPrev, 0, s.a, 0);
+  forward(ops, p, { n_a }, s) {
+    const [u, r, cc, ra] = s.cache.blocks(n_a); // ut, rt, cct, rt⊙a_prev
+    const ur = s.cache.rowBlock(0, 2 * n_a);
+    ops.copy(s.cache.rowBlock(0, 3 * n_a), s.zx); // W[:, n_a:] xt + b for u, r and c
+    ops.addProduct(ur, p.Wur.columns(0, n_a), s.aPrev);
+    ops.sigmoid(ur);
+    ops.map(resetPrev, { r, aPrev: s.aPrev, ra });
+    ops.addProduct(cc, p.Wc.columns(0, n_a), ra); // += Wc[:, :n_a] (rt⊙a_prev)
+    ops.tanh(cc);
+    ops.map(update, { u, cc, aPrev: s.aPrev, a: s.a });
   },
 
-  backward(p, { n_x, n_a, m }, s, g) {
-    const block = n_a * m;
-    const ldw = n_a + n_x;
-    const C = s.cache; // ut, rt, cct, rt⊙a_prev in blocks U, R, CC, RA
-    const dz = g.dz; // dzu, dzr (blocks U, R: the stacked gates' gradient), dzc (block CC)
-    const dra = g.work; // d(rt⊙a_prev)
-    gatesBack.run(block, g.da, 0, C, U * block, C, CC * block, s.aPrev, 0, dz, CC * block, dz, U * block, g.daPrev, 0);
-    dra.fill(0);
-    mulTAdd(dra, p.Wc, ldw, 0, n_a, n_a, dz, m, 0, CC * block); // d(rt⊙a_prev) = Wc[:, :n_a]ᵀ dzc
-    resetBack.run(block, dra, 0, s.aPrev, 0, C, R * block, g.daPrev, 0, dz, R * block);
-    mulTAdd(g.daPrev, p.Wur, ldw, 0, 2 * n_a, n_a, dz, m); // += Wur[:, :n_a]ᵀ [dzu; dzr]
+  backward(ops, p, { n_a }, s, g) {
+    const [u, r, cc] = s.cache.blocks(n_a), [dzu, dzr, dzc] = g.dz.blocks(n_a); // dzu, dzr stacked, then dzc
+    const { aPrev } = s, { daPrev } = g, dra = g.work; // dra: d(rt⊙a_prev)
+    ops.map(gatesBack, { da: g.da, u, cc, aPrev, dzc, dzu, daPrev });
+    ops.zero(dra);
+    ops.addProductT(dra, p.Wc.columns(0, n_a), dzc); // d(rt⊙a_prev) = Wc[:, :n_a]ᵀ dzc
+    ops.map(resetBack, { dra, aPrev, r, daPrev, dzr });
+    ops.addProductT(daPrev, p.Wur.columns(0, n_a), g.dz.rowBlock(0, 2 * n_a)); // += Wur[:, :n_a]ᵀ [dzu; dzr]
   },
 } as const satisfies CellSpec;

@@ -32,20 +32,18 @@
  * (Step.zx); the cache holds their activations ft, it, cct, ot and tanh(c_next)
  * — 5 blocks of (n_a, m).
  */
-import { elementwise, mulAdd, mulTAdd, sigmoidInPlace, tanhInPlace } from '../kernels';
+import { formula } from '../exec/ops';
 import { gateBias, gateWeights } from './gate';
 import type { CellSpec } from './types';
 
-/** Blocks of the cache (and of dz in backward), in stacking order. */
-const F = 0, I = 1, CC = 2, O = 3, TC = 4;
 
 // The element-wise steps (src/formulas.ts), each one loop over a step's (n_a, m) blocks.
-const cellState = elementwise('lstm_state', 'f cPrev i cc -> c tc', `
+const cellState = formula('lstm_state', 'f cPrev i cc -> c tc', `
   c = f * cPrev + i * cc
   tc = c`);
-const output = elementwise('lstm_output', 'o tc -> a', `
+const output = formula('lstm_output', 'o tc -> a', `
   a = o * tc`);
-const gatesBack = elementwise('lstm_back', 'f i cc o tc da dc cPrev -> dzf dzi dzc dzo dcPrev', `
+const gatesBack = formula('lstm_back', 'f i cc o tc da dc cPrev -> dzf dzi dzc dzo dcPrev', `
   dcTot = dc + da * o * (1 - tc * tc)
   dzf = dcTot * cPrev * f * (1 - f)
   dzi = dcTot * cc * i * (1 - i)
@@ -79,29 +77,24 @@ export const lstmCell = {
   cacheRows: (d) => 5 * d.n_a,
   workRows: () => 0,
 
-  forward(p, { n_x, n_a, m }, s) {
-    const block = n_a * m;
-    const C = s.cache;
-    C.set(s.zx); // W[:, n_a:] xt + b, all four gates
-    mulAdd(C, p.W, n_a + n_x, 0, 4 * n_a, n_a, s.aPrev, m);
+  forward(ops, p, { n_a }, s) {
+    const C = s.cache, [f, i, cc, o, tc] = C.blocks(n_a);
+    const z = C.rowBlock(0, 4 * n_a); // the four gates' pre-activations, then activations
+    ops.copy(z, s.zx); // W[:, n_a:] xt + b
+    ops.addProduct(z, p.W.columns(0, n_a), s.aPrev); // += W[:, :n_a] a_prev
     // Whole blocks at a time: the activations run fastest as tight in-place loops.
-    sigmoidInPlace(C, F * block, 2 * block); // ft, it
-    tanhInPlace(C, CC * block, block); // cct
-    sigmoidInPlace(C, O * block, block); // ot
-    cellState.run(block, C, F * block, s.cPrev, 0, C, I * block, C, CC * block, s.c, 0, C, TC * block);
-    tanhInPlace(C, TC * block, block); // tanh(c_next)
-    output.run(block, C, O * block, C, TC * block, s.a, 0);
+    ops.sigmoid(C.rowBlock(0, 2 * n_a)); // ft, it
+    ops.tanh(cc); // cct
+    ops.sigmoid(o); // ot
+    ops.map(cellState, { f, cPrev: s.cPrev, i, cc, c: s.c, tc });
+    ops.tanh(tc); // tanh(c_next)
+    ops.map(output, { o, tc, a: s.a });
   },
 
-  backward(p, { n_x, n_a, m }, s, g) {
-    const block = n_a * m;
-    const C = s.cache;
-    const dz = g.dz; // dft, dit, dcct, dot: the stacked gates' pre-activation gradients
-    gatesBack.run(
-      block, C, F * block, C, I * block, C, CC * block, C, O * block, C, TC * block, g.da, 0, g.dc, 0, s.cPrev, 0,
-      dz, F * block, dz, I * block, dz, CC * block, dz, O * block, g.dcPrev, 0,
-    );
-    g.daPrev.fill(0);
-    mulTAdd(g.daPrev, p.W, n_a + n_x, 0, 4 * n_a, n_a, dz, m); // da_prev = W[:, :n_a]ᵀ dz
+  backward(ops, p, { n_a }, s, g) {
+    const [f, i, cc, o, tc] = s.cache.blocks(n_a), [dzf, dzi, dzc, dzo] = g.dz.blocks(n_a);
+    ops.map(gatesBack, { f, i, cc, o, tc, da: g.da, dc: g.dc, cPrev: s.cPrev, dzf, dzi, dzc, dzo, dcPrev: g.dcPrev });
+    ops.zero(g.daPrev);
+    ops.addProductT(g.daPrev, p.W.columns(0, n_a), g.dz); // da_prev = W[:, :n_a]ᵀ dz
   },
 } as const satisfies CellSpec;

@@ -16,11 +16,11 @@
  * dba from dtanh for all steps at once.
  * The cell caches nothing beyond a⟨t⟩ itself (cacheRows = 0).
  */
-import { elementwise, mulAdd, mulTAdd, tanhInPlace } from '../kernels';
+import { formula } from '../exec/ops';
 import type { CellSpec } from './types';
 
 // The element-wise step of backward (src/formulas.ts): one loop over a step's (n_a, m) block.
-const tanhBack = elementwise('rnn_back', 'a da -> dz', `
+const tanhBack = formula('rnn_back', 'a da -> dz', `
   dz = (1 - a * a) * da`);
 
 export const rnnCell = {
@@ -41,16 +41,16 @@ export const rnnCell = {
   cacheRows: () => 0,
   workRows: () => 0,
 
-  forward(p, { n_a, m }, s) {
-    s.a.set(s.zx); // Wax x⟨t⟩ + ba
-    mulAdd(s.a, p.Waa, n_a, 0, n_a, n_a, s.aPrev, m);
-    tanhInPlace(s.a, 0, n_a * m);
+  forward(ops, p, d, s) {
+    ops.copy(s.a, s.zx); // Wax x⟨t⟩ + ba
+    ops.addProduct(s.a, p.Waa, s.aPrev);
+    ops.tanh(s.a);
   },
 
-  backward(p, { n_a, m }, s, g) {
+  backward(ops, p, d, s, g) {
     const dtanh = g.dz;
-    tanhBack.run(n_a * m, s.a, 0, g.da, 0, dtanh, 0);
-    g.daPrev.fill(0);
-    mulTAdd(g.daPrev, p.Waa, n_a, 0, n_a, n_a, dtanh, m);
+    ops.map(tanhBack, { a: s.a, da: g.da, dz: dtanh });
+    ops.zero(g.daPrev);
+    ops.addProductT(g.daPrev, p.Waa, dtanh); // da_prev = Waaᵀ dtanh
   },
 } as const satisfies CellSpec;

@@ -1,7 +1,11 @@
 import type { Dims } from '../backend';
+import type { Mat, Ops } from '../exec/ops';
 
 /** Parameters of a cell by name, each a row-major Float64Array (bias vectors are (n, 1)). */
 export type Params = Record<string, Float64Array>;
+
+/** The same parameters as the math reads them: a (rows, cols) view of each, stacks included. */
+export type ParamViews = Readonly<Record<string, Mat>>;
 
 export interface ParamSpec {
   /** The seed's name: `Wax`, `Wf`, `by`, ... */
@@ -13,19 +17,20 @@ export interface ParamSpec {
 }
 
 /**
- * One time step's buffers, all (rows, m) row-major with the batch as the fast axis.
- * The forward step reads zx (its input projections), aPrev (and cPrev) and writes a (and c)
- * and its private `cache`; the backward step reads aPrev, cPrev, a, c and the cache. (The
- * input x⟨t⟩ itself only enters through zx: the unroller takes every product with it.)
+ * One time step's views, all (rows, m) with the batch as the fast axis (a column group's
+ * width for m). The forward step reads zx (its input projections), aPrev (and cPrev) and
+ * writes a (and c) and its private `cache`; the backward step reads aPrev, cPrev, a, c and
+ * the cache. (The input x⟨t⟩ itself only enters through zx: the unroller takes every
+ * product with it.) Made once per trace: the views a cell cuts from them are kept (Mat).
  */
 export interface Step {
   /** The input projections of this step, (projection rows, m): see CellSpec.projections. */
-  readonly zx: Float64Array;
-  readonly aPrev: Float64Array; // (n_a, m)
-  readonly cPrev: Float64Array; // (n_a, m), LSTM only (empty otherwise)
-  readonly a: Float64Array; // (n_a, m)
-  readonly c: Float64Array; // (n_a, m), LSTM only (empty otherwise)
-  readonly cache: Float64Array; // (cacheRows(d), m), the cell's gates
+  readonly zx: Mat;
+  readonly aPrev: Mat; // (n_a, m)
+  readonly cPrev: Mat; // (n_a, m), LSTM only (no rows otherwise)
+  readonly a: Mat; // (n_a, m)
+  readonly c: Mat; // (n_a, m), LSTM only (no rows otherwise)
+  readonly cache: Mat; // (cacheRows(d), m), the cell's gates
 }
 
 /**
@@ -58,13 +63,13 @@ export interface Projection {
  * unroller computes them after the time loop, for all steps at once (CellSpec.projections).
  */
 export interface StepGrad {
-  readonly da: Float64Array;
-  readonly dc: Float64Array;
-  dz: Float64Array; // (projection rows, m): the unroller points it at step t's block
-  readonly daPrev: Float64Array; // (n_a, m)
-  readonly dcPrev: Float64Array; // (n_a, m), LSTM only
-  /** Scratch of workRows(d) * m values. */
-  readonly work: Float64Array;
+  readonly da: Mat;
+  readonly dc: Mat;
+  dz: Mat; // (projection rows, m): the unroller points it at step t's block
+  readonly daPrev: Mat; // (n_a, m)
+  readonly dcPrev: Mat; // (n_a, m), LSTM only
+  /** Scratch of (workRows(d), m). */
+  readonly work: Mat;
 }
 
 /**
@@ -95,6 +100,7 @@ export interface CellSpec {
   cacheRows(d: Dims): number;
   /** Rows of backward scratch (times m values). */
   workRows(d: Dims): number;
-  forward(p: Params, d: Dims, s: Step): void;
-  backward(p: Params, d: Dims, s: Step, g: StepGrad): void;
+  /** One step forward, written against `ops` (src/exec/ops.ts): how it runs is not the cell's business. */
+  forward(ops: Ops, p: ParamViews, d: Dims, s: Step): void;
+  backward(ops: Ops, p: ParamViews, d: Dims, s: Step, g: StepGrad): void;
 }

@@ -97,8 +97,8 @@ export class Evaluator {
     this.full = allocate(cell, this.p, d, x, this.a0, this.c0, [d.m], false, sharedPass(cell, d, [d.m]));
     run(this.full, 0, this.loss === 'xent');
     this.projRow = projectionRowMaps(cell, d, this.p);
-    this.baseA = this.full.steps.map((s) => s.a.slice());
-    this.baseC = this.full.steps.map((s) => s.c.slice());
+    this.baseA = this.full.steps.map((s) => s.a.buf.slice());
+    this.baseC = this.full.steps.map((s) => s.c.buf.slice());
 
     const dc: Dims = { ...d, m: 1 };
     const colX = new Float64Array(d.n_x * d.T_x);
@@ -235,7 +235,7 @@ export class Evaluator {
     }
     // The column's input projections: the full batch's, column j.
     for (let t = 0; t < T_x; t++) {
-      const from = this.full.steps[t].zx, to = this.col.steps[t].zx;
+      const from = this.full.steps[t].zx.buf, to = this.col.steps[t].zx.buf;
       for (let r = 0; r < to.length; r++) to[r] = from[r * m + j];
     }
     this.loadedColumn = j;
@@ -247,8 +247,8 @@ export class Evaluator {
     const { n_a, m } = this.d;
     if (t0 > 0) {
       const s = this.col.steps[t0 - 1];
-      for (let i = 0; i < n_a; i++) s.a[i] = this.baseA[t0 - 1][i * m + j];
-      if (this.cell.hasCellState) for (let i = 0; i < n_a; i++) s.c[i] = this.baseC[t0 - 1][i * m + j];
+      for (let i = 0; i < n_a; i++) s.a.buf[i] = this.baseA[t0 - 1][i * m + j];
+      if (this.cell.hasCellState) for (let i = 0; i < n_a; i++) s.c.buf[i] = this.baseC[t0 - 1][i * m + j];
     }
     run(this.col, t0, this.loss === 'xent', false);
   }
@@ -331,7 +331,7 @@ export class Evaluator {
     if (this.loss === 'sum') {
       const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa;
       for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
-        const a = tr.steps[t].a, g = da[t];
+        const a = tr.steps[t].a.buf, g = da[t];
         for (let k = 0; k < block; k++) {
           const dt = g[k] * (up[o + k] - a[k]);
           s += dt;
@@ -364,7 +364,7 @@ export class Evaluator {
     const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa, up = this.kept;
     return (visit) => {
       for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
-        const a = tr.steps[t].a, g = da[t];
+        const a = tr.steps[t].a.buf, g = da[t];
         for (let k = 0; k < block; k++) visit(term(g[k], up[o + k], a[k]));
       }
     };

@@ -28,7 +28,7 @@
  */
 export { fromSteps, groupViews, toSteps, toTimeMajor, views } from './layout';
 export {
-  allocate, ARENA_MIN_WORK, columnGroups, GROUP_MIN_WORK, groupAt, projectionRows, release, sharedPass,
+  allocate, ARENA_MIN_WORK, columnGroups, GROUP_MIN_WORK, groupAt, paramViews, projectionRows, release, sharedPass, spareTraces,
   type Group, type Trace, type TraceBuffers,
 } from './trace';
 export type { Pack } from './packs';

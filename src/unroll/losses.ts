@@ -9,7 +9,7 @@ export function sumLoss(tr: Trace, daSteps: readonly Float64Array[], t0 = 0): nu
   const { base, stride } = placement(m, n_a, tr.widths);
   let L = 0;
   for (let t = t0; t < T_x; t++) {
-    const g = daSteps[t], a = tr.steps[t].a;
+    const g = daSteps[t], a = tr.steps[t].a.buf;
     for (let i = 0; i < n_a; i++) {
       for (let j = 0; j < m; j++) {
         const q = base[j] + i * stride[j];

@@ -1,5 +1,5 @@
 /**
- * Weight blocks packed for the kernels' products (src/kernels.ts `withPacked`): made once per
+ * Weight blocks packed for the kernels' products (src/kernels.ts `Packing`): made once per
  * trace, refilled from its parameters by every job that multiplies by them.
  */
 import type { Dims } from '../backend';
@@ -11,7 +11,7 @@ import type { GroupJob } from './group';
 import type { Trace } from './trace';
 
 /**
- * A weight block packed for the kernels' products (src/kernels.ts `withPacked`), named by its
+ * A weight block packed for the kernels' products (src/kernels.ts `Packing`), named by its
  * parameter: a job carries them, and each thread matches them against its own parameter views.
  */
 export interface Pack {

@@ -91,19 +91,19 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
   const grads = paramBuffers(cell, d, 'd');
-  const shared = tr.shared;
-  const dx = take(n_x * m * T_x, shared, false); // time-major, the products' layout; each group zeroes its columns (dxGroup)
+  const { shared, ws } = tr;
+  const dx = ws.alloc('dx', n_x * m * T_x, 'any'); // time-major, the products' layout; each group zeroes its columns (dxGroup)
   // the public layout, each group its columns; with groups a shared block, copied out at the end
-  const dxOut = shared ? take(n_x * m * T_x, true, false) : new Float64Array(n_x * m * T_x);
+  const dxOut = shared ? ws.alloc('dxOut', n_x * m * T_x, 'any') : new Float64Array(n_x * m * T_x);
   const hasC = cell.hasCellState;
   const b: BpttBuffers = {
-    up: take(block * T_x, shared, false), // set from da (sum loss) or zeroed by each group (xentGroup)
-    dz: take(projectionRows(cell, d) * m * T_x, shared, false), // each step writes its block in full
-    da: take(block, shared, false),
-    daPrev: take(block, shared),
-    dc: take(hasC ? block : 0, shared, false),
-    dcPrev: take(hasC ? block : 0, shared),
-    work: take(cell.workRows(d) * m, shared, false),
+    up: ws.alloc('up', block * T_x, 'any'), // set from da (sum loss) or zeroed by each group (xentGroup)
+    dz: ws.alloc('dz', projectionRows(cell, d) * m * T_x, 'any'), // each step writes its block in full
+    da: ws.alloc('da', block, 'any'),
+    daPrev: ws.alloc('daPrev', block, 'zero'),
+    dc: ws.alloc('dc', hasC ? block : 0, 'any'),
+    dcPrev: ws.alloc('dcPrev', hasC ? block : 0, 'zero'),
+    work: ws.alloc('work', cell.workRows(d) * m, 'any'),
   };
   // Resident for the whole backward (kernels.ts): the parameters, x and a⟨t−1⟩ of every step,
   // and the weight matrices' gradients, which only the products accumulate.
@@ -116,7 +116,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   };
   const job: BackwardJob = {
     kind: 'backward', b, dx, dxOut,
-    xent: upstream.kind === 'xent' ? { labels: upstream.labels, dz: take(all.y.length, shared, false) } : undefined,
+    xent: upstream.kind === 'xent' ? { labels: upstream.labels, dz: ws.alloc('dy', all.y.length, 'any') } : undefined,
   };
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;
@@ -128,8 +128,9 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
     resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, bt));
     give(...Object.values(bt).map((t) => t.T));
   });
-  if (job.xent) give(job.xent.dz);
+  if (job.xent) ws.free(job.xent.dz);
   const ungrouped = (buf: Float64Array): Float64Array => {
+    if (ws.keep) return buf.slice(); // (the workspace keeps buf for the next pass)
     if (!shared || buf.length === 0) return buf;
     if (tr.groups.length === 1) return buf.slice(); // (the shared one goes back to the pool)
     const out = new Float64Array(buf.length);
@@ -137,8 +138,8 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
     return out;
   };
   const result = { dx: shared ? dxOut.slice() : dxOut, da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
-  give(dx, b.up, b.dz, b.da, b.dc, b.work);
-  if (shared) give(dxOut, b.daPrev, b.dcPrev); // (copied into dx, da0 and dc0)
+  ws.free(dx, b.up, b.dz, b.da, b.dc, b.work);
+  if (shared) ws.free(dxOut, b.daPrev, b.dcPrev); // (copied into dx, da0 and dc0)
   return result;
 }
 

@@ -4,10 +4,12 @@
  * buffers on the kernels' arena.
  */
 import type { Dims } from '../backend';
-import type { CellSpec, Params, Step } from '../cells/types';
+import type { CellSpec, ParamViews, Params, Step } from '../cells/types';
+import { Mat, opsFor, type KernelOps } from '../exec/ops';
 import { releaseGroupParams } from '../groups';
 import { kernelArena } from '../kernels';
-import { give, take } from '../pool';
+import { give } from '../pool';
+import { Workspace } from '../exec/workspace';
 import { groupViews, views } from './layout';
 import { tracePacks } from './packs';
 
@@ -18,6 +20,10 @@ export interface Group {
   readonly d: Dims;
   /** T_x steps of (rows, width) views; steps[t].aPrev is a⟨t−1⟩ (a0's columns for t = 0). */
   readonly steps: Step[];
+  /** The parameters the steps multiply by, as the cells read them. */
+  readonly P: ParamViews;
+  /** What the steps run on: the arena's ops where the buffers are arena blocks (src/exec/ops.ts). */
+  readonly ops: KernelOps;
 }
 
 /** Everything the forward pass computed, kept for the backward pass. */
@@ -46,6 +52,8 @@ export interface Trace {
    * arena, which the products, activations and loops use in place. Always with column groups.
    */
   readonly shared: boolean;
+  /** Where its buffers (and its backward pass's) come from. */
+  readonly ws: Workspace;
 }
 
 /**
@@ -80,29 +88,44 @@ export interface TraceBuffers {
 export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number): Step[] {
   const { n_a, m, T_x } = d;
   const hasC = cell.hasCellState;
-  const part = (buf: Float64Array, rows: number): Float64Array[] => groupViews(buf, rows, m, j0, w, 0, T_x);
+  const part = (buf: Float64Array, rows: number): Mat[] => groupViews(buf, rows, m, j0, w, 0, T_x).map((v) => new Mat(v, rows, w));
   const zxs = part(b.zx, projectionRows(cell, d)), as = part(b.a, n_a);
   const cs = hasC ? part(b.c, n_a) : [], caches = part(b.cache, cell.cacheRows(d));
-  const a0 = w === m ? b.a0 : b.a0.subarray(n_a * j0, n_a * (j0 + w)), c0 = hasC && w !== m ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0;
-  const empty = new Float64Array(0);
+  const a0 = new Mat(w === m ? b.a0 : b.a0.subarray(n_a * j0, n_a * (j0 + w)), n_a, w);
+  const c0 = hasC ? new Mat(w !== m ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0, n_a, w) : undefined;
+  const none = new Mat(new Float64Array(0), 0, w);
   const steps: Step[] = [];
   for (let t = 0; t < T_x; t++) {
     steps.push({
       zx: zxs[t],
       aPrev: t === 0 ? a0 : as[t - 1],
-      cPrev: hasC ? (t === 0 ? c0 : cs[t - 1]) : empty,
+      cPrev: c0 ? (t === 0 ? c0 : cs[t - 1]) : none,
       a: as[t],
-      c: hasC ? cs[t] : empty,
+      c: hasC ? cs[t] : none,
       cache: caches[t],
     });
   }
   return steps;
 }
 
+/** The math's views of a cell's parameters `p`, stacks included (made per trace and column group: cheap). */
+export function paramViews(cell: CellSpec, d: Dims, p: Params): ParamViews {
+  const out: Record<string, Mat> = {};
+  for (const spec of cell.params) {
+    const [rows, cols] = spec.shape(d);
+    out[spec.name] = new Mat(p[spec.name], rows, cols);
+  }
+  for (const st of cell.stacks) {
+    const first = out[st.members[0]];
+    out[st.name] = new Mat(p[st.name], first.rows * st.members.length, first.cols);
+  }
+  return out;
+}
+
 /** Column group g of a batch cut into `widths` (equal parts of d.m), with its step views of `b`. */
-export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number): Group {
+export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number, p: Params): Group {
   const w = widths[g], j0 = g * widths[0];
-  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps: groupSteps(cell, d, b, j0, w) };
+  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps: groupSteps(cell, d, b, j0, w), P: paramViews(cell, d, p), ops: opsFor(b.zx) };
 }
 
 /**
@@ -134,27 +157,69 @@ export function allocate(
   }
   const grouped = widths.length > 1;
   if (grouped && !shared) throw new Error('internal: column groups need shared buffers');
-  const f64 = (n: number): Float64Array => take(n, shared, !full);
   const block = n_a * m;
   const hasC = cell.hasCellState;
+  const rows = { zx: projectionRows(cell, d), a: n_a, c: hasC ? n_a : 0, cache: cell.cacheRows(d), logits: n_y, y: n_y };
+  const spare = takeSpare(cell, d, widths, shared);
+  const ws = spare?.ws ?? new Workspace(shared, !grouped && sum(Object.values(rows)) * m * T_x <= SPARE_MAX_VALUES);
+  const f64 = (name: string, n: number): Float64Array => ws.alloc(name, n, full ? 'any' : 'zero');
   const all = {
     x,
-    zx: f64(projectionRows(cell, d) * m * T_x),
-    a: f64(block * T_x),
-    c: f64(hasC ? block * T_x : 0),
-    cache: f64(cell.cacheRows(d) * m * T_x),
-    logits: f64(n_y * m * T_x),
-    y: f64(n_y * m * T_x),
+    zx: f64('zx', rows.zx * m * T_x),
+    a: f64('a', rows.a * m * T_x),
+    c: f64('c', rows.c * m * T_x),
+    cache: f64('cache', rows.cache * m * T_x),
+    logits: f64('logits', rows.logits * m * T_x),
+    y: f64('y', rows.y * m * T_x),
   };
-  const own = { a0: grouped ? f64(block) : a0, c0: grouped && hasC ? f64(block) : c0 };
+  const own = { a0: grouped ? f64('a0', block) : a0, c0: grouped && hasC ? f64('c0', block) : c0 };
   const b: TraceBuffers = { ...all, ...own };
-  const groups = widths.map((_, g) => groupAt(cell, d, widths, b, g));
-  const steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
+  let groups: Group[], steps: Step[];
+  if (spare) {
+    // The same buffers as the spare's, so its step views hold; only a⟨−1⟩, c⟨−1⟩ and p are the caller's.
+    const s0 = spare.steps[0];
+    steps = spare.steps.slice();
+    steps[0] = { zx: s0.zx, aPrev: new Mat(a0, n_a, m), cPrev: hasC ? new Mat(c0, n_a, m) : s0.cPrev, a: s0.a, c: s0.c, cache: s0.cache };
+    groups = [{ j0: 0, d, steps, P: paramViews(cell, d, p), ops: opsFor(all.zx) }];
+  } else {
+    groups = widths.map((_, g) => groupAt(cell, d, widths, b, g, p));
+    steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
+  }
   return {
-    cell, d, p, widths, groups, steps, all, ...own, buffers: b, state0: { a0, c0 }, shared,
-    logits: views(all.logits, n_y * m, T_x), y: views(all.y, n_y * m, T_x),
+    cell, d, p, widths, groups, steps, all, a0: own.a0, c0: own.c0, buffers: b, state0: { a0, c0 }, shared, ws,
+    logits: spare ? spare.logits : views(all.logits, n_y * m, T_x), y: spare ? spare.y : views(all.y, n_y * m, T_x),
   };
 }
+
+/**
+ * Traces handed back whose workspace keeps its buffers (small ones, private, one group), at
+ * most one per problem: the next pass of the same problem runs on its buffers and step views.
+ */
+const spares: Trace[] = [];
+const SPARES_MAX = 8;
+/** The most values a kept trace holds (8 MB): bigger passes take and give back pool buffers. */
+const SPARE_MAX_VALUES = 1 << 20;
+
+const sameProblem = (tr: Trace, cell: CellSpec, d: Dims, widths: readonly number[], shared: boolean): boolean =>
+  tr.cell === cell && tr.shared === shared && tr.widths.length === widths.length && tr.widths[0] === widths[0] &&
+  tr.d.n_x === d.n_x && tr.d.n_a === d.n_a && tr.d.n_y === d.n_y && tr.d.m === d.m && tr.d.T_x === d.T_x;
+
+function takeSpare(cell: CellSpec, d: Dims, widths: readonly number[], shared: boolean): Trace | undefined {
+  const k = spares.findIndex((tr) => sameProblem(tr, cell, d, widths, shared));
+  return k < 0 ? undefined : spares.splice(k, 1)[0];
+}
+
+/** Traces kept for the next pass of their problem (tests). */
+export const spareTraces = (): number => spares.length;
+
+/** Keeps `tr` for the next pass of its problem, in place of an older one of the same. */
+function keepSpare(tr: Trace): void {
+  const k = spares.findIndex((old) => sameProblem(old, tr.cell, tr.d, tr.widths, tr.shared));
+  if (k >= 0) spares.splice(k, 1)[0].ws.close();
+  spares.push(tr);
+  if (spares.length > SPARES_MAX) spares.shift()!.ws.close();
+}
+const sum = (xs: readonly number[]): number => xs.reduce((s, v) => s + v, 0);
 
 /**
  * Hands a trace's own buffers back to the pool (src/pool.ts): for callers whose trace is
@@ -162,8 +227,9 @@ export function allocate(
  */
 export function release(tr: Trace): void {
   const { zx, a, c, cache, logits, y } = tr.all;
-  give(zx, a, c, cache, logits, y);
-  if (tr.groups.length > 1) give(tr.a0, tr.c0);
+  if (tr.ws.keep) keepSpare(tr);
+  else tr.ws.free(zx, a, c, cache, logits, y);
+  if (tr.groups.length > 1) tr.ws.free(tr.a0, tr.c0);
   releaseGroupParams(tr);
   for (const pack of tracePacks.get(tr)?.values() ?? []) give(pack.P);
   tracePacks.delete(tr);

@@ -36,7 +36,7 @@
  *
  * PACKED weights: `packed(C, P, …)` is mulAdd / mulTAdd / mulBias with A given as panels of 4
  * rows (`packPanels`), which the gemm's tiles walk with one pointer instead of four (same
- * sums, same bits). src/kernels.ts `withPacked` routes the big nets' weight products to it.
+ * sums, same bits). src/kernels.ts routes the products given packed blocks (`packs`) to it.
  *
  * Both are undefined where WebAssembly SIMD (or, for the shared one, threads) is unavailable;
  * callers then keep the TypeScript kernels.

@@ -1,0 +1,167 @@
+/**
+ * What the math is written against: matrix views and the operations on them. A cell's step
+ * reads like its equations — `ops.addProduct(gates, W.columns(0, n_a), aPrev)` — and knows nothing
+ * of how the operations run: TypeScript or WebAssembly SIMD, private or arena memory, packed
+ * panels, helper threads are the business of the implementation behind `Ops` (today
+ * src/kernels.ts, through `plainOps` and `arenaOps`).
+ *
+ * Invariants the implementation relies on (the math states them, it does not check them):
+ * a product's C and B are whole rows (ld = cols, e.g. a step's (n_a, m) block), A is a block of
+ * columns of a matrix that starts at its row 0 (W[:, k0:k0+kn] of a parameter or a stack); the
+ * operands of `map` are whole blocks of the same size, not overlapping unless they are the same.
+ */
+import * as fastmath from '../fastmath';
+import { elementwise, mulAdd, mulTAdd, onArena, sigmoidInPlace, tanhInPlace, type Elementwise, type Packing } from '../kernels';
+
+/**
+ * rows × cols values of `buf`, row r from `off + r·ld`: a parameter, a step's block, a slice.
+ * A view never changes, and views cut from it are kept on it: a trace's step views are made
+ * once, and a step's `C.rowBlock(k * n_a, n_a)` costs a lookup, not an allocation, per pass.
+ */
+export class Mat {
+  private cut: Mat[] | undefined;
+  private split: Mat[] | undefined;
+
+  constructor(
+    readonly buf: Float64Array,
+    readonly rows: number,
+    readonly cols: number,
+    readonly off = 0,
+    readonly ld = cols,
+  ) {}
+
+  /** Columns k0 … k0+n−1 (W.columns(0, n_a): the recurrent part of gates on [a_prev; x]). */
+  columns(k0: number, n: number): Mat {
+    return this.view(this.off + k0, this.rows, n);
+  }
+
+  /** Rows r0 … r0+n−1 (C.rowBlock(2 * n_a, n_a): the third of a stack of (n_a, m) blocks). */
+  rowBlock(r0: number, n: number): Mat {
+    return this.view(this.off + r0 * this.ld, n, this.cols);
+  }
+
+  /** Its rows in consecutive blocks of n (a cache of gates: `const [f, i, cc, o, tc] = C.blocks(n_a)`). */
+  blocks(n: number): readonly Mat[] {
+    const split = this.split;
+    if (split !== undefined && split[0].rows === n) return split;
+    const out: Mat[] = [];
+    for (let r0 = 0; r0 + n <= this.rows; r0 += n) out.push(this.rowBlock(r0, n));
+    return (this.split = out);
+  }
+
+  private view(off: number, rows: number, cols: number): Mat {
+    const cut = (this.cut ??= []);
+    for (let k = 0; k < cut.length; k++) {
+      const v = cut[k];
+      if (v.off === off && v.rows === rows && v.cols === cols) return v;
+    }
+    const v = new Mat(this.buf, rows, cols, off, this.ld);
+    if (cut.length < MAX_CUT) cut.push(v);
+    return v;
+  }
+}
+
+/** Views kept per Mat: a cell cuts a handful from each; more are made afresh, not kept. */
+const MAX_CUT = 16;
+
+/** Operands of a formula by the names of its signature ('f cPrev i cc -> c tc'). */
+export type Operands = Readonly<Record<string, Mat>>;
+
+/** An element-wise formula (src/formulas.ts) the math runs by name through `Ops.map`. */
+export interface Formula {
+  readonly name: string;
+  /** Its operand names in call order: the inputs, then the outputs that are not inputs. */
+  readonly operands: readonly string[];
+  /** The loop, positional (exec's fast path): n, then (buffer, offset) per operand. */
+  readonly loop: Elementwise;
+  /** Runs the loop on operands by name: in JavaScript, or (anywhere) in SIMD where all are arena blocks. */
+  readonly js: (o: Operands) => void;
+  readonly anywhere: (o: Operands) => void;
+}
+
+export interface Ops {
+  /** C += A·B. */
+  addProduct(C: Mat, A: Mat, B: Mat): void;
+  /** C += Aᵀ·B. */
+  addProductT(C: Mat, A: Mat, B: Mat): void;
+  /** Z = σ(Z), element-wise, in place. */
+  sigmoid(Z: Mat): void;
+  /** Z = tanh(Z), element-wise, in place. */
+  tanh(Z: Mat): void;
+  /** Runs `f` over its operands' values, element k of each together. */
+  map(f: Formula, operands: Operands): void;
+  /** dst = src (same shape). */
+  copy(dst: Mat, src: Mat): void;
+  /** Z = 0. */
+  zero(Z: Mat): void;
+}
+
+/** A formula for `Ops.map`: `name`, its signature 'inputs -> outputs' and statements (src/formulas.ts). */
+export function formula(name: string, signature: string, body: string): Formula {
+  const [ins, outs] = signature.split('->').map((s) => s.trim().split(/\s+/).filter((w) => w !== ''));
+  const operands = [...ins, ...outs.filter((o) => !ins.includes(o))];
+  const loop = elementwise(name, signature, body);
+  return { name, operands, loop, js: bound(name, operands, loop, 'js'), anywhere: bound(name, operands, loop, 'anywhere') };
+}
+
+/**
+ * The operands, by name, into the loop's positional call: (n, X0, o0, X1, o1, …). Made with
+ * the formula, not on first use: a call site that saw a stand-in as well would see twice as
+ * many functions, and V8 inlines a call only while it has seen at most four. (The loop itself
+ * is made on the first call.)
+ */
+function bound(name: string, operands: readonly string[], loop: Elementwise, kind: 'js' | 'anywhere'): (o: Operands) => void {
+  const at = (n: string): string => `o[${JSON.stringify(n)}]`;
+  const args = operands.map((n) => `${at(n)}.buf, ${at(n)}.off`).join(', ');
+  const first = at(operands[0]);
+  const src = `let run;
+    return function ${name}_${kind}(o) { (run ??= loop.${kind})(${first}.rows * ${first}.cols, ${args}); };`;
+  return new Function('loop', src)(loop) as (o: Operands) => void;
+}
+
+const size = (Z: Mat): number => Z.rows * Z.cols;
+
+/**
+ * The two ways a pass runs (src/kernels.ts): `plainOps` for passes whose buffers are not arena
+ * blocks: activations and loops in JavaScript, which V8 inlines into the steps; `arenaOps` for
+ * passes on the arena, where whatever lies in it runs there in SIMD. Products choose for themselves by size and residency. The same bits either way.
+ */
+function kernelOps(arena: boolean, packs: readonly Packing[]): KernelOps {
+  const sigmoid = arena ? sigmoidInPlace : fastmath.sigmoidInPlace, tanh = arena ? tanhInPlace : fastmath.tanhInPlace;
+  return {
+    packs,
+    withPacks: (list) => kernelOps(arena, list),
+    addProduct(C, A, B) {
+      mulAdd(C.buf, A.buf, A.ld, A.off, A.rows, A.cols, B.buf, C.cols, C.off, B.off, 1, 0, 0, packs);
+    },
+    addProductT(C, A, B) {
+      mulTAdd(C.buf, A.buf, A.ld, A.off, A.rows, A.cols, B.buf, C.cols, C.off, B.off, 1, 0, 0, packs);
+    },
+    sigmoid(Z) {
+      sigmoid(Z.buf, Z.off, size(Z));
+    },
+    tanh(Z) {
+      tanh(Z.buf, Z.off, size(Z));
+    },
+    map: arena ? (f, o) => f.anywhere(o) : (f, o) => f.js(o),
+    copy(dst, src) {
+      if (src.off === 0 && src.buf.length === size(src)) dst.buf.set(src.buf, dst.off);
+      else dst.buf.set(src.buf.subarray(src.off, src.off + size(src)), dst.off);
+    },
+    zero(Z) {
+      if (Z.off === 0 && Z.buf.length === size(Z)) Z.buf.fill(0);
+      else Z.buf.fill(0, Z.off, Z.off + size(Z));
+    },
+  };
+}
+
+/** Ops as exec/ runs them: with the weight blocks its products take packed (src/kernels.ts `Packing`). */
+export interface KernelOps extends Ops {
+  readonly packs: readonly Packing[];
+  /** The same ops, with these packed blocks for its products (src/unroll/packs.ts: a job's). */
+  withPacks(packs: readonly Packing[]): KernelOps;
+}
+export const plainOps: KernelOps = kernelOps(false, []);
+export const arenaOps: KernelOps = kernelOps(true, []);
+/** The ops of a pass on buffers like Z: arena blocks (src/pool.ts `take`, shared) or not. */
+export const opsFor = (Z: Float64Array): KernelOps => (onArena(Z) ? arenaOps : plainOps);
