@@ -1,4 +1,5 @@
 import type { CellName } from './cells';
+import { LOSSES, LOSS_NAMES, type LossInputName, type LossName } from './losses';
 import type { Arrays, Tensor } from './tensor';
 
 /** The cells `rnn` knows: the keys of the CELLS table in src/cells/index.ts. */
@@ -14,21 +15,21 @@ export interface Dims {
 }
 
 /**
- * The loss whose gradient `backward` computes.
- * - `sum`:  L = Σ da ⊙ a over every hidden state, i.e. `da` (n_a, m, T_x) is the upstream
- *           gradient of every a⟨t⟩, exactly the seed's `rnn_backward(da, caches)`.
- *           Gradients cover the recurrent part only (no dWya/dWy, dby).
- * - `xent`: L = -(1/m) Σ_t Σ_j log ŷ[labels[j,t], j, t], softmax cross-entropy of the
- *           predictions against integer class ids `labels` (m, T_x), summed over time and
- *           averaged over the batch. Gradients include the output head (dWya/dWy, dby).
+ * The loss whose gradient `backward` computes, one of LOSSES (src/losses/), with the array it
+ * reads: `{ kind: 'sum', da }` (L = Σ da ⊙ a, the seed's `rnn_backward(da, caches)`; the
+ * recurrent part's gradients only) or `{ kind: 'xent', labels }` (softmax cross-entropy on
+ * class ids; the output head's gradients too).
  */
-export type Loss = { kind: 'sum'; da: Tensor } | { kind: 'xent'; labels: Tensor };
+export type Loss = { [K in LossName]: { kind: K } & { [N in LossInputName<K>]: Tensor } }[LossName];
 
-export type LossKind = Loss['kind'];
+export type LossKind = LossName;
 /** Every loss, in the order commands check them. */
-export const LOSS_KINDS: readonly LossKind[] = ['sum', 'xent'];
+export const LOSS_KINDS: readonly LossKind[] = LOSS_NAMES;
 /** The array each loss reads besides the net's inputs. */
-export const LOSS_INPUT: Readonly<Record<LossKind, 'da' | 'labels'>> = { sum: 'da', xent: 'labels' };
+export const LOSS_INPUT = Object.fromEntries(LOSS_NAMES.map((k) => [k, LOSSES[k].input.name])) as { readonly [K in LossKind]: LossInputName<K> };
+
+/** The loss `kind` on the array it reads from `arrays` (trusted to be there: validated). */
+export const lossWith = (kind: LossKind, arrays: Arrays): Loss => ({ kind, [LOSS_INPUT[kind]]: arrays[LOSS_INPUT[kind]] }) as Loss;
 
 /**
  * A complete implementation of the three cells. `inputs` holds the cell's parameters

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
-import type { CellName, Dims } from './backend';
+import { LOSS_INPUT, type CellName, type Dims } from './backend';
 import type { BackendName } from './backends';
 import { CELLS, gradientNames } from './cells';
 import { BACKWARD_DEFAULT_LOSS, runBackward, LOSS_KINDS, type LossKind } from './commands/backward';
@@ -26,6 +26,7 @@ import { gradcheckInterrupted, gradcheckSummary, renderBackward, renderExpect, r
 import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
 import { oneLine, shown, shownList, terminalSafe } from './escape';
 import { isTerminal, onLateWriteError, writerFor } from './stdio';
+import { LOSSES } from './losses';
 import { version } from '../package.json';
 
 /** An unexpected exception: a bug in rnn, not in the user's input. */
@@ -141,8 +142,8 @@ export function buildProgram(io: IO): Command {
 
   addInputLimit(addOutputOptions(addRunOptions(program.command('backward'))))
     .description('gradients of a loss: dx, da0 (dc0), and every dW/db')
-    .argument('[fixtures...]', 'files with the parameters, x, and da (sum loss) or labels (xent loss)')
-    .addOption(new Option('--loss <kind>', `sum: L = Σ da⊙a with the fixture's da; xent: softmax cross-entropy on labels (default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has both and --expect does not tell)`).choices(LOSS_KINDS))
+    .argument('[fixtures...]', `files with the parameters, x, and ${LOSS_KINDS.map((k) => `${LOSS_INPUT[k]} (${k} loss)`).join(' or ')}`)
+    .addOption(new Option('--loss <kind>', `${lossHelp}; default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has ${LOSS_KINDS.length > 2 ? 'several' : 'both'} and --expect does not tell`).choices(LOSS_KINDS))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
     .action(async (sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
@@ -152,9 +153,11 @@ export function buildProgram(io: IO): Command {
       const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const show = o.show ?? [];
       const unknownShow = show.filter((n) => !(n in r.gradients));
-      const headOnly = unknownShow.filter((n) => r.loss === 'sum' && gradientNames(CELLS[o.cell], 'xent').includes(n));
-      if (headOnly.length) {
-        throw new InputError(`--show ${headOnly.join(', ')}: a gradient of the xent loss only (the sum loss L = Σ da⊙a does not reach the output head); add --loss xent`);
+      for (const other of LOSS_KINDS.filter((k) => k !== r.loss)) {
+        const only = unknownShow.filter((n) => gradientNames(CELLS[o.cell], other).includes(n));
+        if (!only.length) continue;
+        const why = !LOSSES[r.loss].usesHead && LOSSES[other].usesHead ? ` (the ${r.loss} loss ${LOSSES[r.loss].help} does not reach the output head)` : '';
+        throw new InputError(`--show ${only.join(', ')}: a gradient of the ${other} loss only${why}; add --loss ${other}`);
       }
       if (unknownShow.length) throw new InputError(`--show ${shownList(unknownShow)}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
       warnUnknown(io, r.unknown);
@@ -169,7 +172,7 @@ export function buildProgram(io: IO): Command {
     .description('check gradients (ours, or yours with --grads) against centred finite differences; exit 1 on a FAIL')
     .addOption(cellOption())
     .argument('[fixtures...]', 'parameters and x (and da / labels); none: a built-in course-size net (rnn init --seed 1)')
-    .addOption(new Option('--loss <kind>', 'all: every loss the fixture allows; sum: L = Σ da⊙a; xent: softmax cross-entropy on labels (with --grads: the one loss your gradients and the fixture allow)').choices(GRADCHECK_LOSSES).default('all'))
+    .addOption(new Option('--loss <kind>', `all: every loss the fixture allows; ${lossHelp} (with --grads: the one loss your gradients and the fixture allow)`).choices(GRADCHECK_LOSSES).default('all'))
     .addOption(new Option('--mode <mode>', 'auto: full when affordable, else fast; full: every entry; sample: --samples entries per array; fast: --directions random directions per array').choices(MODES).default('auto'))
     .option('--samples <k>', 'entries per array in sample mode', positiveInt('--samples'), DEFAULT_SAMPLES)
     .option('--directions <k>', 'random directions per array in fast mode', positiveInt('--directions'), DEFAULT_DIRECTIONS)
@@ -296,6 +299,8 @@ function usageOutput(io: IO, command: string): OutputConfiguration {
 const FORWARD_RESULT = { what: 'output', order: 'forward', cause: 'every input is finite, so the forward pass overflowed float64 (the inputs are too large)' } as const;
 const BACKWARD_RESULT = { what: 'gradient', order: 'backward', cause: 'every input is finite, so backpropagation overflowed float64 (the inputs are too large)' } as const;
 
+/** `sum: L = Σ da⊙a; xent: softmax cross-entropy on labels`, from LOSSES. */
+const lossHelp = LOSS_KINDS.map((k) => `${k}: ${LOSSES[k].help}`).join('; ');
 const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
 
 /** NaN and ±Infinity are not JSON: write them as null. */

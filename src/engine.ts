@@ -12,6 +12,7 @@ import {
 } from './unroll';
 import { give, take } from './pool';
 import { arenaInUse } from './kernels';
+import { LOSSES } from './losses';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -80,7 +81,7 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
   };
   if (cell.hasCellState) out.dc0 = tensor([n_a, m], r.dc0);
   for (const spec of cell.params) {
-    if (spec.role === 'head' && loss.kind !== 'xent') continue;
+    if (spec.role === 'head' && !LOSSES[loss.kind].usesHead) continue;
     out['d' + spec.name] = tensor(spec.shape(d), r.grads['d' + spec.name].slice());
   }
   return out;

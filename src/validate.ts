@@ -3,7 +3,8 @@
  * cell. Every message names the array, its file, its shape and the expected shape; past
  * this point the math trusts the shapes.
  */
-import { LOSS_INPUT, type CellName, type Dims } from './backend';
+import { LOSS_INPUT, LOSS_KINDS, type CellName, type Dims } from './backend';
+import { LOSSES, type LossInputName } from './losses';
 import { CELLS, stateInputs } from './cells';
 import { InputError } from './errors';
 import { shownList } from './escape';
@@ -13,12 +14,8 @@ import { formatShape, sameShape, zeros, type Arrays, type Shape, type Tensor } f
 /** Where an array came from, for messages: a file name, `-` for stdin, or `input`. */
 export type Origin = (name: string) => string | undefined;
 
-export interface Needs {
-  /** The sum loss's upstream gradient `da` (n_a, m, T_x). */
-  da?: boolean;
-  /** The xent loss's `labels` (m, T_x), integers in [0, n_y). */
-  labels?: boolean;
-}
+/** The losses' inputs a command needs, by name (LOSSES: the sum loss's `da`, the xent loss's `labels`). */
+export type Needs = { readonly [N in LossInputName]?: boolean };
 
 export interface Checked {
   dims: Dims;
@@ -48,8 +45,7 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
   const cell = CELLS[cellName];
   const where = (name: string): string | undefined => origin(name);
   const required = requiredNames(cellName);
-  if (needs.da) required.push('da');
-  if (needs.labels) required.push('labels');
+  for (const k of LOSS_KINDS) if (needs[LOSS_INPUT[k]]) required.push(LOSS_INPUT[k]);
   const missing = required.filter((n) => !(n in arrays));
   if (missing.length) {
     const found = Object.keys(arrays);
@@ -88,16 +84,15 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
     if (s in arrays) expectShape(s, (d) => [d.n_a, d.m]);
     else inputs[s] = zeros([n_a, m]);
   }
-  if ('da' in arrays && (needs.da || !needs.labels)) expectShape('da', (d) => [d.n_a, d.m, d.T_x]);
-  if (needs.labels) {
-    expectShape('labels', (d) => [d.m, d.T_x]);
-    const bad = arrays.labels.data.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v < n_y));
-    if (bad >= 0) {
-      throw new InputError(
-        `labels${indexText(bad, arrays.labels.shape)} = ${formatExact(arrays.labels.data[bad])} is not a class id: labels must be integers in [0, n_y) = [0, ${n_y})`,
-        where('labels'),
-      );
-    }
+  // A loss's input is checked where it is needed; one that could be drawn, also wherever no
+  // other kind is needed (a da in a forward's fixture is still checked).
+  const dataNeeded = LOSS_KINDS.some((k) => !LOSSES[k].input.drawn && needs[LOSS_INPUT[k]]);
+  for (const k of LOSS_KINDS) {
+    const input = LOSSES[k].input;
+    if (!(input.name in arrays) || !(needs[input.name] || (input.drawn && !dataNeeded))) continue;
+    expectShape(input.name, input.shape);
+    const t = arrays[input.name], bad = 'invalid' in input ? input.invalid(t, dims) : undefined;
+    if (bad) throw new InputError(`${input.name}${indexText(bad.at, t.shape)} = ${formatExact(t.data[bad.at])} ${bad.why}`, where(input.name));
   }
 
   const used = new Set([...cell.params.map((p) => p.name), ...DATA_NAMES]);

@@ -9,6 +9,7 @@ import { gruCell } from './gru';
 import { lstmCell } from './lstm';
 import { rnnCell } from './rnn';
 import type { CellSpec, Params } from './types';
+import { LOSSES, LOSS_NAMES, type LossName } from '../losses';
 
 const REGISTRY = {
   rnn: rnnCell,
@@ -44,12 +45,17 @@ export function outputNames(cell: CellSpec): string[] {
 }
 
 /** Gradient names `backward` returns for a cell and loss, in a stable order. */
-export function gradientNames(cell: CellSpec, loss: 'sum' | 'xent'): string[] {
+export function gradientNames(cell: CellSpec, loss: LossName): string[] {
   const names = ['dx', 'da0'];
   if (cell.hasCellState) names.push('dc0');
-  for (const p of cell.params) if (p.role === 'recurrent' || loss === 'xent') names.push('d' + p.name);
+  for (const p of cell.params) if (p.role === 'recurrent' || LOSSES[loss].usesHead) names.push('d' + p.name);
   return names;
 }
+
+/** Every gradient name of a cell that some loss has, in the same order. */
+export const allGradientNames = (cell: CellSpec): string[] =>
+  [...new Set(LOSS_NAMES.flatMap((k) => gradientNames(cell, k)))].sort((a, b) => gradientOrder(cell, a) - gradientOrder(cell, b));
+const gradientOrder = (cell: CellSpec, g: string): number => ['dx', 'da0', 'dc0', ...cell.params.map((p) => 'd' + p.name)].indexOf(g);
 
 /**
  * Buffers for a cell's parameters — or, with prefix 'd', their gradients: one buffer per

@@ -1,7 +1,7 @@
 /**
  * `rnn backward`: gradients of the sum loss (upstream `da`) or the xent loss (`labels`).
  */
-import { LOSS_INPUT, type CellName, type Dims, type Loss, type LossKind } from '../backend';
+import { LOSS_INPUT, lossWith, type CellName, type Dims, type Loss, type LossKind } from '../backend';
 import { getBackend, type BackendName } from '../backends';
 import type { ExpectReport } from '../compare';
 import { loadFixture } from '../io/fixture';
@@ -58,9 +58,9 @@ export function runBackward(o: BackwardOptions): BackwardResult {
   const kind = choice.loss;
   // Your names are checked before anything runs: a misnamed array is exit 2, never skipped.
   const resolved = yours && resolveYours(yours, gradientContract(o.cell, kind, '--expect'));
-  const loaded = checkInputs(o.cell, fixture.arrays, kind === 'sum' ? { da: true } : { labels: true }, origin);
+  const loaded = checkInputs(o.cell, fixture.arrays, { [LOSS_INPUT[kind]]: true }, origin);
   const { inputs } = loaded;
-  const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
+  const loss: Loss = lossWith(kind, inputs);
   const { loss: lossValue, gradients } = getBackend(o.backend).lossAndGradients(o.cell, inputs, loss);
   return {
     cell: o.cell,

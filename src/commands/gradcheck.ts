@@ -5,8 +5,9 @@
  * an aborted `signal` with GradcheckInterrupted, which holds what was finished.
  */
 import { availableParallelism } from 'os';
-import type { CellName, Dims, Loss, LossKind } from '../backend';
-import { CELLS, gradientNames } from '../cells';
+import { LOSS_INPUT, LOSS_KINDS, lossWith, type CellName, type Dims, type LossKind } from '../backend';
+import { LOSSES } from '../losses';
+import { allGradientNames, CELLS, gradientNames } from '../cells';
 import { InputError, Interrupted, type StopSignal } from '../errors';
 import { shownList } from '../escape';
 import { prepareSteps, workOf, type ArrayCheck, type GradcheckResult, type Mode, type Prepared } from '../gradcheck';
@@ -24,8 +25,8 @@ import { chooseLoss } from './loss';
 /** The net checked when no fixture is given: course size, np.random.seed(1). */
 export const DEFAULT_NET = { dims: { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 } as Dims, seed: 1 };
 
-export const GRADCHECK_LOSSES = ['all', 'sum', 'xent'] as const;
-export type GradcheckLoss = (typeof GRADCHECK_LOSSES)[number];
+export type GradcheckLoss = 'all' | LossKind;
+export const GRADCHECK_LOSSES: readonly GradcheckLoss[] = ['all', ...LOSS_KINDS];
 
 export interface GradcheckCommandOptions {
   cell: CellName;
@@ -128,7 +129,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     net = `built-in ${o.cell} net: n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}, rnn init --seed ${DEFAULT_NET.seed}`;
   }
   if (o.grads && o.loss === 'all') {
-    throw new InputError('--grads needs --loss sum or --loss xent: your gradients are of one loss');
+    throw new InputError(`--grads needs ${LOSS_KINDS.map((k) => `--loss ${k}`).join(' or ')}: your gradients are of one loss`);
   }
   // --grads: your names are checked and your loss settled before anything runs.
   const yours = o.grads && loadYours(o.grads, { maxBytes: o.maxBytes });
@@ -143,9 +144,10 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
     chosen = choice.loss;
     lossInferred = choice.inferred;
     if (lossInferred) notices.push(lossInferred);
-    if (chosen === 'sum' && !('da' in arrays)) {
+    const input = LOSSES[chosen].input;
+    if (input.drawn && !(input.name in arrays)) {
       throw new InputError(
-        'your gradients were taken with some upstream da: put it in the fixture (the sum loss L = Σ da ⊙ a; a da drawn here could only make every array FAIL)',
+        `your gradients were taken with some upstream ${input.name}: put it in the fixture (the ${chosen} loss ${LOSSES[chosen].equation}; a ${input.name} drawn here could only make every array FAIL)`,
         o.sources,
       );
     }
@@ -153,14 +155,18 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   // More threads than cores only cost memory (runPrepared caps them too); the results are the same.
   const cores = availableParallelism();
   if (o.threads > cores) notices.push(`--threads ${o.threads}: capped at ${cores}, the number of cores here`);
-  const losses: LossKind[] = chosen === 'all' ? ('labels' in arrays ? ['sum', 'xent'] : ['sum']) : [chosen];
-  const { inputs, dims } = checkInputs(o.cell, arrays, { labels: losses.includes('xent') }, origin);
+  // every loss the fixture allows: one whose input is there or may be drawn
+  const losses: LossKind[] = chosen === 'all' ? LOSS_KINDS.filter((k) => LOSSES[k].input.drawn || LOSS_INPUT[k] in arrays) : [chosen];
+  const needs = Object.fromEntries(losses.filter((k) => !LOSSES[k].input.drawn).map((k) => [LOSS_INPUT[k], true]));
+  const { inputs, dims } = checkInputs(o.cell, arrays, needs, origin);
   const notes: string[] = [];
-  if (losses.includes('sum') && !('da' in inputs)) {
-    inputs.da = new NumpyRandom(o.seed).randn(dims.n_a, dims.m, dims.T_x);
-    notes.push(`da for the sum loss: not in the fixture, drawn as np.random.seed(${o.seed}); randn(n_a, m, T_x)`);
+  for (const k of losses) {
+    const input = LOSSES[k].input;
+    if (!input.drawn || input.name in inputs) continue;
+    inputs[input.name] = new NumpyRandom(o.seed).randn(...input.shape(dims));
+    notes.push(`${input.name} for the ${k} loss: not in the fixture, drawn as np.random.seed(${o.seed}); randn(${input.dims})`);
   }
-  if (chosen === 'all' && !losses.includes('xent')) notes.push('xent loss skipped: the fixture has no labels');
+  if (chosen === 'all') for (const k of LOSS_KINDS.filter((k) => !losses.includes(k))) notes.push(`${k} loss skipped: the fixture has no ${LOSS_INPUT[k]}`);
 
   let grads: Arrays | undefined;
   let gradsOrigin: Origin | undefined;
@@ -179,7 +185,9 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   let checked = losses;
   if (o.only && losses.length > 1) {
     const unknown = o.only.filter((n) => !losses.some((k) => gradientNames(CELLS[o.cell], k).includes(n)));
-    if (unknown.length) throw new InputError(`--only ${shownList(unknown)}: not a gradient for --cell ${o.cell} (have: ${gradientNames(CELLS[o.cell], 'xent').join(', ')})`);
+    // every loss's gradients, in the cell's order
+    const allGradients = allGradientNames(CELLS[o.cell]).filter((g) => losses.some((k) => gradientNames(CELLS[o.cell], k).includes(g)));
+    if (unknown.length) throw new InputError(`--only ${shownList(unknown)}: not a gradient for --cell ${o.cell} (have: ${allGradients.join(', ')})`);
     checked = losses.filter((k) => o.only!.some((n) => gradientNames(CELLS[o.cell], k).includes(n)));
   }
   // Every loss is prepared (and every input error raised) before anything is reported.
@@ -190,7 +198,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   let workBefore = 0;
   const prepareFor = (kind: LossKind): Promise<Prepared> => {
     const only = o.only?.filter((n) => gradientNames(CELLS[o.cell], kind).includes(n));
-    const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
+    const loss = lossWith(kind, inputs);
     return drive(prepareSteps({
       cell: o.cell, inputs, loss, mode: o.mode, samples: o.samples, directions: o.directions,
       eps: o.eps, tol: o.tol, seed: o.seed, only, grads, gradsOrigin, signal: o.signal,

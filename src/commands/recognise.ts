@@ -5,6 +5,7 @@
  * cell is recognised without a line here.
  */
 import type { CellName, Dims } from '../backend';
+import { LOSS_NAMES, type LossName } from '../losses';
 import { CELL_NAMES, CELLS, gradientNames, outputNames } from '../cells';
 import { sameShape, type Arrays } from '../tensor';
 
@@ -12,8 +13,8 @@ export interface Recognised {
   kind: 'outputs' | 'gradients';
   /** Every cell whose outputs (or gradients) these names and shapes can be. */
   cells: CellName[];
-  /** Gradients only: `xent` when the head's gradients are there, else either loss. */
-  loss?: 'sum' | 'xent' | 'sum or xent';
+  /** Gradients only: the losses that have every one of them, in LOSSES order ('sum or xent'; `xent` with the head's). */
+  loss?: string;
   /** The dims the shapes imply (those they do not determine are absent). */
   dims: Partial<Dims>;
   /** The names of the cells' outputs (or gradients) that the arrays lack. */
@@ -46,15 +47,14 @@ function recogniseOutputs(arrays: Arrays, names: string[]): Recognised | undefin
  * are known (n_x, m, T_x from dx, n_a from da0 or dc0, n_y from the head's gradient).
  */
 function recogniseGradients(arrays: Arrays, names: string[]): Recognised | undefined {
-  const cells = CELL_NAMES.filter((c) => names.every((n) => gradientNames(CELLS[c], 'xent').includes(n)))
-    .filter((c) => shapesFit(c, arrays, names));
+  const gradientsOf = (c: CellName, k: LossName): boolean => names.every((n) => gradientNames(CELLS[c], k).includes(n));
+  const cells = CELL_NAMES.filter((c) => LOSS_NAMES.some((k) => gradientsOf(c, k))).filter((c) => shapesFit(c, arrays, names));
   if (!cells.length) return undefined;
   const dims = gradientDims(CELLS[cells[0]].head.W, arrays);
-  const head = names.some((n) => cells.every((c) => !gradientNames(CELLS[c], 'sum').includes(n)));
-  const loss = head ? 'xent' : 'sum or xent';
-  const expected = (c: CellName): string[] => gradientNames(CELLS[c], head ? 'xent' : 'sum');
+  const losses = LOSS_NAMES.filter((k) => cells.some((c) => gradientsOf(c, k)));
+  const expected = (c: CellName): string[] => gradientNames(CELLS[c], losses[0]);
   const complete = completeFirst(cells, expected, names);
-  return { kind: 'gradients', cells: complete, loss, dims, missing: missingOf(complete, expected, names) };
+  return { kind: 'gradients', cells: complete, loss: losses.join(' or '), dims, missing: missingOf(complete, expected, names) };
 }
 
 function gradientDims(headW: string, arrays: Arrays): Partial<Dims> {

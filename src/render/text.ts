@@ -14,6 +14,7 @@ import type { InspectResult } from '../commands/inspect';
 import type { Recognised } from '../commands/recognise';
 import type { Comparison, ExpectReport } from '../compare';
 import { shown, shownList } from '../escape';
+import { LOSSES } from '../losses';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { alignNumbers, formatCells, formatColumn, formatNumber, formatSetting, norm, pickColumns, stats } from './format';
 import { shapeHint } from '../mismatch';
@@ -236,7 +237,7 @@ export function renderForward(style: Style, r: ForwardResult, t: number): string
 }
 
 export function renderBackward(style: Style, r: BackwardResult, show: string[]): string {
-  const lossText = r.loss === 'sum' ? 'L = Σ da ⊙ a' : 'L = −(1/m) Σ_t Σ_j log ŷ[labels[j, t], j, t]';
+  const lossText = LOSSES[r.loss].equation;
   const outputs = r.arrays.filter((row) => row.role === 'output');
   const norms = formatCells(outputs.map((row) => norm(r.gradients[row.name])), style.precision);
   const normOf = new Map(outputs.map((row, k) => [row, norms[k]]));
@@ -276,7 +277,7 @@ function recognisedText(g: Recognised): string {
   const dims = (['n_x', 'n_a', 'n_y', 'm', 'T_x'] as const).filter((k) => g.dims[k] !== undefined).map((k) => `${k}=${g.dims[k]}`).join(' ');
   const lines = g.kind === 'outputs'
     ? [`outputs of a forward pass, --cell ${cells}: ${dims}`, `compare them with ours: rnn forward --cell ${g.cells[0]} FIXTURE --expect FILE`]
-    : [`gradients of the ${g.loss} loss, --cell ${cells}: ${dims}`, `check them: rnn gradcheck --cell ${g.cells[0]} FIXTURE --grads FILE --loss ${g.loss === 'xent' ? 'xent' : 'sum'}`];
+    : [`gradients of the ${g.loss} loss, --cell ${cells}: ${dims}`, `check them: rnn gradcheck --cell ${g.cells[0]} FIXTURE --grads FILE --loss ${g.loss!.split(' or ')[0]}`];
   for (const [cell, lack] of Object.entries(g.missing)) lines.push(`not here${g.cells.length > 1 ? ` (of ${cell})` : ''}: ${lack.join(', ')}`);
   lines.push('(not a fixture: no cell\'s parameters and x)');
   return lines.join('\n');
@@ -305,7 +306,7 @@ export function gradcheckHeader(style: Style, r: Pick<GradcheckCommandResult, 'c
 }
 
 function lossHeading(style: Style, ch: LossHeading): string {
-  const lossText = ch.loss === 'sum' ? 'sum: L = Σ da ⊙ a' : 'xent: L = −(1/m) Σ log ŷ[label]';
+  const lossText = `${ch.loss}: ${LOSSES[ch.loss].short}`;
   const analytic = ch.analytic !== 'ours' ? `yours (${shown(ch.analytic)})` : 'ours';
   return heading(style, `loss ${lossText} — mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${formatSetting(ch.eps)}, tol ${formatSetting(ch.tol)}, analytic: ${analytic}`);
 }
