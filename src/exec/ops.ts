@@ -127,32 +127,40 @@ const size = (Z: Mat): number => Z.rows * Z.cols;
  * passes on the arena, where whatever lies in it runs there in SIMD. Products choose for themselves by size and residency. The same bits either way.
  */
 function kernelOps(arena: boolean, packs: readonly Packing[]): KernelOps {
-  const sigmoid = arena ? sigmoidInPlace : fastmath.sigmoidInPlace, tanh = arena ? tanhInPlace : fastmath.tanhInPlace;
-  return {
+  const common = {
     packs,
-    withPacks: (list) => kernelOps(arena, list),
-    addProduct(C, A, B) {
+    withPacks: (list: readonly Packing[]) => kernelOps(arena, list),
+    addProduct(C: Mat, A: Mat, B: Mat) {
       mulAdd(C.buf, A.buf, A.ld, A.off, A.rows, A.cols, B.buf, C.cols, C.off, B.off, 1, 0, 0, packs);
     },
-    addProductT(C, A, B) {
+    addProductT(C: Mat, A: Mat, B: Mat) {
       mulTAdd(C.buf, A.buf, A.ld, A.off, A.rows, A.cols, B.buf, C.cols, C.off, B.off, 1, 0, 0, packs);
     },
-    sigmoid(Z) {
-      sigmoid(Z.buf, Z.off, size(Z));
-    },
-    tanh(Z) {
-      tanh(Z.buf, Z.off, size(Z));
-    },
-    map: arena ? (f, o) => f.anywhere(o) : (f, o) => f.js(o),
-    copy(dst, src) {
-      if (src.off === 0 && src.buf.length === size(src)) dst.buf.set(src.buf, dst.off);
-      else dst.buf.set(src.buf.subarray(src.off, src.off + size(src)), dst.off);
-    },
-    zero(Z) {
-      if (Z.off === 0 && Z.buf.length === size(Z)) Z.buf.fill(0);
-      else Z.buf.fill(0, Z.off, Z.off + size(Z));
-    },
+    copy,
+    zero,
   };
+  // Each kind its own functions (not one closure over a switch): a cell's call site then sees
+  // at most two targets, each calling one loop, which V8 can inline into the step.
+  return arena
+    ? { ...common, sigmoid: arenaSigmoid, tanh: arenaTanh, map: arenaMap }
+    : { ...common, sigmoid: plainSigmoid, tanh: plainTanh, map: plainMap };
+}
+
+const plainSigmoid = (Z: Mat): void => fastmath.sigmoidInPlace(Z.buf, Z.off, size(Z));
+const plainTanh = (Z: Mat): void => fastmath.tanhInPlace(Z.buf, Z.off, size(Z));
+const plainMap = (f: Formula, o: Operands): void => f.js(o);
+const arenaSigmoid = (Z: Mat): void => sigmoidInPlace(Z.buf, Z.off, size(Z));
+const arenaTanh = (Z: Mat): void => tanhInPlace(Z.buf, Z.off, size(Z));
+const arenaMap = (f: Formula, o: Operands): void => f.anywhere(o);
+
+function copy(dst: Mat, src: Mat): void {
+  if (src.off === 0 && src.buf.length === size(src)) dst.buf.set(src.buf, dst.off);
+  else dst.buf.set(src.buf.subarray(src.off, src.off + size(src)), dst.off);
+}
+
+function zero(Z: Mat): void {
+  if (Z.off === 0 && Z.buf.length === size(Z)) Z.buf.fill(0);
+  else Z.buf.fill(0, Z.off, Z.off + size(Z));
 }
 
 /** Ops as exec/ runs them: with the weight blocks its products take packed (src/kernels.ts `Packing`). */
