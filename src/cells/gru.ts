@@ -74,19 +74,19 @@ export const gruCell = {
     ops.copy(s.cache.rowBlock(0, 3 * n_a), s.zx); // W[:, n_a:] xt + b for u, r and c
     ops.addProduct(ur, p.Wur.columns(0, n_a), s.aPrev);
     ops.sigmoid(ur);
-    ops.map(resetPrev, { r, aPrev: s.aPrev, ra });
+    resetPrev(ops, { r, aPrev: s.aPrev, ra });
     ops.addProduct(cc, p.Wc.columns(0, n_a), ra); // += Wc[:, :n_a] (rt⊙a_prev)
     ops.tanh(cc);
-    ops.map(update, { u, cc, aPrev: s.aPrev, a: s.a });
+    update(ops, { u, cc, aPrev: s.aPrev, a: s.a });
   },
 
   backward(ops, p, { n_a }, s, g) {
     const [u, r, cc] = s.cache.blocks(n_a), [dzu, dzr, dzc] = g.dz.blocks(n_a); // dzu, dzr stacked, then dzc
     const { aPrev } = s, { daPrev } = g, dra = g.work; // dra: d(rt⊙a_prev)
-    ops.map(gatesBack, { da: g.da, u, cc, aPrev, dzc, dzu, daPrev });
+    gatesBack(ops, { da: g.da, u, cc, aPrev, dzc, dzu, daPrev });
     ops.zero(dra);
     ops.addProductT(dra, p.Wc.columns(0, n_a), dzc); // d(rt⊙a_prev) = Wc[:, :n_a]ᵀ dzc
-    ops.map(resetBack, { dra, aPrev, r, daPrev, dzr });
+    resetBack(ops, { dra, aPrev, r, daPrev, dzr });
     ops.addProductT(daPrev, p.Wur.columns(0, n_a), g.dz.rowBlock(0, 2 * n_a)); // += Wur[:, :n_a]ᵀ [dzu; dzr]
   },
 } as const satisfies CellSpec;

@@ -86,14 +86,14 @@ export const lstmCell = {
     ops.sigmoid(C.rowBlock(0, 2 * n_a)); // ft, it
     ops.tanh(cc); // cct
     ops.sigmoid(o); // ot
-    ops.map(cellState, { f, cPrev: s.cPrev, i, cc, c: s.c, tc });
+    cellState(ops, { f, cPrev: s.cPrev, i, cc, c: s.c, tc });
     ops.tanh(tc); // tanh(c_next)
-    ops.map(output, { o, tc, a: s.a });
+    output(ops, { o, tc, a: s.a });
   },
 
   backward(ops, p, { n_a }, s, g) {
     const [f, i, cc, o, tc] = s.cache.blocks(n_a), [dzf, dzi, dzc, dzo] = g.dz.blocks(n_a);
-    ops.map(gatesBack, { f, i, cc, o, tc, da: g.da, dc: g.dc, cPrev: s.cPrev, dzf, dzi, dzc, dzo, dcPrev: g.dcPrev });
+    gatesBack(ops, { f, i, cc, o, tc, da: g.da, dc: g.dc, cPrev: s.cPrev, dzf, dzi, dzc, dzo, dcPrev: g.dcPrev });
     ops.zero(g.daPrev);
     ops.addProductT(g.daPrev, p.W.columns(0, n_a), g.dz); // da_prev = W[:, :n_a]ᵀ dz
   },

@@ -49,7 +49,7 @@ export const rnnCell = {
 
   backward(ops, p, d, s, g) {
     const dtanh = g.dz;
-    ops.map(tanhBack, { a: s.a, da: g.da, dz: dtanh });
+    tanhBack(ops, { a: s.a, da: g.da, dz: dtanh });
     ops.zero(g.daPrev);
     ops.addProductT(g.daPrev, p.Waa, dtanh); // da_prev = Waaᵀ dtanh
   },

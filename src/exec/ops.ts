@@ -8,7 +8,7 @@
  * Invariants the implementation relies on (the math states them, it does not check them):
  * a product's C and B are whole rows (ld = cols, e.g. a step's (n_a, m) block), A is a block of
  * columns of a matrix that starts at its row 0 (W[:, k0:k0+kn] of a parameter or a stack); the
- * operands of `map` are whole blocks of the same size, not overlapping unless they are the same.
+ * operands of a formula are whole blocks of the same size, not overlapping unless they are the same.
  */
 import * as fastmath from '../fastmath';
 import { elementwise, mulAdd, mulTAdd, onArena, sigmoidInPlace, tanhInPlace, type Elementwise, type Packing } from '../kernels';
@@ -67,16 +67,18 @@ const MAX_CUT = 16;
 /** Operands of a formula by the names of its signature ('f cPrev i cc -> c tc'). */
 export type Operands = Readonly<Record<string, Mat>>;
 
-/** An element-wise formula (src/formulas.ts) the math runs by name through `Ops.map`. */
+/**
+ * An element-wise formula (src/formulas.ts), called on its operands by name with the pass's
+ * ops: `cellState(ops, { f, cPrev, i, cc, c, tc })`. Each formula is its own function, so
+ * each call site in a cell sees one target and V8 can inline the loop into the step.
+ */
 export interface Formula {
+  (ops: Ops, operands: Operands): void;
   readonly name: string;
   /** Its operand names in call order: the inputs, then the outputs that are not inputs. */
   readonly operands: readonly string[];
   /** The loop, positional (exec's fast path): n, then (buffer, offset) per operand. */
   readonly loop: Elementwise;
-  /** Runs the loop on operands by name: in JavaScript, or (anywhere) in SIMD where all are arena blocks. */
-  readonly js: (o: Operands) => void;
-  readonly anywhere: (o: Operands) => void;
 }
 
 export interface Ops {
@@ -88,35 +90,36 @@ export interface Ops {
   sigmoid(Z: Mat): void;
   /** Z = tanh(Z), element-wise, in place. */
   tanh(Z: Mat): void;
-  /** Runs `f` over its operands' values, element k of each together. */
-  map(f: Formula, operands: Operands): void;
+  /** Which of a formula's loops runs it (src/kernels.ts `Elementwise`): JavaScript, or SIMD where it can. */
+  readonly loops: 'js' | 'anywhere';
   /** dst = src (same shape). */
   copy(dst: Mat, src: Mat): void;
   /** Z = 0. */
   zero(Z: Mat): void;
 }
 
-/** A formula for `Ops.map`: `name`, its signature 'inputs -> outputs' and statements (src/formulas.ts). */
+/** A formula: `name`, its signature 'inputs -> outputs' and statements (src/formulas.ts). */
 export function formula(name: string, signature: string, body: string): Formula {
   const [ins, outs] = signature.split('->').map((s) => s.trim().split(/\s+/).filter((w) => w !== ''));
   const operands = [...ins, ...outs.filter((o) => !ins.includes(o))];
   const loop = elementwise(name, signature, body);
-  return { name, operands, loop, js: bound(name, operands, loop, 'js'), anywhere: bound(name, operands, loop, 'anywhere') };
+  return Object.assign(named(name, operands, loop), { operands, loop });
 }
 
 /**
- * The operands, by name, into the loop's positional call: (n, X0, o0, X1, o1, …). Made with
- * the formula, not on first use: a call site that saw a stand-in as well would see twice as
- * many functions, and V8 inlines a call only while it has seen at most four. (The loop itself
- * is made on the first call.)
+ * The formula's function: the operands, by name, into the positional call of the loop that
+ * `ops` runs formulas with, (n, X0, o0, X1, o1, …). (The loops themselves are made on first use.)
  */
-function bound(name: string, operands: readonly string[], loop: Elementwise, kind: 'js' | 'anywhere'): (o: Operands) => void {
+function named(name: string, operands: readonly string[], loop: Elementwise): (ops: Ops, o: Operands) => void {
+  if (!/^[A-Za-z_]\w*$/.test(name)) throw new Error(`internal: formula name ${name} is not an identifier`);
   const at = (n: string): string => `o[${JSON.stringify(n)}]`;
-  const args = operands.map((n) => `${at(n)}.buf, ${at(n)}.off`).join(', ');
-  const first = at(operands[0]);
-  const src = `let run;
-    return function ${name}_${kind}(o) { (run ??= loop.${kind})(${first}.rows * ${first}.cols, ${args}); };`;
-  return new Function('loop', src)(loop) as (o: Operands) => void;
+  const args = `${at(operands[0])}.rows * ${at(operands[0])}.cols, ` + operands.map((n) => `${at(n)}.buf, ${at(n)}.off`).join(', ');
+  const src = `let js, anywhere;
+    return function ${name}(ops, o) {
+      if (ops.loops === 'js') (js ??= loop.js)(${args});
+      else (anywhere ??= loop.anywhere)(${args});
+    };`;
+  return new Function('loop', src)(loop) as (ops: Ops, o: Operands) => void;
 }
 
 const size = (Z: Mat): number => Z.rows * Z.cols;
@@ -142,16 +145,14 @@ function kernelOps(arena: boolean, packs: readonly Packing[]): KernelOps {
   // Each kind its own functions (not one closure over a switch): a cell's call site then sees
   // at most two targets, each calling one loop, which V8 can inline into the step.
   return arena
-    ? { ...common, sigmoid: arenaSigmoid, tanh: arenaTanh, map: arenaMap }
-    : { ...common, sigmoid: plainSigmoid, tanh: plainTanh, map: plainMap };
+    ? { ...common, sigmoid: arenaSigmoid, tanh: arenaTanh, loops: 'anywhere' }
+    : { ...common, sigmoid: plainSigmoid, tanh: plainTanh, loops: 'js' };
 }
 
 const plainSigmoid = (Z: Mat): void => fastmath.sigmoidInPlace(Z.buf, Z.off, size(Z));
 const plainTanh = (Z: Mat): void => fastmath.tanhInPlace(Z.buf, Z.off, size(Z));
-const plainMap = (f: Formula, o: Operands): void => f.js(o);
 const arenaSigmoid = (Z: Mat): void => sigmoidInPlace(Z.buf, Z.off, size(Z));
 const arenaTanh = (Z: Mat): void => tanhInPlace(Z.buf, Z.off, size(Z));
-const arenaMap = (f: Formula, o: Operands): void => f.anywhere(o);
 
 function copy(dst: Mat, src: Mat): void {
   if (src.off === 0 && src.buf.length === size(src)) dst.buf.set(src.buf, dst.off);

@@ -136,7 +136,7 @@ export function bpttGroup(cell: CellSpec, grp: Group, ops: Ops, full: Dims, b: B
   daPrev.fill(0); // (what the last step receives from beyond it)
   for (let t = T_x - 1; t >= 0; t--) {
     // da⟨t⟩ = upstream + what step t+1 sent back
-    ops.map(received, { daPrev: g.daPrev, up: ups[t], da: g.da });
+    received(ops, { daPrev: g.daPrev, up: ups[t], da: g.da });
     if (hasC) {
       if (t === T_x - 1) dc.fill(0);
       else dc.set(dcPrev);
