@@ -41,19 +41,24 @@ export interface Formula {
 }
 
 /** Parses a formula (see the header); throws naming the formula and the problem. */
+/** A signature's names: 'f cPrev i cc -> c tc'; operands in call order, the inputs then the outputs that are not inputs. */
+export function signatureNames(signature: string): { inputs: string[]; outputs: string[]; operands: string[] } {
+  const [ins = '', outs = ''] = signature.split('->');
+  const words = (s: string): string[] => s.trim().split(/\s+/).filter((w) => w !== '');
+  const inputs = words(ins), outputs = words(outs);
+  return { inputs, outputs, operands: [...inputs, ...outputs.filter((o) => !inputs.includes(o))] };
+}
+
 export function parseFormula(name: string, signature: string, body: string): Formula {
   const fail = (why: string): never => {
     throw new Error(`formula ${name}: ${why}`);
   };
   if (!/^[a-z_][a-z0-9_]*$/i.test(name)) fail('names are letters, digits and _');
-  const sides = signature.split('->');
-  if (sides.length !== 2) fail(`signature '${signature}' is not 'inputs -> outputs'`);
-  const words = (s: string): string[] => s.trim().split(/\s+/).filter((w) => w !== '');
-  const inputs = words(sides[0]), outputs = words(sides[1]);
+  if (signature.split('->').length !== 2) fail(`signature '${signature}' is not 'inputs -> outputs'`);
+  const { inputs, outputs, operands } = signatureNames(signature);
   for (const w of [...inputs, ...outputs]) if (!/^[a-z_][a-z0-9_]*$/i.test(w)) fail(`'${w}' is not a name`);
   if (new Set(inputs).size !== inputs.length || new Set(outputs).size !== outputs.length) fail('a name is listed twice');
   if (outputs.length === 0) fail('no outputs');
-  const operands = [...inputs, ...outputs.filter((o) => !inputs.includes(o))];
   const statements: { name: string; expr: Expr; store: number }[] = [];
   const defined = new Set<string>(inputs), used = new Set<string>();
   for (const raw of body.split('\n')) {

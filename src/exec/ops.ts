@@ -11,6 +11,7 @@
  * operands of a formula are whole blocks of the same size, not overlapping unless they are the same.
  */
 import * as fastmath from '../fastmath';
+import { signatureNames } from '../formulas';
 import { elementwise, mulAdd, mulTAdd, onArena, sigmoidInPlace, tanhInPlace, type Elementwise, type Packing } from '../kernels';
 
 /**
@@ -100,8 +101,7 @@ export interface Ops {
 
 /** A formula: `name`, its signature 'inputs -> outputs' and statements (src/formulas.ts). */
 export function formula(name: string, signature: string, body: string): Formula {
-  const [ins, outs] = signature.split('->').map((s) => s.trim().split(/\s+/).filter((w) => w !== ''));
-  const operands = [...ins, ...outs.filter((o) => !ins.includes(o))];
+  const { operands } = signatureNames(signature); // (the formula itself is parsed on first use)
   const loop = elementwise(name, signature, body);
   return Object.assign(named(name, operands, loop), { operands, loop });
 }
@@ -160,8 +160,7 @@ function copy(dst: Mat, src: Mat): void {
 }
 
 function zero(Z: Mat): void {
-  if (Z.off === 0 && Z.buf.length === size(Z)) Z.buf.fill(0);
-  else Z.buf.fill(0, Z.off, Z.off + size(Z));
+  Z.buf.fill(0, Z.off, Z.off + size(Z));
 }
 
 /** Ops as exec/ runs them: with the weight blocks its products take packed (src/kernels.ts `Packing`). */

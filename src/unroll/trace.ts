@@ -123,9 +123,12 @@ export function paramViews(cell: CellSpec, d: Dims, p: Params): ParamViews {
 }
 
 /** Column group g of a batch cut into `widths` (equal parts of d.m), with its step views of `b`. */
-export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number, p: Params): Group {
+export function groupAt(
+  cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number, p: Params,
+  steps = groupSteps(cell, d, b, g * widths[0], widths[g]),
+): Group {
   const w = widths[g], j0 = g * widths[0];
-  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps: groupSteps(cell, d, b, j0, w), P: paramViews(cell, d, p), ops: opsFor(b.zx) };
+  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps, P: paramViews(cell, d, p), ops: opsFor(b.zx) };
 }
 
 /**
@@ -142,9 +145,11 @@ export function groupAt(cell: CellSpec, d: Dims, widths: readonly number[], b: T
  * Arena blocks are only reused once handed back: whoever allocates a trace releases it
  * (`release`).
  *
- * The buffers come from the pool (src/pool.ts) zeroed, as new ones would; `full`: the caller
- * runs the whole pass (`run` from step 0, inputs and head) before reading anything, which
- * writes every value, so they may come as a previous pass left them.
+ * The buffers come from the trace's workspace (src/exec/workspace.ts) zeroed, as new ones
+ * would; `full`: the caller runs the whole pass (`run` from step 0, inputs and head) before
+ * reading anything, which writes every value, so they may come as a previous pass left them.
+ * A small one-group trace keeps its workspace: released, it is kept (`spares`) for the next
+ * pass of the same problem, which reuses its buffers and step views.
  */
 export function allocate(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
@@ -177,10 +182,9 @@ export function allocate(
   let groups: Group[], steps: Step[];
   if (spare) {
     // The same buffers as the spare's, so its step views hold; only a⟨−1⟩, c⟨−1⟩ and p are the caller's.
-    const s0 = spare.steps[0];
     steps = spare.steps.slice();
-    steps[0] = { zx: s0.zx, aPrev: new Mat(a0, n_a, m), cPrev: hasC ? new Mat(c0, n_a, m) : s0.cPrev, a: s0.a, c: s0.c, cache: s0.cache };
-    groups = [{ j0: 0, d, steps, P: paramViews(cell, d, p), ops: opsFor(all.zx) }];
+    steps[0] = { ...steps[0], aPrev: new Mat(a0, n_a, m), cPrev: hasC ? new Mat(c0, n_a, m) : steps[0].cPrev };
+    groups = [groupAt(cell, d, widths, b, 0, p, steps)];
   } else {
     groups = widths.map((_, g) => groupAt(cell, d, widths, b, g, p));
     steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
@@ -222,7 +226,8 @@ function keepSpare(tr: Trace): void {
 const sum = (xs: readonly number[]): number => xs.reduce((s, v) => s + v, 0);
 
 /**
- * Hands a trace's own buffers back to the pool (src/pool.ts): for callers whose trace is
+ * Hands a trace's own buffers back — to the pool (src/pool.ts), or, with a kept workspace, the
+ * whole trace to the spares for the next pass of its problem: for callers whose trace is
  * finished with — nothing may read the trace, or anything it returned without copying, after.
  */
 export function release(tr: Trace): void {
