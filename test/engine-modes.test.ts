@@ -26,17 +26,26 @@ function runMode(mode: string): Promise<{ code: number | null; stdout: string; s
   });
 }
 
+const MODES = ['RNN_KERNEL_THREADS=1', 'RNN_NO_SIMD=1'];
+
+/**
+ * Both modes start when mocha loads this file, so that they overlap the rest of the suite (as
+ * test/node-versions.test.ts's runs do); they share nothing but the CPU. Not when only some tests
+ * are picked (--grep, --fgrep): then the first test starts them if it runs.
+ */
+const picked = process.argv.some((a) => /^(-g|-f|--grep|--fgrep)(=|$)/.test(a));
+let runs: Promise<{ code: number | null; stdout: string; stderr: string }>[] | undefined = picked ? undefined : startModes();
+
+function startModes(): Promise<{ code: number | null; stdout: string; stderr: string }>[] {
+  buildBundle(); // here, once: two processes building dist/ at once would garble it
+  return MODES.map(runMode);
+}
+
 describe('the engine in its other modes', function () {
   this.timeout(120_000);
-  const MODES = ['RNN_KERNEL_THREADS=1', 'RNN_NO_SIMD=1'];
-  // Both modes at once: they share nothing but the CPU, and the suite waits for them.
-  let runs: Promise<{ code: number | null; stdout: string; stderr: string }>[] | undefined;
   for (const mode of MODES) {
     it(`${mode}: the engine's tests pass`, async () => {
-      if (!runs) {
-        buildBundle(); // here, once: two processes building dist/ at once would garble it
-        runs = MODES.map(runMode);
-      }
+      runs ??= startModes();
       const r = await runs[MODES.indexOf(mode)];
       const summary = r.stdout.trim().split('\n').pop() ?? '';
       assert.equal(r.code, 0, `${mode}: ${summary}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`);
