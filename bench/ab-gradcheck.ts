@@ -12,6 +12,7 @@
  * itself it shows the method's own noise.
  */
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 const SIZES = {
@@ -25,7 +26,8 @@ const PLAN: Record<Size, { checks: number; warm: number }> = { course: { checks:
 async function child(root: string, size: Size, how: 'sync' | 'async'): Promise<void> {
   const { gradcheck } = require(path.join(root, 'src/gradcheck'));
   const { gradcheckThreads } = require(path.join(root, 'src/gradcheck/parallel'));
-  const { initFixture } = require(path.join(root, 'src/commands/init'));
+  // (src/cli/commands/init since the source tree was laid out in folders; before, src/commands/init)
+  const { initFixture } = require(['src/cli/commands/init', 'src/commands/init'].map((f) => path.join(root, f)).find((f) => fs.existsSync(`${f}.ts`))!);
   const inputs = initFixture({ cell: 'lstm', dims: SIZES[size], seed: 1, scale: 1 });
   const o = { cell: 'lstm', inputs, loss: { kind: 'sum', da: inputs.da }, mode: 'full' };
   const run = async (): Promise<unknown> => (how === 'sync' ? gradcheck(o) : gradcheckThreads(o, 1));

@@ -2,7 +2,7 @@
  * `npm run bench -- --only breakdown`: where the start-up time of `rnn forward --cell lstm` goes,
  * as whole processes that each stop at a later point (alternating, median wall times; a part
  * is the difference of two medians), and, inside the process that only loads the bundle, its
- * steps as src/launch.ts times them (medians over the same runs).
+ * steps as src/cli/launch.ts times them (medians over the same runs).
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Dims } from '../src/backend';
+import type { Dims } from '../src/backends/types';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const RNN = path.join(ROOT, 'bin', 'rnn');

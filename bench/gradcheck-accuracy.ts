@@ -8,9 +8,9 @@
  * `--exploding` adds randn-weighted nets with n_a = 64 (gradients growing 10³–10⁷× through
  * time: the forwards' own rounding, amplified, is their floor). A benchmark, not a test.
  */
-import type { CellName, Dims, Loss } from '../src/backend';
-import { CELL_NAMES } from '../src/cells';
-import { initFixture } from '../src/commands/init';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { CELL_NAMES } from '../src/model/cells';
+import { initFixture } from '../src/cli/commands/init';
 import { gradcheck, type Mode } from '../src/gradcheck';
 import { checkInputs } from '../src/validate';
 

@@ -14,10 +14,10 @@
  * (|floor / g|: the smallest relative error the check could still tell from rounding at that
  * item). A benchmark, not a test.
  */
-import type { CellName, Dims, Loss } from '../src/backend';
-import { CELL_NAMES, CELLS } from '../src/cells';
-import { initFixture } from '../src/commands/init';
-import { float64Backend } from '../src/engine';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { CELL_NAMES, CELLS } from '../src/model/cells';
+import { initFixture } from '../src/cli/commands/init';
+import { float64Backend } from '../src/backends/float64';
 import { Evaluator } from '../src/gradcheck/evaluator';
 import type { Plan } from '../src/gradcheck';
 import { measuredNoise, noiseFloors } from '../src/gradcheck/noise';

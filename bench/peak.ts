@@ -8,7 +8,7 @@
  * SIMD's may fuse or not), so each core does 2 f64 lanes per multiply and per add; OpenBLAS
  * uses 256-bit (AVX2/AVX-512) FMA, twice the lanes and the multiply and add in one.
  */
-import { packPanels, panelsLength, wasmKernels } from '../src/wasm/kernels';
+import { packPanels, panelsLength, wasmKernels } from '../src/exec/wasm/kernels';
 
 /**
  * GFLOP/s of the kernel on (rows × kn) · (kn × m), best of `samples` timed batches of calls:

@@ -16,15 +16,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CellName, Dims, Loss } from '../src/backend';
-import { initFixture } from '../src/commands/init';
-import { float64Backend } from '../src/engine';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { initFixture } from '../src/cli/commands/init';
+import { float64Backend } from '../src/backends/float64';
 import { gradcheck } from '../src/gradcheck';
 import type { Arrays } from '../src/tensor';
-import { SHARED_MIN_WORK } from '../src/kernels';
+import { SHARED_MIN_WORK } from '../src/exec/kernels';
 import { checkInputs } from '../src/validate';
-import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
-import { groupWorkerReady } from '../src/groups';
+import { setKernelThreads, sharedKernels } from '../src/exec/wasm/kernels';
+import { groupWorkerReady } from '../src/exec/groups';
 import { dimsText, fmtRatio, fmtTime, heading, median, now, numpySeconds, othersBusy, printTable, python, ratio, RNN, run, runOrWarn, timeInProcess } from './common';
 import { kernelPeak } from './peak';
 import { breakdown } from './breakdown';
@@ -206,7 +206,7 @@ function oursEngine(cell: CellName, size: EngineSize, threads: boolean): number 
 
 /**
  * Does any product of a pass reach the size that the kernels share with their helper thread?
- * The biggest batch is the input projection over all steps (src/unroll/pass.ts project).
+ * The biggest batch is the input projection over all steps (src/exec/unroll/pass.ts project).
  */
 const sharesProducts = (cell: CellName, d: Dims): boolean => GATES[cell] * d.n_a * d.n_x * d.m * d.T_x >= SHARED_MIN_WORK;
 
@@ -223,7 +223,7 @@ function numpyPeak(threads?: number): number | undefined {
 
 function engineSection(): void {
   heading('3. Engine: one forward + xent backward pass (in-process)');
-  console.log('Ours: float64Backend.backward(cell, inputs, xent) from src/engine.ts, median after warm-up. numpy: numpy_side.py');
+  console.log('Ours: float64Backend.backward(cell, inputs, xent) from src/backends/float64.ts, median after warm-up. numpy: numpy_side.py');
   console.log('engine, the seed\'s forward + backward with the xent head, median of its passes (OpenBLAS, default threads).');
   console.log('GFLOP/s counts only the matrix products, 2 FLOPs per multiply-add: forward per step');
   console.log('G·n_a·(n_a+n_x)·m + n_y·n_a·m with G = 1 rnn, 4 lstm, 3 gru; backward twice the forward\'s products.\n');

@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CellName } from '../src/backend';
+import type { CellName } from '../src/backends/types';
 import { fmtMs, fmtRatio, heading, median, NUMPY_SIDE, printTable, python, ratio, RNN, ROOT, run, runOrWarn } from './common';
 
 const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru'];
@@ -116,7 +116,7 @@ export function startup(): void {
   let fresh = 0;
   console.log(`Median of ${ROUNDS} rounds after one warm-up round; in each round every command runs once, in turn. Ratio: median over`);
   console.log('rounds of the command\'s time / `node -e 0`\'s in the same round, same Node. `rnn` is `<node> bin/rnn`, its code cache');
-  console.log('(src/launch.ts) written by the warm-up round into a scratch directory; "first run" starts with no cache and writes');
+  console.log('(src/cli/launch.ts) written by the warm-up round into a scratch directory; "first run" starts with no cache and writes');
   console.log(`it, "no cache" has RNN_NO_CACHE=1. Fixtures: fixtures/cases/{rnn,lstm,gru}_t7.npz (n_x=3 n_a=5 n_y=2 m=10 T_x=7).`);
   console.log(`Nodes: ${nodes.map((n) => `${n.version} (${n.exe})`).join(', ')}.`);
   if (certs) {

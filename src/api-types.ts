@@ -1,11 +1,11 @@
 /**
  * The library's per-cell types, derived from the cells' literal specs (CellTypes, the CELLS
- * table in src/cells/index.ts): a parameter's name and role, and whether the cell carries a
+ * table in src/model/cells/index.ts): a parameter's name and role, and whether the cell carries a
  * cell state, decide what `forward` and `backward` take and return — the same rules as
  * `gradientNames` and `stateInputs` at run time. A new cell gets its types from its spec.
  */
 import type { Matrix } from 'mathjs';
-import type { CellName, CellTypes } from './cells';
+import type { CellName, CellTypes } from './model/cells';
 import type { Nested, Tensor } from './tensor';
 
 /**

@@ -1,12 +1,12 @@
 /**
  * The two kinds of failure a user can cause, and the exit codes they map to.
- * Only src/cli.ts turns them into exit codes (see `exitCodeFor`); library code
+ * Only src/cli/main.ts turns them into exit codes (see `exitCodeFor`); library code
  * throws them with a message that already names the file and the problem.
  *
  *   0  success
  *   1  a check failed (`--expect` mismatch, `gradcheck` FAIL)
  *   2  bad usage or bad input (a missing key, a wrong shape, a broken file, ...), or output
- *      that cannot be written (a full disk: src/stdio.ts)
+ *      that cannot be written (a full disk: src/cli/stdio.ts)
  * 130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (a CI timeout): 128 + the signal's
  *      number, as a shell reports a process the signal killed
  */

@@ -10,7 +10,7 @@
  *   `fixtures/cases/x.npz`), else quoted (`'extra\nrnn: fake.npy'`), so that a name and an
  *   escape are never confused.
  * - `printable(s)`: the same escaping for fragments of a file's text that a message quotes.
- * - `oneLine` and `terminalSafe`: the nets under every message and every write (src/cli.ts),
+ * - `oneLine` and `terminalSafe`: the nets under every message and every write (src/cli/main.ts),
  *   so that whatever a message's maker forgot to escape still cannot reach the terminal raw.
  */
 

@@ -15,10 +15,10 @@
  */
 import { isMatrix, matrix, type Matrix } from 'mathjs';
 import type { ArrayLike, CellInputs, Fixture, ForwardResult, Gradients, LossInput } from './api-types';
-import type { CellName, Loss } from './backend';
+import type { CellName, Loss } from './backends/types';
 import { getBackend, type BackendName } from './backends';
-import { CELLS, isCellName } from './cells';
-import { initFixture as init, type InitOptions } from './commands/init';
+import { CELLS, isCellName } from './model/cells';
+import { initFixture as init, type InitOptions } from './cli/commands/init';
 import { InputError } from './errors';
 import { printable, shown } from './escape';
 import { formatShape, fromNested, sizeOf, toNested, type Arrays, type Tensor } from './tensor';
@@ -102,11 +102,11 @@ export function initFixture<C extends CellName>(options: InitOptions & { readonl
   return init(options) as Fixture<C>;
 }
 
-export { CELLS, CELL_NAMES } from './cells';
+export { CELLS, CELL_NAMES } from './model/cells';
 export { InputError, CheckFailed } from './errors';
 export { NumpyRandom } from './random';
-export type { InitOptions } from './commands/init';
-export type { Backend, CellName, Dims, Loss } from './backend';
+export type { InitOptions } from './cli/commands/init';
+export type { Backend, CellName, Dims, Loss } from './backends/types';
 export type { Tensor, Arrays, Nested } from './tensor';
 export type { ArrayLike, CellInputs, Fixture, ForwardResult, Gradients, LossInput, ParamName, SumLoss, XentLoss } from './api-types';
 export type { BackendName } from './backends';

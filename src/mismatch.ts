@@ -3,7 +3,7 @@
  * wrong entry in time order, and what a wrong shape probably is (a transpose, the batch-major
  * layout, a dropped axis of length 1).
  */
-import type { Dims } from './backend';
+import type { Dims } from './backends/types';
 import { formatShape, sizeOf, type Shape } from './tensor';
 import { indexText } from './validate';
 

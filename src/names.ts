@@ -5,8 +5,8 @@
  * in silence: a misnamed array must never let a wrong implementation pass. The names come
  * from the cell registry (outputs, gradients per loss, fixture names), never from lists here.
  */
-import { LOSS_KINDS, type CellName, type LossKind } from './backend';
-import { CELLS, gradientNames, outputNames } from './cells';
+import { LOSS_KINDS, type CellName, type LossKind } from './backends/types';
+import { CELLS, gradientNames, outputNames } from './model/cells';
 import { InputError } from './errors';
 import { shown } from './escape';
 import { fixtureNames } from './validate';

@@ -6,7 +6,7 @@
  * t=T_x−1 down — else the first entry in C order.
  */
 import type { TimeOrder } from './mismatch';
-import { formatExact } from './render/format';
+import { formatExact } from './cli/render/format';
 import type { Arrays, Shape } from './tensor';
 import { indexText } from './validate';
 

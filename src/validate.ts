@@ -3,12 +3,12 @@
  * cell. Every message names the array, its file, its shape and the expected shape; past
  * this point the math trusts the shapes.
  */
-import { LOSS_INPUT, LOSS_KINDS, type CellName, type Dims } from './backend';
-import { LOSSES, type LossInputName } from './losses';
-import { CELLS, stateInputs } from './cells';
+import { LOSS_INPUT, LOSS_KINDS, type CellName, type Dims } from './backends/types';
+import { LOSSES, type LossInputName } from './model/losses';
+import { CELLS, stateInputs } from './model/cells';
 import { InputError } from './errors';
 import { shownList } from './escape';
-import { formatExact } from './render/format';
+import { formatExact } from './cli/render/format';
 import { formatShape, sameShape, zeros, type Arrays, type Shape, type Tensor } from './tensor';
 
 /** Where an array came from, for messages: a file name, `-` for stdin, or `input`. */

@@ -3,10 +3,10 @@
  * 1e-12 on random fixtures: forward outputs, both losses and every gradient.
  */
 import { strict as assert } from 'assert';
-import type { Dims, Loss } from '../src/backend';
-import { CELL_NAMES } from '../src/cells';
-import { float64Backend } from '../src/engine';
-import { mathjsBackend } from '../src/reference/mathjs';
+import type { Dims, Loss } from '../src/backends/types';
+import { CELL_NAMES } from '../src/model/cells';
+import { float64Backend } from '../src/backends/float64';
+import { mathjsBackend } from '../src/backends/mathjs';
 import { ATOL_REFERENCE, expectClose, randomInputs } from './helpers';
 
 /** Values reach ~10 here; 1e-12 relative on top of 1e-12 absolute only forgives summation order. */
@@ -17,7 +17,7 @@ const SIZES: Dims[] = [
   { n_x: 1, n_a: 1, n_y: 1, m: 1, T_x: 1 },
   { n_x: 6, n_a: 4, n_y: 5, m: 3, T_x: 9 },
   // big enough (2^20+ multiply-adds per step product, LSTM and GRU) for resident operands and
-  // products on the memory shared with the helper thread (src/kernels.ts), small enough for mathjs
+  // products on the memory shared with the helper thread (src/exec/kernels.ts), small enough for mathjs
   { n_x: 8, n_a: 112, n_y: 4, m: 32, T_x: 2 },
 ];
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as zlib from 'zlib';
-import { crc32 } from '../src/crc32';
+import { crc32 } from '../src/io/crc32';
 
 const MIB = 1 << 20;
 

@@ -3,11 +3,11 @@
  * cell to the table adds it here.
  */
 import { strict as assert } from 'assert';
-import type { Dims } from '../src/backend';
-import { CELL_NAMES, CELLS, gradientNames, paramShapes } from '../src/cells';
-import { float64Backend as engine, paramsOf } from '../src/engine';
+import type { Dims } from '../src/backends/types';
+import { CELL_NAMES, CELLS, gradientNames, paramShapes } from '../src/model/cells';
+import { float64Backend as engine, paramsOf } from '../src/backends/float64';
 import { Mat, plainOps } from '../src/exec/ops';
-import { paramViews } from '../src/unroll';
+import { paramViews } from '../src/exec/unroll';
 import { tensor, type Arrays, type Tensor } from '../src/tensor';
 import { expectClose, randomInputs } from './helpers';
 

@@ -3,12 +3,12 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildDist } from '../src/bundle';
+import { buildDist } from '../tools/bundle';
 
 export const ROOT = path.join(__dirname, '..');
 export const RNN = path.join(ROOT, 'bin', 'rnn');
 
-// The CLIs the tests start keep their code caches (src/launch.ts) here, not in the user's ~/.cache.
+// The CLIs the tests start keep their code caches (src/cli/launch.ts) here, not in the user's ~/.cache.
 if (!process.env.RNN_CACHE_DIR) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-test-cache-'));
   process.env.RNN_CACHE_DIR = dir;

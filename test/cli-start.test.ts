@@ -1,5 +1,5 @@
 /**
- * src/crc32.ts: zlib's CRC-32 without Node's zlib module where Node allows it — the same
+ * src/io/crc32.ts: zlib's CRC-32 without Node's zlib module where Node allows it — the same
  * numbers either way, never a deprecation warning — and a start of `rnn forward` on an .npz
  * (or `rnn --help`) that loads none of Node's stream machinery (nor tty, nor perf_hooks).
  */
@@ -7,10 +7,10 @@ import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { crc32 as zlibCrc32 } from 'zlib';
-import { crc32, crc32Source } from '../src/crc32';
+import { crc32, crc32Source } from '../src/io/crc32';
 import { buildBundle, ROOT, RNN } from './cli-helpers';
 
-const SRC = path.join(ROOT, 'src', 'crc32.ts');
+const SRC = path.join(ROOT, 'src', 'io', 'crc32.ts');
 
 /** crc32Source() and crc32 of a few bytes in a fresh node with these options; its stderr. */
 function fresh(execArgv: string[], env: NodeJS.ProcessEnv = {}): { source: string; crc: number; stderr: string } {

@@ -1,5 +1,5 @@
 /**
- * bin/rnn's stdout and stderr (src/stdio.ts): written synchronously to files and pipes without
+ * bin/rnn's stdout and stderr (src/cli/stdio.ts): written synchronously to files and pipes without
  * Node's streams, the output arrives whole and in order wherever it goes — a file, a pipe, a
  * pipe that another Node process made non-blocking and whose reader lags, a reader that leaves
  * early, a closed descriptor.

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CELLS, gradientNames } from '../src/cells';
+import { CELLS, gradientNames } from '../src/model/cells';
 import { buildBundle, RNN } from './cli-helpers';
 
 let work: string;

@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { wantColor } from '../src/cli';
+import { wantColor } from '../src/cli/main';
 import { loadFixture } from '../src/io/fixture';
 import { buildBundle, RNN } from './cli-helpers';
 

@@ -10,10 +10,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CELLS, gradientNames } from '../src/cells';
+import { CELLS, gradientNames } from '../src/model/cells';
 import { InputError } from '../src/errors';
 import { gradcheck } from '../src/gradcheck';
-import { float64Backend } from '../src/engine';
+import { float64Backend } from '../src/backends/float64';
 import { fromNested, type Arrays } from '../src/tensor';
 import { buildBundle, RNN, expectBadInput, type Run } from './cli-helpers';
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initFixture } from '../src/commands/init';
+import { initFixture } from '../src/cli/commands/init';
 import { encodeNpz } from '../src/io/npz';
 import { indexText } from '../src/validate';
 import { tensor, type Arrays } from '../src/tensor';

@@ -3,9 +3,9 @@
  * for every cell, both losses, every parameter and x, a0, c0.
  */
 import { strict as assert } from 'assert';
-import type { Dims, Loss } from '../src/backend';
-import { CELL_NAMES, CELLS, gradientNames } from '../src/cells';
-import { float64Backend as engine } from '../src/engine';
+import type { Dims, Loss } from '../src/backends/types';
+import { CELL_NAMES, CELLS, gradientNames } from '../src/model/cells';
+import { float64Backend as engine } from '../src/backends/float64';
 import { FD_RTOL, numericGradient, randomInputs, relativeError } from './helpers';
 
 const SIZES: Dims[] = [

@@ -88,18 +88,18 @@ describe('escape: names and paths as rnn prints them', () => {
 describe('escape: every way out to the terminal passes a net', () => {
   /**
    * The places in src/ that write to the process's stdout or stderr themselves, each with
-   * why what it writes is safe. Everything else writes through the IO that src/cli.ts run()
+   * why what it writes is safe. Everything else writes through the IO that src/cli/main.ts run()
    * wraps in terminalSafe (messages: `say`, oneLine). A new raw write fails this test until
    * it is listed here with its reason.
    */
   const RAW_WRITES: Record<string, string> = {
-    'src/stdio.ts: fs.writeSync(2, `rnn: ${oneLine(e.message)}\\n`);': 'a write error that came late (from a stream): oneLine',
-    'src/stdio.ts: while (at < bytes.length) at += fs.writeSync(fd, bytes, at);': 'the writers run() wraps: what reaches them passed terminalSafe',
-    'src/stdio.ts: stream.write(s);': 'the same writers, through Node\'s stream',
-    'src/live.ts: stream.write(`\\r${last}\\x1b[K`); // only the last line changed (the bar)': 'the live region: `last` is of terminalSafe(drawn)',
-    'src/live.ts: stream.write(erase() + upper + last);': 'the live region: terminalSafe(drawn)',
-    'src/live.ts: if (shown) stream.write(erase());': 'the region\'s own cursor movements',
-    'src/launch.ts: process.stderr.write(`rnn: ${bundle} is missing; run \\`npm install\\` (or \\`npm run build\\`) in ${path.dirname(__dirname)}\\n`);': 'the install\'s own paths',
+    'src/cli/stdio.ts: fs.writeSync(2, `rnn: ${oneLine(e.message)}\\n`);': 'a write error that came late (from a stream): oneLine',
+    'src/cli/stdio.ts: while (at < bytes.length) at += fs.writeSync(fd, bytes, at);': 'the writers run() wraps: what reaches them passed terminalSafe',
+    'src/cli/stdio.ts: stream.write(s);': 'the same writers, through Node\'s stream',
+    'src/cli/live.ts: stream.write(`\\r${last}\\x1b[K`); // only the last line changed (the bar)': 'the live region: `last` is of terminalSafe(drawn)',
+    'src/cli/live.ts: stream.write(erase() + upper + last);': 'the live region: terminalSafe(drawn)',
+    'src/cli/live.ts: if (shown) stream.write(erase());': 'the region\'s own cursor movements',
+    'src/cli/launch.ts: process.stderr.write(`rnn: ${bundle} is missing; run \\`npm install\\` (or \\`npm run build\\`) in ${path.dirname(__dirname)}\\n`);': 'the install\'s own paths',
   };
 
   it('src/ writes to stdout and stderr only through the nets, or at the places listed with their reasons', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { exp, sigmoid, sigmoidInPlace, tanh, tanhInPlace } from '../src/fastmath';
+import { exp, sigmoid, sigmoidInPlace, tanh, tanhInPlace } from '../src/exec/fastmath';
 
 // Reference values made with mpmath at 256 bits by the script stored in the JSON's "generator"
 // field: rows [x, hi, frac], hi = f(x) correctly rounded, frac = (f(x) − hi)/ulp(hi).

@@ -6,8 +6,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { CellName, Loss } from '../src/backend';
-import { float64Backend } from '../src/engine';
+import type { CellName, Loss } from '../src/backends/types';
+import { float64Backend } from '../src/backends/float64';
 import { fromNested, type Arrays } from '../src/tensor';
 import { ATOL_REFERENCE, expectClose } from './helpers';
 

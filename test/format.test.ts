@@ -6,7 +6,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { alignNumbers, formatColumn, formatExact, formatFloat, formatNumber, formatSetting, scientificFor } from '../src/render/format';
+import { alignNumbers, formatColumn, formatExact, formatFloat, formatNumber, formatSetting, scientificFor } from '../src/cli/render/format';
 
 interface Scalar { x: string; scientific: boolean; sci: string[]; pos?: string[]; setting: string }
 interface Column { x: string[]; precision: number | null; scientific: boolean; strings: string[] }

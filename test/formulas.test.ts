@@ -1,13 +1,13 @@
 /**
- * Element-wise formulas (src/formulas.ts): the notation's checks, the JavaScript loop's
+ * Element-wise formulas (src/exec/formulas.ts): the notation's checks, the JavaScript loop's
  * meaning, and the kernel's SIMD copy of every formula the engine makes — exported by both
  * builds, bit-identical to the JavaScript loop, and what `run` takes on arena blocks.
  */
 import { strict as assert } from 'assert';
-import '../src/engine'; // (loads every module that makes formulas)
-import { formulaExport, formulaJs, formulaKey, parseFormula, registeredFormulas, type Formula } from '../src/formulas';
-import { elementwise, elementwiseStats, kernelArena } from '../src/kernels';
-import { sharedKernels, wasmKernels } from '../src/wasm/kernels';
+import '../src/backends/float64'; // (loads every module that makes formulas)
+import { formulaExport, formulaJs, formulaKey, parseFormula, registeredFormulas, type Formula } from '../src/exec/formulas';
+import { elementwise, elementwiseStats, kernelArena } from '../src/exec/kernels';
+import { sharedKernels, wasmKernels } from '../src/exec/wasm/kernels';
 import { hex, rng } from './helpers';
 
 // The engine's formulas, as loaded (before any test makes others).

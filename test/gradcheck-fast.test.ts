@@ -5,10 +5,10 @@
  * size at T_x = 200, xent) and 1.5e-8 … 1.8e-7 (the saturated ones).
  */
 import { strict as assert } from 'assert';
-import type { CellName, Dims, Loss } from '../src/backend';
-import { CELL_NAMES } from '../src/cells';
-import { initFixture } from '../src/commands/init';
-import { float64Backend } from '../src/engine';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { CELL_NAMES } from '../src/model/cells';
+import { initFixture } from '../src/cli/commands/init';
+import { float64Backend } from '../src/backends/float64';
 import { DEFAULT_TOL, gradcheck } from '../src/gradcheck';
 import { tensor, type Arrays } from '../src/tensor';
 import { checkInputs } from '../src/validate';

@@ -1,6 +1,6 @@
 /**
  * Mutation test: gradcheck must catch broken backward passes. Each mutant is the real
- * source of a cell (src/cells/*.ts) or of the unroller (src/unroll/pass.ts, which takes the
+ * source of a cell (src/model/cells/*.ts) or of the unroller (src/exec/unroll/pass.ts, which takes the
  * parameter gradients and dx from the cells' gate gradients) with one deliberate bug,
  * transpiled and loaded here; its gradients are handed to gradcheck as if a user had written
  * them (`grads`). At default settings gradcheck must FAIL every mutant and name exactly the
@@ -10,11 +10,11 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import type { CellName, Dims, Loss } from '../src/backend';
-import type { CellSpec } from '../src/cells/types';
-import { dimsOf, paramsOf } from '../src/engine';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import type { CellSpec } from '../src/model/cells/types';
+import { dimsOf, paramsOf } from '../src/backends/float64';
 import { gradcheck, MODES } from '../src/gradcheck';
-import { initFixture } from '../src/commands/init';
+import { initFixture } from '../src/cli/commands/init';
 import { checkInputs } from '../src/validate';
 import type { Arrays } from '../src/tensor';
 
@@ -48,20 +48,20 @@ const EVERYTHING: Record<CellName, string[]> = { rnn: ['dx', 'da0', 'dWax', 'dWa
 
 const MUTANTS: Mutant[] = [
   // RNN
-  { cell: 'rnn', bug: "tanh' taken as 1 − a instead of 1 − a²", file: 'cells/rnn', find: '(1 - a * a)', replace: '(1 - a)', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'da_prev not carried back through time', file: 'cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'void (g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'Waa used untransposed in da_prev', file: 'cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'ops.addProduct(g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
+  { cell: 'rnn', bug: "tanh' taken as 1 − a instead of 1 − a²", file: 'model/cells/rnn', find: '(1 - a * a)', replace: '(1 - a)', breaks: EVERYTHING.rnn },
+  { cell: 'rnn', bug: 'da_prev not carried back through time', file: 'model/cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'void (g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
+  { cell: 'rnn', bug: 'Waa used untransposed in da_prev', file: 'model/cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'ops.addProduct(g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
   // LSTM
-  { cell: 'lstm', bug: 'sign flip in the forget gate term', file: 'cells/lstm', find: 'dzf = dcTot', replace: 'dzf = -dcTot', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'dc_prev not carried back through time', file: 'cells/lstm', find: 'dcPrev = dcTot * f', replace: 'dcPrev = 0', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'dropped dc_next term', file: 'cells/lstm', find: 'dcTot = dc + da', replace: 'dcTot = 0 * dc + da', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'output gate derivative without tanh(c)', file: 'cells/lstm', find: 'dzo = da * tc * o', replace: 'dzo = da * o', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'concat order confused: da_prev read from the x columns of the gate weights', file: 'cells/lstm', find: 'ops.addProductT(g.daPrev, p.W.columns(0, n_a)', replace: 'ops.addProductT(g.daPrev, p.W.columns(p.W.cols - n_a, n_a)', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'sign flip in the forget gate term', file: 'model/cells/lstm', find: 'dzf = dcTot', replace: 'dzf = -dcTot', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'dc_prev not carried back through time', file: 'model/cells/lstm', find: 'dcPrev = dcTot * f', replace: 'dcPrev = 0', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'dropped dc_next term', file: 'model/cells/lstm', find: 'dcTot = dc + da', replace: 'dcTot = 0 * dc + da', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'output gate derivative without tanh(c)', file: 'model/cells/lstm', find: 'dzo = da * tc * o', replace: 'dzo = da * o', breaks: EVERYTHING.lstm },
+  { cell: 'lstm', bug: 'concat order confused: da_prev read from the x columns of the gate weights', file: 'model/cells/lstm', find: 'ops.addProductT(g.daPrev, p.W.columns(0, n_a)', replace: 'ops.addProductT(g.daPrev, p.W.columns(p.W.cols - n_a, n_a)', breaks: EVERYTHING.lstm },
   // GRU
-  { cell: 'gru', bug: 'sign flip in the update gate term', file: 'cells/gru', find: '(cc - aPrev)', replace: '(aPrev - cc)', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'cells/gru', find: 'daPrev = da * (1 - u)', replace: 'daPrev = 0', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'cells/gru', find: 'daPrev = daPrev + dra * r', replace: 'daPrev = daPrev', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'concat order confused: da_prev read from the x columns of the stacked gate weights', file: 'cells/gru', find: 'ops.addProductT(daPrev, p.Wur.columns(0, n_a)', replace: 'ops.addProductT(daPrev, p.Wur.columns(p.Wur.cols - n_a, n_a)', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'sign flip in the update gate term', file: 'model/cells/gru', find: '(cc - aPrev)', replace: '(aPrev - cc)', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'model/cells/gru', find: 'daPrev = da * (1 - u)', replace: 'daPrev = 0', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'model/cells/gru', find: 'daPrev = daPrev + dra * r', replace: 'daPrev = daPrev', breaks: EVERYTHING.gru },
+  { cell: 'gru', bug: 'concat order confused: da_prev read from the x columns of the stacked gate weights', file: 'model/cells/gru', find: 'ops.addProductT(daPrev, p.Wur.columns(0, n_a)', replace: 'ops.addProductT(daPrev, p.Wur.columns(p.Wur.cols - n_a, n_a)', breaks: EVERYTHING.gru },
 ];
 
 /** Mutations in the unroller's gate gradients, shared by every cell. */
@@ -93,21 +93,21 @@ const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Reco
   },
 ];
 for (const mu of UNROLL_MUTANTS) {
-  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, cell, file: 'unroll/pass', breaks: mu.breaks[cell] });
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, cell, file: 'exec/unroll/pass', breaks: mu.breaks[cell] });
 }
 
 /** The gradients of the mutant: its cell with the real unroller, or the real cell with its unroller. */
 function mutantGradients(mu: Mutant, inputs: Arrays, loss: Loss): Arrays {
-  const cellFile = `cells/${mu.cell}`;
+  const cellFile = `model/cells/${mu.cell}`;
   const cell = (mu.file === cellFile ? mutantModule(cellFile, mu.find, mu.replace) : require(path.join(SRC, cellFile)))[`${mu.cell}Cell`] as CellSpec;
-  const unroll = mu.file === 'unroll/pass'
-    ? mutantModule('unroll/index', "from './pass';", "from './pass';", { './pass': mutantModule('unroll/pass', mu.find, mu.replace) })
-    : require(path.join(SRC, 'unroll'));
-  // src/engine.ts's gradients, on the mutant's unroller
-  const { gradients } = mutantModule('engine', "from './unroll';", "from './unroll';", { './unroll': unroll }) as typeof import('../src/engine');
+  const unroll = mu.file === 'exec/unroll/pass'
+    ? mutantModule('exec/unroll/index', "from './pass';", "from './pass';", { './pass': mutantModule('exec/unroll/pass', mu.find, mu.replace) })
+    : require(path.join(SRC, 'exec', 'unroll'));
+  // src/backends/float64.ts's gradients, on the mutant's unroller
+  const { gradients } = mutantModule('backends/float64', "from '../exec/unroll';", "from '../exec/unroll';", { '../exec/unroll': unroll }) as typeof import('../src/backends/float64');
   const d: Dims = dimsOf(cell, inputs);
-  const x = (unroll as typeof import('../src/unroll')).toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
-  const tr = (unroll as typeof import('../src/unroll')).forward(cell, paramsOf(cell, inputs), d, x, inputs.a0.data, inputs.c0 ? inputs.c0.data : new Float64Array(0));
+  const x = (unroll as typeof import('../src/exec/unroll')).toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
+  const tr = (unroll as typeof import('../src/exec/unroll')).forward(cell, paramsOf(cell, inputs), d, x, inputs.a0.data, inputs.c0 ? inputs.c0.data : new Float64Array(0));
   return gradients(tr, loss);
 }
 

@@ -6,10 +6,10 @@
  * every case below that must FAIL passed as noise.
  */
 import { strict as assert } from 'assert';
-import type { CellName, Dims, Loss } from '../src/backend';
-import { CELL_NAMES, CELLS } from '../src/cells';
-import { initFixture } from '../src/commands/init';
-import { float64Backend } from '../src/engine';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { CELL_NAMES, CELLS } from '../src/model/cells';
+import { initFixture } from '../src/cli/commands/init';
+import { float64Backend } from '../src/backends/float64';
 import { DEFAULT_TOL, gradcheck, type ArrayCheck, type Mode } from '../src/gradcheck';
 import { tensor, type Arrays } from '../src/tensor';
 import { checkInputs } from '../src/validate';

@@ -3,10 +3,10 @@
  * shortcut equals brute force, and the options (--only, user gradients, modes) behave.
  */
 import { strict as assert } from 'assert';
-import type { CellName, Dims, Loss } from '../src/backend';
-import { CELL_NAMES, gradientNames, CELLS } from '../src/cells';
-import { initFixture } from '../src/commands/init';
-import { float64Backend } from '../src/engine';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { CELL_NAMES, gradientNames, CELLS } from '../src/model/cells';
+import { initFixture } from '../src/cli/commands/init';
+import { float64Backend } from '../src/backends/float64';
 import { InputError } from '../src/errors';
 import { AUTO_FULL_BUDGET, DEFAULT_TOL, fullModeCost, gradcheck, SPREAD_CAP } from '../src/gradcheck';
 import { Evaluator } from '../src/gradcheck/evaluator';

@@ -1,21 +1,21 @@
 /**
- * Column groups (src/unroll/, src/groups.ts): the batch cut into equal groups that run their
+ * Column groups (src/exec/unroll/, src/exec/groups.ts): the batch cut into equal groups that run their
  * own time loops, on a group worker when there is one. Neither the groups nor the worker
  * change a bit of any output, gradient or loss.
  */
 import { strict as assert } from 'assert';
 import * as os from 'os';
-import type { CellName, Dims, Loss } from '../src/backend';
-import { CELLS } from '../src/cells';
-import { forwardOutputs, gradients, lossOf, trace } from '../src/engine';
-import { groupStats, groupWorkerReady } from '../src/groups';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { CELLS } from '../src/model/cells';
+import { forwardOutputs, gradients, lossOf, trace } from '../src/backends/float64';
+import { groupStats, groupWorkerReady } from '../src/exec/groups';
 import * as path from 'path';
-import { DONE, jobMessage, POSTED } from '../src/groups';
-import { columnGroups, GROUP_MIN_WORK, groupViews, projectionRows, release } from '../src/unroll';
-import { kernelArena, packedStats } from '../src/kernels';
+import { DONE, jobMessage, POSTED } from '../src/exec/groups';
+import { columnGroups, GROUP_MIN_WORK, groupViews, projectionRows, release } from '../src/exec/unroll';
+import { kernelArena, packedStats } from '../src/exec/kernels';
 import { buildBundle, ROOT } from './cli-helpers';
 import type { Arrays } from '../src/tensor';
-import { setKernelThreads, sharedKernels } from '../src/wasm/kernels';
+import { setKernelThreads, sharedKernels } from '../src/exec/wasm/kernels';
 import { hex, randomInputs } from './helpers';
 
 const CELL_NAMES: CellName[] = ['rnn', 'lstm', 'gru'];

@@ -3,8 +3,8 @@
  * finite-difference gradient used as an independent check of backward.
  */
 import { strict as assert } from 'assert';
-import type { CellName, Dims, Loss } from '../src/backend';
-import { CELLS } from '../src/cells';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { CELLS } from '../src/model/cells';
 import { InputError } from '../src/errors';
 import { formatShape, sameShape, tensor, type Arrays, type Tensor } from '../src/tensor';
 

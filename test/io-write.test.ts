@@ -15,7 +15,7 @@ import { liveTemps } from '../src/io/temps';
 import { outputFormat, writeArrays, writeArraysInterruptible, writeFileAtomic } from '../src/io/write';
 import { directorySteps, keptText } from '../src/io/write-dir';
 import type { Arrays, Tensor } from '../src/tensor';
-import { initFixture } from '../src/commands/init';
+import { initFixture } from '../src/cli/commands/init';
 import { buildBundle, RNN } from './cli-helpers';
 import { throwsInput, hex } from './helpers';
 

@@ -1,5 +1,5 @@
 /**
- * bin/rnn's loader (src/launch.ts): the first good run of each kind writes a per-user V8 code
+ * bin/rnn's loader (src/cli/launch.ts): the first good run of each kind writes a per-user V8 code
  * cache, later runs use it; a cache for another build, a damaged one, one V8 rejects or one
  * another user could have written is ignored (and replaced); nothing about the cache is ever
  * fatal, and it never changes what the CLI prints. No cache ships in dist/.
@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { crc32 } from 'zlib';
-import { cacheDir, kindOf, MAX_CACHE_FILES, prune, WRAPPER } from '../src/launch';
+import { cacheDir, kindOf, MAX_CACHE_FILES, prune, WRAPPER } from '../src/cli/launch';
 import { buildBundle, ROOT, RNN } from './cli-helpers';
 
 const FIXTURE = path.join(ROOT, 'fixtures', 'cases', 'lstm_t7.npz');

@@ -1,12 +1,12 @@
 /**
- * The stand-ins the bundle aliases in for dependencies (src/bundle.ts): they must behave as
+ * The stand-ins the bundle aliases in for dependencies (tools/bundle.ts): they must behave as
  * the real modules do for everything rnn can pass them.
  */
 import { strict as assert } from 'assert';
 import * as child from 'child_process';
 import realStringWidth from 'string-width';
-import lazyChildProcess from '../src/lazy/child_process';
-import ourStringWidth from '../src/lazy/string-width';
+import lazyChildProcess from '../src/cli/lazy/child_process';
+import ourStringWidth from '../src/cli/lazy/string-width';
 
 describe('bundle stand-ins', () => {
   it('string-width: the same width as the real one, coloured or not, ASCII or not', () => {

@@ -4,11 +4,11 @@
  * the name contract of --grads, --loss's choices — must take the new loss from it.
  */
 import { strict as assert } from 'assert';
-import { LOSS_INPUT, lossWith, type Dims } from '../src/backend';
-import { CELL_NAMES, CELLS, gradientNames } from '../src/cells';
-import { GRADCHECK_LOSSES } from '../src/commands/gradcheck';
+import { LOSS_INPUT, lossWith, type Dims } from '../src/backends/types';
+import { CELL_NAMES, CELLS, gradientNames } from '../src/model/cells';
+import { GRADCHECK_LOSSES } from '../src/cli/commands/gradcheck';
 import { InputError } from '../src/errors';
-import { LOSS_NAMES, LOSSES } from '../src/losses';
+import { LOSS_NAMES, LOSSES } from '../src/model/losses';
 import { gradientContract } from '../src/names';
 import { tensor } from '../src/tensor';
 import { checkInputs, fixtureNames } from '../src/validate';

@@ -44,7 +44,7 @@ function shippedTestFiles(): string[] {
 
 /** A copy of what the tests read, with node_modules linked: a dist/ of its own. */
 function copyRepository(to: string): void {
-  for (const entry of ['bin', 'src', 'test', 'fixtures', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.json', 'README.md']) {
+  for (const entry of ['bin', 'src', 'tools', 'test', 'fixtures', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.json', 'README.md']) {
     fs.cpSync(path.join(ROOT, entry), path.join(to, entry), { recursive: true, filter: (src) => !src.startsWith(path.join(NODES, 'node_modules')) });
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(to, 'node_modules'));

@@ -12,7 +12,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { bundleOptions, ENTRIES, ESM_LIBRARY } from '../src/bundle';
+import { bundleOptions, ENTRIES, ESM_LIBRARY } from '../tools/bundle';
 import { ROOT } from './cli-helpers';
 import { installConsumer, PACKED_ENV, packTarball, run, type Packed } from './package-helpers';
 
@@ -66,7 +66,7 @@ describe('the packed package', function () {
   describe('the tarball', () => {
     it(`holds the bundles, their type declarations and bin/rnn — nothing else, under ${MAX_UNPACKED / 1e6} MB`, () => {
       const files = pack.files.map((f) => f.path).sort();
-      const bundles = [...ENTRIES.map((e) => `dist/${e.replace(/\.ts$/, '.js')}`), `dist/${ESM_LIBRARY}`];
+      const bundles = [...ENTRIES.map((e) => `dist/${e.out}.js`), `dist/${ESM_LIBRARY}`];
       for (const b of bundles) assert.ok(files.includes(b), `${b} is not in the tarball`);
       const allowed = (f: string): boolean =>
         bundles.includes(f) || /^dist\/types\/.+\.d\.m?ts$/.test(f) || ['bin/rnn', 'package.json', 'README.md', 'LICENSE'].includes(f);

@@ -1,15 +1,15 @@
 /**
- * Buffers reused across passes (src/pool.ts): what comes back is what was given, zeroed
+ * Buffers reused across passes (src/exec/pool.ts): what comes back is what was given, zeroed
  * when asked; the budget holds; and no pass reads a reused buffer before writing it — every
  * buffer handed out unzeroed is first filled with NaN, and the results must not change.
  */
 import { strict as assert } from 'assert';
-import type { CellName, Dims, Loss } from '../src/backend';
-import { float64Backend } from '../src/engine';
-import { give, POOL_MAX_BYTES, POOL_MIN_VALUES, poolBytes, resetPool, take } from '../src/pool';
-import { columnGroups, spareTraces } from '../src/unroll';
-import { kernelArena } from '../src/kernels';
-import { CELLS } from '../src/cells';
+import type { CellName, Dims, Loss } from '../src/backends/types';
+import { float64Backend } from '../src/backends/float64';
+import { give, POOL_MAX_BYTES, POOL_MIN_VALUES, poolBytes, resetPool, take } from '../src/exec/pool';
+import { columnGroups, spareTraces } from '../src/exec/unroll';
+import { kernelArena } from '../src/exec/kernels';
+import { CELLS } from '../src/model/cells';
 import { hex, randomInputs } from './helpers';
 
 describe('buffer pool', () => {

@@ -1,18 +1,18 @@
 /**
- * The mathjs reference backend (src/reference/mathjs.ts) checked on its own terms: backward
+ * The mathjs reference backend (src/backends/mathjs/index.ts) checked on its own terms: backward
  * against centred finite differences of its own loss(), the seed's forward shapes at course
  * size, stability for huge pre-activations, T_x = 1 against one cell step, and a few values
  * worked out by hand with Math.* for one-unit cells. Nothing here uses the fast engine.
  */
 import { strict as assert } from 'assert';
 import type { Matrix } from 'mathjs';
-import type { CellName, Loss } from '../src/backend';
+import type { CellName, Loss } from '../src/backends/types';
 import {
   fromMatrix, fromSequence, gru_backward, gru_cell_backward, gru_cell_forward, gru_forward, log_softmax,
   lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward, mathjsBackend, rnn_backward,
   rnn_cell_backward, rnn_cell_forward, rnn_forward, sigmoid, softmax, toMatrix, toSequence, zeros,
   type GruParameters, type LstmParameters, type RnnParameters,
-} from '../src/reference/mathjs';
+} from '../src/backends/mathjs';
 import type { Arrays, Tensor } from '../src/tensor';
 import { rng } from './helpers';
 
@@ -189,7 +189,7 @@ describe('mathjs reference backend: the seed\'s course-size shapes', () => {
     assert.deepEqual([seqSize(G.dx), size(G.da0), size(G.dWu), size(G.dbc)], [[3, 10, 7], [5, 10], [5, 8], [5, 1]]);
   });
 
-  it('the Backend returns C-order Tensors with the shapes of src/backend.ts', () => {
+  it('the Backend returns C-order Tensors with the shapes of src/backends/types.ts', () => {
     for (const cell of CELL_NAMES) {
       const d: Dims = { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: cell === 'rnn' ? 4 : 7 };
       const p = problem(cell, d, 2);

@@ -4,10 +4,10 @@
  */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { run, type IO } from '../src/cli';
+import { run, type IO } from '../src/cli/main';
 import { loadFixture } from '../src/io';
 import { checkFinite, checkInputs } from '../src/validate';
-import { comparisonTable, formatArray, stateSummary, stepTable, type Style } from '../src/render/text';
+import { comparisonTable, formatArray, stateSummary, stepTable, type Style } from '../src/cli/render/text';
 
 const CASES = path.join(__dirname, '..', 'fixtures', 'cases');
 const plain: Style = { color: false, precision: 8 };

@@ -1,5 +1,5 @@
 /**
- * The bundle's cli-table3 (src/table-patches.ts) against the real one: the same table options
+ * The bundle's cli-table3 (src/cli/render/table-patches.ts) against the real one: the same table options
  * and rows render to the same string. Rows have spans and gaps (the layout's fill-in is one of
  * the patches), options reach every merged name (chars, padding, per-cell style).
  */
@@ -7,7 +7,7 @@ import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { patchedTable, patchTableSource, TABLE_PATCHES } from '../src/table-patches';
+import { patchedTable, patchTableSource, TABLE_PATCHES } from '../src/cli/render/table-patches';
 
 const ROOT = path.join(__dirname, '..');
 type TableCtor = new (o?: object) => unknown[] & { toString(): string };

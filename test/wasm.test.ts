@@ -1,16 +1,16 @@
 /**
- * The WebAssembly SIMD products: the committed bytes are what src/wasm/generate.ts assembles
+ * The WebAssembly SIMD products: the committed bytes are what tools/wasm/generate.ts assembles
  * to, and every product is bit-identical to the TypeScript kernels (the oracle).
  */
 import { strict as assert } from 'assert';
 import * as os from 'os';
-import { gradients, trace } from '../src/engine';
-import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, softmaxColumns, tanhInPlace, transposeBlock, transposeItems } from '../src/kernels';
-import * as fm from '../src/fastmath';
-import { kernelArena } from '../src/kernels';
-import { assembleKernel } from '../src/wasm/build';
-import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from '../src/wasm/kernel.wasm';
-import { KERNEL_THREADS_OFF, packPanels, panelsLength, setKernelThreads, sharedKernels, THREAD_MIN_WORK, wasmKernels } from '../src/wasm/kernels';
+import { gradients, trace } from '../src/backends/float64';
+import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, softmaxColumns, tanhInPlace, transposeBlock, transposeItems } from '../src/exec/kernels';
+import * as fm from '../src/exec/fastmath';
+import { kernelArena } from '../src/exec/kernels';
+import { assembleKernel } from '../tools/wasm/build';
+import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from '../src/exec/wasm/kernel.wasm';
+import { KERNEL_THREADS_OFF, packPanels, panelsLength, setKernelThreads, sharedKernels, THREAD_MIN_WORK, wasmKernels } from '../src/exec/wasm/kernels';
 import { hex, randomInputs, rng } from './helpers';
 
 const simd = wasmKernels();
@@ -22,7 +22,7 @@ describe('WebAssembly SIMD kernels', () => {
     assert.ok(shared, 'WebAssembly SIMD on shared memory did not instantiate');
   });
 
-  it('the committed bytes are what src/wasm/generate.ts assembles to (npm run build:wasm)', async () => {
+  it('the committed bytes are what tools/wasm/generate.ts assembles to (npm run build:wasm)', async () => {
     assert.equal(Buffer.from(await assembleKernel('own')).toString('base64'), KERNEL_WASM_BASE64);
     assert.equal(Buffer.from(await assembleKernel('shared')).toString('base64'), KERNEL_SHARED_WASM_BASE64);
   });
@@ -282,7 +282,7 @@ describe('WebAssembly SIMD kernels', () => {
     });
 
     it('sigmoid and tanh in place on an arena block, in SIMD: the bits of fastmath, edge values included', function () {
-      const k = kernelArena(); // (the instance src/kernels.ts knows: sharedKernels())
+      const k = kernelArena(); // (the instance src/exec/kernels.ts knows: sharedKernels())
       if (!k) this.skip(); // RNN_NO_SIMD=1, RNN_KERNEL_THREADS=1: no arena
       const special = [0, -0, 1e-300, -1e-300, 5e-324, 7.450580596923828e-9, -7.450580596923828e-9, 7.450580596923829e-9, 1e-8,
         19.06, -19.06, 21.999999, 22, -22, 703.9999, 704, -704, 704.0001, -745.2, 709.8, 1e308, -1e308, Infinity, -Infinity, NaN];
@@ -295,7 +295,7 @@ describe('WebAssembly SIMD kernels', () => {
           Z2.set(Z);
           const want: Float64Array = Z.slice();
           ts(want, 1, n);
-          simd(Z, 1, n); // src/kernels.ts: SIMD on arena blocks
+          simd(Z, 1, n); // src/exec/kernels.ts: SIMD on arena blocks
           assert.equal(hex(Z), hex(want), `${name}, ${n} values`);
           // the kernel's own pass: σ leaves exactly the values outside fastmath's first-pass range
           // (|z| ≥ 704, NaN) as they were; tanh leaves nothing, every value final

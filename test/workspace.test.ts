@@ -1,13 +1,13 @@
 /**
- * The workspace (src/exec/workspace.ts) and the traces kept with it (src/unroll/trace.ts):
+ * The workspace (src/exec/workspace.ts) and the traces kept with it (src/exec/unroll/trace.ts):
  * buffers come in the state asked for, a small problem's next pass runs on the same buffers
  * and step views, and no two live traces ever share one.
  */
 import { strict as assert } from 'assert';
-import type { Dims } from '../src/backend';
-import { CELLS, paramBuffers } from '../src/cells';
+import type { Dims } from '../src/backends/types';
+import { CELLS, paramBuffers } from '../src/model/cells';
 import { Workspace } from '../src/exec/workspace';
-import { allocate, release } from '../src/unroll';
+import { allocate, release } from '../src/exec/unroll';
 
 describe('workspace', () => {
   it('a kept workspace hands out the same buffer per name: zeroed when asked, else as left', () => {

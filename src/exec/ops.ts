@@ -3,16 +3,16 @@
  * reads like its equations — `ops.addProduct(gates, W.columns(0, n_a), aPrev)` — and knows nothing
  * of how the operations run: TypeScript or WebAssembly SIMD, private or arena memory, packed
  * panels, helper threads are the business of the implementation behind `Ops` (today
- * src/kernels.ts, through `plainOps` and `arenaOps`).
+ * src/exec/kernels.ts, through `plainOps` and `arenaOps`).
  *
  * Invariants the implementation relies on (the math states them, it does not check them):
  * a product's C and B are whole rows (ld = cols, e.g. a step's (n_a, m) block), A is a block of
  * columns of a matrix that starts at its row 0 (W[:, k0:k0+kn] of a parameter or a stack); the
  * operands of a formula are whole blocks of the same size, not overlapping unless they are the same.
  */
-import * as fastmath from '../fastmath';
-import { signatureNames } from '../formulas';
-import { elementwise, mulAdd, mulTAdd, onArena, sigmoidInPlace, tanhInPlace, type Elementwise, type Packing } from '../kernels';
+import * as fastmath from './fastmath';
+import { signatureNames } from './formulas';
+import { elementwise, mulAdd, mulTAdd, onArena, sigmoidInPlace, tanhInPlace, type Elementwise, type Packing } from './kernels';
 
 /**
  * rows × cols values of `buf`, row r from `off + r·ld`: a parameter, a step's block, a slice.
@@ -69,7 +69,7 @@ const MAX_CUT = 16;
 export type Operands = Readonly<Record<string, Mat>>;
 
 /**
- * An element-wise formula (src/formulas.ts), called on its operands by name with the pass's
+ * An element-wise formula (src/exec/formulas.ts), called on its operands by name with the pass's
  * ops: `cellState(ops, { f, cPrev, i, cc, c, tc })`. Each formula is its own function, so
  * each call site in a cell sees one target and V8 can inline the loop into the step.
  */
@@ -91,7 +91,7 @@ export interface Ops {
   sigmoid(Z: Mat): void;
   /** Z = tanh(Z), element-wise, in place. */
   tanh(Z: Mat): void;
-  /** Which of a formula's loops runs it (src/kernels.ts `Elementwise`): JavaScript, or SIMD where it can. */
+  /** Which of a formula's loops runs it (src/exec/kernels.ts `Elementwise`): JavaScript, or SIMD where it can. */
   readonly loops: 'js' | 'anywhere';
   /** dst = src (same shape). */
   copy(dst: Mat, src: Mat): void;
@@ -99,7 +99,7 @@ export interface Ops {
   zero(Z: Mat): void;
 }
 
-/** A formula: `name`, its signature 'inputs -> outputs' and statements (src/formulas.ts). */
+/** A formula: `name`, its signature 'inputs -> outputs' and statements (src/exec/formulas.ts). */
 export function formula(name: string, signature: string, body: string): Formula {
   const { operands } = signatureNames(signature); // (the formula itself is parsed on first use)
   const loop = elementwise(name, signature, body);
@@ -125,7 +125,7 @@ function named(name: string, operands: readonly string[], loop: Elementwise): (o
 const size = (Z: Mat): number => Z.rows * Z.cols;
 
 /**
- * The two ways a pass runs (src/kernels.ts): `plainOps` for passes whose buffers are not arena
+ * The two ways a pass runs (src/exec/kernels.ts): `plainOps` for passes whose buffers are not arena
  * blocks: activations and loops in JavaScript, which V8 inlines into the steps; `arenaOps` for
  * passes on the arena, where whatever lies in it runs there in SIMD. Products choose for themselves by size and residency. The same bits either way.
  */
@@ -163,13 +163,13 @@ function zero(Z: Mat): void {
   Z.buf.fill(0, Z.off, Z.off + size(Z));
 }
 
-/** Ops as exec/ runs them: with the weight blocks its products take packed (src/kernels.ts `Packing`). */
+/** Ops as exec/ runs them: with the weight blocks its products take packed (src/exec/kernels.ts `Packing`). */
 export interface KernelOps extends Ops {
   readonly packs: readonly Packing[];
-  /** The same ops, with these packed blocks for its products (src/unroll/packs.ts: a job's). */
+  /** The same ops, with these packed blocks for its products (src/exec/unroll/packs.ts: a job's). */
   withPacks(packs: readonly Packing[]): KernelOps;
 }
 export const plainOps: KernelOps = kernelOps(false, []);
 export const arenaOps: KernelOps = kernelOps(true, []);
-/** The ops of a pass on buffers like Z: arena blocks (src/pool.ts `take`, shared) or not. */
+/** The ops of a pass on buffers like Z: arena blocks (src/exec/pool.ts `take`, shared) or not. */
 export const opsFor = (Z: Float64Array): KernelOps => (onArena(Z) ? arenaOps : plainOps);

@@ -5,10 +5,10 @@
  *
  * A kept workspace (`keep`) holds its buffers from one pass to the next: a name gives the
  * same buffer every time, so views cut from it (a trace's step views) stay valid, and a small
- * net's pass allocates nothing. Otherwise every `alloc` takes from the pool (src/pool.ts:
+ * net's pass allocates nothing. Otherwise every `alloc` takes from the pool (src/exec/pool.ts:
  * arena blocks, shared buffers, big buffers reused) and `free` hands them back.
  */
-import { poisonReused, give, take } from '../pool';
+import { poisonReused, give, take } from './pool';
 
 export type BufferState = 'zero' | 'any';
 
@@ -16,7 +16,7 @@ export class Workspace {
   private readonly kept = new Map<string, Float64Array>();
 
   constructor(
-    /** Buffers a group worker or the SIMD kernels use in place (src/pool.ts `take`). */
+    /** Buffers a group worker or the SIMD kernels use in place (src/exec/pool.ts `take`). */
     readonly shared: boolean,
     readonly keep: boolean,
   ) {}

@@ -16,12 +16,12 @@
  *
  * The evaluator owns copies of every input, so perturbing them never touches the caller's.
  */
-import type { CellName, Dims, Loss } from '../backend';
-import { CELLS, type CellSpec } from '../cells';
-import type { Params } from '../cells/types';
-import { dimsOf, paramsOf } from '../engine';
+import type { CellName, Dims, Loss } from '../backends/types';
+import { CELLS, type CellSpec } from '../model/cells';
+import type { Params } from '../model/cells/types';
+import { dimsOf, paramsOf } from '../backends/float64';
 import type { Arrays } from '../tensor';
-import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../unroll';
+import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../exec/unroll';
 import { ladder, type Rung } from './ladder';
 import { projectionRowMaps } from './projection-rows';
 import { sigmaOf } from './noise';
@@ -110,7 +110,7 @@ export class Evaluator {
     this.col = allocate(cell, this.p, dc, colX, this.colA0, this.colC0);
   }
 
-  /** Hands the traces' buffers back (src/unroll/trace.ts release); the evaluator is unusable after. */
+  /** Hands the traces' buffers back (src/exec/unroll/trace.ts release); the evaluator is unusable after. */
   release(): void {
     release(this.full);
     release(this.col);

@@ -22,16 +22,16 @@
  * Nets whose gradients grow ≳10⁵× through time have a floor of their own, the forwards'
  * rounding amplified by the same dynamics; from ~10⁹× no finite difference resolves them.
  */
-import type { CellName, Loss } from '../backend';
-import { CELLS, gradientNames } from '../cells';
-import { float64Backend } from '../engine';
+import type { CellName, Loss } from '../backends/types';
+import { CELLS, gradientNames } from '../model/cells';
+import { float64Backend } from '../backends/float64';
 import { InputError } from '../errors';
 import { shownList } from '../escape';
 import { NumpyRandom } from '../random';
 import { sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
 import type { FirstMismatch } from '../mismatch';
 import { gradientContract, resolveNames } from '../names';
-import { formatNumber } from '../render/format';
+import { formatNumber } from '../cli/render/format';
 import { Evaluator, inputKind } from './evaluator';
 import { drain, type Steps } from './steps';
 

@@ -2,9 +2,9 @@
  * Which row of the stacked input projections (CellSpec.projections) a parameter entry feeds:
  * the one row the evaluator recomputes when that entry is perturbed (evaluator.ts).
  */
-import type { Dims } from '../backend';
-import type { CellSpec } from '../cells';
-import type { Params } from '../cells/types';
+import type { Dims } from '../backends/types';
+import type { CellSpec } from '../model/cells';
+import type { Params } from '../model/cells/types';
 
 /**
  * For each parameter, the map from an entry to the row of the stacked input projections it

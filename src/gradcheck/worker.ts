@@ -3,7 +3,7 @@
  * answers chunks of finite differences until it is terminated. See parallel.ts.
  */
 import { parentPort } from 'worker_threads';
-import type { CellName, Loss } from '../backend';
+import type { CellName, Loss } from '../backends/types';
 import type { Arrays } from '../tensor';
 import { Evaluator } from './evaluator';
 import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass';

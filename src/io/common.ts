@@ -6,7 +6,7 @@
  * hostile header or zip entry cannot make us allocate more than the caller allowed.
  */
 import { printable } from '../escape';
-import { formatNumber } from '../render/format';
+import { formatNumber } from '../cli/render/format';
 
 /**
  * Default budget of decoded data: 1 GiB of float64 (134 217 728 numbers) per

@@ -12,7 +12,7 @@
  * own JSON.parse on runs of them (Number() on one string per number costs ~3x as much).
  */
 import { InputError } from '../errors';
-import { formatExact } from '../render/format';
+import { formatExact } from '../cli/render/format';
 import type { Arrays, Tensor } from '../tensor';
 import { MAX_NDIM, printable } from './common';
 import { ascii, charLength, ESCAPES, isDigit, isHex, NOT_UTF8, WS } from './json-bytes';

@@ -23,7 +23,7 @@
 import { constants } from 'buffer';
 import { InputError } from '../errors';
 import { shown } from '../escape';
-import { formatExact } from '../render/format';
+import { formatExact } from '../cli/render/format';
 import { formatShape, type Arrays, type Tensor } from '../tensor';
 import { asBytes, formatBytes, printable, resolveMaxBytes, type ReadLimits } from './common';
 import { utf8 } from './json-bytes';

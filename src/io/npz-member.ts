@@ -6,7 +6,7 @@
  * the header gives; the first byte beyond it stops the member. The CRC-32 is computed on the way.
  */
 import type * as fflateTypes from 'fflate';
-import { crc32 } from '../crc32';
+import { crc32 } from './crc32';
 import { InputError } from '../errors';
 import { readNpyHeader, type NpyLayout } from './npy-header';
 import type { ByteSource } from './source';

@@ -26,7 +26,7 @@ import type * as fflateTypes from 'fflate';
 /** fflate loads on first use: only .npz files pay for it. */
 let fflate: typeof fflateTypes | undefined;
 const zip = (): typeof fflateTypes => (fflate ??= require('fflate') as typeof fflateTypes);
-import { crc32 as nativeCrc32 } from '../crc32';
+import { crc32 as nativeCrc32 } from './crc32';
 import { InputError } from '../errors';
 import type { Arrays, Tensor } from '../tensor';
 import { shown } from '../escape';
@@ -308,7 +308,7 @@ export function encodeNpz(arrays: Arrays): Uint8Array {
 
 // ---------------------------------------------------------------------------------------
 
-/** CRC-32 (IEEE, as zip uses): zlib's, native (~10× a table loop in JS on big members; src/crc32.ts). */
+/** CRC-32 (IEEE, as zip uses): zlib's, native (~10× a table loop in JS on big members; src/io/crc32.ts). */
 export function crc32(data: Uint8Array, value = 0): number {
   return nativeCrc32(data, value);
 }

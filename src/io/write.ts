@@ -10,7 +10,7 @@
  * The name and what exists must agree: a .json/.npy/.npz name that is an existing directory,
  * a '/'-ended or extensionless name that is an existing file, are refused (exit 2), as is any
  * other extension (a typo such as `out.npzz` must not become a directory). `-` is standard
- * output: the caller writes JSON there (src/output.ts), never a file named `-`.
+ * output: the caller writes JSON there (src/cli/output.ts), never a file named `-`.
  *
  * Atomicity. A file is written to a temporary file beside it (src/io/temps.ts), flushed with
  * fsync, then renamed over the target: a failure or a kill leaves the old file or the new one,
@@ -19,7 +19,7 @@
  *
  * Interruption. A write is a generator of steps, one per 8 MiB written: `writeArrays` runs
  * them through; `writeArraysInterruptible` gives the event loop a turn between steps, so a
- * SIGINT/SIGTERM (src/live.ts) stops it there, removes its temps and throws Interrupted, the
+ * SIGINT/SIGTERM (src/cli/live.ts) stops it there, removes its temps and throws Interrupted, the
  * target untouched. The last step ends just before the rename: once committed, a write is whole.
  */
 import fs = require('fs');

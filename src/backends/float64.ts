@@ -1,0 +1,107 @@
+/**
+ * The default backend: float64 on Float64Array kernels (src/exec/kernels.ts), cells from the
+ * CELLS table, one unroller for all of them. Takes and returns Tensors in the public
+ * layout; shapes are trusted (callers validate at the boundary, see src/validate.ts).
+ */
+import type { Backend, CellName, Dims, Loss } from './types';
+import { CELLS, paramBuffers, type CellSpec } from '../model/cells';
+import type { Params } from '../model/cells/types';
+import { tensor, type Arrays, type Tensor } from '../tensor';
+import {
+  backward, columnGroups, forward, fromSteps, release, sharedPass, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace, type Upstream,
+} from '../exec/unroll';
+import { give, take } from '../exec/pool';
+import { arenaInUse } from '../exec/kernels';
+import { LOSSES } from '../model/losses';
+
+/** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
+export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
+  const [n_x, m, T_x] = inputs.x.shape;
+  const [n_y, n_a] = inputs[cell.head.W].shape;
+  return { n_x, n_a, n_y, m, T_x };
+}
+
+/** The parameters in the cell's own layout (stacked gates), copied from the inputs. */
+export function paramsOf(cell: CellSpec, inputs: Arrays): Params {
+  return paramBuffers(cell, dimsOf(cell, inputs), '', (name) => inputs[name].data);
+}
+
+function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
+  return t ? t.data : new Float64Array(d.n_a * d.m);
+}
+
+/**
+ * Runs the forward pass and keeps the trace (what backward and the losses need). `widths`:
+ * the batch's column groups (src/exec/unroll/), by default as the sizes call for.
+ */
+export function trace(cellName: CellName, inputs: Arrays, widths?: readonly number[]): Trace {
+  const cell = CELLS[cellName];
+  const d = dimsOf(cell, inputs);
+  widths ??= columnGroups(cell, d);
+  const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1, shared = sharedPass(cell, d, widths);
+  // (shared with the pass: the group worker projects its columns of x too; and where it is an
+  // arena block and there are groups, each group first converts its columns to time-major
+  // from a shared copy of x, ~0.6 ms of the big nets' main thread. Not otherwise: the pass
+  // keeps x resident in the kernel's own memory, and a copy taken before the groups write it
+  // would be stale.)
+  const x = take(n, shared, false);
+  const xIn = grouped && arenaInUse()?.isArena(x) ? take(n, true, false) : undefined;
+  if (xIn) xIn.set(inputs.x.data);
+  else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
+  try {
+    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), widths, xIn, shared);
+  } finally {
+    if (xIn) give(xIn);
+  }
+}
+
+export function forwardOutputs(tr: Trace): Arrays {
+  const { n_a, n_y, m, T_x } = tr.d;
+  const state = (buf: Float64Array): Tensor => tensor([n_a, m, T_x], fromSteps(views(buf, n_a * m, T_x), n_a, m, tr.widths));
+  const out: Arrays = { a: state(tr.all.a), y: tensor([n_y, m, T_x], fromSteps(tr.y, n_y, m, tr.widths)) };
+  if (tr.cell.hasCellState) out.c = state(tr.all.c);
+  return out;
+}
+
+export function lossOf(tr: Trace, loss: Loss): number {
+  if (loss.kind === 'sum') return sumLoss(tr, toSteps(loss.da.data, tr.d.n_a, tr.d.m, tr.d.T_x, tr.widths));
+  return xentLoss(tr, loss.labels.data);
+}
+
+export function gradients(tr: Trace, loss: Loss): Arrays {
+  const { cell, d } = tr;
+  const { n_x, n_a, m, T_x } = d;
+  const up: Upstream = loss.kind === 'sum'
+    ? { kind: 'sum', da: toTimeMajor(loss.da.data, n_a, m, T_x, tr.widths) }
+    : { kind: 'xent', labels: loss.labels.data };
+  const r = backward(tr, up);
+  const out: Arrays = {
+    dx: tensor([n_x, m, T_x], r.dx),
+    da0: tensor([n_a, m], r.da0),
+  };
+  if (cell.hasCellState) out.dc0 = tensor([n_a, m], r.dc0);
+  for (const spec of cell.params) {
+    if (spec.role === 'head' && !LOSSES[loss.kind].usesHead) continue;
+    out['d' + spec.name] = tensor(spec.shape(d), r.grads['d' + spec.name].slice());
+  }
+  return out;
+}
+
+/** f of a trace of the inputs that nothing else sees: its buffers go back to the pool after. */
+function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T): T {
+  const tr = trace(cell, inputs);
+  try {
+    return f(tr);
+  } finally {
+    release(tr);
+    give(tr.all.x); // (trace made it)
+  }
+}
+
+export const float64Backend: Backend = {
+  name: 'float64',
+  forward: (cell, inputs) => once(cell, inputs, forwardOutputs),
+  backward: (cell, inputs, loss) => once(cell, inputs, (tr) => gradients(tr, loss)),
+  loss: (cell, inputs, loss) => once(cell, inputs, (tr) => lossOf(tr, loss)),
+  lossAndGradients: (cell, inputs, loss) => once(cell, inputs, (tr) => ({ loss: lossOf(tr, loss), gradients: gradients(tr, loss) })),
+};

@@ -1,0 +1,16 @@
+/**
+ * The reference's cells: each a literal file written as the seed writes its cells, listed here
+ * by the engine's cell names — a cell the engine has (CELLS) and this table lacks does not
+ * type-check.
+ */
+import type { CellName } from '../types';
+import { gruReference } from './gru';
+import { lstmReference } from './lstm';
+import type { ReferenceCell } from './math';
+import { rnnReference } from './rnn';
+
+export const REFERENCE_CELLS: Readonly<Record<CellName, ReferenceCell>> = {
+  rnn: rnnReference,
+  lstm: lstmReference,
+  gru: gruReference,
+};

@@ -1,0 +1,50 @@
+/** The output head's losses, in the reference's matrices (the seed has none; see `Loss` in src/backends/types.ts). */
+import type { Matrix } from 'mathjs';
+import { math, type Sequence, softmax, log_softmax, sum_keepdims, zeros, add_bias } from './math';
+
+/** Column j of the (n_y, m) result is the one-hot vector of class labels_t[j]. */
+function one_hot(labels_t: number[], n_y: number): Matrix {
+  const out: number[][] = [];
+  for (let k = 0; k < n_y; k++) out.push(labels_t.map((label) => (label === k ? 1 : 0)));
+  return math.matrix(out, 'dense', 'number');
+}
+
+/** L = Σ_t Σ da⟨t⟩ ⊙ a⟨t⟩ */
+export function sum_loss(da: Sequence, a: Sequence): number {
+  let L = 0;
+  for (let t = 0; t < a.length; t++) L += math.sum(math.dotMultiply(da[t], a[t])) as number;
+  return L;
+}
+
+/** L = −(1/m) Σ_t Σ_j log softmax(Wy a⟨t⟩ + by)[labels[t][j], j]; labels[t][j] ≙ labels[j, t]. */
+export function xent_loss(a: Sequence, Wy: Matrix, by: Matrix, labels: number[][]): number {
+  let L = 0;
+  for (let t = 0; t < a.length; t++) {
+    const log_y = log_softmax(add_bias(math.multiply(Wy, a[t]), by)).toArray() as number[][];
+    const m = labels[t].length;
+    for (let j = 0; j < m; j++) L -= log_y[labels[t][j]][j] / m;
+  }
+  return L;
+}
+
+/**
+ * The xent loss's backward through the output head: with dz⟨t⟩ = (ŷ⟨t⟩ − onehot⟨t⟩) / m,
+ * dWy = Σ_t dz⟨t⟩ a⟨t⟩ᵀ, dby = Σ_t Σ_columns dz⟨t⟩, and the upstream da⟨t⟩ = Wyᵀ dz⟨t⟩
+ * that the recurrent backward then carries through time.
+ */
+export function xent_head_backward(
+  y_pred: Sequence, a: Sequence, Wy: Matrix, labels: number[][],
+): { da: Sequence; dWy: Matrix; dby: Matrix } {
+  const [n_y, n_a] = Wy.size();
+  let dWy = zeros(n_y, n_a);
+  let dby = zeros(n_y, 1);
+  const da: Sequence = [];
+  for (let t = 0; t < a.length; t++) {
+    const m = labels[t].length;
+    const dz = math.dotDivide(math.subtract(y_pred[t], one_hot(labels[t], n_y)), m) as Matrix;
+    dWy = math.add(dWy, math.multiply(dz, math.transpose(a[t])));
+    dby = math.add(dby, sum_keepdims(dz));
+    da[t] = math.multiply(math.transpose(Wy), dz);
+  }
+  return { da, dWy, dby };
+}

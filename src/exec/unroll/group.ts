@@ -1,0 +1,226 @@
+/**
+ * What one column group does in a pass, on this thread or a group worker's (src/exec/groups.ts):
+ * forward, its input projections, its time loop and its output head; backward, the xent
+ * upstream, its BPTT time loop and its dx.
+ */
+import type { Dims } from '../../backends/types';
+import type { CellSpec, Params, StepGrad } from '../../model/cells/types';
+import { formula, Mat, type Ops } from '../ops';
+import { mulBias, mulTAdd, softmaxColumns, type Packing } from '../kernels';
+import { groupColumns, groupViews, zeroColumns } from './layout';
+import { packingsOf, type Pack } from './packs';
+import { projectionRows, type Group, type TraceBuffers } from './trace';
+
+/**
+ * What a column group does in a forward pass (src/exec/groups.ts runs the groups on two threads):
+ * from step t0 on, its input projections (`inputs`), its time loop, then its output head
+ * ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) (`head`; the sum loss needs none).
+ */
+export interface ForwardJob {
+  kind: 'forward';
+  t0: number;
+  inputs: boolean;
+  head: boolean;
+  /** The job's weight blocks packed for the kernels (`packsFor`; big nets). */
+  packs?: readonly Pack[];
+  /**
+   * x in its public (n_x, m, T_x) layout: each group first converts its columns into the
+   * trace's x — which must then be an arena block, as JS writes it inside the pass's resident
+   * scope (src/exec/kernels.ts `resident`: only arena blocks are used in place there).
+   */
+  xIn?: Float64Array;
+}
+
+/**
+ * What a column group does in a backward pass: for the xent loss, first its columns of the
+ * head's gradient dz = (ŷ − onehot(labels))/m (into `xent.dz`) and of the upstream Wᵀ dz (into
+ * b.up; for the sum loss b.up holds da already); then its BPTT time loop; then its dx, into
+ * `dx` (time-major) and from there into its columns of `dxOut` ((n_x, m, T_x), C order).
+ */
+export interface BackwardJob {
+  kind: 'backward';
+  b: BpttBuffers;
+  xent?: { labels: Float64Array; dz: Float64Array };
+  dx: Float64Array;
+  dxOut: Float64Array;
+  packs?: readonly Pack[];
+}
+
+export type GroupJob = ForwardJob | BackwardJob;
+
+/** `project` for one column group's columns. */
+export function projectGroup(
+  cell: CellSpec, p: Params, d: Dims, all: { x: Float64Array; zx: Float64Array }, grp: Group, t0: number, t1: number, onlyRow: number,
+  packs: readonly Packing[] = [],
+): void {
+  const { n_x, m } = d;
+  const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
+  const w = grp.d.m, j0 = grp.j0;
+  let row0 = 0;
+  for (const g of cell.projections) {
+    const rows = g.rows(d), k0 = g.k0(d);
+    const W = p[g.W], b = p[g.b];
+    const ldw = W.length / rows;
+    const z0 = zRows * j0 + row0 * w;
+    if (onlyRow < 0) {
+      mulBias(all.zx, b, W, ldw, k0, rows, n_x, all.x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock, packs);
+    } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
+      const r = onlyRow - row0, wr = r * ldw + k0;
+      for (let t = t0; t < t1; t++) {
+        const zx = grp.steps[t].zx.buf, x0 = t * xBlock + n_x * j0;
+        for (let j = 0; j < w; j++) {
+          let s = 0;
+          for (let k = 0; k < n_x; k++) s += W[wr + k] * all.x[x0 + k * w + j];
+          zx[onlyRow * w + j] = b[r] + s;
+        }
+      }
+    }
+    row0 += rows;
+  }
+}
+
+/** Column group `grp`'s share of a job, on this thread or a group worker's (`b`: the trace's buffers). */
+export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, job: GroupJob): void {
+  // the job's products take its packed weight blocks (on this thread's views of them)
+  const ops = job.packs ? grp.ops.withPacks(packingsOf(p, job.packs)) : grp.ops;
+  if (job.kind === 'forward') {
+    if (job.xIn) groupColumns(b.x, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.xIn, false);
+    if (job.inputs) projectGroup(cell, p, d, b, grp, job.t0, d.T_x, -1, ops.packs);
+    forwardGroup(cell, grp, ops, job.t0);
+    if (job.head) headGroup(cell, p, d, b, grp, job.t0, ops.packs);
+  } else {
+    if (job.xent) xentGroup(cell, p, d, b, grp, job.xent, job.b.up, ops.packs);
+    bpttGroup(cell, grp, ops, d, job.b);
+    dxGroup(cell, p, d, grp, job.b.dz, job.dx, ops.packs);
+    groupColumns(job.dx, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.dxOut, true);
+  }
+}
+
+/** One group's time loop forward, steps t0 … T_x−1 (its own function: V8 optimizes the hot loop apart). */
+function forwardGroup(cell: CellSpec, grp: Group, ops: Ops, t0: number): void {
+  for (let t = t0; t < grp.d.T_x; t++) cell.forward(ops, grp.P, grp.d, grp.steps[t]);
+}
+
+/** ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) for steps t0 … T_x−1, one group's columns: a batched product, then the columns' softmax. */
+function headGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, t0: number, packs: readonly Packing[]): void {
+  const { n_a, n_y, m, T_x } = d;
+  const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
+  mulBias(b.logits, p[cell.head.b], p[cell.head.W], n_a, 0, n_y, n_a, b.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block, packs);
+  for (let t = t0; t < T_x; t++) softmaxColumns(b.y, n_y, w, t * yBlock + n_y * j0, b.logits);
+}
+
+/**
+ * What BPTT works on, in the groups' layout: the upstream gradients and the gates' dz of
+ * every step, and what goes back from step to step (`da`, `dc`, `daPrev`, `dcPrev`, (n_a, m))
+ * with the cells' scratch `work`.
+ */
+export interface BpttBuffers {
+  up: Float64Array;
+  dz: Float64Array;
+  da: Float64Array;
+  daPrev: Float64Array;
+  dc: Float64Array;
+  dcPrev: Float64Array;
+  work: Float64Array;
+}
+
+/**
+ * One group's BPTT time loop (on this thread or a group worker's): walking t = T_x−1 … 0,
+ * the gradient reaching a⟨t⟩ is the upstream da⟨t⟩ plus what step t+1 sent back; each step
+ * leaves its dz⟨t⟩ and sends daPrev (and dcPrev) on to step t−1.
+ */
+export function bpttGroup(cell: CellSpec, grp: Group, ops: Ops, full: Dims, b: BpttBuffers): void {
+  const { T_x } = full;
+  const hasC = cell.hasCellState;
+  const { ups, dzs, g, daPrev, dc, dcPrev } = bpttViews(cell, grp, full, b);
+  daPrev.fill(0); // (what the last step receives from beyond it)
+  for (let t = T_x - 1; t >= 0; t--) {
+    // da⟨t⟩ = upstream + what step t+1 sent back
+    received(ops, { daPrev: g.daPrev, up: ups[t], da: g.da });
+    if (hasC) {
+      if (t === T_x - 1) dc.fill(0);
+      else dc.set(dcPrev);
+    }
+    g.dz = dzs[t];
+    cell.backward(ops, grp.P, grp.d, grp.steps[t], g);
+  }
+}
+
+interface BpttViews {
+  readonly b: BpttBuffers;
+  readonly ups: Mat[];
+  readonly dzs: Mat[];
+  readonly g: StepGrad;
+  readonly da: Float64Array;
+  readonly daPrev: Float64Array;
+  readonly dc: Float64Array;
+  readonly dcPrev: Float64Array;
+}
+
+/** Views of the BPTT buffers by their dz buffer and group (j0): a kept workspace's passes reuse them. */
+const lastViews = new WeakMap<Float64Array, Map<number, BpttViews>>();
+
+const sameBuffers = (x: BpttBuffers, y: BpttBuffers): boolean =>
+  x.up === y.up && x.dz === y.dz && x.da === y.da && x.daPrev === y.daPrev && x.dc === y.dc && x.dcPrev === y.dcPrev && x.work === y.work;
+
+/** Group `grp`'s views of `b`, as made for the same buffers before, or new. */
+function bpttViews(cell: CellSpec, grp: Group, full: Dims, b: BpttBuffers): BpttViews {
+  const byGroup = lastViews.get(b.dz), last = byGroup?.get(grp.j0);
+  if (last && sameBuffers(last.b, b)) return last;
+  const { n_a, m } = full;
+  const { j0, d } = grp, w = d.m;
+  const part = (buf: Float64Array, rows: number): Float64Array => (w === m ? buf : buf.subarray(rows * j0, rows * (j0 + w)));
+  const hasC = cell.hasCellState;
+  const da = part(b.da, n_a), daPrev = part(b.daPrev, n_a);
+  const dc = hasC ? part(b.dc, n_a) : b.dc, dcPrev = hasC ? part(b.dcPrev, n_a) : b.dcPrev;
+  const zRows = projectionRows(cell, full);
+  const ups = groupViews(b.up, n_a, m, j0, w).map((v) => new Mat(v, n_a, w)), dzs = groupViews(b.dz, zRows, m, j0, w).map((v) => new Mat(v, zRows, w));
+  const view = (buf: Float64Array, rows: number): Mat => new Mat(buf, rows, w);
+  const g: StepGrad = {
+    da: view(da, n_a), dc: view(dc, hasC ? n_a : 0), dz: dzs[0], daPrev: view(daPrev, n_a), dcPrev: view(dcPrev, hasC ? n_a : 0),
+    work: view(part(b.work, cell.workRows(full)), cell.workRows(full)),
+  };
+  const views: BpttViews = { b: { ...b }, ups, dzs, g, da, daPrev, dc, dcPrev };
+  if (byGroup) byGroup.set(grp.j0, views);
+  else lastViews.set(b.dz, new Map([[grp.j0, views]]));
+  return views;
+}
+
+/** da⟨t⟩ = what step t+1 sent back + the upstream, one loop (src/exec/formulas.ts). */
+const received = formula('bptt_da', 'daPrev up -> da', `
+  da = daPrev + up`);
+
+/** dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩ for every projection, all steps of one group's columns (a batched product each). */
+export function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: Float64Array, dx: Float64Array, packs: readonly Packing[]): void {
+  const { n_x, m, T_x } = d;
+  const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
+  const w = grp.d.m, j0 = grp.j0;
+  zeroColumns(dx, n_x, m, T_x, j0, w);
+  let row0 = 0;
+  for (const g of cell.projections) {
+    const rows = g.rows(d), W = p[g.W];
+    mulTAdd(dx, W, W.length / rows, g.k0(d), rows, n_x, dz, w, n_x * j0, zRows * j0 + row0 * w, T_x, xBlock, zBlock, packs);
+    row0 += rows;
+  }
+}
+
+/**
+ * The upstream of the `xent` loss L = −(1/m) Σ_t Σ_j log ŷ[labels[j, t], j, t], one group's
+ * columns: dz⟨t⟩ = (ŷ⟨t⟩ − onehot(labels⟨t⟩)) / m, then up⟨t⟩ += Wᵀ dz⟨t⟩ (a batched product);
+ * the head's own gradients dW += dz a⟨t⟩ᵀ, db += Σ_batch dz follow from every group's dz
+ * (headGradients). `labels` is (m, T_x) in C order.
+ */
+export function xentGroup(
+  cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, xent: { labels: Float64Array; dz: Float64Array }, up: Float64Array, packs: readonly Packing[],
+): void {
+  const { n_a, n_y, m, T_x } = d;
+  const { labels, dz } = xent;
+  const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
+  for (let t = 0; t < T_x; t++) {
+    const at = t * yBlock + n_y * j0; // this group's (n_y, w) block of step t
+    for (let k = at; k < at + n_y * w; k++) dz[k] = b.y[k] / m;
+    for (let j = 0; j < w; j++) dz[at + labels[(j0 + j) * T_x + t] * w + j] -= 1 / m;
+  }
+  zeroColumns(up, n_a, m, T_x, j0, w);
+  mulTAdd(up, p[cell.head.W], n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock, packs);
+}

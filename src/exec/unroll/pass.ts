@@ -1,0 +1,227 @@
+/**
+ * Whole passes over a trace: `run` / `forward`, and `backward`, which runs the column groups'
+ * BPTT and then every gradient that takes all steps at once (the gates' weights and biases, the
+ * head's).
+ */
+import type { Dims } from '../../backends/types';
+import { bufferNames, paramBuffers } from '../../model/cells';
+import type { CellSpec, Params } from '../../model/cells/types';
+import { inGroups } from '../groups';
+import { arenaInUse, outerAdd, resident, transposeItems, type Residents, type TransposedItems } from '../kernels';
+import { give, take } from '../pool';
+import { projectGroup, runGroupJob, type BackwardJob, type BpttBuffers, type ForwardJob } from './group';
+import { regroup } from './layout';
+import { packsFor } from './packs';
+import { allocate, projectionRows, stepWork, type Trace } from './trace';
+
+/**
+ * The input projections of steps t0 … t1−1: zx⟨t⟩ = W[:, k0:k0+n_x]·x⟨t⟩ + b for each of the
+ * cell's projections, stacked — one batched product per projection and column group. With
+ * `onlyRow` set, recomputes just that row (of the stacked projections), summing in the
+ * kernel's order — bit for bit what the full computation gives. Allocates nothing.
+ */
+export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
+  for (const grp of tr.groups) projectGroup(tr.cell, tr.p, tr.d, tr.all, grp, t0, t1, onlyRow);
+}
+
+/**
+ * Runs steps t0 … T_x−1 of an allocated trace (step t0 starts from steps[t0].aPrev and
+ * cPrev as they are). `inputs`: compute the steps' input projections first (gradcheck
+ * passes false when they cannot have changed). `head` computes the logits and ŷ too; the
+ * sum loss does not need them.
+ */
+export function run(tr: Trace, t0 = 0, head = true, inputs = true, xIn?: Float64Array): void {
+  const { cell, d, p, all } = tr;
+  const { n_a, m } = d;
+  if (tr.groups.length > 1) {
+    regroup(tr.a0, tr.state0.a0, n_a, m, tr.widths, true);
+    if (cell.hasCellState) regroup(tr.c0, tr.state0.c0, n_a, m, tr.widths, true);
+  }
+  // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
+  const job: ForwardJob = { kind: 'forward', t0, inputs, head, xIn };
+  job.packs = packsFor(tr, job);
+  const b = tr.buffers;
+  withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, job)), [all.x]);
+}
+
+/**
+ * Runs `body` with the parameters (and `also`) resident in the SIMD kernel's memory, on big
+ * nets (src/exec/kernels.ts): the products of a whole pass then use them in place.
+ */
+export function withParams<T>(cell: CellSpec, p: Params, d: Dims, body: () => T, also: readonly Float64Array[] = []): T {
+  return resident(stepWork(cell, d), () => ({ inputs: [...bufferNames(cell, d).all.map((name) => p[name]), ...also] }), body);
+}
+
+/**
+ * Forward over the whole sequence: allocate + run. `x` holds x time-major, or (xIn given: x
+ * as (n_x, m, T_x) in C order, a shared buffer) is filled by the column groups' jobs, each
+ * converting its own columns on its own thread. `shared`: as allocate's.
+ */
+export function forward(
+  cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
+  widths: readonly number[] = [d.m], xIn?: Float64Array, shared = widths.length > 1,
+): Trace {
+  const tr = allocate(cell, p, d, x, a0, c0, widths, true, shared);
+  run(tr, 0, true, true, xIn);
+  return tr;
+}
+
+/**
+ * Where the upstream gradients ∂L/∂a⟨t⟩ of every step come from (those from the loss, not from
+ * step t+1): the sum loss L = Σ da ⊙ a gives them as da (T_x blocks (n_a, m), time-major in
+ * the groups' layout); the xent loss through its output head, from the labels ((m, T_x), C
+ * order), which also gives the head's gradients.
+ */
+export type Upstream = { kind: 'sum'; da: Float64Array } | { kind: 'xent'; labels: Float64Array };
+
+export interface BackwardResult {
+  dx: Float64Array; // (n_x, m, T_x), C order: the public layout
+  da0: Float64Array; // (n_a, m)
+  dc0: Float64Array; // (n_a, m); empty for cells without a cell state
+  grads: Params; // 'd' + parameter name, for every parameter of the cell
+}
+
+/**
+ * BPTT through a forward trace. The time loop runs only what feeds back into the
+ * recurrence (each cell's backward step: its gate gradients dz⟨t⟩, da_prev, dc_prev); every
+ * other gradient follows from the dz⟨t⟩ of all steps at once (`gateGradients`).
+ */
+export function backward(tr: Trace, upstream: Upstream): BackwardResult {
+  const { cell, d, p, all } = tr;
+  const { n_x, n_a, m, T_x } = d;
+  const block = n_a * m;
+  const grads = paramBuffers(cell, d, 'd');
+  const { shared, ws } = tr;
+  const dx = ws.alloc('dx', n_x * m * T_x, 'any'); // time-major, the products' layout; each group zeroes its columns (dxGroup)
+  // the public layout, each group its columns; with groups a shared block, copied out at the end
+  const dxOut = shared ? ws.alloc('dxOut', n_x * m * T_x, 'any') : new Float64Array(n_x * m * T_x);
+  const hasC = cell.hasCellState;
+  const b: BpttBuffers = {
+    up: ws.alloc('up', block * T_x, 'any'), // set from da (sum loss) or zeroed by each group (xentGroup)
+    dz: ws.alloc('dz', projectionRows(cell, d) * m * T_x, 'any'), // each step writes its block in full
+    da: ws.alloc('da', block, 'any'),
+    daPrev: ws.alloc('daPrev', block, 'zero'),
+    dc: ws.alloc('dc', hasC ? block : 0, 'any'),
+    dcPrev: ws.alloc('dcPrev', hasC ? block : 0, 'zero'),
+    work: ws.alloc('work', cell.workRows(d) * m, 'any'),
+  };
+  // Resident for the whole backward (kernels.ts): the parameters, x and a⟨t−1⟩ of every step,
+  // and the weight matrices' gradients, which only the products accumulate.
+  const operands = (): Residents => {
+    const names = bufferNames(cell, d);
+    return {
+      inputs: [...names.all.map((name) => p[name]), all.x, tr.a0, all.a],
+      outputs: names.weights.map((name) => grads['d' + name]),
+    };
+  };
+  const job: BackwardJob = {
+    kind: 'backward', b, dx, dxOut,
+    xent: upstream.kind === 'xent' ? { labels: upstream.labels, dz: ws.alloc('dy', all.y.length, 'any') } : undefined,
+  };
+  job.packs = packsFor(tr, job);
+  const bufs = tr.buffers;
+  resident(stepWork(cell, d), operands, () => {
+    if (upstream.kind === 'sum') b.up.set(upstream.da);
+    inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, job));
+    const bt = sharedTransposes(tr, job.xent !== undefined);
+    if (job.xent) headGradients(tr, job.xent.dz, grads, bt.a);
+    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, bt));
+    give(...Object.values(bt).map((t) => t.T));
+  });
+  if (job.xent) ws.free(job.xent.dz);
+  const ungrouped = (buf: Float64Array): Float64Array => {
+    if (ws.keep) return buf.slice(); // (the workspace keeps buf for the next pass)
+    if (!shared || buf.length === 0) return buf;
+    if (tr.groups.length === 1) return buf.slice(); // (the shared one goes back to the pool)
+    const out = new Float64Array(buf.length);
+    regroup(out, buf, n_a, m, tr.widths, false);
+    return out;
+  };
+  const result = { dx: shared ? dxOut.slice() : dxOut, da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
+  ws.free(dx, b.up, b.dz, b.da, b.dc, b.work);
+  if (shared) ws.free(dxOut, b.daPrev, b.dcPrev); // (copied into dx, da0 and dc0)
+  return result;
+}
+
+/**
+ * What BPTT leaves for after the time loop, from the gate gradients dz⟨t⟩ of every step
+ * (T_x blocks, stacked as the projections, Step.zx), each a batched product over all steps:
+ * for each projection W[:, k0:k0+n_x]·x⟨t⟩ + b and its recurrent part W_h[:, :n_a]·h⟨t⟩,
+ *   dW[:, k0:k0+n_x] += Σ_t dz⟨t⟩ x⟨t⟩ᵀ     db += Σ_t Σ_batch dz⟨t⟩
+ *   dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩ (dxGroup)  dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ
+ * with h⟨t⟩ = a⟨t−1⟩ or a block of step t's cache. The sums over the batch (here) take all
+ * column groups at once, in column order; dx, a group's own, comes in its job.
+ */
+function gateGradients(tr: Trace, dz: Float64Array, grads: Params, bt: SharedTransposes): void {
+  const { cell, d, p, all } = tr;
+  const { n_x, n_a, m, T_x } = d;
+  const block = n_a * m, xBlock = n_x * m, zRows = projectionRows(cell, d), zBlock = zRows * m;
+  const cacheRows = cell.cacheRows(d), cacheBlock = cacheRows * m;
+  const w = m / tr.groups.length, zGroup = zRows * w;
+  let row0 = 0;
+  for (const g of cell.projections) {
+    const rows = g.rows(d), k0 = g.k0(d), z0 = row0 * w;
+    const W = p[g.W], ldw = W.length / rows;
+    outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x);
+    biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup);
+    const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
+    if (h.cacheRow === undefined) {
+      outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0
+      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block, w, zGroup, n_a * w, bt.a);
+    } else {
+      outerAdd(dWh, ldh, 0, dz, rows, all.cache, n_a, m, z0, h.cacheRow(d) * w, T_x, zBlock, cacheBlock, w, zGroup, cacheRows * w);
+    }
+    row0 += rows;
+  }
+}
+
+/** a⟨t⟩ and x⟨t⟩ of every step transposed once (`transposeItems`), for the weight sums that share them. */
+interface SharedTransposes {
+  a?: TransposedItems;
+  x?: TransposedItems;
+}
+
+/**
+ * For traces on the arena (`shared`), a and x transposed once for the outerAdds that would each
+ * transpose them again: a feeds the head's sum (xent) and every projection's recurrent sum
+ * on a⟨t−1⟩ (all but GRU's candidate), x every projection's input sum (two in a GRU). The
+ * caller gives the blocks back (`.T`).
+ */
+function sharedTransposes(tr: Trace, xent: boolean): SharedTransposes {
+  const { cell, d, all } = tr;
+  const { n_x, n_a, m, T_x } = d;
+  const w = m / tr.groups.length;
+  const out: SharedTransposes = {};
+  if (!tr.shared || !arenaInUse()) return out;
+  const aUses = (xent ? 1 : 0) + cell.projections.filter((g) => g.recurrent.cacheRow === undefined).length;
+  const pairs: [keyof SharedTransposes, Float64Array, number, number][] = [['a', all.a, n_a, aUses], ['x', all.x, n_x, cell.projections.length]];
+  for (const [name, B, kn, uses] of pairs) {
+    if (uses < 2) continue;
+    const T = take(kn * m * T_x, true, false); // written in full
+    const bt = transposeItems(T, B, kn, m, 0, T_x, kn * m, w, kn * w);
+    if (bt) out[name] = bt;
+    else give(T);
+  }
+  return out;
+}
+
+/**
+ * db += Σ_t Σ_j D⟨t⟩(:, j) over T steps at `step` apart (column groups of w, `group` apart), as
+ * a product with a row of ones: each step's row sums s = Σ_j D(i, j) · 1 in column order, then
+ * db += s — exact multiplications, so the plain sums' bits — as a batch the kernels run in
+ * SIMD and share with their helper thread on big nets (bench/README.md, "Thresholds in the code").
+ */
+function biasGradient(db: Float64Array, D: Float64Array, rows: number, m: number, off: number, T: number, step: number, w: number, group: number): void {
+  if (ONES.length < w) ONES = new Float64Array(w).fill(1);
+  outerAdd(db, 1, 0, D, rows, ONES, 1, m, off, 0, T, step, 0, w, group, 0);
+}
+let ONES = new Float64Array(0);
+
+/** The xent head's gradients from dz (every group's): dW += Σ_t dz⟨t⟩ a⟨t⟩ᵀ, db += Σ_t Σ_batch dz⟨t⟩, in column order. */
+export function headGradients(tr: Trace, dz: Float64Array, grads: Params, aT?: TransposedItems): void {
+  const { cell, d, all } = tr;
+  const { n_a, n_y, m, T_x } = d;
+  const w = m / tr.groups.length, block = n_a * m, yBlock = n_y * m;
+  outerAdd(grads['d' + cell.head.W], n_a, 0, dz, n_y, all.a, n_a, m, 0, 0, T_x, yBlock, block, w, n_y * w, n_a * w, aT);
+  biasGradient(grads['d' + cell.head.b], dz, n_y, m, 0, T_x, yBlock, w, n_y * w);
+}
