@@ -6,7 +6,8 @@
 import { strict as assert } from 'assert';
 import '../src/backends/float64'; // (loads every module that makes formulas)
 import { formulaExport, formulaJs, formulaKey, parseFormula, registeredFormulas, type Formula } from '../src/exec/formulas';
-import { elementwise, elementwiseStats, kernelArena } from '../src/exec/kernels';
+import { kernelArena } from '../src/exec/kernels';
+import { elementwise, elementwiseStats } from '../src/exec/elementwise';
 import { sharedKernels, wasmKernels } from '../src/exec/wasm/kernels';
 import { hex, rng } from './helpers';
 

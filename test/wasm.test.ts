@@ -5,7 +5,9 @@
 import { strict as assert } from 'assert';
 import * as os from 'os';
 import { gradients, trace } from '../src/backends/float64';
-import { fillBias, mulAddTs, mulTAddTs, outerAdd, outerAddTs, sigmoidInPlace, softmaxColumns, tanhInPlace, transposeBlock, transposeItems } from '../src/exec/kernels';
+import { outerAdd, transposeItems } from '../src/exec/kernels';
+import { fillBias, mulAddTs, mulTAddTs, outerAddTs } from '../src/exec/kernels-ts';
+import { sigmoidInPlace, softmaxColumns, tanhInPlace, transposeBlock } from '../src/exec/elementwise';
 import * as fm from '../src/exec/fastmath';
 import { kernelArena } from '../src/exec/kernels';
 import { assembleKernel } from '../tools/wasm/build';

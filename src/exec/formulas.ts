@@ -3,7 +3,7 @@
  * the like) written once, as formulas, and compiled twice with the same IEEE operations in
  * the same order — the same bits: to a JavaScript loop (`formulaJs`, run everywhere) and to a
  * WebAssembly SIMD loop, two values per f64x2 (`formulaWat`, assembled into the kernel by
- * tools/wasm/generate.ts and run on arena blocks, src/exec/kernels.ts `elementwise`). JavaScript's
+ * tools/wasm/generate.ts and run on arena blocks, src/exec/elementwise.ts `elementwise`). JavaScript's
  * loops over typed arrays take ~3.5 ns per element on this machine, dispatch-bound (bounds
  * checks on every access); the SIMD loop ~1 (bench/README.md).
  *
@@ -226,7 +226,7 @@ export function formulaWat(f: Formula): string {
 
 /**
  * The formulas the kernel assembles (tools/wasm/generate.ts): the first made under each name
- * (src/exec/kernels.ts `elementwise`). Another text under a taken name is not registered — the
+ * (src/exec/elementwise.ts `elementwise`). Another text under a taken name is not registered — the
  * mutation tests load altered copies of the cells — and, lacking an export, runs in JavaScript.
  */
 const registry = new Map<string, () => Formula>();

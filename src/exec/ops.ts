@@ -12,7 +12,8 @@
  */
 import * as fastmath from './fastmath';
 import { signatureNames } from './formulas';
-import { elementwise, mulAdd, mulTAdd, onArena, sigmoidInPlace, tanhInPlace, type Elementwise, type Packing } from './kernels';
+import { mulAdd, mulTAdd, type Packing } from './kernels';
+import { elementwise, onArena, sigmoidInPlace, tanhInPlace, type Elementwise } from './elementwise';
 
 /**
  * rows × cols values of `buf`, row r from `off + r·ld`: a parameter, a step's block, a slice.
@@ -91,7 +92,7 @@ export interface Ops {
   sigmoid(Z: Mat): void;
   /** Z = tanh(Z), element-wise, in place. */
   tanh(Z: Mat): void;
-  /** Which of a formula's loops runs it (src/exec/kernels.ts `Elementwise`): JavaScript, or SIMD where it can. */
+  /** Which of a formula's loops runs it (src/exec/elementwise.ts `Elementwise`): JavaScript, or SIMD where it can. */
   readonly loops: 'js' | 'anywhere';
   /** dst = src (same shape). */
   copy(dst: Mat, src: Mat): void;

@@ -6,7 +6,8 @@
 import type { Dims } from '../../backends/types';
 import type { CellSpec, Params, StepGrad } from '../../model/cells/types';
 import { formula, Mat, type Ops } from '../ops';
-import { mulBias, mulTAdd, softmaxColumns, type Packing } from '../kernels';
+import { mulBias, mulTAdd, type Packing } from '../kernels';
+import { softmaxColumns } from '../elementwise';
 import { groupColumns, groupViews, zeroColumns } from './layout';
 import { packingsOf, type Pack } from './packs';
 import { projectionRows, type Group, type TraceBuffers } from './trace';

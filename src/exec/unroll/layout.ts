@@ -3,7 +3,7 @@
  * the batch's column groups (src/exec/unroll/index.ts), and the conversions from and to the public
  * (rows, m, T_x) C-order arrays.
  */
-import { transposeBlock } from '../kernels';
+import { transposeBlock } from '../elementwise';
 
 /**
  * Where each entry of a (rows, m) matrix lies in the groups' layout: entry (i, j) at

@@ -1,5 +1,5 @@
 /** The losses' values on a trace (the engine's and the gradient checker's): sum and xent. */
-import { logSoftmaxAt } from '../kernels';
+import { logSoftmaxAt } from '../elementwise';
 import { placement } from './layout';
 import type { Trace } from './trace';
 

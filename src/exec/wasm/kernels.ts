@@ -40,9 +40,16 @@
  *
  * Both are undefined where WebAssembly SIMD (or, for the shared one, threads) is unavailable;
  * callers then keep the TypeScript kernels.
+ *
+ * Here: each call's operands (resident, arena, or copied through the stack) and the products
+ * on them; the memory (allocator, stack, resident ranges, arena) is src/exec/wasm/memory.ts,
+ * the helper thread and its switches src/exec/wasm/helper.ts.
  */
+import { Helper, runChunk, type Gemm } from './helper';
 import { KERNEL_SHARED_WASM_BASE64, KERNEL_WASM_BASE64 } from './kernel.wasm';
-import { EXP_TABLES } from '../fastmath';
+import { align16, KernelMemory, type InstanceKind, type WasmMemory } from './memory';
+
+export { KERNEL_THREADS_OFF, kernelThreadsOn, setKernelThreads, THREAD_MIN_WORK, withoutHelper } from './helper';
 
 /** The slice of the WebAssembly API used here (tsconfig's lib has no WebAssembly types). */
 interface WasmApi {
@@ -50,20 +57,8 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: unknown };
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-
-/** A block of the memory (bytes). */
-interface Block {
-  at: number;
-  bytes: number;
-}
 
 type Activation = (p: number, pairs: number, tab: number) => number;
-
-type Gemm = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number, kb: number, aj: number, bias: number) => void;
 
 /** src/exec/kernels.ts's products, batches included (there: the meaning of every argument). */
 export interface Kernels {
@@ -115,7 +110,7 @@ export interface Kernels {
    */
   transposeBlock(D: Float64Array, dOff: number, ldd: number, S: Float64Array, sOff: number, lds: number, rows: number, cols: number): void;
   /**
-   * src/exec/kernels.ts softmaxColumns on the (rows, w) blocks of Y and Z at `off`, arena blocks of
+   * src/exec/elementwise.ts softmaxColumns on the (rows, w) blocks of Y and Z at `off`, arena blocks of
    * this memory, in SIMD by column pairs, from the first column on; returns the column where it
    * stopped, for the caller to finish: an odd last one, or a pair whose logits lie 704 or more
    * apart (or hold NaN), beyond the SIMD exp's range.
@@ -131,132 +126,6 @@ export interface Kernels {
   /** Products shared with the helper so far, chunks of theirs this thread took back, and moves of the stack. */
   stats(): { shared: number; takenBack: number; stackMoves: number };
 }
-
-/** A resident range of an ArrayBuffer: bytes [start, end) live at byte `at` of the memory. */
-interface Range {
-  start: number;
-  end: number;
-  at: number;
-  /** An output (copied back at the end); products may write only into outputs. */
-  out: boolean;
-}
-
-const align16 = (bytes: number): number => (bytes + 15) & ~15;
-
-/**
- * Products of at least this many multiply-adds are shared with the helper thread: handing out
- * a job costs more than smaller products save (bench/README.md, "Thresholds in the code").
- */
-export const THREAD_MIN_WORK = 1 << 20;
-/** A shared product's output rows are cut into at most this many chunks (≤ 64 flags)… */
-const CHUNKS = 16;
-/** …of at least this many multiply-adds each (smaller ones cost more to hand out than they save). */
-const CHUNK_MIN_WORK = 1 << 16;
-/**
- * A sum over items into one output (outerAdd's G += Σ_u D_u B_uᵀ: the weight gradients) is cut
- * by rows, and each chunk calls the gemm once per item on its rows alone: chunks of at least
- * this many rows: thinner chunks (4–16 rows at 16 chunks on the big nets) cost more than they
- * share (bench/README.md, "Thresholds in the code").
- */
-const SUM_CHUNK_MIN_ROWS = 32;
-/**
- * The first bytes of the memory are the helper's scratch, used by nothing else: a helper the
- * OS preempted mid-chunk may write there long after its job ended, harmlessly. A product
- * whose chunk would not fit runs on one thread.
- */
-const HELPER_SCRATCH_BYTES = 1 << 20;
-/** The memory's first bytes hold fastmath's tables for the activations (EXP_TABLES); the helper's scratch follows. */
-const TABLES_BYTES = 4096;
-const HELPER_SCRATCH_AT = TABLES_BYTES;
-
-/**
- * A product is a JOB: the kernel's first ten gemm arguments, then a batch of `nb` items (item
- * u: C + u·cS, A + u·aS, B + u·bS, in elements; cS = 0: every item adds into the same C), cut
- * into chunks of `per` output rows (`byItems` 0) or `per` items (1), then the gemm's A column
- * blocks kb, aj and its bias (byte address of row 0's, or −1). Indices into JOB_ARGS.
- */
-const JOB_ARGS = 19;
-
-/**
- * Chunk k of a job (J: the JOB_ARGS words): its gemm calls, item by item. With `scr` < 0 the
- * chunk adds straight into C; else into a copy of its part of C at byte `scr` (blocks of its
- * rows × m, one per item it writes), and the returned `commit` copies that back. Runs on both
- * threads: the helper gets this very function as source text, so it refers to nothing
- * outside itself.
- */
-function runChunk(gemm: Gemm, f64: Float64Array, J: ArrayLike<number>, k: number, scr: number): () => void {
-  const c = J[0], ldc = J[1], a = J[2], sr = J[3], sk = J[4], rows = J[5], kn = J[6], b = J[7], ldb = J[8], m = J[9];
-  const nb = J[10], cS = J[11], aS = J[12], bS = J[13], per = J[14], byItems = J[15], kb = J[16], aj = J[17], bias = J[18];
-  const u0 = byItems ? k * per : 0, u1 = byItems ? Math.min(nb, u0 + per) : nb;
-  const r0 = byItems ? 0 : k * per, rr = byItems ? rows : Math.min(per, rows - r0);
-  const blocks = cS === 0 ? 1 : u1 - u0;
-  /** The chunk's part of C, item q (counted from u0): byte address and leading dimension. */
-  const out = (q: number): number => c + ((u0 + q) * cS + r0 * ldc) * 8;
-  const copy = (back: boolean): void => {
-    for (let q = 0; q < blocks; q++) {
-      for (let i = 0; i < rr; i++) {
-        const ci = (out(q) >> 3) + i * ldc, si = (scr >> 3) + (q * rr + i) * m;
-        if (back) f64.copyWithin(ci, si, si + m);
-        else f64.copyWithin(si, ci, ci + m);
-      }
-    }
-  };
-  if (scr >= 0 && bias < 0) copy(false); // (with a bias, C is only written)
-  for (let u = u0; u < u1; u++) {
-    const q = cS === 0 ? 0 : u - u0;
-    gemm(scr >= 0 ? scr + q * rr * m * 8 : out(q), scr >= 0 ? m : ldc, a + (u * aS + r0 * sr) * 8, sr, sk, rr, kn, b + u * bS * 8, ldb, m, kb, aj, bias < 0 ? -1 : bias + r0 * 8);
-  }
-  return () => copy(true);
-}
-
-/**
- * Int32 words of the control block shared with the helper: the current job's number and
- * JOB_ARGS words, its number of chunks, a claim counter, and one flag per chunk holding
- * job·4 + state: 0 claimed or not yet, 1 being committed by the helper, 2 done.
- */
-const CTL = { job: 0, park: 1, ready: 2, chunks: 3, next: 4, args: 8, flags: 32, length: 32 + 64 } as const;
-const JOB_WRAP = 1 << 28; // job·4 + 3 must fit an int32
-
-/**
- * The helper thread. It claims chunks of the current job until none are left; each one it
- * computes into a copy of the chunk's part of C in its own scratch, then commits it (copies
- * it back) only if it wins the chunk's flag. So the main thread never has to wait for a
- * helper that the OS has preempted: after its own chunks it waits briefly, then takes back
- * (recomputes) any chunk still open, and a late helper loses the flag and drops its result.
- * Each entry is computed by the same gemm calls from the same starting value whoever
- * computes it: results are bit-identical to one thread's.
- *
- * Between jobs it spins for 2 ms (a pass hands out products more often than that, and a futex
- * wake-up is slow on a VM; bench/README.md, "Thresholds in the code"), then sleeps until
- * woken — at once while parked (withoutHelper: a group worker needs the core).
- */
-const HELPER_SOURCE = `
-const { workerData } = require('worker_threads');
-const { bytes, memory, control } = workerData;
-const ctl = new Int32Array(control);
-const { gemm } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-const runChunk = ${runChunk.toString()};
-let f64 = new Float64Array(memory.buffer);
-Atomics.store(ctl, ${CTL.ready}, 1);
-let seen = 0;
-for (;;) {
-  const idle = performance.now();
-  let spins = 0;
-  while (Atomics.load(ctl, ${CTL.job}) === seen) {
-    if ((++spins & 1023) === 0 && (Atomics.load(ctl, ${CTL.park}) === 1 || performance.now() - idle > 2)) Atomics.wait(ctl, ${CTL.job}, seen, 1000);
-  }
-  const job = seen = Atomics.load(ctl, ${CTL.job});
-  const J = ctl.slice(${CTL.args}, ${CTL.args + JOB_ARGS}), n = ctl[${CTL.chunks}];
-  if (f64.length * 8 !== memory.buffer.byteLength) f64 = new Float64Array(memory.buffer);
-  for (;;) {
-    const k = Atomics.add(ctl, ${CTL.next}, 1);
-    if (k >= n || Atomics.load(ctl, ${CTL.job}) !== job) break;
-    const commit = runChunk(gemm, f64, J, k, ${HELPER_SCRATCH_AT});
-    if (Atomics.compareExchange(ctl, ${CTL.flags} + k, job * 4, job * 4 + 1) !== job * 4) continue;
-    commit();
-    Atomics.store(ctl, ${CTL.flags} + k, job * 4 + 2);
-  }
-}`;
 
 /** Values of A (rows, kn) packed in panels of 4 rows (`packPanels`): the last panel padded. */
 export const panelsLength = (rows: number, kn: number): number => 4 * Math.ceil(rows / 4) * kn;
@@ -290,44 +159,16 @@ export function packPanels(P: Float64Array, A: Float64Array, aOff: number, sr: n
   }
 }
 
-/** RNN_KERNEL_THREADS=1: no helper thread (src/exec/kernels.ts then keeps big products private too). */
-export const KERNEL_THREADS_OFF = process.env.RNN_KERNEL_THREADS === '1';
-
-/**
- * Whether big products may use the helper thread, and column groups the group worker
- * (src/exec/groups.ts): tests and benchmarks compare both.
- */
-let threadsOn = true;
-export function setKernelThreads(on: boolean): void {
-  threadsOn = on;
-}
-export const kernelThreadsOn = (): boolean => threadsOn;
-
-/**
- * Runs `body` with the helper thread left alone, and told to stop spinning for jobs
- * (src/exec/groups.ts: the other core runs a group worker's time loop meanwhile).
- */
-let helperOff = 0;
-const parkers: ((on: boolean) => void)[] = [];
-export function withoutHelper<T>(body: () => T): T {
-  if (helperOff++ === 0) for (const park of parkers) park(true);
-  try {
-    return body();
-  } finally {
-    if (--helperOff === 0) for (const park of parkers) park(false);
-  }
-}
-
 /**
  * The kernel on a private memory (`own`), on a shared one with the helper thread (`shared`),
  * or on a shared one that another thread's `shared` instance owns (`attached`: in place only).
  */
-function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): Kernels | undefined {
+function instantiate(kind: InstanceKind, given?: WasmMemory): Kernels | undefined {
   const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const bytes = Buffer.from(kind === 'own' ? KERNEL_WASM_BASE64 : KERNEL_SHARED_WASM_BASE64, 'base64');
   // Not `exports`: in the CommonJS output a local of that name would shadow the module's own
-  // exports object, through which this file's exported constants (KERNEL_THREADS_OFF,
-  // THREAD_MIN_WORK) are read — they read as undefined in here.
+  // exports object, through which this file's exported constants are read — they read as
+  // undefined in here.
   let api: {
     gemm: Gemm; transpose: (d: number, s: number, rows: number, cols: number, lds: number, ldd: number) => void; sigmoid: Activation; tanh: Activation;
     softmax: (y: number, z: number, rows: number, w: number, tab: number) => number; memory?: WasmMemory;
@@ -345,234 +186,26 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     return undefined; // no SIMD (or, shared, no threads) support
   }
   const { gemm: gemmHere, transpose, sigmoid, tanh, softmax } = api;
-  let heap = new Float64Array(memory.buffer);
-  /** The memory's ArrayBuffers (one per size it has had): views on them are arena views. */
-  const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
-
-  /** Resident ranges by the ArrayBuffer they copy. */
-  const ranges = new Map<ArrayBufferLike, Range[]>();
-
-  /** The memory's size, kept here: reading memory.buffer costs ~0.1 µs, and only we grow it. */
-  let memoryBytes = memory.buffer.byteLength;
-  /** Makes the memory at least `bytes` long (views re-taken: a private memory's detach). */
-  const grow = (bytes: number): void => {
-    if (bytes > memoryBytes) {
-      memory.grow(Math.ceil((bytes - memoryBytes) / 65536));
-      heap = new Float64Array(memory.buffer);
-      buffers.add(memory.buffer);
-      memoryBytes = heap.byteLength;
-    }
-  };
-
-  // ---- the allocator: the memory above the helper's scratch, in 16-byte aligned blocks ----
-  /** Free blocks, by address, none touching another; the memory's end is free too. */
-  const freeBlocks: Block[] = [];
-  let base = TABLES_BYTES;
-  if (kind === 'shared') {
-    grow(HELPER_SCRATCH_AT + HELPER_SCRATCH_BYTES);
-    base = HELPER_SCRATCH_AT + HELPER_SCRATCH_BYTES;
-  }
-  if (kind !== 'attached') heap.set(EXP_TABLES, 0); // (an attached memory has them from its owner)
-  /** A block of `bytes` (a multiple of 16): first fit, else at the end of the memory, grown. */
-  const allocBytes = (bytes: number): number => {
-    for (let k = 0; k < freeBlocks.length; k++) {
-      const b = freeBlocks[k];
-      if (b.bytes < bytes) continue;
-      const at = b.at;
-      b.at += bytes;
-      b.bytes -= bytes;
-      if (b.bytes === 0) freeBlocks.splice(k, 1);
-      return at;
-    }
-    const last = freeBlocks[freeBlocks.length - 1];
-    const at = last && last.at + last.bytes === memoryBytes ? freeBlocks.pop()!.at : Math.max(memoryBytes, base);
-    grow(at + bytes); // (throws past 4 GiB)
-    if (memoryBytes > at + bytes) freeBytes(at + bytes, memoryBytes - at - bytes);
-    return at;
-  };
-  const freeBytes = (at: number, bytes: number): void => {
-    let k = 0;
-    while (k < freeBlocks.length && freeBlocks[k].at < at) k++;
-    freeBlocks.splice(k, 0, { at, bytes });
-    const next = freeBlocks[k + 1], prev = freeBlocks[k - 1];
-    if (next && at + bytes === next.at) {
-      freeBlocks[k].bytes += next.bytes;
-      freeBlocks.splice(k + 1, 1);
-    }
-    if (prev && prev.at + prev.bytes === at) {
-      prev.bytes += freeBlocks[k].bytes;
-      freeBlocks.splice(k, 1);
-    }
-  };
-
-  // ---- the stack: resident arrays, then the current call's scratch, from `top` on ----
-  /** [stackAt, stackEnd): the stack's block; `top`: the first byte above the resident arrays. */
-  let stackAt = -1, stackEnd = -1, top = -1, stackMoves = 0;
-  /**
-   * Makes room for `bytes` above `top`, moving the stack to a bigger block if it must (the
-   * resident ranges move with it). Only between products: no job is out while it runs.
-   */
-  const reserve = (bytes: number): void => {
-    if (top >= 0 && top + bytes <= stackEnd) return;
-    if (kind === 'attached') throw new Error('internal: an attached kernel instance has no stack (operands must be arena views)');
-    const used = top >= 0 ? top - stackAt : 0;
-    const cap = align16(Math.max(used + bytes, 2 * (stackEnd - stackAt), 1 << 20));
-    const at = allocBytes(cap);
-    if (used > 0) heap.copyWithin(at >> 3, stackAt >> 3, (stackAt + used + 7) >> 3);
-    for (const list of ranges.values()) for (const r of list) r.at += at - stackAt;
-    if (top >= 0) freeBytes(stackAt, stackEnd - stackAt);
-    stackAt = at;
-    stackEnd = at + cap;
-    top = at + used;
-    stackMoves++;
-  };
-
-  // ---- the arena: blocks of the memory handed out as views ----
-  /** Live arena blocks, by their view's byte offset (the block starts `pad` bytes before it). */
-  const blocks = new Map<number, Block>();
-  const reclaim = new FinalizationRegistry<number>((start) => {
-    const b = blocks.get(start);
-    if (b === undefined) return;
-    blocks.delete(start);
-    freeBytes(b.at, b.bytes);
-  });
-  /**
-   * Views start at staggered offsets: blocks of 2^k values one after another would all start
-   * on the same L1 cache sets (4 KiB apart), and a loop over a dozen of them, as a cell's
-   * backward step is, thrashes them (bench/README.md, "Thresholds in the code"). The n-th
-   * block's view starts 64·((7n) mod 64) bytes into it.
-   */
-  let colour = 0;
-  /** Whether any arena view was ever made here: until then nothing is one, without a lookup (small nets). */
-  let viewsMade = false;
-  const isArena = (X: Float64Array): boolean => viewsMade && buffers.has(X.buffer);
-  /** The n values at byte `at` as an arena view. */
-  const viewAt = (at: number, n: number): Float64Array => {
-    const X = new Float64Array(memory.buffer, at, n);
-    buffers.add(X.buffer);
-    viewsMade = true;
-    return X;
-  };
-
-  // ---- the helper thread: started on the first big product, used once it is ready ----
-  const ctl = new Int32Array(new SharedArrayBuffer(CTL.length * 4));
-  parkers.push((on) => Atomics.store(ctl, CTL.park, on ? 1 : 0));
-  let helper: 'none' | 'starting' | 'off' = 'none';
-  let job = 0;
-  let shared = 0, takenBack = 0;
-  const startHelper = (): void => {
-    helper = 'off';
-    if (KERNEL_THREADS_OFF) return;
-    const threads = require('worker_threads') as typeof import('worker_threads');
-    const os = require('os') as typeof import('os');
-    // gradcheck's own workers already keep every core busy: no helper inside them
-    if (!threads.isMainThread || os.availableParallelism() < 2) return;
-    let w: import('worker_threads').Worker;
-    try {
-      w = new threads.Worker(HELPER_SOURCE, { eval: true, workerData: { bytes, memory, control: ctl.buffer } });
-    } catch {
-      return; // workers not allowed here (e.g. node --experimental-permission): one thread
-    }
-    w.unref(); // never keeps the process alive: between jobs it only waits
-    w.on('error', () => undefined); // a helper that failed to start is simply never ready
-    helper = 'starting';
-  };
-
-  /**
-   * How a job is cut for two threads: fills in J's `per` and `byItems` and returns the number
-   * of chunks, or 0 to run it on this thread (too small to pay, or a chunk would not fit the
-   * helper's scratch). Items are split when there are enough of them, else output rows.
-   */
-  const chunking = (J: number[]): number => {
-    const rows = J[5], kn = J[6], m = J[9], nb = J[10], cS = J[11];
-    const work = nb * rows * kn * m;
-    if (work < THREAD_MIN_WORK) return 0;
-    const chunks = Math.min(CHUNKS, Math.floor(work / CHUNK_MIN_WORK));
-    if (cS !== 0 && nb >= chunks) {
-      const per = Math.ceil(nb / chunks);
-      if (per * rows * m * 8 <= HELPER_SCRATCH_BYTES) {
-        J[14] = per;
-        J[15] = 1;
-        return Math.ceil(nb / per);
-      }
-    }
-    let per = 4 * Math.ceil(rows / chunks / 4);
-    if (cS === 0 && nb > 1) per = Math.max(per, SUM_CHUNK_MIN_ROWS);
-    if (rows < 8 || (cS === 0 ? 1 : nb) * per * m * 8 > HELPER_SCRATCH_BYTES) return 0;
-    J[14] = per;
-    J[15] = 0;
-    return Math.ceil(rows / per);
-  };
+  const mem = new KernelMemory(memory, kind);
+  const helper = kind === 'shared' ? new Helper(bytes, memory) : undefined;
 
   /**
    * A batch of `nb` gemm calls (item u: C + u·cS, A + u·aS, B + u·bS; elements), on this
-   * thread or, when big enough to pay, shared with the helper (see HELPER_SOURCE).
+   * thread or, when big enough to pay, shared with the helper (src/exec/wasm/helper.ts).
    */
   const batch = (c: number, ldc: number, a: number, sr: number, sk: number, rows: number, kn: number, b: number, ldb: number, m: number,
     nb = 1, cS = 0, aS = 0, bS = 0, kb = kn, aj = 0, bias = -1): void => {
     const J = [c, ldc, a, sr, sk, rows, kn, b, ldb, m, nb, cS, aS, bS, rows, 0, kb, aj, bias];
-    const n = kind === 'shared' ? chunking(J) : 0;
-    if (n > 0 && helper === 'none') startHelper();
-    if (n === 0 || helper !== 'starting' || !threadsOn || helperOff > 0 || Atomics.load(ctl, CTL.ready) !== 1) {
-      J[14] = rows;
-      J[15] = 0;
-      runChunk(gemmHere, heap, J, 0, -1);
-      return;
-    }
-    job = (job % JOB_WRAP) + 1;
-    shared++;
-    const tag = job * 4;
-    /** Chunk k, computed here straight into C and marked done. */
-    const mine = (k: number): void => {
-      runChunk(gemmHere, heap, J, k, -1);
-      Atomics.store(ctl, CTL.flags + k, tag + 2);
-    };
-    for (let k = 0; k < JOB_ARGS; k++) ctl[CTL.args + k] = J[k];
-    ctl[CTL.chunks] = n;
-    for (let k = 0; k < n; k++) ctl[CTL.flags + k] = tag;
-    Atomics.store(ctl, CTL.next, 0);
-    Atomics.store(ctl, CTL.job, job);
-    Atomics.notify(ctl, CTL.job, 1);
-    let done = 0;
-    const t0 = performance.now();
-    for (;;) {
-      const k = Atomics.add(ctl, CTL.next, 1);
-      if (k >= n) break;
-      mine(k);
-      done++;
-    }
-    // The helper's: wait about two chunks' time for them, then take back whatever is still open.
-    const deadline = performance.now() + 2 * (performance.now() - t0) / Math.max(done, 1);
-    for (let k = 0; k < n; k++) {
-      let f: number;
-      while ((f = Atomics.load(ctl, CTL.flags + k)) === tag && performance.now() < deadline);
-      if (f === tag && Atomics.compareExchange(ctl, CTL.flags + k, tag, tag + 1) === tag) {
-        takenBack++;
-        mine(k);
-      }
-      while (Atomics.load(ctl, CTL.flags + k) !== tag + 2); // the helper is committing it
-    }
-  };
-
-  /** Byte address of X[off … off+n) if that lies in a resident range, else -1. */
-  const residentAt = (X: Float64Array, off: number, n: number, write = false): number => {
-    if (isArena(X)) return X.byteOffset + off * 8;
-    if (ranges.size === 0) return -1;
-    const list = ranges.get(X.buffer);
-    if (list === undefined) return -1;
-    const s = X.byteOffset + off * 8, e = s + n * 8;
-    for (const r of list) {
-      if (s < r.start || e > r.end) continue;
-      if (write && !r.out) throw new Error('internal: a product writes into a resident input');
-      return r.at + (s - r.start);
-    }
-    return -1;
+    if (helper?.share(J, gemmHere, mem.heap)) return;
+    J[14] = rows;
+    J[15] = 0;
+    runChunk(gemmHere, mem.heap, J, 0, -1);
   };
 
   /**
    * One call's operands: each is resident (its address known) or gets a slot in the call's
-   * scratch, above `top`; the memory grows, if it must, before any data is copied in (growing
-   * detaches `heap`). Residency is looked up once per operand.
+   * scratch, above the stack's top; the memory grows, if it must, before any data is copied in
+   * (growing detaches the heap). Residency is looked up once per operand.
    */
   interface Operand {
     X: Float64Array;
@@ -585,30 +218,31 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
   const operands = (list: readonly [X: Float64Array, off: number, n: number, write: boolean, writeOnly?: boolean][], extraScratch = 0): { ops: Operand[]; extra: number } => {
     let need = extraScratch * 8;
     const ops = list.map(([X, off, n, write]): Operand => {
-      const at = residentAt(X, off, n, write);
+      const at = mem.residentAt(X, off, n, write);
       if (at < 0) need += align16(n * 8);
       return { X, off, n, at, copied: at < 0 };
     });
     if (need > 0) {
       // room above the stack first; if that moved the stack, the resident addresses moved with it
-      const moves = stackMoves;
-      reserve(need + 16 + 64);
-      if (stackMoves !== moves) ops.forEach((o, k) => o.copied || (o.at = residentAt(o.X, o.off, o.n, list[k][3])));
+      const moves = mem.stackMoves;
+      mem.reserve(need + 16 + 64);
+      if (mem.stackMoves !== moves) ops.forEach((o, k) => o.copied || (o.at = mem.residentAt(o.X, o.off, o.n, list[k][3])));
     }
-    let end = top;
+    let end = mem.top;
     for (const o of ops) {
       if (!o.copied) continue;
       o.at = align16(end);
       end = o.at + o.n * 8;
     }
     const extra = align16(end); // `extraScratch` doubles for the caller's own use
+    const heap = mem.heap;
     ops.forEach((o, k) => {
       if (o.copied && !list[k][4]) heap.set(o.X.subarray(o.off, o.off + o.n), o.at >> 3);
     });
     return { ops, extra };
   };
   const copyOut = (o: Operand): void => {
-    if (o.copied) o.X.set(heap.subarray(o.at >> 3, (o.at >> 3) + o.n), o.off);
+    if (o.copied) o.X.set(mem.heap.subarray(o.at >> 3, (o.at >> 3) + o.n), o.off);
   };
 
   /** Values spanned by nb items of n values, `step` apart. */
@@ -653,7 +287,7 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
     if (!c.copied) return;
     for (let u = 0; u < nb; u++) {
       const at = (c.at >> 3) + u * cStep;
-      C.set(heap.subarray(at, at + rows * m), cOff + u * cStep);
+      C.set(mem.heap.subarray(at, at + rows * m), cOff + u * cStep);
     }
   };
 
@@ -698,66 +332,13 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
       copyOut(t);
     },
 
-    resident(inputs, outputs, body) {
-      // (arena views are in the memory already: nothing to do for them)
-      const outside = (X: Float64Array): boolean => X.length > 0 && residentAt(X, 0, X.length) < 0;
-      if (!inputs.some(outside) && !outputs.some(outside)) return body();
-      reserve(0);
-      const saved = top - stackAt; // (the stack may move inside: keep the offset)
-      const added: { X: Float64Array; range: Range }[] = [];
-      const add = (X: Float64Array, out: boolean): void => {
-        if (X.length === 0 || residentAt(X, 0, X.length) >= 0) return; // already resident (an outer scope copies it back)
-        reserve(X.length * 8 + 16 + 64);
-        const at = align16(top);
-        heap.set(X, at >> 3);
-        top = at + X.length * 8;
-        const range = { start: X.byteOffset, end: X.byteOffset + X.byteLength, at, out };
-        const list = ranges.get(X.buffer) ?? [];
-        list.push(range);
-        ranges.set(X.buffer, list);
-        added.push({ X, range });
-      };
-      for (const X of inputs) add(X, false);
-      for (const X of outputs) add(X, true);
-      try {
-        return body();
-      } finally {
-        for (let k = added.length - 1; k >= 0; k--) {
-          const { X, range } = added[k];
-          if (range.out) X.set(heap.subarray(range.at >> 3, (range.at >> 3) + X.length));
-          const list = ranges.get(X.buffer)!;
-          list.pop(); // scopes nest: this scope's ranges are the last ones
-          if (list.length === 0) ranges.delete(X.buffer);
-        }
-        top = stackAt + saved;
-      }
-    },
+    resident: (inputs, outputs, body) => mem.resident(inputs, outputs, body),
 
-    alloc(n) {
-      if (kind !== 'shared' || n === 0) return undefined;
-      const pad = 64 * ((7 * colour++) % 64);
-      const bytes = align16(pad + n * 8);
-      let at: number;
-      try {
-        at = allocBytes(bytes);
-      } catch {
-        return undefined; // past wasm32's 4 GiB: the caller takes ordinary memory
-      }
-      blocks.set(at + pad, { at, bytes });
-      const X = viewAt(at + pad, n);
-      reclaim.register(X, at + pad, X);
-      return X;
-    },
+    alloc: (n) => mem.alloc(n),
 
-    free(X) {
-      const b = blocks.get(X.byteOffset);
-      if (!isArena(X) || !b || b.at + b.bytes !== align16(X.byteOffset + X.length * 8)) throw new Error('internal: freeing what is not an arena block');
-      reclaim.unregister(X);
-      blocks.delete(X.byteOffset);
-      freeBytes(b.at, b.bytes);
-    },
+    free: (X) => mem.free(X),
 
-    isArena,
+    isArena: mem.isArena,
 
     activation(f, Z, off, pairs) {
       return (f === 'sigmoid' ? sigmoid : tanh)(Z.byteOffset + off * 8, pairs, 0) !== 0;
@@ -769,32 +350,21 @@ function instantiate(kind: 'own' | 'shared' | 'attached', given?: WasmMemory): K
 
     formula: (name) => (api as unknown as Record<string, ((...args: number[]) => void) | undefined>)[name],
 
-    poisonFree() {
-      for (const b of freeBlocks) heap.fill(NaN, b.at >> 3, (b.at + b.bytes) >> 3);
-    },
+    poisonFree: () => mem.poisonFree(),
 
-    view: (at, n) => viewAt(at, n),
+    view: (at, n) => mem.viewAt(at, n),
 
     memory,
 
-    async helperReady(timeoutMs = 10_000) {
-      if (helper === 'none') startHelper();
-      const until = Date.now() + timeoutMs;
-      while (helper === 'starting' && Atomics.load(ctl, CTL.ready) !== 1 && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      return helper === 'starting' && Atomics.load(ctl, CTL.ready) === 1;
-    },
+    helperReady: async (timeoutMs = 10_000) => (helper ? helper.whenReady(timeoutMs) : false),
 
-    stats: () => ({ shared, takenBack, stackMoves }),
+    stats: () => ({ shared: helper?.shared ?? 0, takenBack: helper?.takenBack ?? 0, stackMoves: mem.stackMoves }),
 
-    holds(X) {
-      return isArena(X) || (ranges.size > 0 && ranges.has(X.buffer));
-    },
+    holds: (X) => mem.holds(X),
   };
 }
 
-const loaded: Partial<Record<'own' | 'shared' | 'attached', Kernels | null>> = {};
+const loaded: Partial<Record<InstanceKind, Kernels | null>> = {};
 
 /** The SIMD kernels of this thread on a private memory (instantiated on first use), or undefined without SIMD. */
 export function wasmKernels(): Kernels | undefined {
