@@ -8,7 +8,10 @@ import { LOSS_INPUT, lossWith, type Dims } from '../src/backends/types';
 import { CELL_NAMES, CELLS, gradientNames } from '../src/model/cells';
 import { GRADCHECK_LOSSES } from '../src/cli/commands/gradcheck';
 import { InputError } from '../src/errors';
-import { LOSS_NAMES, LOSSES } from '../src/model/losses';
+import { LOSS_NAMES, LOSSES, type LossSpec } from '../src/model/losses';
+import { Mat, plainOps } from '../src/exec/ops';
+import { softmaxColumns } from '../src/exec/elementwise';
+import { NumpyRandom } from '../src/random';
 import { gradientContract } from '../src/names';
 import { tensor } from '../src/tensor';
 import { checkInputs, fixtureNames } from '../src/validate';
@@ -17,13 +20,53 @@ import { randomInputs } from './helpers';
 const D: Dims = { n_x: 3, n_a: 5, n_y: 4, m: 6, T_x: 5 };
 
 for (const name of LOSS_NAMES) {
-  const loss = LOSSES[name];
+  const loss: LossSpec = LOSSES[name];
   describe(`loss contract: ${name}`, () => {
     it('is registered under its own name, with its input in every fixture name list and --loss choice', () => {
       assert.equal(loss.name, name);
       assert.equal(LOSS_INPUT[name], loss.input.name);
       assert.ok(GRADCHECK_LOSSES.includes(name));
       for (const c of CELL_NAMES) assert.ok(fixtureNames(c).includes(loss.input.name), `${c}: ${loss.input.name}`);
+    });
+
+    it("its gradient is its value's derivative, and a block of columns gets the whole batch's columns", () => {
+      const rows = loss.usesHead ? D.n_y : D.n_a;
+      const { da, labels } = randomInputs('lstm', D, 5);
+      const data = { da, labels }[loss.input.name as 'da' | 'labels'];
+      const rowsIn = data.data.length / (D.m * D.T_x);
+      // step 0's block of the input, (rowsIn, m)
+      const input = new Mat(Float64Array.from({ length: rowsIn * D.m }, (_, k) => data.data[k * D.T_x]), rowsIn, D.m);
+      const out = new Mat(new NumpyRandom(7).randn(rows * D.m).data.slice(), rows, D.m);
+      const value = (o: Mat): number => loss.finish(loss.addStep(0, { out: o, input }, D), D);
+      // what the gradient reads: ŷ = softmax(z) for a loss through the head, else a itself
+      const read = (o: Mat): Mat => {
+        if (!loss.usesHead) return o;
+        const y = new Mat(new Float64Array(o.buf.length), o.rows, o.cols);
+        softmaxColumns(y.buf, o.rows, o.cols, 0, o.buf);
+        return y;
+      };
+      const grad = new Mat(new Float64Array(rows * D.m), rows, D.m);
+      loss.gradient(plainOps, { grad, out: read(out), input }, D);
+      for (let k = 0; k < out.buf.length; k++) {
+        const keep = out.buf[k], h = 1e-6;
+        out.buf[k] = keep + h;
+        const up = value(out);
+        out.buf[k] = keep - h;
+        const down = value(out);
+        out.buf[k] = keep;
+        const numeric = (up - down) / (2 * h);
+        assert.ok(Math.abs(numeric - grad.buf[k]) <= 1e-7 * (1 + Math.abs(numeric)), `entry ${k}: numeric ${numeric}, gradient ${grad.buf[k]}`);
+      }
+      // columns 2 … 4 alone, as a column group computes them: the same values as the whole batch's
+      const j0 = 2, w = 3;
+      const cut = (M: Mat): Mat => {
+        const B = new Mat(new Float64Array(M.rows * w), M.rows, w);
+        for (let i = 0; i < M.rows; i++) for (let j = 0; j < w; j++) B.set(i, j, M.at(i, j0 + j));
+        return B;
+      };
+      const part = new Mat(new Float64Array(rows * w), rows, w);
+      loss.gradient(plainOps, { grad: part, out: cut(read(out)), input: cut(input) }, D);
+      assert.deepEqual(Array.from(part.buf), Array.from(cut(grad).buf));
     });
 
     for (const c of CELL_NAMES) {

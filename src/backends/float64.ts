@@ -8,7 +8,7 @@ import { CELLS, paramBuffers, type CellSpec } from '../model/cells';
 import type { Params } from '../model/cells/types';
 import { tensor, type Arrays, type Tensor } from '../tensor';
 import {
-  backward, columnGroups, forward, fromSteps, release, sharedPass, sumLoss, toSteps, toTimeMajor, views, xentLoss, type Trace, type Upstream,
+  backward, columnGroups, forward, fromSteps, lossValue, release, sharedPass, toTimeMajor, views, type Trace,
 } from '../exec/unroll';
 import { give, take } from '../exec/pool';
 import { arenaInUse } from '../exec/kernels';
@@ -63,18 +63,17 @@ export function forwardOutputs(tr: Trace): Arrays {
   return out;
 }
 
+/** The array the loss reads (its LossSpec's input: da, labels). */
+const lossInput = (loss: Loss): Float64Array => (loss as unknown as Record<string, Tensor>)[LOSSES[loss.kind].input.name].data;
+
 export function lossOf(tr: Trace, loss: Loss): number {
-  if (loss.kind === 'sum') return sumLoss(tr, toSteps(loss.da.data, tr.d.n_a, tr.d.m, tr.d.T_x, tr.widths));
-  return xentLoss(tr, loss.labels.data);
+  return lossValue(tr, LOSSES[loss.kind], lossInput(loss));
 }
 
 export function gradients(tr: Trace, loss: Loss): Arrays {
   const { cell, d } = tr;
   const { n_x, n_a, m, T_x } = d;
-  const up: Upstream = loss.kind === 'sum'
-    ? { kind: 'sum', da: toTimeMajor(loss.da.data, n_a, m, T_x, tr.widths) }
-    : { kind: 'xent', labels: loss.labels.data };
-  const r = backward(tr, up);
+  const r = backward(tr, LOSSES[loss.kind], lossInput(loss));
   const out: Arrays = {
     dx: tensor([n_x, m, T_x], r.dx),
     da0: tensor([n_a, m], r.da0),

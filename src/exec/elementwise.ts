@@ -145,12 +145,3 @@ function softmaxTs(Y: Float64Array, rows: number, m: number, off: number, Z: Flo
     for (let i = 0; i < rows; i++) Y[i * m + j] /= s;
   }
 }
-
-/** log softmax(z)[label] for column j of a (rows, m) logits matrix, computed stably. */
-export function logSoftmaxAt(Z: Float64Array, rows: number, m: number, j: number, label: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < rows; i++) if (Z[i * m + j] > max) max = Z[i * m + j];
-  let s = 0;
-  for (let i = 0; i < rows; i++) s += exp(Z[i * m + j] - max);
-  return Z[label * m + j] - max - Math.log(s);
-}

@@ -24,6 +24,7 @@ import { attachArena, kernelArena } from './kernels';
 import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
 import { give, take } from './pool';
 import type { BpttBuffers, GroupJob, Group, Pack, Trace, TraceBuffers } from './unroll';
+import type { LossJob } from './unroll/losses';
 
 /**
  * A buffer as a job message carries it: a SharedArrayBuffer's view as it is, an arena block
@@ -52,23 +53,26 @@ export interface GroupMessage {
 type WiredPack = Omit<Pack, 'P'> & { P: Wire };
 type WiredJob =
   | (Omit<Extract<GroupJob, { kind: 'forward' }>, 'packs' | 'xIn'> & { packs?: WiredPack[]; xIn?: Wire })
-  | { kind: 'backward'; b: Wired<BpttBuffers>; xent?: { labels: Float64Array; dz: Wire }; dx: Wire; dxOut: Wire; packs?: WiredPack[] };
+  | { kind: 'backward'; b: Wired<BpttBuffers>; loss?: Omit<LossJob, 'input' | 'dz'> & { input: Wire; dz?: Wire }; dx: Wire; dxOut: Wire; packs?: WiredPack[] };
 
 function wireJob(job: GroupJob): WiredJob {
   const packs = job.packs?.map((pk) => ({ ...pk, P: wire(pk.P) }));
   if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && wire(job.xIn) };
-  const { xent } = job;
-  return { kind: 'backward', b: toWire(job.b), xent: xent && { labels: xent.labels, dz: wire(xent.dz) }, dx: wire(job.dx), dxOut: wire(job.dxOut), packs };
+  const { loss } = job;
+  return {
+    kind: 'backward', b: toWire(job.b), loss: loss && { ...loss, input: wire(loss.input), dz: loss.dz && wire(loss.dz) },
+    dx: wire(job.dx), dxOut: wire(job.dxOut), packs,
+  };
 }
 
 /** The worker's side of wireJob. */
 export function unwireJob(job: WiredJob, memory: unknown): GroupJob {
   const packs = job.packs?.map((pk) => ({ ...pk, P: unwire(pk.P, memory) }));
   if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && unwire(job.xIn, memory) };
-  const { xent } = job;
+  const { loss } = job;
   return {
     kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory),
-    xent: xent && { labels: xent.labels, dz: unwire(xent.dz, memory) },
+    loss: loss && { ...loss, input: unwire(loss.input, memory), dz: loss.dz && unwire(loss.dz, memory) },
     dx: unwire(job.dx, memory), dxOut: unwire(job.dxOut, memory), packs,
   };
 }

@@ -51,6 +51,16 @@ export class Mat {
     return (this.split = out);
   }
 
+  /** Entry (i, j). */
+  at(i: number, j: number): number {
+    return this.buf[this.off + i * this.ld + j];
+  }
+
+  /** Entry (i, j) = v. */
+  set(i: number, j: number, v: number): void {
+    this.buf[this.off + i * this.ld + j] = v;
+  }
+
   private view(off: number, rows: number, cols: number): Mat {
     const cut = (this.cut ??= []);
     for (let k = 0; k < cut.length; k++) {
@@ -65,6 +75,9 @@ export class Mat {
 
 /** Views kept per Mat: a cell cuts a handful from each; more are made afresh, not kept. */
 const MAX_CUT = 16;
+
+/** The exp the math may call: fastmath's (float64-accurate), the one every path of the engine uses. */
+export { exp } from './fastmath';
 
 /** Operands of a formula by the names of its signature ('f cPrev i cc -> c tc'). */
 export type Operands = Readonly<Record<string, Mat>>;

@@ -1,14 +1,15 @@
 /**
  * What one column group does in a pass, on this thread or a group worker's (src/exec/groups.ts):
- * forward, its input projections, its time loop and its output head; backward, the xent
+ * forward, its input projections, its time loop and its output head; backward, the loss's
  * upstream, its BPTT time loop and its dx.
  */
-import type { Dims } from '../../backends/types';
+import type { Dims } from '../../model/dims';
 import type { CellSpec, Params, StepGrad } from '../../model/cells/types';
 import { formula, Mat, type Ops } from '../ops';
 import { mulBias, mulTAdd, type Packing } from '../kernels';
 import { softmaxColumns } from '../elementwise';
 import { groupColumns, groupViews, zeroColumns } from './layout';
+import { lossGroup, type LossJob } from './losses';
 import { packingsOf, type Pack } from './packs';
 import { projectionRows, type Group, type TraceBuffers } from './trace';
 
@@ -33,15 +34,15 @@ export interface ForwardJob {
 }
 
 /**
- * What a column group does in a backward pass: for the xent loss, first its columns of the
- * head's gradient dz = (ŷ − onehot(labels))/m (into `xent.dz`) and of the upstream Wᵀ dz (into
- * b.up; for the sum loss b.up holds da already); then its BPTT time loop; then its dx, into
+ * What a column group does in a backward pass: first its columns of the loss's upstream
+ * gradients ∂L/∂a⟨t⟩ (into b.up; through the head, ∂L/∂z⟨t⟩ into `loss.dz` first: losses.ts
+ * lossGroup); then its BPTT time loop; then its dx, into
  * `dx` (time-major) and from there into its columns of `dxOut` ((n_x, m, T_x), C order).
  */
 export interface BackwardJob {
   kind: 'backward';
   b: BpttBuffers;
-  xent?: { labels: Float64Array; dz: Float64Array };
+  loss?: LossJob;
   dx: Float64Array;
   dxOut: Float64Array;
   packs?: readonly Pack[];
@@ -90,7 +91,7 @@ export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers,
     forwardGroup(cell, grp, ops, job.t0);
     if (job.head) headGroup(cell, p, d, b, grp, job.t0, ops.packs);
   } else {
-    if (job.xent) xentGroup(cell, p, d, b, grp, job.xent, job.b.up, ops.packs);
+    if (job.loss) lossGroup(cell, p, d, b, grp, job.loss, job.b.up, ops);
     bpttGroup(cell, grp, ops, d, job.b);
     dxGroup(cell, p, d, grp, job.b.dz, job.dx, ops.packs);
     groupColumns(job.dx, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.dxOut, true);
@@ -203,25 +204,4 @@ export function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: Floa
     mulTAdd(dx, W, W.length / rows, g.k0(d), rows, n_x, dz, w, n_x * j0, zRows * j0 + row0 * w, T_x, xBlock, zBlock, packs);
     row0 += rows;
   }
-}
-
-/**
- * The upstream of the `xent` loss L = −(1/m) Σ_t Σ_j log ŷ[labels[j, t], j, t], one group's
- * columns: dz⟨t⟩ = (ŷ⟨t⟩ − onehot(labels⟨t⟩)) / m, then up⟨t⟩ += Wᵀ dz⟨t⟩ (a batched product);
- * the head's own gradients dW += dz a⟨t⟩ᵀ, db += Σ_batch dz follow from every group's dz
- * (headGradients). `labels` is (m, T_x) in C order.
- */
-export function xentGroup(
-  cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, xent: { labels: Float64Array; dz: Float64Array }, up: Float64Array, packs: readonly Packing[],
-): void {
-  const { n_a, n_y, m, T_x } = d;
-  const { labels, dz } = xent;
-  const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
-  for (let t = 0; t < T_x; t++) {
-    const at = t * yBlock + n_y * j0; // this group's (n_y, w) block of step t
-    for (let k = at; k < at + n_y * w; k++) dz[k] = b.y[k] / m;
-    for (let j = 0; j < w; j++) dz[at + labels[(j0 + j) * T_x + t] * w + j] -= 1 / m;
-  }
-  zeroColumns(up, n_a, m, T_x, j0, w);
-  mulTAdd(up, p[cell.head.W], n_a, 0, n_y, n_a, dz, w, n_a * j0, n_y * j0, T_x, block, yBlock, packs);
 }

@@ -33,5 +33,5 @@ export {
 } from './trace';
 export type { Pack } from './packs';
 export { runGroupJob, type BackwardJob, type BpttBuffers, type ForwardJob, type GroupJob } from './group';
-export { backward, forward, project, run, withParams, type BackwardResult, type Upstream } from './pass';
-export { sumLoss, xentLoss } from './losses';
+export { backward, forward, project, run, withParams, type BackwardResult } from './pass';
+export { lossValue } from './losses';

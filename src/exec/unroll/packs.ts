@@ -27,7 +27,7 @@ export interface Pack {
 /**
  * The weight blocks a job's products multiply by, as the products read them: forward (mulAdd,
  * mulBias) each projection's recurrent block W_h[:, :n_a] and input block W[:, k0:k0+n_x], and
- * the head's W; backward (mulTAdd) the same blocks transposed — the head's for the xent loss.
+ * the head's W; backward (mulTAdd) the same blocks transposed — the head's for a loss through it.
  */
 function packSpecs(cell: CellSpec, d: Dims, job: GroupJob): Omit<Pack, 'P'>[] {
   const { n_x, n_a, n_y } = d;
@@ -38,7 +38,7 @@ function packSpecs(cell: CellSpec, d: Dims, job: GroupJob): Omit<Pack, 'P'>[] {
     specs.push({ name: g.recurrent.W, k0: 0, kn: n_a, rows, trans });
     if (trans || job.inputs) specs.push({ name: g.W, k0: g.k0(d), kn: n_x, rows, trans });
   }
-  if (job.kind === 'backward' ? job.xent !== undefined : job.head) specs.push({ name: cell.head.W, k0: 0, kn: n_a, rows: n_y, trans });
+  if (job.kind === 'backward' ? job.loss?.dz !== undefined : job.head) specs.push({ name: cell.head.W, k0: 0, kn: n_a, rows: n_y, trans });
   return specs;
 }
 

@@ -10,9 +10,11 @@ import { inGroups } from '../groups';
 import { arenaInUse, outerAdd, resident, transposeItems, type Residents, type TransposedItems } from '../kernels';
 import { give, take } from '../pool';
 import { projectGroup, runGroupJob, type BackwardJob, type BpttBuffers, type ForwardJob } from './group';
-import { regroup } from './layout';
+import { regroup, toTimeMajor } from './layout';
+import type { LossJob } from './losses';
 import { packsFor } from './packs';
 import { allocate, projectionRows, stepWork, type Trace } from './trace';
+import type { LossName, LossSpec } from '../../model/losses';
 
 /**
  * The input projections of steps t0 … t1−1: zx⟨t⟩ = W[:, k0:k0+n_x]·x⟨t⟩ + b for each of the
@@ -66,14 +68,6 @@ export function forward(
   return tr;
 }
 
-/**
- * Where the upstream gradients ∂L/∂a⟨t⟩ of every step come from (those from the loss, not from
- * step t+1): the sum loss L = Σ da ⊙ a gives them as da (T_x blocks (n_a, m), time-major in
- * the groups' layout); the xent loss through its output head, from the labels ((m, T_x), C
- * order), which also gives the head's gradients.
- */
-export type Upstream = { kind: 'sum'; da: Float64Array } | { kind: 'xent'; labels: Float64Array };
-
 export interface BackwardResult {
   dx: Float64Array; // (n_x, m, T_x), C order: the public layout
   da0: Float64Array; // (n_a, m)
@@ -86,7 +80,7 @@ export interface BackwardResult {
  * recurrence (each cell's backward step: its gate gradients dz⟨t⟩, da_prev, dc_prev); every
  * other gradient follows from the dz⟨t⟩ of all steps at once (`gateGradients`).
  */
-export function backward(tr: Trace, upstream: Upstream): BackwardResult {
+export function backward(tr: Trace, loss: LossSpec, input: Float64Array): BackwardResult {
   const { cell, d, p, all } = tr;
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
@@ -97,7 +91,7 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
   const dxOut = shared ? ws.alloc('dxOut', n_x * m * T_x, 'any') : new Float64Array(n_x * m * T_x);
   const hasC = cell.hasCellState;
   const b: BpttBuffers = {
-    up: ws.alloc('up', block * T_x, 'any'), // set from da (sum loss) or zeroed by each group (xentGroup)
+    up: ws.alloc('up', block * T_x, 'any'), // each group writes its columns (lossGroup)
     dz: ws.alloc('dz', projectionRows(cell, d) * m * T_x, 'any'), // each step writes its block in full
     da: ws.alloc('da', block, 'any'),
     daPrev: ws.alloc('daPrev', block, 'zero'),
@@ -114,21 +108,22 @@ export function backward(tr: Trace, upstream: Upstream): BackwardResult {
       outputs: names.weights.map((name) => grads['d' + name]),
     };
   };
-  const job: BackwardJob = {
-    kind: 'backward', b, dx, dxOut,
-    xent: upstream.kind === 'xent' ? { labels: upstream.labels, dz: ws.alloc('dy', all.y.length, 'any') } : undefined,
-  };
+  // the loss's array time-major in the groups' layout, as the groups read it (lossGroup)
+  const rows = input.length / (m * T_x);
+  const lossJob: LossJob = { name: loss.name as LossName, input: toTimeMajor(input, rows, m, T_x, tr.widths, ws.alloc('lossInput', input.length, 'any')), rows };
+  if (loss.usesHead) lossJob.dz = ws.alloc('dy', all.y.length, 'any');
+  const job: BackwardJob = { kind: 'backward', b, dx, dxOut, loss: lossJob };
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;
   resident(stepWork(cell, d), operands, () => {
-    if (upstream.kind === 'sum') b.up.set(upstream.da);
     inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, job));
-    const bt = sharedTransposes(tr, job.xent !== undefined);
-    if (job.xent) headGradients(tr, job.xent.dz, grads, bt.a);
+    const bt = sharedTransposes(tr, loss.usesHead);
+    if (lossJob.dz) headGradients(tr, lossJob.dz, grads, bt.a);
     resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, bt));
     give(...Object.values(bt).map((t) => t.T));
   });
-  if (job.xent) ws.free(job.xent.dz);
+  ws.free(lossJob.input);
+  if (lossJob.dz) ws.free(lossJob.dz);
   const ungrouped = (buf: Float64Array): Float64Array => {
     if (ws.keep) return buf.slice(); // (the workspace keeps buf for the next pass)
     if (!shared || buf.length === 0) return buf;
@@ -183,17 +178,17 @@ interface SharedTransposes {
 
 /**
  * For traces on the arena (`shared`), a and x transposed once for the outerAdds that would each
- * transpose them again: a feeds the head's sum (xent) and every projection's recurrent sum
+ * transpose them again: a feeds the head's sum (a loss through the head) and every projection's recurrent sum
  * on a⟨t−1⟩ (all but GRU's candidate), x every projection's input sum (two in a GRU). The
  * caller gives the blocks back (`.T`).
  */
-function sharedTransposes(tr: Trace, xent: boolean): SharedTransposes {
+function sharedTransposes(tr: Trace, head: boolean): SharedTransposes {
   const { cell, d, all } = tr;
   const { n_x, n_a, m, T_x } = d;
   const w = m / tr.groups.length;
   const out: SharedTransposes = {};
   if (!tr.shared || !arenaInUse()) return out;
-  const aUses = (xent ? 1 : 0) + cell.projections.filter((g) => g.recurrent.cacheRow === undefined).length;
+  const aUses = (head ? 1 : 0) + cell.projections.filter((g) => g.recurrent.cacheRow === undefined).length;
   const pairs: [keyof SharedTransposes, Float64Array, number, number][] = [['a', all.a, n_a, aUses], ['x', all.x, n_x, cell.projections.length]];
   for (const [name, B, kn, uses] of pairs) {
     if (uses < 2) continue;
@@ -217,7 +212,7 @@ function biasGradient(db: Float64Array, D: Float64Array, rows: number, m: number
 }
 let ONES = new Float64Array(0);
 
-/** The xent head's gradients from dz (every group's): dW += Σ_t dz⟨t⟩ a⟨t⟩ᵀ, db += Σ_t Σ_batch dz⟨t⟩, in column order. */
+/** The head's gradients from dz = ∂L/∂z (every group's): dW += Σ_t dz⟨t⟩ a⟨t⟩ᵀ, db += Σ_t Σ_batch dz⟨t⟩, in column order. */
 export function headGradients(tr: Trace, dz: Float64Array, grads: Params, aT?: TransposedItems): void {
   const { cell, d, all } = tr;
   const { n_a, n_y, m, T_x } = d;

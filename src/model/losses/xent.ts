@@ -3,6 +3,7 @@
  * predictions against integer class ids `labels` (m, T_x), summed over time and averaged over
  * the batch. It reaches the output head: its gradients include dWy (dWya) and dby.
  */
+import { exp, type Mat } from '../../exec/ops';
 import type { LossSpec } from './types';
 
 export const xentLoss = {
@@ -15,7 +16,26 @@ export const xentLoss = {
     },
   },
   usesHead: true,
+  addStep(L, { out: z, input: labels }) {
+    for (let j = 0; j < z.cols; j++) L -= logSoftmax(z, j, labels.at(0, j));
+    return L;
+  },
+  finish: (L, d) => L / d.m,
+  /** ∂L/∂z⟨t⟩ = (ŷ⟨t⟩ − onehot(labels⟨t⟩)) / m, m the whole batch's. */
+  gradient(ops, { grad: dz, out: y, input: labels }, { m }) {
+    for (let i = 0; i < y.rows; i++) for (let j = 0; j < y.cols; j++) dz.set(i, j, y.at(i, j) / m);
+    for (let j = 0; j < y.cols; j++) dz.set(labels.at(0, j), j, dz.at(labels.at(0, j), j) - 1 / m);
+  },
   equation: 'L = −(1/m) Σ_t Σ_j log ŷ[labels[j, t], j, t]',
   short: 'L = −(1/m) Σ log ŷ[label]',
   help: 'softmax cross-entropy on labels',
 } as const satisfies LossSpec;
+
+/** log softmax(z(:, j))[label], stably: z[label] − max − log Σ_i exp(z[i] − max). */
+function logSoftmax(z: Mat, j: number, label: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < z.rows; i++) if (z.at(i, j) > max) max = z.at(i, j);
+  let s = 0;
+  for (let i = 0; i < z.rows; i++) s += exp(z.at(i, j) - max);
+  return z.at(label, j) - max - Math.log(s);
+}
