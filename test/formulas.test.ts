@@ -5,9 +5,10 @@
  */
 import { strict as assert } from 'assert';
 import '../src/backends/float64'; // (loads every module that makes formulas)
-import { formulaExport, formulaJs, formulaKey, parseFormula, registeredFormulas, type Formula } from '../src/exec/formulas';
+import { formulaExport, formulaJs, formulaKey, formulaOfTree, parseFormula, registeredFormulas, type Expr, type Formula } from '../src/exec/formulas';
 import { kernelArena } from '../src/exec/kernels';
 import { elementwise, elementwiseStats } from '../src/exec/elementwise';
+import { arenaOps, formulaFromTree, Mat, plainOps } from '../src/exec/ops';
 import { sharedKernels, wasmKernels } from '../src/exec/wasm/kernels';
 import { hex, rng } from './helpers';
 
@@ -129,5 +130,27 @@ describe('element-wise formulas', () => {
     assert.equal(elementwiseStats().simd, before);
     assert.equal(registeredFormulas().find((f) => f.name === 'gru_update')!.source, ENGINE_FORMULAS.find((f) => f.name === 'gru_update')!.source);
     [u, cc, ap, a].forEach((B) => arena.free(B));
+  });
+
+  it('made from a tree (the mutation test\'s): checked as a text is, never registered; an altered one has no kernel export', () => {
+    const real = ENGINE_FORMULAS.find((f) => f.name === 'gru_update')!;
+    const withExpr = (expr: Expr): Formula => ({ ...real, statements: [{ ...real.statements[0], expr }] });
+    assert.equal(formulaKey(formulaOfTree(real)), formulaKey(real));
+    assert.throws(() => formulaFromTree(withExpr({ kind: 'ref', name: 'v' })), /formula gru_update: 'a = v': v is neither an input nor defined above/);
+    assert.throws(() => formulaFromTree(withExpr({ kind: 'bin', op: '*', a: real.statements[0].expr, b: { kind: 'num', v: -1 } })), /does not read back as itself/);
+    const plus1 = withExpr({ kind: 'bin', op: '+', a: real.statements[0].expr, b: { kind: 'num', v: 1 } });
+    const [altered, same] = [formulaFromTree(plus1), formulaFromTree(real)];
+    assert.equal(wasmKernels()!.formula(formulaExport(plus1)), undefined);
+    assert.equal(typeof wasmKernels()!.formula(formulaExport(real)), 'function');
+    // (private buffers: arenaOps run the formula's `anywhere` loop, which falls back to JavaScript)
+    for (const ops of [plainOps, arenaOps]) {
+      const [u, cc, aPrev, a] = [0, 1, 2, 3].map(() => new Mat(new Float64Array(8).fill(0.25), 2, 4));
+      altered(ops, { u, cc, aPrev, a });
+      assert.equal(a.buf[7], 0.25 * 0.25 + 0.75 * 0.25 + 1);
+      same(ops, { u, cc, aPrev, a });
+      assert.equal(a.buf[7], 0.25 * 0.25 + 0.75 * 0.25);
+    }
+    formulaFromTree({ ...real, name: 'tree_only' });
+    assert.ok(!registeredFormulas().some((f) => f.name === 'tree_only'), 'a tree is not registered for the kernel');
   });
 });

@@ -77,9 +77,9 @@ class Loop implements Elementwise {
   #formula: Formula | undefined;
   #js: Elementwise['js'] | undefined;
   #anywhere: Elementwise['anywhere'] | undefined;
-  constructor(private readonly text: readonly [name: string, signature: string, body: string]) {}
+  constructor(private readonly parse: () => Formula) {}
   get formula(): Formula {
-    return (this.#formula ??= parseFormula(...this.text));
+    return (this.#formula ??= this.parse());
   }
   get js(): Elementwise['js'] {
     return (this.#js ??= formulaJs(this.formula));
@@ -91,10 +91,13 @@ class Loop implements Elementwise {
 
 /** Makes the loop of a formula, to be parsed and compiled when it first runs (Loop). */
 export function elementwise(name: string, signature: string, body: string): Elementwise {
-  const loop = new Loop([name, signature, body]);
+  const loop = new Loop(() => parseFormula(name, signature, body));
   register(name, () => loop.formula);
   return loop;
 }
+
+/** The loop of a formula already parsed (src/exec/ops.ts `formulaFromTree`), not registered for the kernel. */
+export const elementwiseOf = (f: Formula): Elementwise => new Loop(() => f);
 
 /**
  * `loop` on arena blocks in SIMD, elsewhere in JavaScript: a function of the formula's arity

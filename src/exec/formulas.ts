@@ -171,13 +171,24 @@ export function formulaJs(f: Formula): (n: number, ...operands: (Float64Array | 
  * parentheses that change nothing) does not, and any change to an operation does.
  */
 export function formulaKey(f: Formula): string {
-  return `${f.inputs.join(' ')} -> ${f.outputs.join(' ')}; ${f.statements.map((st) => `${st.name} = ${exprJs(st.expr)}`).join('; ')}`;
+  return `${f.inputs.join(' ')} -> ${f.outputs.join(' ')}; ${statementsJs(f).join('; ')}`;
+}
+const statementsJs = (f: Formula): string[] => f.statements.map((st) => `${st.name} = ${exprJs(st.expr)}`);
+
+/**
+ * A formula given as a tree (parseFormula's, altered: the mutation test) checked as a text is:
+ * its canonical text read back by parseFormula, which must give the same tree.
+ */
+export function formulaOfTree(f: Formula): Formula {
+  const g = parseFormula(f.name, `${f.inputs.join(' ')} -> ${f.outputs.join(' ')}`, statementsJs(f).join('\n'));
+  if (formulaKey(g) !== formulaKey(f)) throw new Error(`formula ${f.name}: the tree does not read back as itself (${formulaKey(f)})`);
+  return g;
 }
 
 /**
  * The name of the formula's function in the kernel's exports: its name and a hash of its
  * tree (`formulaKey`), so that a kernel assembled from another formula under that name (not
- * rebuilt after an edit, or the mutation tests' altered cells) has no such export, and the
+ * rebuilt after an edit, or the mutation test's altered trees) has no such export, and the
  * formula runs in JavaScript.
  */
 export function formulaExport(f: Formula): string {
@@ -226,8 +237,8 @@ export function formulaWat(f: Formula): string {
 
 /**
  * The formulas the kernel assembles (tools/wasm/generate.ts): the first made under each name
- * (src/exec/elementwise.ts `elementwise`). Another text under a taken name is not registered — the
- * mutation tests load altered copies of the cells — and, lacking an export, runs in JavaScript.
+ * (src/exec/elementwise.ts `elementwise`). Another text under a taken name is not registered, nor
+ * is a tree (src/exec/ops.ts `formulaFromTree`: the mutation test's); lacking an export, it runs in JavaScript.
  */
 const registry = new Map<string, () => Formula>();
 /** Registers the formula made by `make` (called when the formulas are listed) under `name`, unless the name is taken. */

@@ -11,9 +11,9 @@
  * operands of a formula are whole blocks of the same size, not overlapping unless they are the same.
  */
 import * as fastmath from './fastmath';
-import { signatureNames } from './formulas';
+import { formulaOfTree, signatureNames, type Formula as FormulaTree } from './formulas';
 import { mulAdd, mulTAdd, type Packing } from './kernels';
-import { elementwise, onArena, sigmoidInPlace, tanhInPlace, type Elementwise } from './elementwise';
+import { elementwise, elementwiseOf, onArena, sigmoidInPlace, tanhInPlace, type Elementwise } from './elementwise';
 
 /**
  * rows × cols values of `buf`, row r from `off + r·ld`: a parameter, a step's block, a slice.
@@ -118,6 +118,12 @@ export function formula(name: string, signature: string, body: string): Formula 
   const { operands } = signatureNames(signature); // (the formula itself is parsed on first use)
   const loop = elementwise(name, signature, body);
   return Object.assign(named(name, operands, loop), { operands, loop });
+}
+
+/** A formula from its parsed tree, checked as a text is and not registered (an altered tree, the mutation test's, has no kernel export). */
+export function formulaFromTree(tree: FormulaTree): Formula {
+  const f = formulaOfTree(tree), loop = elementwiseOf(f);
+  return Object.assign(named(f.name, f.operands, loop), { operands: f.operands, loop });
 }
 
 /**
