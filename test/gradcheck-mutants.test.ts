@@ -1,67 +1,220 @@
 /**
- * Mutation test: gradcheck must catch broken backward passes. Each mutant is the real
- * source of a cell (src/model/cells/*.ts) or of the unroller (src/exec/unroll/pass.ts, which takes the
- * parameter gradients and dx from the cells' gate gradients) with one deliberate bug,
- * transpiled and loaded here; its gradients are handed to gradcheck as if a user had written
- * them (`grads`). At default settings gradcheck must FAIL every mutant and name exactly the
- * arrays the bug breaks, while the real backward passes.
+ * Mutation test: gradcheck must catch broken backward passes. Each mutant is the engine with one
+ * deliberate bug; its gradients are handed to gradcheck as if a user had written them (`grads`),
+ * against the real cell. At default settings gradcheck must FAIL every mutant and name exactly
+ * the arrays the bug breaks, while the real backward passes.
+ *
+ * The cells' mutants are data, never edits of their source:
+ * - formula: a cell's real module (src/model/cells/*.ts, transpiled unedited) whose `formula()`
+ *   builds the named formula from its parsed tree with one statement altered
+ *   (src/exec/ops.ts `formulaFromTree`);
+ * - step: the real cell with its backward step handed ops that run one product differently;
+ * - spec: the real cell with a CellSpec field altered (src/model/cells/types.ts).
+ * Each names the formula, statement or call it cannot find exactly once, and runs with its
+ * steps on plainOps and on arenaOps, with the same bits.
+ * The unroller's mutants are machinery, not math: src/exec/unroll/pass.ts with one source string
+ * replaced (a missing target fails naming it), run with the real cells.
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import type { CellName, Dims, Loss } from '../src/backends/types';
-import type { CellSpec } from '../src/model/cells/types';
-import { dimsOf, paramsOf } from '../src/backends/float64';
+import type { CellSpec, ParamViews, StepGrad } from '../src/model/cells/types';
+import { CELLS } from '../src/model/cells';
+import { dimsOf, gradients, paramsOf } from '../src/backends/float64';
+import * as realUnroll from '../src/exec/unroll';
+import { formulaKey, parseFormula, type Expr, type Formula as Tree } from '../src/exec/formulas';
+import { arenaOps, formulaFromTree, plainOps, type Mat, type Ops } from '../src/exec/ops';
 import { gradcheck, MODES } from '../src/gradcheck';
 import { initFixture } from '../src/cli/commands/init';
 import { checkInputs } from '../src/validate';
 import type { Arrays } from '../src/tensor';
+import { hex } from './helpers';
 
 const SRC = path.join(__dirname, '..', 'src');
 
-/** Loads src/<file>.ts with `find` replaced by `replace` (which must occur exactly once). */
-function mutantModule(file: string, find: string, replace: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const source = fs.readFileSync(path.join(SRC, `${file}.ts`), 'utf8');
-  const count = source.split(find).length - 1;
-  assert.equal(count, 1, `mutation target '${find}' occurs ${count} times in src/${file}.ts`);
-  const js = ts.transpileModule(source.replace(find, replace), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
+/** Runs src/<file>.ts from `source` (its own, or edited), its imports through `overrides` first. */
+function loadSource(file: string, source: string, overrides: Record<string, unknown>): Record<string, unknown> {
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const mod = { exports: {} as Record<string, unknown> };
   const req = (spec: string): unknown => overrides[spec] ?? require(spec.startsWith('.') ? path.join(SRC, path.dirname(file), spec) : spec);
   new Function('exports', 'require', 'module', js)(mod.exports, req, mod);
   return mod.exports;
 }
+const sourceOf = (file: string): string => fs.readFileSync(path.join(SRC, `${file}.ts`), 'utf8');
 
-interface Mutant {
+/** Loads src/<file>.ts with `find` replaced by `replace` (which must occur exactly once): the unroller's mutants only. */
+function editedModule(file: string, find: string, replace: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const source = sourceOf(file);
+  const count = source.split(find).length - 1;
+  assert.equal(count, 1, `mutation target '${find}' occurs ${count} times in src/${file}.ts`);
+  return loadSource(file, source.replace(find, replace), overrides);
+}
+
+// ---- formula mutants: trees, written as data -------------------------------------------------
+
+type E = Expr | string | number; // a name, a number, or a tree
+const ex = (e: E): Expr => (typeof e === 'string' ? { kind: 'ref', name: e } : typeof e === 'number' ? { kind: 'num', v: e } : e);
+const bin = (op: '+' | '-' | '*') => (a: E, b: E): Expr => ({ kind: 'bin', op, a: ex(a), b: ex(b) });
+const [add, sub, mul] = [bin('+'), bin('-'), bin('*')];
+const neg = (a: E): Expr => ({ kind: 'neg', a: ex(a) });
+/** A tree as text, every operation parenthesised: equal texts, equal trees. */
+const show = (e: Expr): string => (e.kind === 'num' ? String(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${show(e.a)})` : `(${show(e.a)} ${e.op} ${show(e.b)})`);
+const same = (x: Expr, y: Expr): boolean => show(x) === show(y);
+
+/** A statement's expression altered (`where` names the formula and statement, for its errors). */
+type Edit = (e: Expr, where: string) => Expr;
+/** The whole expression replaced. */
+const becomes = (by: E): Edit => () => ex(by);
+/** The one subtree equal to `find` replaced by `by`. */
+const replaces = (find: E, by: E): Edit => (e, where) => {
+  let n = 0;
+  const go = (x: Expr): Expr => (same(x, ex(find)) ? (n++, ex(by)) : x.kind === 'neg' ? { ...x, a: go(x.a) } : x.kind === 'bin' ? { ...x, a: go(x.a), b: go(x.b) } : x);
+  const out = go(e);
+  if (n !== 1) throw new Error(`${where}: ${show(ex(find))} occurs ${n} times in ${show(e)}`);
+  return out;
+};
+
+/** Formula `formula`'s statement `statement` edited; the statement must be there once, and the edit change the tree. */
+interface FormulaMutation { formula: string; statement: string; edit: Edit }
+
+function mutateTree(f: Tree, mu: FormulaMutation): Tree {
+  const where = `formula ${f.name}, statement ${mu.statement}`;
+  const n = f.statements.filter((s) => s.name === mu.statement).length;
+  if (n !== 1) throw new Error(`${where}: the statement occurs ${n} times`);
+  const out = { ...f, statements: f.statements.map((s) => (s.name === mu.statement ? { ...s, expr: mu.edit(s.expr, where) } : s)) };
+  if (formulaKey(out) === formulaKey(f)) throw new Error(`${where}: the edit changes nothing`);
+  return out;
+}
+
+/** The real cell's module, transpiled unedited, whose `formula()` makes `mu.formula` from its mutated tree (the others unaltered, none registered). */
+function cellWithFormula(cell: CellName, mu: FormulaMutation): CellSpec {
+  let made = 0;
+  const formula = (name: string, signature: string, body: string): ReturnType<typeof formulaFromTree> => {
+    const tree = parseFormula(name, signature, body);
+    if (name !== mu.formula) return formulaFromTree(tree);
+    made++;
+    return formulaFromTree(mutateTree(tree, mu));
+  };
+  const file = `model/cells/${cell}`;
+  const mod = loadSource(file, sourceOf(file), { '../../exec/ops': { ...require(path.join(SRC, 'exec', 'ops')), formula } });
+  assert.equal(made, 1, `formula ${mu.formula} is made ${made} times in src/${file}.ts`);
+  return mod[`${cell}Cell`] as CellSpec;
+}
+
+// ---- step mutants: the ops a backward step runs on --------------------------------------------
+
+/**
+ * The backward step's one addProductT(C, A, B) into its `into` buffer from parameter `from`
+ * (A is it, or columns of it), run as `instead` does; any other number of such calls throws.
+ */
+interface StepMutation {
+  into: 'daPrev';
+  from: string;
+  instead: (ops: Ops, C: Mat, A: Mat, B: Mat, p: ParamViews) => void;
+}
+const skipped: StepMutation['instead'] = () => {};
+const untransposed: StepMutation['instead'] = (ops, C, A, B) => ops.addProduct(C, A, B);
+/** A = W's first columns (the a_prev part of [a_prev; x]) read from W's last ones (the x part). */
+const lastColumns = (W: string): StepMutation['instead'] => (ops, C, A, B, p) => {
+  const P = p[W];
+  assert.ok(A.buf === P.buf && A.off === P.off && A.rows === P.rows, `A is not ${W}'s first columns`);
+  ops.addProductT(C, P.columns(P.cols - A.cols, A.cols), B);
+};
+
+/** `cell` whose backward step runs on ops with `mu`'s product altered (plain or arena ops alike: the others are theirs). */
+function withStepMutation(cell: CellSpec, mu: StepMutation): CellSpec {
+  return {
+    ...cell,
+    backward(ops: Ops, p: ParamViews, d: Dims, s, g: StepGrad) {
+      const from = p[mu.from];
+      if (!from) throw new Error(`${cell.name} has no parameter ${mu.from}`);
+      let n = 0;
+      const mutant: Ops = {
+        ...ops,
+        addProductT(C, A, B) {
+          if (C !== g[mu.into] || A.buf !== from.buf) return ops.addProductT(C, A, B);
+          n++;
+          mu.instead(ops, C, A, B, p);
+        },
+      };
+      cell.backward(mutant, p, d, s, g);
+      if (n !== 1) throw new Error(`${cell.name}'s backward step makes ${n} addProductT calls into ${mu.into} from ${mu.from}, not 1`);
+    },
+  };
+}
+
+// ---- spec mutants: CellSpec fields as data ----------------------------------------------------
+
+type Projection = CellSpec['projections'][number];
+/** The cell with projection k's fields changed by `change` (k must exist). */
+const projection = (k: number, change: (g: Projection) => Partial<Projection>) => (c: CellSpec): CellSpec => {
+  assert.ok(k < c.projections.length, `${c.name} has no projection ${k}`);
+  return { ...c, projections: c.projections.map((g, j) => (j === k ? { ...g, ...change(g) } : g)) };
+};
+/** The cell with stack `name`'s members in another order (the same members). */
+const stacked = (name: string, members: string[]) => (c: CellSpec): CellSpec => {
+  const st = c.stacks.find((s) => s.name === name);
+  assert.deepEqual([...(st?.members ?? [])].sort(), [...members].sort(), `${c.name}'s stack ${name}`);
+  return { ...c, stacks: c.stacks.map((s) => (s.name === name ? { ...s, members } : s)) };
+};
+
+// ---- the mutants -----------------------------------------------------------------------------
+
+type Mutation =
+  | { kind: 'formula'; formula: FormulaMutation }
+  | { kind: 'step'; step: StepMutation }
+  | { kind: 'spec'; spec: (c: CellSpec) => CellSpec }
+  | { kind: 'unroll'; find: string; replace: string };
+
+type Mutant = Mutation & {
   cell: CellName;
   bug: string;
-  file: string;
-  find: string;
-  replace: string;
-  /** Exactly the gradients the bug breaks (for both losses; head gradients are never affected). */
-  breaks: string[];
-}
+  /** Exactly the gradients the bug breaks: for both losses (head gradients unaffected) or per loss. */
+  breaks: string[] | Record<Loss['kind'], string[]>;
+};
+
+const formulaMutant = (cell: CellName, bug: string, formula: string, statement: string, edit: Edit, breaks: string[]): Mutant =>
+  ({ kind: 'formula', cell, bug, formula: { formula, statement, edit }, breaks });
+const stepMutant = (cell: CellName, bug: string, step: StepMutation, breaks: string[]): Mutant => ({ kind: 'step', cell, bug, step, breaks });
 
 const EVERYTHING: Record<CellName, string[]> = { rnn: ['dx', 'da0', 'dWax', 'dWaa', 'dba'], lstm: ['dx', 'da0', 'dc0', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'], gru: ['dx', 'da0', 'dWu', 'dbu', 'dWr', 'dbr', 'dWc', 'dbc'] };
 
 const MUTANTS: Mutant[] = [
   // RNN
-  { cell: 'rnn', bug: "tanh' taken as 1 − a instead of 1 − a²", file: 'model/cells/rnn', find: '(1 - a * a)', replace: '(1 - a)', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'da_prev not carried back through time', file: 'model/cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'void (g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
-  { cell: 'rnn', bug: 'Waa used untransposed in da_prev', file: 'model/cells/rnn', find: 'ops.addProductT(g.daPrev, p.Waa', replace: 'ops.addProduct(g.daPrev, p.Waa', breaks: EVERYTHING.rnn },
+  formulaMutant('rnn', "tanh' taken as 1 − a instead of 1 − a²", 'rnn_back', 'dz', replaces(sub(1, mul('a', 'a')), sub(1, 'a')), EVERYTHING.rnn),
+  stepMutant('rnn', 'da_prev not carried back through time', { into: 'daPrev', from: 'Waa', instead: skipped }, EVERYTHING.rnn),
+  stepMutant('rnn', 'Waa used untransposed in da_prev', { into: 'daPrev', from: 'Waa', instead: untransposed }, EVERYTHING.rnn),
   // LSTM
-  { cell: 'lstm', bug: 'sign flip in the forget gate term', file: 'model/cells/lstm', find: 'dzf = dcTot', replace: 'dzf = -dcTot', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'dc_prev not carried back through time', file: 'model/cells/lstm', find: 'dcPrev = dcTot * f', replace: 'dcPrev = 0', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'dropped dc_next term', file: 'model/cells/lstm', find: 'dcTot = dc + da', replace: 'dcTot = 0 * dc + da', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'output gate derivative without tanh(c)', file: 'model/cells/lstm', find: 'dzo = da * tc * o', replace: 'dzo = da * o', breaks: EVERYTHING.lstm },
-  { cell: 'lstm', bug: 'concat order confused: da_prev read from the x columns of the gate weights', file: 'model/cells/lstm', find: 'ops.addProductT(g.daPrev, p.W.columns(0, n_a)', replace: 'ops.addProductT(g.daPrev, p.W.columns(p.W.cols - n_a, n_a)', breaks: EVERYTHING.lstm },
+  formulaMutant('lstm', 'sign flip in the forget gate term', 'lstm_back', 'dzf', replaces('dcTot', neg('dcTot')), EVERYTHING.lstm),
+  formulaMutant('lstm', 'dc_prev not carried back through time', 'lstm_back', 'dcPrev', becomes(0), EVERYTHING.lstm),
+  formulaMutant('lstm', 'dropped dc_next term', 'lstm_back', 'dcTot', replaces('dc', mul(0, 'dc')), EVERYTHING.lstm),
+  formulaMutant('lstm', 'output gate derivative without tanh(c)', 'lstm_back', 'dzo', replaces(mul(mul('da', 'tc'), 'o'), mul('da', 'o')), EVERYTHING.lstm),
+  stepMutant('lstm', 'concat order confused: da_prev read from the x columns of the gate weights', { into: 'daPrev', from: 'W', instead: lastColumns('W') }, EVERYTHING.lstm),
   // GRU
-  { cell: 'gru', bug: 'sign flip in the update gate term', file: 'model/cells/gru', find: '(cc - aPrev)', replace: '(aPrev - cc)', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'direct path (1 − u) da not carried to a_prev', file: 'model/cells/gru', find: 'daPrev = da * (1 - u)', replace: 'daPrev = 0', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'reset gate path into a_prev dropped', file: 'model/cells/gru', find: 'daPrev = daPrev + dra * r', replace: 'daPrev = daPrev', breaks: EVERYTHING.gru },
-  { cell: 'gru', bug: 'concat order confused: da_prev read from the x columns of the stacked gate weights', file: 'model/cells/gru', find: 'ops.addProductT(daPrev, p.Wur.columns(0, n_a)', replace: 'ops.addProductT(daPrev, p.Wur.columns(p.Wur.cols - n_a, n_a)', breaks: EVERYTHING.gru },
+  formulaMutant('gru', 'sign flip in the update gate term', 'gru_back', 'dzu', replaces(sub('cc', 'aPrev'), sub('aPrev', 'cc')), EVERYTHING.gru),
+  formulaMutant('gru', 'direct path (1 − u) da not carried to a_prev', 'gru_back', 'daPrev', becomes(0), EVERYTHING.gru),
+  formulaMutant('gru', 'reset gate path into a_prev dropped', 'gru_reset_back', 'daPrev', replaces(add('daPrev', mul('dra', 'r')), 'daPrev'), EVERYTHING.gru),
+  stepMutant('gru', 'concat order confused: da_prev read from the x columns of the stacked gate weights', { into: 'daPrev', from: 'Wur', instead: lastColumns('Wur') }, EVERYTHING.gru),
+  // CellSpec fields
+  {
+    kind: 'spec', cell: 'gru', bug: "the candidate's recurrent dW taken against r, not r ⊙ a_prev (cacheRow at the cache's 2nd block)",
+    spec: projection(1, (g) => ({ recurrent: { ...g.recurrent, cacheRow: (d) => d.n_a } })), breaks: ['dWc'],
+  },
+  {
+    kind: 'spec', cell: 'gru', bug: "the gates' recurrent dW taken against r ⊙ a_prev, not a_prev (the candidate's cacheRow)",
+    spec: projection(0, (g) => ({ recurrent: { ...g.recurrent, cacheRow: (d) => 3 * d.n_a } })), breaks: ['dWu', 'dWr'],
+  },
+  // (these two alter the forward pass too: with the xent loss the head's gradients break as well)
+  {
+    kind: 'spec', cell: 'lstm', bug: 'gate weights stacked [Wi; Wf; Wc; Wo]: the steps read Wi as the forget gate and Wf as the update gate',
+    spec: stacked('W', ['Wi', 'Wf', 'Wc', 'Wo']), breaks: { sum: EVERYTHING.lstm, xent: [...EVERYTHING.lstm, 'dWy', 'dby'] },
+  },
+  {
+    kind: 'spec', cell: 'lstm', bug: 'input projection one column early: x read against W[:, n_a − 1 : n_a − 1 + n_x]',
+    spec: projection(0, () => ({ k0: (d) => d.n_a - 1 })), breaks: { sum: EVERYTHING.lstm, xent: [...EVERYTHING.lstm, 'dWy', 'dby'] },
+  },
 ];
 
 /** Mutations in the unroller's gate gradients, shared by every cell. */
@@ -93,22 +246,48 @@ const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Reco
   },
 ];
 for (const mu of UNROLL_MUTANTS) {
-  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, cell, file: 'exec/unroll/pass', breaks: mu.breaks[cell] });
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, kind: 'unroll', cell, breaks: mu.breaks[cell] });
 }
 
+/** The mutant's cell: the real one but for a formula, step or spec mutant. */
+function mutantCell(mu: Mutant): CellSpec {
+  const real = CELLS[mu.cell];
+  switch (mu.kind) {
+    case 'formula': return cellWithFormula(mu.cell, mu.formula);
+    case 'step': return withStepMutation(real, mu.step);
+    case 'spec': return mu.spec(real);
+    case 'unroll': return real;
+  }
+}
+
+/**
+ * `cell` with its steps on arenaOps whatever ops the engine hands them: on these private buffers
+ * arenaOps run the same loops in JavaScript, so the bits must be plainOps'. (Not a trace on the
+ * arena: that would change the arena's history, which test/wasm.test.ts's allocator checks see.)
+ */
+const onArenaOps = (cell: CellSpec): CellSpec => ({
+  ...cell,
+  forward: (_ops, p, d, s) => cell.forward(arenaOps, p, d, s),
+  backward: (_ops, p, d, s, g) => cell.backward(arenaOps, p, d, s, g),
+});
+
 /** The gradients of the mutant: its cell with the real unroller, or the real cell with its unroller. */
-function mutantGradients(mu: Mutant, inputs: Arrays, loss: Loss): Arrays {
-  const cellFile = `model/cells/${mu.cell}`;
-  const cell = (mu.file === cellFile ? mutantModule(cellFile, mu.find, mu.replace) : require(path.join(SRC, cellFile)))[`${mu.cell}Cell`] as CellSpec;
-  const unroll = mu.file === 'exec/unroll/pass'
-    ? mutantModule('exec/unroll/index', "from './pass';", "from './pass';", { './pass': mutantModule('exec/unroll/pass', mu.find, mu.replace) })
-    : require(path.join(SRC, 'exec', 'unroll'));
-  // src/backends/float64.ts's gradients, on the mutant's unroller
-  const { gradients } = mutantModule('backends/float64', "from '../exec/unroll';", "from '../exec/unroll';", { '../exec/unroll': unroll }) as typeof import('../src/backends/float64');
+function mutantGradients(mu: Mutant, cell: CellSpec, inputs: Arrays, loss: Loss): Arrays {
+  let unroll = realUnroll, gradientsOf = gradients;
+  if (mu.kind === 'unroll') {
+    unroll = editedModule('exec/unroll/index', "from './pass';", "from './pass';", { './pass': editedModule('exec/unroll/pass', mu.find, mu.replace) }) as typeof realUnroll;
+    // src/backends/float64.ts's gradients, on the mutant's unroller
+    gradientsOf = (editedModule('backends/float64', "from '../exec/unroll';", "from '../exec/unroll';", { '../exec/unroll': unroll }) as typeof import('../src/backends/float64')).gradients;
+  }
   const d: Dims = dimsOf(cell, inputs);
-  const x = (unroll as typeof import('../src/exec/unroll')).toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
-  const tr = (unroll as typeof import('../src/exec/unroll')).forward(cell, paramsOf(cell, inputs), d, x, inputs.a0.data, inputs.c0 ? inputs.c0.data : new Float64Array(0));
-  return gradients(tr, loss);
+  const x = unroll.toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
+  const tr = unroll.forward(cell, paramsOf(cell, inputs), d, x, inputs.a0.data, inputs.c0 ? inputs.c0.data : new Float64Array(0));
+  assert.equal(tr.groups[0].ops, plainOps, 'a tiny net runs on plainOps');
+  try {
+    return gradientsOf(tr, loss); // (copies: nothing of the trace's)
+  } finally {
+    unroll.release(tr);
+  }
 }
 
 const DIMS: Dims = { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 };
@@ -116,18 +295,24 @@ const DIMS: Dims = { n_x: 3, n_a: 5, n_y: 2, m: 10, T_x: 7 };
 describe('gradcheck catches broken backward passes', function () {
   for (const mu of MUTANTS) {
     for (const kind of ['sum', 'xent'] as const) {
-      it(`${mu.cell}, ${kind} loss: ${mu.bug}`, () => {
+      it(`${mu.cell}, ${kind} loss, ${mu.kind}: ${mu.bug}`, () => {
         const raw = initFixture({ cell: mu.cell, dims: DIMS, seed: 3, scale: 1 });
         const { inputs } = checkInputs(mu.cell, raw, { da: true, labels: true });
         const loss: Loss = kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels };
-        const grads = mutantGradients(mu, inputs, loss);
+        const cell = mutantCell(mu);
+        const grads = mutantGradients(mu, cell, inputs, loss);
+        if (mu.kind !== 'unroll') {
+          const onArena = mutantGradients(mu, onArenaOps(cell), inputs, loss);
+          for (const name of Object.keys(grads)) assert.ok(hex(onArena[name].data) === hex(grads[name].data), `${name} differs on arenaOps`);
+        }
         const real = gradcheck({ cell: mu.cell, inputs, loss });
         assert.ok(real.pass, 'the real backward must pass');
+        const breaks = Array.isArray(mu.breaks) ? mu.breaks : mu.breaks[kind];
         for (const mode of MODES.filter((m) => m !== 'auto')) {
           const r = gradcheck({ cell: mu.cell, inputs, loss, grads, mode });
           const failed = r.arrays.filter((a) => !a.pass).map((a) => a.name).sort();
           assert.ok(!r.pass, `${mode}: mutant passed`);
-          assert.deepEqual(failed, [...mu.breaks].sort(), `${mode}: failing arrays`);
+          assert.deepEqual(failed, [...breaks].sort(), `${mode}: failing arrays`);
         }
       });
     }
