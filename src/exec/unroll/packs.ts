@@ -55,7 +55,7 @@ export function packsFor(tr: Trace, job: GroupJob): Pack[] | undefined {
   let packs = tracePacks.get(tr);
   if (!packs) tracePacks.set(tr, (packs = new Map()));
   return packSpecs(tr.cell, tr.d, job).map((spec) => {
-    const key = `${spec.name} ${spec.k0} ${spec.trans}`;
+    const key = `${spec.name} ${spec.k0} ${spec.kn} ${spec.rows} ${spec.trans}`; // a block of W: two may share a first column
     const W = tr.p[spec.name], ldw = W.length / spec.rows;
     // A as the product reads it: W's block (rows, kn), or its transpose (kn, rows)
     const [outRows, inner, sr, sk] = spec.trans ? [spec.kn, spec.rows, 1, ldw] : [spec.rows, spec.kn, ldw, 1];
