@@ -6,6 +6,7 @@
  */
 import type { Matrix } from 'mathjs';
 import type { CellName, CellTypes } from './model/cells';
+import type { LOSSES, LossName } from './model/losses';
 import type { Nested, Tensor } from './tensor';
 
 /**
@@ -32,27 +33,29 @@ export type CellInputs<C extends CellName> = C extends CellName
 /** `forward`'s result: `a`, `y` and, for the LSTM, `c`; each (n, m, T_x). */
 export type ForwardResult<C extends CellName> = C extends CellName ? Flat<{ a: Matrix; y: Matrix } & IfCellState<C, { c: Matrix }>> : never;
 
+/** The array loss `K` reads, by its name in LOSSES (src/model/losses/): sum → da, xent → labels. */
+type InputOf<K extends LossName> = (typeof LOSSES)[K]['input']['name'];
+/** Loss `K` as the API takes it: its array by name, and no other loss's. */
+export type LossOf<K extends LossName> = K extends LossName
+  ? Flat<{ readonly [N in InputOf<K>]: ArrayLike } & { readonly [N in InputOf<Exclude<LossName, K>>]?: never }>
+  : never;
 /** The sum loss L = Σ da ⊙ a: `da` (n_a, m, T_x) is the upstream gradient of every hidden state. */
-export interface SumLoss {
-  readonly da: ArrayLike;
-  readonly labels?: never;
-}
+export type SumLoss = LossOf<'sum'>;
 /** Softmax cross-entropy against integer class ids `labels` (m, T_x). */
-export interface XentLoss {
-  readonly labels: ArrayLike;
-  readonly da?: never;
-}
-/** The loss for `backward` and `loss`: `{ da }` or `{ labels }`, never both. */
-export type LossInput = SumLoss | XentLoss;
+export type XentLoss = LossOf<'xent'>;
+/** The loss for `backward` and `loss`: the array of one of LOSSES (`{ da }` or `{ labels }`), never two. */
+export type LossInput = LossOf<LossName>;
+/** The losses that reach the output head (their gradients include the head's). */
+type HeadLoss = { [K in LossName]: (typeof LOSSES)[K]['usesHead'] extends true ? K : never }[LossName];
 
 /**
  * `backward`'s result: dx, da0 (dc0 for the LSTM) and d<param> of every recurrent parameter;
- * the cross-entropy loss adds the output head's (dWya or dWy, and dby).
+ * a loss that reaches the output head (xent) adds the head's (dWya or dWy, and dby).
  */
 export type Gradients<C extends CellName, L extends LossInput = LossInput> = C extends CellName
   ? Flat<
       { dx: Matrix; da0: Matrix } & IfCellState<C, { dc0: Matrix }> & { [K in `d${RecurrentParam<C>}`]: Matrix } &
-        (L extends XentLoss ? { [K in `d${HeadParam<C>}`]: Matrix } : unknown)
+        (L extends LossOf<HeadLoss> ? { [K in `d${HeadParam<C>}`]: Matrix } : unknown)
     >
   : never;
 

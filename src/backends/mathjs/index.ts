@@ -28,8 +28,8 @@ import type { Matrix } from 'mathjs';
 import type { Backend, CellName, Loss } from '../types';
 import type { Arrays, Tensor } from '../../tensor';
 import { REFERENCE_CELLS } from './cells';
-import { sum_loss, xent_head_backward, xent_loss } from './losses';
-import { fromMatrix, fromSequence, labelsByStep, toSequence, type Run, type Sequence } from './math';
+import { REFERENCE_LOSSES } from './losses';
+import { fromMatrix, fromSequence, type Run, type Sequence } from './math';
 
 export * from './gru';
 export * from './losses';
@@ -71,15 +71,14 @@ export const mathjsBackend: Backend = {
   },
 };
 
-/** Every gradient of `loss` through the run `r` (the seed's backward functions, and the xent head's). */
+/** The array the loss reads (da, labels): a Loss holds its kind and that one array. */
+const inputOf = (loss: Loss): Tensor => Object.entries(loss).find(([k]) => k !== 'kind')![1] as Tensor;
+
+/** Every gradient of `loss` through the run `r` (the seed's backward functions, and the head's where the loss reaches it). */
 function gradientsOf(cell: CellName, r: Run, loss: Loss): Arrays {
   const out: Arrays = {};
-  let da: Sequence;
-  if (loss.kind === 'sum') {
-    da = toSequence(loss.da);
-  } else {
-    const head = xent_head_backward(r.y, r.a, r.Wy, labelsByStep(loss.labels, r.Wy.size()[0]));
-    da = head.da;
+  const { da, head } = REFERENCE_LOSSES[loss.kind].upstream(r, inputOf(loss));
+  if (head) {
     const [W, b] = REFERENCE_CELLS[cell].head;
     out['d' + W] = fromMatrix(head.dWy);
     out['d' + b] = fromMatrix(head.dby);
@@ -92,6 +91,5 @@ function gradientsOf(cell: CellName, r: Run, loss: Loss): Arrays {
 
 /** The value of `loss` on the run `r`. */
 function lossOfRun(r: Run, loss: Loss): number {
-  if (loss.kind === 'sum') return sum_loss(toSequence(loss.da), r.a);
-  return xent_loss(r.a, r.Wy, r.by, labelsByStep(loss.labels, r.Wy.size()[0]));
+  return REFERENCE_LOSSES[loss.kind].value(r, inputOf(loss));
 }

@@ -1,6 +1,32 @@
-/** The output head's losses, in the reference's matrices (the seed has none; see `Loss` in src/backends/types.ts). */
+/**
+ * The losses in the reference's matrices (the seed's rnn_backward takes `da`; the head's losses
+ * are ours, in its notation), listed by the engine's loss names in REFERENCE_LOSSES: a loss the
+ * engine has (LOSSES) and this table lacks does not type-check.
+ */
 import type { Matrix } from 'mathjs';
-import { math, type Sequence, softmax, log_softmax, sum_keepdims, zeros, add_bias } from './math';
+import type { LossName } from '../../model/losses';
+import type { Tensor } from '../../tensor';
+import { labelsByStep, math, toSequence, type Run, type Sequence, softmax, log_softmax, sum_keepdims, zeros, add_bias } from './math';
+
+/** A loss on a run of a reference cell: its value, and its upstream da⟨t⟩ (plus the head's gradients when it reaches the head). */
+export interface ReferenceLoss {
+  value(r: Run, input: Tensor): number;
+  upstream(r: Run, input: Tensor): { da: Sequence; head?: { dWy: Matrix; dby: Matrix } };
+}
+
+export const REFERENCE_LOSSES: Readonly<Record<LossName, ReferenceLoss>> = {
+  sum: {
+    value: (r, da) => sum_loss(toSequence(da), r.a),
+    upstream: (r, da) => ({ da: toSequence(da) }),
+  },
+  xent: {
+    value: (r, labels) => xent_loss(r.a, r.Wy, r.by, labelsByStep(labels, r.Wy.size()[0])),
+    upstream: (r, labels) => {
+      const { da, dWy, dby } = xent_head_backward(r.y, r.a, r.Wy, labelsByStep(labels, r.Wy.size()[0]));
+      return { da, head: { dWy, dby } };
+    },
+  },
+};
 
 /** Column j of the (n_y, m) result is the one-hot vector of class labels_t[j]. */
 function one_hot(labels_t: number[], n_y: number): Matrix {
