@@ -67,12 +67,12 @@ export function bundleOptions(): esbuild.BuildOptions[] {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    // Smaller source, less to read and hash at every start (~1 ms); names stay readable.
+    // Smaller source, less to read and hash at every start; names stay readable.
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
     // commander requires child_process at load time, for git-style executable subcommands,
-    // which rnn does not have: load it on first use instead (~4 ms of every start).
+    // which rnn does not have: load it on first use instead (bench/README.md, "Start-up tricks").
     // cli-table3 measures each cell with string-width: one-column characters are answered
     // without its emoji regular expression (src/cli/lazy/string-width.ts).
     alias: {

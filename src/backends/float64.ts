@@ -41,7 +41,7 @@ export function trace(cellName: CellName, inputs: Arrays, widths?: readonly numb
   const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1, shared = sharedPass(cell, d, widths);
   // (shared with the pass: the group worker projects its columns of x too; and where it is an
   // arena block and there are groups, each group first converts its columns to time-major
-  // from a shared copy of x, ~0.6 ms of the big nets' main thread. Not otherwise: the pass
+  // from a shared copy of x, off the main thread. Not otherwise: the pass
   // keeps x resident in the kernel's own memory, and a copy taken before the groups write it
   // would be stale.)
   const x = take(n, shared, false);

@@ -4,7 +4,7 @@
  * SIMD on arena blocks (src/exec/wasm/), with the same bits.
  */
 /**
- * Activations: float64-accurate and about 2× faster than V8's Math.exp / Math.tanh, which
+ * Activations: float64-accurate and faster than V8's Math.exp / Math.tanh (bench/README.md), which
  * dominate small nets (src/exec/fastmath.ts: ≤ 0.51 ulp exp, ≤ 2.5 ulp sigmoid, ≤ 3 ulp tanh).
  * sigmoid is stable: finite and NaN-free for any finite z.
  */
@@ -55,7 +55,7 @@ export function transposeBlock(D: Float64Array, dOff: number, ldd: number, S: Fl
  * X1, o1, …)` computes elements o_j … o_j + n − 1 of each operand X_j, the operands in the
  * formula's order (its inputs, then the outputs that are not inputs), in JavaScript.
  * `anywhere` is the same loop that, where every operand is an arena block, runs the kernel's
- * SIMD copy of the formula instead (~3.5× faster, the same bits), assembled from it by
+ * SIMD copy of the formula instead (faster, the same bits), assembled from it by
  * tools/wasm/generate.ts. Each is made on first use.
  */
 export interface Elementwise {
@@ -69,8 +69,8 @@ export const elementwiseStats = (): { simd: number } => ({ ...loopStats });
 
 /**
  * The loop of a formula (src/exec/formulas.ts: `name`, 'inputs -> outputs', statements), parsed and
- * compiled on first use: a run needs a few of the thirty-odd formulas, and making them all cost
- * every start ~3 ms (bench/README.md, section 1). What it makes is what an eager make would
+ * compiled on first use: a run needs a few of the thirty-odd formulas, and making them all would
+ * slow every start (bench/README.md, section 1). What it makes is what an eager make would
  * have made, so the bits are the same.
  */
 class Loop implements Elementwise {

@@ -4,8 +4,8 @@
  * the same order — the same bits: to a JavaScript loop (`formulaJs`, run everywhere) and to a
  * WebAssembly SIMD loop, two values per f64x2 (`formulaWat`, assembled into the kernel by
  * tools/wasm/generate.ts and run on arena blocks, src/exec/elementwise.ts `elementwise`). JavaScript's
- * loops over typed arrays take ~3.5 ns per element on this machine, dispatch-bound (bounds
- * checks on every access); the SIMD loop ~1 (bench/README.md).
+ * loops over typed arrays are dispatch-bound (bounds checks on every access); the SIMD loop
+ * is several times faster (bench/README.md).
  *
  * A formula is a signature and statements, one per line:
  *

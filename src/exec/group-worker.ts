@@ -4,8 +4,8 @@
  *
  * It never returns to its event loop: it waits on the control word, and reads each job
  * from its port synchronously when the word says one is posted — a futex wake-up, where a
- * message to an idle worker's event loop took 1–4 ms to arrive on this VM. It does not
- * spin between jobs: a pass posts its backward several ms after its forward, and the
+ * message to an idle worker's event loop is slow to arrive (bench/README.md). It does not
+ * spin between jobs: a pass posts its backward long after its forward, and the
  * kernels' helper thread may need the core meanwhile.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';

@@ -6,8 +6,8 @@
 
 /*
  * The TypeScript products are register-tiled: each pass of the inner loop produces a 4×2
- * tile of the output from 8 running sums, which keeps ~2 GMAC/s at course and medium
- * sizes (vs ~0.4 for the naive i-k-j loop; bench/README.md). Every output entry is summed
+ * tile of the output from 8 running sums, several times the naive i-k-j loop's speed
+ * at course and medium sizes (bench/README.md). Every output entry is summed
  * in the same order (k = 0 … kn−1, then added to C) whichever path computes it, so a
  * one-column problem gives bit-identical columns to the full batch.
  */

@@ -13,16 +13,16 @@ import { attachedKernels, KERNEL_THREADS_OFF, sharedKernels, THREAD_MIN_WORK, wa
 
 /*
  * The products. Each exists twice with identical results: on the WebAssembly SIMD kernel
- * (src/exec/wasm/kernels.ts, ~4–8× faster) and in plain TypeScript (the *Ts functions, src/exec/kernels-ts.ts: the
+ * (src/exec/wasm/kernels.ts, faster) and in plain TypeScript (the *Ts functions, src/exec/kernels-ts.ts: the
  * fallback where WebAssembly SIMD is missing, and the oracle the SIMD kernel is tested
  * against). RNN_NO_SIMD=1 forces the TypeScript ones; small products use them anyway.
  *
  * The SIMD kernel runs on one of two memories: a private one, and one shared with a helper
  * thread that computes part of every product of THREAD_MIN_WORK+ multiply-adds (copies into
- * shared memory are ~2.5× slower, so smaller work stays private). RNN_KERNEL_THREADS=1: no helper.
+ * shared memory are slower, so smaller work stays private). RNN_KERNEL_THREADS=1: no helper.
  */
 const NO_SIMD = process.env.RNN_NO_SIMD === '1';
-// Both instantiated on first use (~0.5 and ~1 ms): a course-size run never needs them.
+// Both instantiated on first use: a course-size run never needs them.
 let simd: Kernels | undefined | null = null;
 let pooled: Kernels | undefined | null = null;
 const privateKernels = (): Kernels | undefined => (simd === null ? (simd = NO_SIMD ? undefined : wasmKernels()) : simd);
@@ -81,7 +81,7 @@ function pick(work: number, total: number, out: Float64Array, x: Float64Array, y
  * Packed weights. A product given `packs` whose A is one of the listed weight blocks —
  * W[:, k0:k0+kn] of `rows` rows for mulAdd and mulBias, its transpose for mulTAdd (`trans`) —
  * runs on the panels P the caller packed it into (src/exec/wasm/kernels.ts packPanels: the gemm's
- * tiles then walk one pointer per 4 rows, not four; 1.1–1.25× on the recurrent products)
+ * tiles then walk one pointer per 4 rows, not four: faster on the recurrent products)
  * instead of on W. Same sums in the same order: the same bits. P is an arena block; its product
  * runs on the instance that owns that memory (or, in a group worker, is attached to it) and
  * otherwise, or without SIMD, the product runs on W as usual. The caller keeps P equal to W's

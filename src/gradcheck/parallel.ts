@@ -23,7 +23,7 @@ import {
 import { drive } from './steps';
 import type { ChunkMessage, ChunkReply, InitMessage } from './worker';
 
-/** Below this many multiply-adds of work a thread pool costs more than it saves (~50 ms per worker start). */
+/** Below this many multiply-adds of work a thread pool costs more than it saves (its workers' start; bench/README.md). */
 export const PARALLEL_MIN_WORK = 3e8;
 /** Directions in a chunk hold at most this many bytes (at least one direction): what is in flight stays bounded. */
 const CHUNK_DIRECTION_BYTES = 1 << 20;
@@ -40,7 +40,7 @@ interface Chunk {
 
 /** Starts a worker from the bundle (dist/gradcheck/worker.js) or, under ts-node, the source. */
 function startWorker(): Worker {
-  // Loaded here, not at the top: every CLI start would pay ~3 ms for it.
+  // Loaded here, not at the top: every CLI start would pay for it.
   const { Worker } = require('worker_threads') as typeof import('worker_threads');
   if (__filename.endsWith('.ts')) {
     const src = path.join(__dirname, 'worker.ts');

@@ -10,8 +10,9 @@ import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass
 import { drain, type Steps } from './steps';
 
 /**
- * Multiply-adds between two steps of a check: ~0.3 ms. A step per evaluation would cost a
- * course-size check ~1.5% (bench/README.md); a big net's evaluations are steps of their own.
+ * Multiply-adds between two steps of a check: often enough for the event loop, rarely enough
+ * that a course-size check does not pay for a step per evaluation (bench/README.md); a big
+ * net's evaluations are steps of their own.
  */
 export const STEP_WORK = 2 ** 20;
 

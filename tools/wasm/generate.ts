@@ -34,8 +34,8 @@
  *
  * Two builds: `own` exports a private memory; `shared` imports a shared one (WebAssembly
  * threads), on which the main thread and a helper worker each instantiate the module and
- * split a big product's rows. (Copies from JS into shared memory run at ~15 GB/s instead of
- * ~40, so products that are not split run on the private one.)
+ * split a big product's rows. (Copies from JS into shared memory are slower, so products that
+ * are not split run on the private one.)
  */
 import { FASTMATH_CONSTANTS as F } from '../../src/exec/fastmath';
 import { formulaWat, registeredFormulas } from '../../src/exec/formulas';
@@ -57,9 +57,9 @@ export function kernelWat(memory: 'own' | 'shared' = 'own', R = 4, V = 2): strin
   /**
    * One tile of R rows × 2V columns (V = 0: one scalar column), then advance j. `mode`:
    * 'plain' A; 'blocked': A's columns in blocks (kb, aj) — the plain copy has no block loop,
-   * which costs 5–15% on short sums (kn ≤ 16); 'packed' (R = 4): A in 4-row panels, one
+   * which short sums (kn ≤ 16) pay for; 'packed' (R = 4): A in 4-row panels, one
    * pointer for all four rows (their values at k side by side) where the plain tile advances
-   * four — 1.1–1.25× on the recurrent products (bench/README.md).
+   * four — faster on the recurrent products (bench/README.md).
    */
   function tile(R: number, V: number, mode: Mode): string {
     const nv = Math.max(V, 1), T = V ? 'v' : 'd', zero = V ? '(v128.const f64x2 0 0)' : '(f64.const 0)';

@@ -1,7 +1,7 @@
 /**
  * Speed patches to cli-table3 0.6.5 (pinned), applied as esbuild bundles it. Each swaps a
  * helper for one that returns the same value for every argument, without the allocations and
- * calls that make a cold table cost ~60 µs per cell at start-up: per cell, cli-table3 merges 18
+ * calls that make a cold table slow at start-up: per cell, cli-table3 merges 18
  * options, each through a string split/join and an array filter, and its layout check builds
  * an object per cell pair (bench/README.md, section 1). test/table-patches.test.ts renders the
  * same tables with the real module and the patched one and compares the strings.

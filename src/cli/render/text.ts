@@ -34,7 +34,7 @@ let TableClass: typeof TableType | undefined;
 
 /**
  * Without colour, a painter that returns its text unchanged, whatever style is chained
- * (`c.bold.cyan(s)` is `s`): chalk and its terminal probing (~6 ms of start-up) are not loaded.
+ * (`c.bold.cyan(s)` is `s`): chalk and its terminal probing (start-up time: bench/README.md) are not loaded.
  */
 const plain: Chalk = new Proxy(((...texts: unknown[]) => texts.join(' ')) as unknown as Chalk, { get: () => plain });
 

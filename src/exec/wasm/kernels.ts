@@ -1,7 +1,7 @@
 /**
  * The products of src/exec/kernels.ts on the WebAssembly SIMD kernel (tools/wasm/generate.ts),
- * with the same signatures and bit-identical results (test/wasm.test.ts): ~4–8× the
- * TypeScript kernels, measured in bench/README.md. Also, on arena blocks and with the bits of
+ * with the same signatures and bit-identical results (test/wasm.test.ts), several times
+ * faster than the TypeScript kernels (bench/README.md). Also, on arena blocks and with the bits of
  * their JavaScript twins: σ and tanh in place (`activation`, src/exec/fastmath.ts's), the output
  * head's softmax (`softmax`), a strided transpose (`transposeBlock`) and the element-wise
  * formulas of src/exec/formulas.ts (`formula`).
@@ -9,7 +9,7 @@
  * Two instances (two builds of the kernel): `wasmKernels()` on a private memory, and
  * `sharedKernels()` on a memory shared with a helper thread, which computes part of every
  * product of THREAD_MIN_WORK+ multiply-adds (src/exec/kernels.ts picks the instance; copies from
- * JS into shared memory run at ~15 GB/s instead of ~40, so smaller work stays private).
+ * JS into shared memory are slower than into private memory, so smaller work stays private).
  *
  * An operand is either copied in for the call (and an output back out), or RESIDENT:
  * `resident(inputs, outputs, body)` copies those arrays in once, every product inside `body`
