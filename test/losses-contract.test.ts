@@ -15,7 +15,7 @@ import { NumpyRandom } from '../src/random';
 import { gradientContract } from '../src/names';
 import { tensor } from '../src/tensor';
 import { checkInputs, fixtureNames } from '../src/validate';
-import { randomInputs } from './helpers';
+import { hex, randomInputs } from './helpers';
 
 const D: Dims = { n_x: 3, n_a: 5, n_y: 4, m: 6, T_x: 5 };
 
@@ -67,6 +67,40 @@ for (const name of LOSS_NAMES) {
       const part = new Mat(new Float64Array(rows * w), rows, w);
       loss.gradient(plainOps, { grad: part, out: cut(read(out)), input: cut(input) }, D);
       assert.deepEqual(Array.from(part.buf), Array.from(cut(grad).buf));
+    });
+
+    it("its terms' differences add up to the change of its value, as gradcheck sums them", () => {
+      const rows = loss.usesHead ? D.n_y : D.n_a, tr = loss.terms.rows(D);
+      const { da, labels } = randomInputs('gru', D, 9);
+      const data = { da, labels }[loss.input.name as 'da' | 'labels'];
+      const rowsIn = data.data.length / (D.m * D.T_x);
+      assert.equal(rowsIn, tr, 'its input has a row per term row (the checker reads the entry at a term\'s place)');
+      const input = new Mat(Float64Array.from({ length: rowsIn * D.m }, (_, k) => data.data[k * D.T_x + 1]), rowsIn, D.m);
+      const plus = new Mat(new NumpyRandom(11).randn(rows * D.m).data.slice(), rows, D.m);
+      const minus = new Mat(plus.buf.map((v, k) => v - 1e-3 * Math.cos(k)), rows, D.m);
+      const values = (o: Mat): { v: Mat; sizes: Mat } => {
+        const into = new Mat(new Float64Array(tr * D.m), tr, D.m), sizes = new Mat(new Float64Array(tr * D.m), tr, D.m);
+        const got = loss.terms.values({ out: o, input }, into, sizes);
+        // (a copy, as the checker keeps one: `o` may be the values themselves)
+        return { v: new Mat(got.buf.slice(got.off, got.off + tr * D.m), tr, D.m), sizes };
+      };
+      const [vp, vm] = [values(plus), values(minus)];
+      let s = 0, c2 = 0, m2 = 0;
+      for (let k = 0; k < vp.v.buf.length; k++) {
+        const dt = loss.terms.difference(vp.v.buf[k], vm.v.buf[k], input.buf[k]);
+        s += dt;
+        c2 += dt * dt;
+        const q = loss.terms.size(vp.v.buf[k], vm.v.buf[k], input.buf[k], vm.sizes.buf[k]);
+        m2 += q * q;
+      }
+      const value = (o: Mat): number => loss.finish(loss.addStep(0, { out: o, input }, D), D);
+      const want = value(plus) - value(minus);
+      assert.ok(Math.abs(loss.terms.scaled(s, D) - want) <= 1e-12 * Math.max(1, Math.abs(value(plus))), `terms ${loss.terms.scaled(s, D)}, value ${want}`);
+      assert.ok(Math.abs(want) > 1e-6, 'the two sides differ');
+      // accumulate adds exactly what difference and size give, term by term in order
+      const sums = { s: 0, c2: 0, m2: 0 };
+      loss.terms.accumulate(sums, vp.v, vm.v, input, vm.sizes);
+      assert.equal(hex(Float64Array.of(sums.s, sums.c2, sums.m2)), hex(Float64Array.of(s, c2, m2)));
     });
 
     for (const c of CELL_NAMES) {

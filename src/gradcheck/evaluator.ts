@@ -20,7 +20,9 @@ import type { CellName, Dims, Loss } from '../backends/types';
 import { CELLS, type CellSpec } from '../model/cells';
 import type { Params } from '../model/cells/types';
 import { dimsOf, paramsOf } from '../backends/float64';
-import type { Arrays } from '../tensor';
+import type { Arrays, Tensor } from '../tensor';
+import { LOSSES, type LossSpec } from '../model/losses';
+import { Mat } from '../exec/ops';
 import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../exec/unroll';
 import { ladder, type Rung } from './ladder';
 import { projectionRowMaps } from './projection-rows';
@@ -35,14 +37,23 @@ export function inputKind(name: string): InputKind {
   return name === 'x' || name === 'a0' || name === 'c0' ? name : 'param';
 }
 
+/** A trace's step blocks as the loss's terms read and write them: its out (a or logits) with the input, and the kept, now and sizes blocks of the terms. */
+interface TermViews {
+  step: { out: Mat; input: Mat }[];
+  input: Mat[];
+  kept: Mat[];
+  now: Mat[];
+  sizes: Mat[];
+}
+
 export class Evaluator {
   readonly cell: CellSpec;
   readonly d: Dims;
-  readonly loss: Loss['kind'];
+  readonly loss: LossSpec;
   /**
    * Of the last centred difference (entry(), or a direction's chosen rung), what its rounding
    * scales with (noise.ts): `magnitude` = √Σ m² over the terms it changed, m the size of a
-   * term (|da·a⁺|, or (max|z| + log n_y)/m for xent); `change` = √Σ (term⁺ − term⁻)².
+   * term (LossSpec.terms.size: |da·a⁺|, or (max|z| + log n_y)/m for xent); `change` = √Σ (term⁺ − term⁻)².
    */
   magnitude = 0;
   change = 0;
@@ -53,13 +64,14 @@ export class Evaluator {
   private readonly xs: Float64Array[];
   private readonly a0: Float64Array;
   private readonly c0: Float64Array;
-  private readonly daSteps: Float64Array[];
-  /** The loss's terms at the + side of a direction's centred difference, and xent's − side. */
+  /** The loss's array, time-major: step t's (rows, m) block (labels: one row). */
+  private readonly inputSteps: Float64Array[];
+  private readonly inputRows: number;
+  /** The loss's terms (LossSpec.terms) at the + side of a centred difference, and at the − side. */
   private readonly kept: Float64Array;
-  private readonly scratch: Float64Array;
-  /** xent: the size of each term's rounding (xentTerms), for a scaled Σ size² where the plain one is not exact. */
+  private readonly now: Float64Array;
+  /** What each − side term's rounding scales with, where the loss says (terms.values). */
   private readonly sizes: Float64Array;
-  private readonly labels: Float64Array;
   private readonly full: Trace;
   /** Unperturbed a⟨t⟩, c⟨t⟩ blocks: where a column's tail starts. */
   private readonly baseA: Float64Array[];
@@ -69,8 +81,11 @@ export class Evaluator {
   private readonly colXs: Float64Array[];
   private readonly colA0: Float64Array;
   private readonly colC0: Float64Array;
-  private readonly colDa: Float64Array[];
-  private readonly colLabels: Float64Array;
+  private readonly colInput: Float64Array[];
+  /** The views termValues reads and writes, per trace (full, column). */
+  private readonly views = new Map<Trace, TermViews>();
+  /** Where the now side's terms of each step are (termValues). */
+  private readonly nowAt: Mat[] = [];
   private loadedColumn = -1;
   /** For each parameter, which row of the stacked input projections an entry feeds (−1: none). */
   private readonly projRow: Record<string, (k: number) => number>;
@@ -80,22 +95,24 @@ export class Evaluator {
   constructor(cellName: CellName, inputs: Arrays, loss: Loss) {
     const cell = (this.cell = CELLS[cellName]);
     const d = (this.d = dimsOf(cell, inputs));
-    this.loss = loss.kind;
+    const spec: LossSpec = (this.loss = LOSSES[loss.kind]);
     this.p = paramsOf(cell, inputs); // copies; a member of a stack is a view into it
     const x = toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x);
     this.xs = views(x, d.n_x * d.m, d.T_x);
     this.a0 = inputs.a0 ? inputs.a0.data.slice() : new Float64Array(d.n_a * d.m);
     this.c0 = inputs.c0 ? inputs.c0.data.slice() : new Float64Array(d.n_a * d.m);
-    this.daSteps = loss.kind === 'sum' ? toSteps(loss.da.data, d.n_a, d.m, d.T_x) : [];
-    this.kept = new Float64Array(loss.kind === 'sum' ? d.n_a * d.m * d.T_x : d.m * d.T_x);
-    this.scratch = new Float64Array(loss.kind === 'sum' ? 0 : d.m * d.T_x);
-    this.sizes = new Float64Array(loss.kind === 'sum' ? 0 : d.m * d.T_x);
-    this.labels = loss.kind === 'xent' ? loss.labels.data : new Float64Array(0);
+    const input = (loss as unknown as Record<string, Tensor>)[spec.input.name].data;
+    this.inputRows = input.length / (d.m * d.T_x);
+    this.inputSteps = toSteps(input, this.inputRows, d.m, d.T_x);
+    const terms = spec.terms.rows(d) * d.m * d.T_x;
+    this.kept = new Float64Array(terms);
+    this.now = new Float64Array(terms);
+    this.sizes = new Float64Array(terms);
 
     // (on the kernels' arena from the sizes the engine's own passes take it: the loops of every
     // evaluation then run in SIMD, and the products in place; `release` hands it back)
     this.full = allocate(cell, this.p, d, x, this.a0, this.c0, [d.m], false, sharedPass(cell, d, [d.m]));
-    run(this.full, 0, this.loss === 'xent');
+    run(this.full, 0, spec.usesHead);
     this.projRow = projectionRowMaps(cell, d, this.p);
     this.baseA = this.full.steps.map((s) => s.a.buf.slice());
     this.baseC = this.full.steps.map((s) => s.c.buf.slice());
@@ -105,8 +122,7 @@ export class Evaluator {
     this.colXs = views(colX, d.n_x, d.T_x);
     this.colA0 = new Float64Array(d.n_a);
     this.colC0 = new Float64Array(d.n_a);
-    this.colDa = Array.from({ length: loss.kind === 'sum' ? d.T_x : 0 }, () => new Float64Array(d.n_a));
-    this.colLabels = new Float64Array(loss.kind === 'xent' ? d.T_x : 0);
+    this.colInput = Array.from({ length: d.T_x }, () => new Float64Array(this.inputRows));
     this.col = allocate(cell, this.p, dc, colX, this.colA0, this.colC0);
   }
 
@@ -175,7 +191,7 @@ export class Evaluator {
       const side = (v: number): void => {
         set(v);
         this.evaluations++;
-        run(this.full, 0, this.loss === 'xent', false);
+        run(this.full, 0, this.loss.usesHead, false);
       };
       side(keep + eps);
       const up = buf[k];
@@ -226,8 +242,7 @@ export class Evaluator {
     const { n_x, n_a, m, T_x } = this.d;
     for (let t = 0; t < T_x; t++) {
       for (let i = 0; i < n_x; i++) this.colXs[t][i] = this.xs[t][i * m + j];
-      if (this.loss === 'sum') for (let i = 0; i < n_a; i++) this.colDa[t][i] = this.daSteps[t][i * m + j];
-      else this.colLabels[t] = this.labels[j * T_x + t];
+      for (let r = 0; r < this.inputRows; r++) this.colInput[t][r] = this.inputSteps[t][r * m + j];
     }
     for (let i = 0; i < n_a; i++) {
       this.colA0[i] = this.a0[i * m + j];
@@ -250,7 +265,7 @@ export class Evaluator {
       for (let i = 0; i < n_a; i++) s.a.buf[i] = this.baseA[t0 - 1][i * m + j];
       if (this.cell.hasCellState) for (let i = 0; i < n_a; i++) s.c.buf[i] = this.baseC[t0 - 1][i * m + j];
     }
-    run(this.col, t0, this.loss === 'xent', false);
+    run(this.col, t0, this.loss.usesHead, false);
   }
 
   /**
@@ -307,94 +322,73 @@ export class Evaluator {
     return Object.assign(centred, { perEntry: Math.sqrt(ss / v.length) });
   }
 
-  /** A full forward at the current point, inputs and (xent) head included. */
+  /** A full forward at the current point, inputs and (for a loss through it) the head included. */
   private runFull(): void {
     this.evaluations++;
-    run(this.full, 0, this.loss === 'xent', true);
+    run(this.full, 0, this.loss.usesHead, true);
   }
 
   /** Keeps the loss's terms of trace `tr` (full or one-column) from step t0 on: see termDifference. */
   private keepTerms(tr: Trace, t0: number): void {
-    if (this.loss === 'sum') this.kept.set(tr.all.a.subarray(t0 * tr.d.n_a * tr.d.m));
-    else this.xentTerms(tr, t0, this.kept);
+    this.termValues(tr, t0, 'kept');
   }
 
   /**
-   * L(kept) − L(now) of trace `tr` from step t0 on, summed as the differences of the terms,
-   * Σ da⊙(a⁺ − a⁻) or Σ (ℓ⁺ − ℓ⁻)/m: each difference of two nearby values is exact or nearly,
-   * so none of the rounding of two long sums of large terms (~ulp(Σ|terms|)) enters it, only
-   * the forwards' own. Sets `magnitude` and `change` from the same terms.
+   * The loss's terms of trace `tr` from step t0 on: kept (copied into `kept`, step t's (rows, m)
+   * block at t·rows·m) or now (`nowAt[t]`: where they are, `now` or the trace's own block).
+   */
+  private termValues(tr: Trace, t0: number, side: 'kept' | 'now'): void {
+    const v = this.termViews(tr);
+    const values = this.loss.terms.values;
+    for (let t = t0; t < tr.d.T_x; t++) {
+      const into = side === 'kept' ? v.kept[t] : v.now[t];
+      const got = values(v.step[t], into, v.sizes[t]);
+      if (side === 'now') this.nowAt[t] = got;
+      else if (got !== into) for (let k = 0, n = got.rows * got.cols; k < n; k++) into.buf[into.off + k] = got.buf[got.off + k];
+    }
+  }
+
+  /** Each step's views for termValues, made once per trace (its buffers stay the same). */
+  private termViews(tr: Trace): TermViews {
+    let v = this.views.get(tr);
+    if (v === undefined) {
+      const { n_a, n_y, m, T_x } = tr.d;
+      const rows = this.loss.terms.rows(tr.d), outRows = this.loss.usesHead ? n_y : n_a;
+      const inputs = tr === this.full ? this.inputSteps : this.colInput;
+      const steps = (f: (t: number) => Mat): Mat[] => Array.from({ length: T_x }, (_, t) => f(t));
+      const at = (buf: Float64Array) => (t: number) => new Mat(buf, rows, m, t * rows * m);
+      const input = steps((t) => new Mat(inputs[t], this.inputRows, m));
+      v = {
+        step: input.map((inp, t) => ({ out: new Mat(this.loss.usesHead ? tr.logits[t] : tr.steps[t].a.buf, outRows, m), input: inp })),
+        input, kept: steps(at(this.kept)), now: steps(at(this.now)), sizes: steps(at(this.sizes)),
+      };
+      this.views.set(tr, v);
+    }
+    return v;
+  }
+
+  /**
+   * L(kept) − L(now) of trace `tr` from step t0 on, summed as the differences of the terms
+   * (LossSpec.terms: Σ da⊙(a⁺ − a⁻), Σ (ℓ⁺ − ℓ⁻)/m): each difference of two nearby values is
+   * exact or nearly, so none of the rounding of two long sums of large terms (~ulp(Σ|terms|))
+   * enters it, only the forwards' own. Sets `magnitude` and `change` from the same terms.
    */
   private termDifference(tr: Trace, t0: number): number {
-    const up = this.kept;
-    let s = 0, m2 = 0, c2 = 0;
-    if (this.loss === 'sum') {
-      const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa;
-      for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
-        const a = tr.steps[t].a.buf, g = da[t];
-        for (let k = 0; k < block; k++) {
-          const dt = g[k] * (up[o + k] - a[k]);
-          s += dt;
-          c2 += dt * dt;
-          const q = g[k] * up[o + k];
-          m2 += q * q;
-        }
-      }
-      const n = (tr.d.T_x - t0) * block;
-      // (plain sums of squares where they are exact, else scaled ones: norms.ts)
-      this.magnitude = plainOk(m2, n) ? Math.sqrt(m2) : scaledNorm(this.sumTerms(tr, t0, (g, u) => g * u));
-      this.change = plainOk(c2, n) ? Math.sqrt(c2) : scaledNorm(this.sumTerms(tr, t0, (g, u, a) => g * (u - a)));
-      return s;
-    }
-    const n = (tr.d.T_x - t0) * tr.d.m;
-    m2 = this.xentTerms(tr, t0, this.scratch);
-    const now = this.scratch;
-    for (let k = 0; k < n; k++) {
-      const dt = up[k] - now[k];
-      s += dt;
-      c2 += dt * dt;
-    }
-    this.magnitude = (plainOk(m2, n) ? Math.sqrt(m2) : scaledNorm((visit) => this.sizes.subarray(0, n).forEach(visit))) / this.d.m;
-    this.change = (plainOk(c2, n) ? Math.sqrt(c2) : scaledNorm((visit) => { for (let k = 0; k < n; k++) visit(up[k] - now[k]); })) / this.d.m;
-    return s / this.d.m; // the loss averages over the whole batch, a column's terms too
-  }
-
-  /** Visits term(da, a⁺, a⁻) of every term of the sum loss that termDifference() sums (trace `tr`, from step t0 on). */
-  private sumTerms(tr: Trace, t0: number, term: (g: number, up: number, a: number) => number): (visit: (x: number) => void) => void {
-    const block = tr.d.n_a * tr.d.m, da = tr === this.full ? this.daSteps : this.colDa, up = this.kept;
-    return (visit) => {
-      for (let t = t0, o = 0; t < tr.d.T_x; t++, o += block) {
-        const a = tr.steps[t].a.buf, g = da[t];
-        for (let k = 0; k < block; k++) visit(term(g[k], up[o + k], a[k]));
+    const T = this.loss.terms, v = this.termViews(tr), nowAt = this.nowAt;
+    const { m, T_x } = tr.d;
+    const block = T.rows(tr.d) * m, n = (T_x - t0) * block;
+    this.termValues(tr, t0, 'now');
+    const sums = { s: 0, c2: 0, m2: 0 };
+    for (let t = t0; t < T_x; t++) T.accumulate(sums, v.kept[t], nowAt[t], v.input[t], v.sizes[t]);
+    // (plain sums of squares where they are exact, else scaled ones: norms.ts)
+    const visit = (f: (kept: number, now: number, input: number, size: number) => number) => (each: (x: number) => void): void => {
+      for (let t = t0; t < T_x; t++) {
+        const K = v.kept[t], N = nowAt[t], G = v.input[t], S = v.sizes[t];
+        for (let k = 0; k < block; k++) each(f(K.buf[K.off + k], N.buf[N.off + k], G.buf[G.off + k], S.buf[S.off + k]));
       }
     };
-  }
-
-  /**
-   * −log softmax(z⟨t⟩)[label] of each step t ≥ t0 and column j of `tr`, at (t − t0)·m + j of
-   * `out`; returns Σ (max|z| + log n_y)² over them (the size of each term's rounding), each
-   * size kept in `sizes` at the same place.
-   */
-  private xentTerms(tr: Trace, t0: number, out: Float64Array): number {
-    const { n_y, m, T_x } = tr.d;
-    const labels = tr === this.full ? this.labels : this.colLabels; // (m, T_x); the column's m = 1
-    const logN = Math.log(n_y);
-    let m2 = 0;
-    for (let t = t0; t < T_x; t++) {
-      const z = tr.logits[t];
-      for (let j = 0; j < m; j++) {
-        let max = -Infinity, big = 0;
-        for (let i = 0; i < n_y; i++) {
-          max = Math.max(max, z[i * m + j]);
-          big = Math.max(big, Math.abs(z[i * m + j]));
-        }
-        let sum = 0;
-        for (let i = 0; i < n_y; i++) sum += Math.exp(z[i * m + j] - max);
-        out[(t - t0) * m + j] = max + Math.log(sum) - z[labels[j * T_x + t] * m + j];
-        const size = (this.sizes[(t - t0) * m + j] = big + logN);
-        m2 += size ** 2;
-      }
-    }
-    return m2;
+    this.magnitude = T.scaled(plainOk(sums.m2, n) ? Math.sqrt(sums.m2) : scaledNorm(visit(T.size)), this.d);
+    this.change = T.scaled(plainOk(sums.c2, n) ? Math.sqrt(sums.c2) : scaledNorm(visit(T.difference)), this.d);
+    return T.scaled(sums.s, this.d); // (the loss's own scale: xent averages over the whole batch, a column's terms too)
   }
 }

@@ -15,6 +15,7 @@
  */
 import type { CellName, Dims } from '../../backends/types';
 import { CELLS } from '../../model/cells';
+import { LOSS_NAMES, LOSSES } from '../../model/losses';
 import { InputError } from '../../errors';
 import { DEFAULT_MAX_BYTES, formatBytes, resolveMaxBytes } from '../../io/common';
 import { NumpyRandom } from '../../random';
@@ -42,8 +43,7 @@ export function fixtureShapes(cellName: CellName, d: Dims): { name: string; shap
     { name: 'x', shape: [d.n_x, d.m, d.T_x] },
     { name: 'a0', shape: [d.n_a, d.m] },
     ...cell.params.map((p) => ({ name: p.name, shape: p.shape(d) })),
-    { name: 'da', shape: [d.n_a, d.m, d.T_x] },
-    { name: 'labels', shape: [d.m, d.T_x] },
+    ...LOSS_NAMES.map((k) => ({ name: LOSSES[k].input.name, shape: LOSSES[k].input.shape(d) })),
     ...(cell.hasCellState ? [{ name: 'c0', shape: [d.n_a, d.m] }] : []),
   ];
 }
@@ -87,8 +87,7 @@ export function initFixture({ cell: cellName, dims: d, seed, scale, maxBytes = D
     }
     out[p.name] = t;
   }
-  out.da = rng.randn(d.n_a, d.m, d.T_x);
-  out.labels = rng.randint(0, d.n_y, [d.m, d.T_x]);
+  for (const k of LOSS_NAMES) out[LOSSES[k].input.name] = LOSSES[k].input.draw(rng, d); // da, then labels
   if (cell.hasCellState) out.c0 = zeros([d.n_a, d.m]);
   return out;
 }

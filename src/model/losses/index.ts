@@ -15,4 +15,4 @@ export type LossName = keyof typeof LOSSES;
 export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];
 /** The name of the array each loss reads: sum → da, xent → labels. */
 export type LossInputName<K extends LossName = LossName> = (typeof LOSSES)[K]['input']['name'];
-export type { LossSpec } from './types';
+export type { LossSpec, TermSums } from './types';

@@ -1,4 +1,5 @@
 import type { Mat, Ops } from '../../exec/ops';
+import type { NumpyRandom } from '../../random';
 import type { Tensor } from '../../tensor';
 import type { Dims } from '../dims';
 
@@ -22,6 +23,8 @@ export interface LossSpec {
     readonly what: string;
     /** gradcheck may draw it at random when the fixture has none (an upstream gradient, not data). */
     readonly drawn: boolean;
+    /** How `rnn init` draws it, in numpy's calls (after the parameters, in LOSSES order). */
+    draw(rng: NumpyRandom, d: Dims): Tensor;
     /** Its first entry the loss cannot take, and why (after "labels[3, 1] = 2.5 "); undefined when all can be. */
     invalid?(t: Tensor, d: Dims): { at: number; why: string } | undefined;
   };
@@ -43,9 +46,39 @@ export interface LossSpec {
    * block of the batch's columns: all three (rows, w) blocks of the same columns.
    */
   gradient(ops: Ops, step: { grad: Mat; out: Mat; input: Mat }, d: Dims): void;
+  /**
+   * The loss as the gradient checker differences it (src/gradcheck/evaluator.ts): a sum of
+   * terms, `rows` per column and step, whose change L⁺ − L⁻ is summed term by term from the two
+   * sides' values — each difference of two nearby values exact or nearly, so the rounding of
+   * two long sums of large terms does not enter it.
+   */
+  readonly terms: {
+    rows(d: Dims): number;
+    /**
+     * Step t's values from its `out` (as `addStep`'s) and `input` blocks, and what each one's
+     * rounding scales with into `sizes` where the loss has sizes: written into `into`, or, where
+     * they are `out` itself (sum: a), `out` returned as it is (the checker copies what it keeps).
+     */
+    values(step: { out: Mat; input: Mat }, into: Mat, sizes: Mat): Mat;
+    /** Adds a step's terms' changes (kept − now), their squares, and their sizes' squares to `sums`, term by term in order. */
+    accumulate(sums: TermSums, kept: Mat, now: Mat, input: Mat, sizes: Mat): void;
+    /** One term's change, as `accumulate` adds it (`input`: the input's entry at its place; the input has `rows` rows too). */
+    difference(kept: number, now: number, input: number): number;
+    /** What one term's rounding scales with, as `accumulate` squares it (`sizeNow`: its entry of `values`' sizes). */
+    size(kept: number, now: number, input: number, sizeNow: number): number;
+    /** A sum of terms, or a norm of them, as the loss scales it (xent: / m). */
+    scaled(x: number, d: Dims): number;
+  };
   /** Its equation in full (`backward`'s heading) and short (gradcheck's). */
   readonly equation: string;
   readonly short: string;
   /** For --help: what it is, in a few words. */
   readonly help: string;
+}
+
+/** Running sums over a loss's terms (LossSpec.terms.accumulate): Σ change, Σ change², Σ size². */
+export interface TermSums {
+  s: number;
+  c2: number;
+  m2: number;
 }
