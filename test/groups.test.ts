@@ -7,11 +7,12 @@ import { strict as assert } from 'assert';
 import * as os from 'os';
 import type { CellName, Dims, Loss } from '../src/backends/types';
 import { CELLS } from '../src/model/cells';
-import { forwardOutputs, gradients, lossOf, trace } from '../src/backends/float64';
+import { dimsOf, forwardOutputs, gradients, lossOf, paramsOf, trace } from '../src/backends/float64';
+import type { CellSpec } from '../src/model/cells/types';
 import { groupStats, groupWorkerReady } from '../src/exec/groups';
 import * as path from 'path';
 import { DONE, jobMessage, POSTED } from '../src/exec/groups';
-import { columnGroups, GROUP_MIN_WORK, groupViews, projectionRows, release } from '../src/exec/unroll';
+import { columnGroups, forward, GROUP_MIN_WORK, groupViews, projectionRows, release, toTimeMajor } from '../src/exec/unroll';
 import { kernelArena, packedStats } from '../src/exec/kernels';
 import { buildBundle, ROOT } from './cli-helpers';
 import type { Arrays } from '../src/tensor';
@@ -49,6 +50,26 @@ describe('column groups', function () {
       }
     });
   }
+
+  it('two blocks of one weight matrix that start at the same column each get their own packed panels', () => {
+    // A made-up LSTM whose input part reads W's first n_x columns, as its recurrent part reads
+    // the first n_a: with groups (packed weights, with SIMD) it must give one group's bits.
+    const cell: CellSpec = { ...CELLS.lstm, projections: CELLS.lstm.projections.map((g) => ({ ...g, k0: () => 0 })) };
+    const { inputs } = randomInputs('lstm', D, 12);
+    const d = dimsOf(cell, inputs), p = paramsOf(cell, inputs);
+    const run = (widths: number[]): Arrays => {
+      const tr = forward(cell, p, d, toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths), inputs.a0.data, inputs.c0.data, widths);
+      try {
+        return forwardOutputs(tr);
+      } finally {
+        release(tr);
+      }
+    };
+    const packedBefore = packedStats().products;
+    const want = run([D.m]), got = run([5, 5]);
+    for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
+    if (kernelArena()) assert.ok(packedStats().products > packedBefore, 'no product ran on packed weights');
+  });
 
   it("groups follow the sizes only: two halves once a step's recurrent product reaches GROUP_MIN_WORK", () => {
     const big: Dims = { n_x: 64, n_a: 128, n_y: 64, m: 32, T_x: 100 };
