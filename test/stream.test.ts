@@ -19,7 +19,8 @@ import { drain, drive, SLICE_MS } from '../src/gradcheck/steps';
 import { gradcheckReport, rowsOf, terminalLive, type LiveRegion } from '../src/cli/live';
 import { etaSeconds, formatDuration, progressLine } from '../src/cli/render/progress';
 import { encodeJsonArrays } from '../src/io/json';
-import { gradcheckInterrupted, gradcheckSummary, renderGradcheck, type Style } from '../src/cli/render/text';
+import { gradcheckInterrupted, gradcheckSummary, renderGradcheck } from '../src/cli/render/gradcheck';
+import type { Style } from '../src/cli/render/text';
 import { checkInputs } from '../src/validate';
 
 const STYLE: Style = { color: false, precision: 8 };

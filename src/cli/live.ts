@@ -14,7 +14,8 @@ import { EXIT_SIGINT, EXIT_SIGTERM, type StopSignal } from '../errors';
 import { terminalSafe } from '../escape';
 import type { ArrayCheck } from '../gradcheck';
 import { progressLine } from './render/progress';
-import { gradcheckArrayLine, gradcheckHeader, gradcheckLoss, gradcheckRunning, type Style } from './render/text';
+import { gradcheckArrayLine, gradcheckHeader, gradcheckLoss, gradcheckRunning } from './render/gradcheck';
+import type { Style } from './render/text';
 
 /** The progress bar shows once a command has run this long (seconds). */
 export const BAR_AFTER_S = 1;
