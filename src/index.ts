@@ -15,10 +15,10 @@
  */
 import { isMatrix, matrix, type Matrix } from 'mathjs';
 import type { ArrayLike, CellInputs, Fixture, ForwardResult, Gradients, LossInput } from './api-types';
-import { lossWith, type CellName, type Loss } from './backends/types';
+import { LOSS_INPUT, lossWith, type CellName, type Loss } from './backends/types';
 import { getBackend, type BackendName } from './backends';
 import { CELLS, isCellName } from './model/cells';
-import { LOSS_NAMES, LOSSES } from './model/losses';
+import { LOSS_NAMES } from './model/losses';
 import { initFixture as init, type InitOptions } from './cli/commands/init';
 import { InputError } from './errors';
 import { printable, shown } from './escape';
@@ -77,11 +77,11 @@ export function forward<C extends CellName>(cell: C, inputs: CellInputs<C>, opts
 /** The inputs and the loss's array, checked and converted to Tensors. */
 function checkedWithLoss(cell: CellName, inputs: CellInputs<CellName>, l: LossInput): { name: CellName; checked: Arrays; loss: Loss } {
   const name = cellOf(cell);
-  const given = LOSS_NAMES.filter((k) => (l as Record<string, unknown>)[LOSSES[k].input.name] !== undefined);
-  const each = LOSS_NAMES.map((k) => `{ ${LOSSES[k].input.name} } (the ${k} loss)`).join(' or ');
+  const given = LOSS_NAMES.filter((k) => (l as Record<string, unknown>)[LOSS_INPUT[k]] !== undefined);
+  const each = LOSS_NAMES.map((k) => `{ ${LOSS_INPUT[k]} } (the ${k} loss)`).join(' or ');
   if (given.length > 1) throw new InputError(`pass either ${each}, not both`);
   const kind = given[0] ?? LOSS_NAMES[LOSS_NAMES.length - 1]; // none: the last one's array is reported missing
-  const { inputs: checked } = checkInputs(name, toArrays({ ...inputs, ...l }), { [LOSSES[kind].input.name]: true });
+  const { inputs: checked } = checkInputs(name, toArrays({ ...inputs, ...l }), { [LOSS_INPUT[kind]]: true });
   return { name, checked, loss: lossWith(kind, checked) };
 }
 

@@ -4,6 +4,7 @@
  * layout; shapes are trusted (callers validate at the boundary, see src/validate.ts).
  */
 import type { Backend, CellName, Dims, Loss } from './types';
+import { lossInput } from './loss-input';
 import { CELLS, paramBuffers, type CellSpec } from '../model/cells';
 import type { Params } from '../model/cells/types';
 import { tensor, type Arrays, type Tensor } from '../tensor';
@@ -63,17 +64,14 @@ export function forwardOutputs(tr: Trace): Arrays {
   return out;
 }
 
-/** The array the loss reads (its LossSpec's input: da, labels). */
-const lossInput = (loss: Loss): Float64Array => (loss as unknown as Record<string, Tensor>)[LOSSES[loss.kind].input.name].data;
-
 export function lossOf(tr: Trace, loss: Loss): number {
-  return lossValue(tr, LOSSES[loss.kind], lossInput(loss));
+  return lossValue(tr, LOSSES[loss.kind], lossInput(loss).data);
 }
 
 export function gradients(tr: Trace, loss: Loss): Arrays {
   const { cell, d } = tr;
   const { n_x, n_a, m, T_x } = d;
-  const r = backward(tr, LOSSES[loss.kind], lossInput(loss));
+  const r = backward(tr, LOSSES[loss.kind], lossInput(loss).data);
   const out: Arrays = {
     dx: tensor([n_x, m, T_x], r.dx),
     da0: tensor([n_a, m], r.da0),

@@ -17,10 +17,11 @@
  * The evaluator owns copies of every input, so perturbing them never touches the caller's.
  */
 import type { CellName, Dims, Loss } from '../backends/types';
+import { lossInput } from '../backends/loss-input';
 import { CELLS, type CellSpec } from '../model/cells';
 import type { Params } from '../model/cells/types';
 import { dimsOf, paramsOf } from '../backends/float64';
-import type { Arrays, Tensor } from '../tensor';
+import type { Arrays } from '../tensor';
 import { LOSSES, type LossSpec } from '../model/losses';
 import { Mat } from '../exec/ops';
 import { allocate, project, release, run, sharedPass, toSteps, toTimeMajor, views, type Trace } from '../exec/unroll';
@@ -101,7 +102,7 @@ export class Evaluator {
     this.xs = views(x, d.n_x * d.m, d.T_x);
     this.a0 = inputs.a0 ? inputs.a0.data.slice() : new Float64Array(d.n_a * d.m);
     this.c0 = inputs.c0 ? inputs.c0.data.slice() : new Float64Array(d.n_a * d.m);
-    const input = (loss as unknown as Record<string, Tensor>)[spec.input.name].data;
+    const input = lossInput(loss).data;
     this.inputRows = input.length / (d.m * d.T_x);
     this.inputSteps = toSteps(input, this.inputRows, d.m, d.T_x);
     const terms = spec.terms.rows(d) * d.m * d.T_x;

@@ -26,6 +26,7 @@
  */
 import type { Matrix } from 'mathjs';
 import type { Backend, CellName, Loss } from '../types';
+import { lossInput } from '../loss-input';
 import type { Arrays, Tensor } from '../../tensor';
 import { REFERENCE_CELLS } from './cells';
 import { REFERENCE_LOSSES } from './losses';
@@ -71,13 +72,10 @@ export const mathjsBackend: Backend = {
   },
 };
 
-/** The array the loss reads (da, labels): a Loss holds its kind and that one array. */
-const inputOf = (loss: Loss): Tensor => Object.entries(loss).find(([k]) => k !== 'kind')![1] as Tensor;
-
 /** Every gradient of `loss` through the run `r` (the seed's backward functions, and the head's where the loss reaches it). */
 function gradientsOf(cell: CellName, r: Run, loss: Loss): Arrays {
   const out: Arrays = {};
-  const { da, head } = REFERENCE_LOSSES[loss.kind].upstream(r, inputOf(loss));
+  const { da, head } = REFERENCE_LOSSES[loss.kind].upstream(r, lossInput(loss));
   if (head) {
     const [W, b] = REFERENCE_CELLS[cell].head;
     out['d' + W] = fromMatrix(head.dWy);
@@ -91,5 +89,5 @@ function gradientsOf(cell: CellName, r: Run, loss: Loss): Arrays {
 
 /** The value of `loss` on the run `r`. */
 function lossOfRun(r: Run, loss: Loss): number {
-  return REFERENCE_LOSSES[loss.kind].value(r, inputOf(loss));
+  return REFERENCE_LOSSES[loss.kind].value(r, lossInput(loss));
 }
