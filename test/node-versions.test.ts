@@ -120,12 +120,12 @@ describe('Node 22 and 24', function () {
     }
   });
 
-  it("give the CLI's outputs bit for bit as this node does (a big GRU through the kernels' threads, gradcheck)", () => {
+  it("give the CLI's outputs bit for bit as this node does (a big GRU in every engine mode, gradcheck)", () => {
     buildBundle();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-bits-'));
     try {
-      const rnn = (node: string, args: string[]): string => {
-        const r = spawnSync(node, [RNN, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, NO_COLOR: '1' } });
+      const rnn = (node: string, args: string[], env: NodeJS.ProcessEnv = {}): string => {
+        const r = spawnSync(node, [RNN, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, NO_COLOR: '1', ...env } });
         assert.equal(r.status, 0, `${node} rnn ${args.join(' ')}: ${r.stderr}`);
         return r.stdout;
       };
@@ -133,12 +133,19 @@ describe('Node 22 and 24', function () {
       rnn(process.execPath, ['init', '--cell', 'lstm', '--n-x', '4', '--n-a', '8', '--n-y', '3', '--m', '6', '--t-x', '9', '--seed', '6', '--out', 'small.json']);
       // Timings differ from run to run; every number of a result does not.
       const untimed = (json: string): string => JSON.stringify(JSON.parse(json, (k, v) => (/seconds|elapsed|eta/i.test(k) ? undefined : v)));
+      // The big GRU's backward through column groups, the group worker and the kernels' helper
+      // thread (default), on one thread (RNN_KERNEL_THREADS=1) and in plain TypeScript
+      // (RNN_NO_SIMD=1): what test/cli.test.ts's engine modes show on this node alone.
+      const backward = ['backward', '--cell', 'gru', 'big.npz', '--loss', 'xent', '--json'];
       const outputs = (node: string): string[] => [
-        rnn(node, ['backward', '--cell', 'gru', 'big.npz', '--loss', 'xent', '--json']),
+        rnn(node, backward),
+        rnn(node, backward, { RNN_KERNEL_THREADS: '1' }),
+        rnn(node, backward, { RNN_NO_SIMD: '1' }),
         rnn(node, ['forward', '--cell', 'gru', 'big.npz', '--json']),
         untimed(rnn(node, ['gradcheck', '--cell', 'lstm', 'small.json', '--mode', 'full', '--json', '--threads', '2'])),
       ].map((s) => createHash('sha256').update(s).digest('hex'));
       const ours = outputs(process.execPath);
+      assert.deepEqual(ours.slice(1, 3), [ours[0], ours[0]], 'the engine modes differ on this node');
       for (const n of nodes) assert.deepEqual(outputs(n.bin), ours, `Node ${n.version} vs ${process.version}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -24,6 +24,13 @@ export interface Packed {
 /** Children of test/node-versions.test.ts get the parent's tarball (a JSON Packed) here. */
 export const PACKED_ENV = 'RNN_TEST_PACKED';
 
+/**
+ * Whether this is one of those children (Node 22 or 24): tests whose subject does not depend
+ * on the node running them ran already in the parent, and are skipped here (their reasons are
+ * where they skip).
+ */
+export const OTHER_NODE_RUN = PACKED_ENV in process.env;
+
 let packed: Packed | undefined;
 
 export function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): SpawnSyncReturns<string> {

@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { bundleOptions, ENTRIES, ESM_LIBRARY } from '../tools/bundle';
 import { ROOT } from './cli-helpers';
-import { installConsumer, PACKED_ENV, packTarball, run, type Packed } from './package-helpers';
+import { installConsumer, OTHER_NODE_RUN as otherNodeRun, packTarball, run, type Packed } from './package-helpers';
 
 const MAX_UNPACKED = 1.5e6;
 /**
@@ -22,7 +22,6 @@ const MAX_UNPACKED = 1.5e6;
  * node running it ran already in the process that packed: tsc's verdicts, and the README
  * through npx (test/cli.test.ts runs the README on this node too, against the repository).
  */
-const otherNodeRun = PACKED_ENV in process.env;
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** `$ …` lines of a help text or console block, in order. */
