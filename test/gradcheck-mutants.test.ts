@@ -233,15 +233,15 @@ const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Reco
   },
   {
     bug: 'the recurrent part of dW misses step 0 (a0)',
-    find: 'outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0',
+    find: 'outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, first * zBlock + z0, 0, 1, 0, 0, w, zGroup, n_a * w);',
     replace: '',
     // (not dWf: with c0 = 0, as `rnn init` draws it, the forget gate's dz at step 0 is 0)
     breaks: { rnn: ['dWaa'], lstm: ['dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'] },
   },
   {
     bug: 'the recurrent part of dW off by one step: a⟨t⟩ instead of a⟨t−1⟩',
-    find: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0,',
-    replace: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, block,',
+    find: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, dFrom * zBlock + z0, aFrom * block,',
+    replace: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, dFrom * zBlock + z0, (aFrom + 1) * block,',
     breaks: { rnn: ['dWaa'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'] },
   },
 ];

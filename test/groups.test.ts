@@ -28,12 +28,12 @@ describe('column groups', function () {
     describe(cellName, () => {
       const { inputs, da, labels } = randomInputs(cellName, D, 11);
       const losses: Loss[] = [{ kind: 'sum', da }, { kind: 'xent', labels }];
-      const one = trace(cellName, inputs, [D.m]);
+      const one = trace(cellName, inputs, { widths: [D.m] });
 
       for (const widths of [[5, 5], [2, 2, 2, 2, 2]]) {
         it(`groups ${widths.join('+')}: every output, gradient and loss bit for bit`, () => {
           const packedBefore = packedStats().products;
-          const tr = trace(cellName, inputs, widths);
+          const tr = trace(cellName, inputs, { widths });
           assert.deepEqual(tr.groups.map((g) => [g.j0, g.d.m]), widths.map((w, g) => [widths.slice(0, g).reduce((s, v) => s + v, 0), w]));
           const want = forwardOutputs(one), got = forwardOutputs(tr);
           for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
@@ -58,7 +58,7 @@ describe('column groups', function () {
     const { inputs } = randomInputs('lstm', D, 12);
     const d = dimsOf(cell, inputs), p = paramsOf(cell, inputs);
     const run = (widths: number[]): Arrays => {
-      const tr = forward(cell, p, d, toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths), inputs.a0.data, inputs.c0.data, widths);
+      const tr = forward(cell, p, d, toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths), inputs.a0.data, inputs.c0.data, { widths });
       try {
         return forwardOutputs(tr);
       } finally {
@@ -92,7 +92,7 @@ describe('column groups', function () {
     // One trace run here, group by group; then group 1's job again, on the bundled worker:
     // its input projections, time loop and output head.
     setKernelThreads(false);
-    const tr = trace(cellName, inputs, [5, 5]);
+    const tr = trace(cellName, inputs, { widths: [5, 5] });
     setKernelThreads(true);
     const kinds = ['zx', 'a', 'c', 'cache', 'logits', 'y'] as const;
     const want = kinds.map((k) => hex(tr.all[k]));
@@ -106,7 +106,7 @@ describe('column groups', function () {
     try {
       for (let i = 0; i < 2000 && Atomics.load(ctl, 1) !== 1; i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(Atomics.load(ctl, 1), 1, 'the bundled worker never became ready');
-      port1.postMessage(jobMessage(tr, 1, { kind: 'forward', t0: 0, inputs: true, head: true }));
+      port1.postMessage(jobMessage(tr, 1, { kind: 'forward', k0: 0, inputs: true, head: true }));
       Atomics.store(ctl, 0, 8 + POSTED);
       Atomics.notify(ctl, 0);
       for (let i = 0; i < 2000 && Atomics.load(ctl, 0) !== 8 + DONE; i++) await new Promise((r) => setTimeout(r, 5));
@@ -139,7 +139,7 @@ describe('column groups', function () {
         setKernelThreads(false);
         let want: Arrays;
         try {
-          const plain = trace(cellName, inputs, [B.m]); // and no groups at all: the same bits
+          const plain = trace(cellName, inputs, { widths: [B.m] }); // and no groups at all: the same bits
           want = { ...forwardOutputs(plain), ...gradients(plain, loss) };
         } finally {
           setKernelThreads(true);

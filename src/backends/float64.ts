@@ -14,6 +14,7 @@ import {
 import { give, take } from '../exec/pool';
 import { arenaInUse } from '../exec/kernels';
 import { LOSSES } from '../model/losses';
+import type { Direction } from '../model/layer';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -33,12 +34,13 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
 
 /**
  * Runs the forward pass and keeps the trace (what backward and the losses need). `widths`:
- * the batch's column groups (src/exec/unroll/), by default as the sizes call for.
+ * the batch's column groups (src/exec/unroll/), by default as the sizes call for;
+ * `direction`: which way the layer walks the sequence (src/model/layer.ts), forward by default.
  */
-export function trace(cellName: CellName, inputs: Arrays, widths?: readonly number[]): Trace {
+export function trace(cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction } = {}): Trace {
   const cell = CELLS[cellName];
   const d = dimsOf(cell, inputs);
-  widths ??= columnGroups(cell, d);
+  const widths = o.widths ?? columnGroups(cell, d);
   const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1, shared = sharedPass(cell, d, widths);
   // (shared with the pass: the group worker projects its columns of x too; and where it is an
   // arena block and there are groups, each group first converts its columns to time-major
@@ -50,7 +52,7 @@ export function trace(cellName: CellName, inputs: Arrays, widths?: readonly numb
   if (xIn) xIn.set(inputs.x.data);
   else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
   try {
-    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), widths, xIn, shared);
+    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction }, xIn);
   } finally {
     if (xIn) give(xIn);
   }

@@ -38,6 +38,7 @@ type Wired<T> = { [K in keyof T]: Wire };
 export interface GroupMessage {
   id: number;
   cell: Trace['cell']['name'];
+  direction: Trace['direction'];
   d: Trace['d'];
   widths: readonly number[];
   /** Indices of the groups it runs. */
@@ -173,7 +174,7 @@ export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
   const buffers = tr.buffers;
   const arena = kernelArena();
   return {
-    id, cell: tr.cell.name, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
+    id, cell: tr.cell.name, direction: tr.direction, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
     memory: arena && Object.values(buffers).some((X) => arena.isArena(X)) ? arena.memory : undefined,
     p: toWire(paramsFor(tr)), buffers: toWire(buffers), job: wireJob(job),
   };

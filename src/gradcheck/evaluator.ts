@@ -112,7 +112,7 @@ export class Evaluator {
 
     // (on the kernels' arena from the sizes the engine's own passes take it: the loops of every
     // evaluation then run in SIMD, and the products in place; `release` hands it back)
-    this.full = allocate(cell, this.p, d, x, this.a0, this.c0, [d.m], false, sharedPass(cell, d, [d.m]));
+    this.full = allocate(cell, this.p, d, x, this.a0, this.c0, { shared: sharedPass(cell, d, [d.m]) });
     run(this.full, 0, spec.usesHead);
     this.projRow = projectionRowMaps(cell, d, this.p);
     this.baseA = this.full.steps.map((s) => s.a.buf.slice());

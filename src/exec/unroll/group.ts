@@ -5,7 +5,8 @@
  */
 import type { Dims } from '../../model/dims';
 import type { CellSpec, Params, StepGrad } from '../../model/cells/types';
-import { formula, Mat, type Ops } from '../ops';
+import { layerBackward, layerForward, type Direction } from '../../model/layer';
+import { Mat, type Ops } from '../ops';
 import { mulBias, mulTAdd, type Packing } from '../kernels';
 import { softmaxColumns } from '../elementwise';
 import { groupColumns, groupViews, zeroColumns } from './layout';
@@ -15,12 +16,13 @@ import { projectionRows, type Group, type TraceBuffers } from './trace';
 
 /**
  * What a column group does in a forward pass (src/exec/groups.ts runs the groups on two threads):
- * from step t0 on, its input projections (`inputs`), its time loop, then its output head
- * ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) (`head`; the sum loss needs none).
+ * its input projections (`inputs`), its time loop from the k0-th step its layer takes on,
+ * then its output head ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) (`head`; the sum loss needs none) — the
+ * projections and the head of the steps that loop takes.
  */
 export interface ForwardJob {
   kind: 'forward';
-  t0: number;
+  k0: number;
   inputs: boolean;
   head: boolean;
   /** The job's weight blocks packed for the kernels (`packsFor`; big nets). */
@@ -82,33 +84,30 @@ export function projectGroup(
 }
 
 /** Column group `grp`'s share of a job, on this thread or a group worker's (`b`: the trace's buffers). */
-export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, job: GroupJob): void {
+export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, dir: Direction, job: GroupJob): void {
   // the job's products take its packed weight blocks (on this thread's views of them)
   const ops = job.packs ? grp.ops.withPacks(packingsOf(p, job.packs)) : grp.ops;
   if (job.kind === 'forward') {
     if (job.xIn) groupColumns(b.x, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.xIn, false);
-    if (job.inputs) projectGroup(cell, p, d, b, grp, job.t0, d.T_x, -1, ops.packs);
-    forwardGroup(cell, grp, ops, job.t0);
-    if (job.head) headGroup(cell, p, d, b, grp, job.t0, ops.packs);
+    // the steps the loop takes: t0 … T_x−1 forward, 0 … T_x−1−k0 in reverse
+    const [t0, t1] = dir === 'forward' ? [job.k0, d.T_x] : [0, d.T_x - job.k0];
+    if (job.inputs) projectGroup(cell, p, d, b, grp, t0, t1, -1, ops.packs);
+    layerForward(cell, ops, grp.P, grp.d, grp.steps, dir, job.k0);
+    if (job.head) headGroup(cell, p, d, b, grp, t0, t1, ops.packs);
   } else {
     if (job.loss) lossGroup(cell, p, d, b, grp, job.loss, job.b.up, ops);
-    bpttGroup(cell, grp, ops, d, job.b);
+    bpttGroup(cell, grp, ops, d, dir, job.b);
     dxGroup(cell, p, d, grp, job.b.dz, job.dx, ops.packs);
     groupColumns(job.dx, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.dxOut, true);
   }
 }
 
-/** One group's time loop forward, steps t0 … T_x−1 (its own function: V8 optimizes the hot loop apart). */
-function forwardGroup(cell: CellSpec, grp: Group, ops: Ops, t0: number): void {
-  for (let t = t0; t < grp.d.T_x; t++) cell.forward(ops, grp.P, grp.d, grp.steps[t]);
-}
-
-/** ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) for steps t0 … T_x−1, one group's columns: a batched product, then the columns' softmax. */
-function headGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, t0: number, packs: readonly Packing[]): void {
-  const { n_a, n_y, m, T_x } = d;
+/** ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) for steps t0 … t1−1, one group's columns: a batched product, then the columns' softmax. */
+function headGroup(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, t0: number, t1: number, packs: readonly Packing[]): void {
+  const { n_a, n_y, m } = d;
   const w = grp.d.m, j0 = grp.j0, block = n_a * m, yBlock = n_y * m;
-  mulBias(b.logits, p[cell.head.b], p[cell.head.W], n_a, 0, n_y, n_a, b.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, T_x - t0, yBlock, block, packs);
-  for (let t = t0; t < T_x; t++) softmaxColumns(b.y, n_y, w, t * yBlock + n_y * j0, b.logits);
+  mulBias(b.logits, p[cell.head.b], p[cell.head.W], n_a, 0, n_y, n_a, b.a, w, t0 * yBlock + n_y * j0, t0 * block + n_a * j0, t1 - t0, yBlock, block, packs);
+  for (let t = t0; t < t1; t++) softmaxColumns(b.y, n_y, w, t * yBlock + n_y * j0, b.logits);
 }
 
 /**
@@ -126,26 +125,10 @@ export interface BpttBuffers {
   work: Float64Array;
 }
 
-/**
- * One group's BPTT time loop (on this thread or a group worker's): walking t = T_x−1 … 0,
- * the gradient reaching a⟨t⟩ is the upstream da⟨t⟩ plus what step t+1 sent back; each step
- * leaves its dz⟨t⟩ and sends daPrev (and dcPrev) on to step t−1.
- */
-export function bpttGroup(cell: CellSpec, grp: Group, ops: Ops, full: Dims, b: BpttBuffers): void {
-  const { T_x } = full;
-  const hasC = cell.hasCellState;
-  const { ups, dzs, g, daPrev, dc, dcPrev } = bpttViews(cell, grp, full, b);
-  daPrev.fill(0); // (what the last step receives from beyond it)
-  for (let t = T_x - 1; t >= 0; t--) {
-    // da⟨t⟩ = upstream + what step t+1 sent back
-    received(ops, { daPrev: g.daPrev, up: ups[t], da: g.da });
-    if (hasC) {
-      if (t === T_x - 1) dc.fill(0);
-      else dc.set(dcPrev);
-    }
-    g.dz = dzs[t];
-    cell.backward(ops, grp.P, grp.d, grp.steps[t], g);
-  }
+/** One group's BPTT time loop (on this thread or a group worker's), its layer's (src/model/layer.ts) on the group's views. */
+export function bpttGroup(cell: CellSpec, grp: Group, ops: Ops, full: Dims, dir: Direction, b: BpttBuffers): void {
+  const { ups, dzs, g } = bpttViews(cell, grp, full, b);
+  layerBackward(cell, ops, grp.P, grp.d, grp.steps, dir, ups, dzs, g);
 }
 
 interface BpttViews {
@@ -153,10 +136,6 @@ interface BpttViews {
   readonly ups: Mat[];
   readonly dzs: Mat[];
   readonly g: StepGrad;
-  readonly da: Float64Array;
-  readonly daPrev: Float64Array;
-  readonly dc: Float64Array;
-  readonly dcPrev: Float64Array;
 }
 
 /** Views of the BPTT buffers by their dz buffer and group (j0): a kept workspace's passes reuse them. */
@@ -182,15 +161,11 @@ function bpttViews(cell: CellSpec, grp: Group, full: Dims, b: BpttBuffers): Bptt
     da: view(da, n_a), dc: view(dc, hasC ? n_a : 0), dz: dzs[0], daPrev: view(daPrev, n_a), dcPrev: view(dcPrev, hasC ? n_a : 0),
     work: view(part(b.work, cell.workRows(full)), cell.workRows(full)),
   };
-  const views: BpttViews = { b: { ...b }, ups, dzs, g, da, daPrev, dc, dcPrev };
+  const views: BpttViews = { b: { ...b }, ups, dzs, g };
   if (byGroup) byGroup.set(grp.j0, views);
   else lastViews.set(b.dz, new Map([[grp.j0, views]]));
   return views;
 }
-
-/** da⟨t⟩ = what step t+1 sent back + the upstream, one loop (src/exec/formulas.ts). */
-const received = formula('bptt_da', 'daPrev up -> da', `
-  da = daPrev + up`);
 
 /** dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩ for every projection, all steps of one group's columns (a batched product each). */
 export function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: Float64Array, dx: Float64Array, packs: readonly Packing[]): void {

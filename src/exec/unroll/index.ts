@@ -1,6 +1,7 @@
 /**
- * The cell-agnostic unroller: the time loop forward, BPTT backward, and the softmax
- * output head ŷ⟨t⟩ = softmax(W a⟨t⟩ + b) — once, for every cell in CELLS.
+ * The cell-agnostic unroller: a layer's time loop forward and BPTT backward (src/model/layer.ts,
+ * in either direction) as they run here, and the softmax output head ŷ⟨t⟩ = softmax(W a⟨t⟩ + b)
+ * — once, for every cell in CELLS.
  *
  * Internally everything is time-major: step t owns (rows, m) blocks of one big buffer per
  * kind, so a cell step only ever sees contiguous matrices. Conversion from and to the
@@ -22,9 +23,10 @@
  * bit: each column is computed as without groups, and the sums over the batch (dW, db, the
  * loss) run over the columns in order across the groups (src/exec/kernels.ts, outerAdd).
  *
- * Backward follows the seed's rnn_backward: walking t = T_x−1 … 0, the gradient reaching
- * a⟨t⟩ is the upstream da⟨t⟩ plus da_prev from step t+1 (and, for a cell with state c,
- * dc⟨t⟩ = dc_prev from step t+1); parameter gradients are accumulated with +=.
+ * Backward follows the seed's rnn_backward (src/model/layer.ts): walking t = T_x−1 … 0 (in
+ * the forward direction), the gradient reaching a⟨t⟩ is the upstream da⟨t⟩ plus da_prev from
+ * step t+1 (and, for a cell with state c, dc⟨t⟩ = dc_prev from step t+1); parameter
+ * gradients are accumulated with +=.
  */
 export { fromSteps, groupViews, toSteps, toTimeMajor, views } from './layout';
 export {

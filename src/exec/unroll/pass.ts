@@ -13,7 +13,7 @@ import { projectGroup, runGroupJob, type BackwardJob, type BpttBuffers, type For
 import { regroup, toTimeMajor } from './layout';
 import type { LossJob } from './losses';
 import { packsFor } from './packs';
-import { allocate, projectionRows, stepWork, type Trace } from './trace';
+import { allocate, projectionRows, stepWork, type Trace, type TraceOptions } from './trace';
 import type { LossName, LossSpec } from '../../model/losses';
 
 /**
@@ -27,12 +27,12 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
 }
 
 /**
- * Runs steps t0 … T_x−1 of an allocated trace (step t0 starts from steps[t0].aPrev and
- * cPrev as they are). `inputs`: compute the steps' input projections first (gradcheck
- * passes false when they cannot have changed). `head` computes the logits and ŷ too; the
- * sum loss does not need them.
+ * Runs an allocated trace from the k0-th step its layer takes on (t0 = k0 forward: steps
+ * t0 … T_x−1; that step starts from its aPrev and cPrev as they are). `inputs`: compute those
+ * steps' input projections first (gradcheck passes false when they cannot have changed).
+ * `head` computes their logits and ŷ too; the sum loss does not need them.
  */
-export function run(tr: Trace, t0 = 0, head = true, inputs = true, xIn?: Float64Array): void {
+export function run(tr: Trace, k0 = 0, head = true, inputs = true, xIn?: Float64Array): void {
   const { cell, d, p, all } = tr;
   const { n_a, m } = d;
   if (tr.groups.length > 1) {
@@ -40,10 +40,10 @@ export function run(tr: Trace, t0 = 0, head = true, inputs = true, xIn?: Float64
     if (cell.hasCellState) regroup(tr.c0, tr.state0.c0, n_a, m, tr.widths, true);
   }
   // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
-  const job: ForwardJob = { kind: 'forward', t0, inputs, head, xIn };
+  const job: ForwardJob = { kind: 'forward', k0, inputs, head, xIn };
   job.packs = packsFor(tr, job);
   const b = tr.buffers;
-  withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, job)), [all.x]);
+  withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, tr.direction, job)), [all.x]);
 }
 
 /**
@@ -57,13 +57,13 @@ export function withParams<T>(cell: CellSpec, p: Params, d: Dims, body: () => T,
 /**
  * Forward over the whole sequence: allocate + run. `x` holds x time-major, or (xIn given: x
  * as (n_x, m, T_x) in C order, a shared buffer) is filled by the column groups' jobs, each
- * converting its own columns on its own thread. `shared`: as allocate's.
+ * converting its own columns on its own thread. `o`: as allocate's (`full` is implied).
  */
 export function forward(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-  widths: readonly number[] = [d.m], xIn?: Float64Array, shared = widths.length > 1,
+  o: Omit<TraceOptions, 'full'> = {}, xIn?: Float64Array,
 ): Trace {
-  const tr = allocate(cell, p, d, x, a0, c0, widths, true, shared);
+  const tr = allocate(cell, p, d, x, a0, c0, { ...o, full: true });
   run(tr, 0, true, true, xIn);
   return tr;
 }
@@ -116,7 +116,7 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;
   resident(stepWork(cell, d), operands, () => {
-    inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, job));
+    inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, tr.direction, job));
     const bt = sharedTransposes(tr, loss.usesHead);
     if (lossJob.dz) headGradients(tr, lossJob.dz, grads, bt.a);
     resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, bt));
@@ -144,7 +144,8 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
  * for each projection W[:, k0:k0+n_x]·x⟨t⟩ + b and its recurrent part W_h[:, :n_a]·h⟨t⟩,
  *   dW[:, k0:k0+n_x] += Σ_t dz⟨t⟩ x⟨t⟩ᵀ     db += Σ_t Σ_batch dz⟨t⟩
  *   dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩ (dxGroup)  dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ
- * with h⟨t⟩ = a⟨t−1⟩ or a block of step t's cache. The sums over the batch (here) take all
+ * with h⟨t⟩ the state before step t (a0 for the first step taken; a⟨t−1⟩, or a⟨t+1⟩ in the
+ * reverse direction) or a block of step t's cache. The sums over the batch (here) take all
  * column groups at once, in column order; dx, a group's own, comes in its job.
  */
 function gateGradients(tr: Trace, dz: Float64Array, grads: Params, bt: SharedTransposes): void {
@@ -161,8 +162,10 @@ function gateGradients(tr: Trace, dz: Float64Array, grads: Params, bt: SharedTra
     biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup);
     const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
     if (h.cacheRow === undefined) {
-      outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, z0, 0, 1, 0, 0, w, zGroup, n_a * w); // t = 0: a0
-      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, zBlock + z0, 0, T_x - 1, zBlock, block, w, zGroup, n_a * w, bt.a);
+      // the first step taken with a0; then forward dz⟨t⟩ with a⟨t−1⟩ for t ≥ 1, in reverse dz⟨t⟩ with a⟨t+1⟩ for t ≤ T_x−2
+      const [first, dFrom, aFrom] = tr.direction === 'forward' ? [0, 1, 0] : [T_x - 1, 0, 1];
+      outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, first * zBlock + z0, 0, 1, 0, 0, w, zGroup, n_a * w);
+      outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, dFrom * zBlock + z0, aFrom * block, T_x - 1, zBlock, block, w, zGroup, n_a * w, bt.a);
     } else {
       outerAdd(dWh, ldh, 0, dz, rows, all.cache, n_a, m, z0, h.cacheRow(d) * w, T_x, zBlock, cacheBlock, w, zGroup, cacheRows * w);
     }

@@ -5,6 +5,7 @@
  */
 import type { Dims } from '../../backends/types';
 import type { CellSpec, ParamViews, Params, Step } from '../../model/cells/types';
+import { timeAt, type Direction } from '../../model/layer';
 import { Mat, opsFor, type KernelOps } from '../ops';
 import { releaseGroupParams } from '../groups';
 import { kernelArena } from '../kernels';
@@ -18,7 +19,7 @@ export interface Group {
   readonly j0: number;
   /** The problem's sizes with m = this group's width. */
   readonly d: Dims;
-  /** T_x steps of (rows, width) views; steps[t].aPrev is a⟨t−1⟩ (a0's columns for t = 0). */
+  /** T_x steps of (rows, width) views, by time; steps[t].aPrev is the state before step t in the trace's direction. */
   readonly steps: Step[];
   /** The parameters the steps multiply by, as the cells read them. */
   readonly P: ParamViews;
@@ -29,12 +30,14 @@ export interface Group {
 /** Everything the forward pass computed, kept for the backward pass. */
 export interface Trace {
   readonly cell: CellSpec;
+  /** Which way its layer walks the sequence (src/model/layer.ts). */
+  readonly direction: Direction;
   readonly d: Dims;
   readonly p: Params;
   /** Widths of the column groups (one group: [m]); every time-major buffer is laid out by them. */
   readonly widths: readonly number[];
   readonly groups: readonly Group[];
-  /** T_x whole-step blocks of every buffer (in the groups' layout); steps[t].aPrev as in Group. */
+  /** T_x whole-step blocks of every buffer (in the groups' layout), by time; steps[t].aPrev as in Group. */
   readonly steps: Step[];
   readonly logits: Float64Array[]; // T_x blocks (n_y, m): W a⟨t⟩ + b
   readonly y: Float64Array[]; // T_x blocks (n_y, m): softmax of the logits
@@ -84,8 +87,12 @@ export interface TraceBuffers {
   c0: Float64Array;
 }
 
-/** Steps of group (j0, w): views of `b`, whose step blocks are (rows, m) in the groups' layout. */
-export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number): Step[] {
+/**
+ * Steps of group (j0, w), by time: views of `b`, whose step blocks are (rows, m) in the groups'
+ * layout. Each step's aPrev and cPrev are the state the step before it left in `dir`'s order
+ * (a0 and c0 for the first step taken).
+ */
+export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number, dir: Direction): Step[] {
   const { n_a, m, T_x } = d;
   const hasC = cell.hasCellState;
   const part = (buf: Float64Array, rows: number): Mat[] => groupViews(buf, rows, m, j0, w, 0, T_x).map((v) => new Mat(v, rows, w));
@@ -94,16 +101,17 @@ export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number,
   const a0 = new Mat(w === m ? b.a0 : b.a0.subarray(n_a * j0, n_a * (j0 + w)), n_a, w);
   const c0 = hasC ? new Mat(w !== m ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0, n_a, w) : undefined;
   const none = new Mat(new Float64Array(0), 0, w);
-  const steps: Step[] = [];
-  for (let t = 0; t < T_x; t++) {
-    steps.push({
+  const steps: Step[] = new Array(T_x);
+  for (let k = 0; k < T_x; k++) {
+    const t = timeAt(dir, T_x, k), before = k === 0 ? -1 : timeAt(dir, T_x, k - 1);
+    steps[t] = {
       zx: zxs[t],
-      aPrev: t === 0 ? a0 : as[t - 1],
-      cPrev: c0 ? (t === 0 ? c0 : cs[t - 1]) : none,
+      aPrev: before < 0 ? a0 : as[before],
+      cPrev: c0 ? (before < 0 ? c0 : cs[before]) : none,
       a: as[t],
       c: hasC ? cs[t] : none,
       cache: caches[t],
-    });
+    };
   }
   return steps;
 }
@@ -124,11 +132,23 @@ export function paramViews(cell: CellSpec, d: Dims, p: Params): ParamViews {
 
 /** Column group g of a batch cut into `widths` (equal parts of d.m), with its step views of `b`. */
 export function groupAt(
-  cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number, p: Params,
-  steps = groupSteps(cell, d, b, g * widths[0], widths[g]),
+  cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number, p: Params, dir: Direction,
+  steps = groupSteps(cell, d, b, g * widths[0], widths[g], dir),
 ): Group {
   const w = widths[g], j0 = g * widths[0];
   return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps, P: paramViews(cell, d, p), ops: opsFor(b.zx) };
+}
+
+/** How a trace is laid out (`allocate`). */
+export interface TraceOptions {
+  /** Widths of the batch's column groups, equal parts of m: [m] (one group) by default. */
+  readonly widths?: readonly number[];
+  /** The caller runs the whole pass before reading anything: buffers may come unzeroed (below). */
+  readonly full?: boolean;
+  /** Every buffer shared (below): always with more than one group, the default then. */
+  readonly shared?: boolean;
+  /** Which way the layer walks the sequence: 'forward' by default. */
+  readonly direction?: Direction;
 }
 
 /**
@@ -152,9 +172,9 @@ export function groupAt(
  * pass of the same problem, which reuses its buffers and step views.
  */
 export function allocate(
-  cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-  widths: readonly number[] = [d.m], full = false, shared = widths.length > 1,
+  cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array, o: TraceOptions = {},
 ): Trace {
+  const { widths = [d.m], full = false, shared = widths.length > 1, direction = 'forward' } = o;
   const { n_x, n_a, n_y, m, T_x } = d;
   if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
   if (widths.some((w) => w !== widths[0]) || widths[0] * widths.length !== m) {
@@ -165,7 +185,7 @@ export function allocate(
   const block = n_a * m;
   const hasC = cell.hasCellState;
   const rows = { zx: projectionRows(cell, d), a: n_a, c: hasC ? n_a : 0, cache: cell.cacheRows(d), logits: n_y, y: n_y };
-  const spare = takeSpare(cell, d, widths, shared);
+  const spare = takeSpare(cell, d, widths, shared, direction);
   const ws = spare?.ws ?? new Workspace(shared, !grouped && sum(Object.values(rows)) * m * T_x <= SPARE_MAX_VALUES);
   const f64 = (name: string, n: number): Float64Array => ws.alloc(name, n, full ? 'any' : 'zero');
   const all = {
@@ -181,16 +201,17 @@ export function allocate(
   const b: TraceBuffers = { ...all, ...own };
   let groups: Group[], steps: Step[];
   if (spare) {
-    // The same buffers as the spare's, so its step views hold; only a⟨−1⟩, c⟨−1⟩ and p are the caller's.
+    // The same buffers as the spare's, so its step views hold; only the initial state and p are the caller's.
     steps = spare.steps.slice();
-    steps[0] = { ...steps[0], aPrev: new Mat(a0, n_a, m), cPrev: hasC ? new Mat(c0, n_a, m) : steps[0].cPrev };
-    groups = [groupAt(cell, d, widths, b, 0, p, steps)];
+    const first = timeAt(direction, T_x, 0);
+    steps[first] = { ...steps[first], aPrev: new Mat(a0, n_a, m), cPrev: hasC ? new Mat(c0, n_a, m) : steps[first].cPrev };
+    groups = [groupAt(cell, d, widths, b, 0, p, direction, steps)];
   } else {
-    groups = widths.map((_, g) => groupAt(cell, d, widths, b, g, p));
-    steps = grouped ? groupSteps(cell, d, b, 0, m) : groups[0].steps;
+    groups = widths.map((_, g) => groupAt(cell, d, widths, b, g, p, direction));
+    steps = grouped ? groupSteps(cell, d, b, 0, m, direction) : groups[0].steps;
   }
   return {
-    cell, d, p, widths, groups, steps, all, a0: own.a0, c0: own.c0, buffers: b, state0: { a0, c0 }, shared, ws,
+    cell, direction, d, p, widths, groups, steps, all, a0: own.a0, c0: own.c0, buffers: b, state0: { a0, c0 }, shared, ws,
     logits: spare ? spare.logits : views(all.logits, n_y * m, T_x), y: spare ? spare.y : views(all.y, n_y * m, T_x),
   };
 }
@@ -204,12 +225,12 @@ const SPARES_MAX = 8;
 /** The most values a kept trace holds (8 MB): bigger passes take and give back pool buffers. */
 const SPARE_MAX_VALUES = 1 << 20;
 
-const sameProblem = (tr: Trace, cell: CellSpec, d: Dims, widths: readonly number[], shared: boolean): boolean =>
-  tr.cell === cell && tr.shared === shared && tr.widths.length === widths.length && tr.widths[0] === widths[0] &&
+const sameProblem = (tr: Trace, cell: CellSpec, d: Dims, widths: readonly number[], shared: boolean, dir: Direction): boolean =>
+  tr.cell === cell && tr.direction === dir && tr.shared === shared && tr.widths.length === widths.length && tr.widths[0] === widths[0] &&
   tr.d.n_x === d.n_x && tr.d.n_a === d.n_a && tr.d.n_y === d.n_y && tr.d.m === d.m && tr.d.T_x === d.T_x;
 
-function takeSpare(cell: CellSpec, d: Dims, widths: readonly number[], shared: boolean): Trace | undefined {
-  const k = spares.findIndex((tr) => sameProblem(tr, cell, d, widths, shared));
+function takeSpare(cell: CellSpec, d: Dims, widths: readonly number[], shared: boolean, dir: Direction): Trace | undefined {
+  const k = spares.findIndex((tr) => sameProblem(tr, cell, d, widths, shared, dir));
   return k < 0 ? undefined : spares.splice(k, 1)[0];
 }
 
@@ -218,7 +239,7 @@ export const spareTraces = (): number => spares.length;
 
 /** Keeps `tr` for the next pass of its problem, in place of an older one of the same. */
 function keepSpare(tr: Trace): void {
-  const k = spares.findIndex((old) => sameProblem(old, tr.cell, tr.d, tr.widths, tr.shared));
+  const k = spares.findIndex((old) => sameProblem(old, tr.cell, tr.d, tr.widths, tr.shared, tr.direction));
   if (k >= 0) spares.splice(k, 1)[0].ws.close();
   spares.push(tr);
   if (spares.length > SPARES_MAX) spares.shift()!.ws.close();
