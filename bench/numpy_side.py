@@ -2,6 +2,8 @@
 backward, written in the seed's style) timed the way a user would run it.
 
   python3 bench/numpy_side.py forward CELL FILE.npz        whole process: load, forward, print
+  python3 bench/numpy_side.py backward CELL FILE.npz       whole process: load, forward, backward
+                                                            of the sum loss (da), print
   python3 bench/numpy_side.py engine CELL n_x n_a n_y m T_x REPS
                                                             median seconds per forward+backward
   python3 bench/numpy_side.py gradcheck CELL n_x n_a n_y m T_x
@@ -26,6 +28,14 @@ def forward_file(cell, path):
     inp = dict(np.load(path))
     out, _ = g.CELLS[cell]["run"](inp)
     print(out["a"].shape, float(out["y"][0, 0, -1]))
+
+
+def backward_file(cell, path):
+    """What `rnn backward --cell CELL FILE.npz` does on a fixture with da: the seed's forward, its backward of da."""
+    inp = dict(np.load(path))
+    _, caches = g.CELLS[cell]["run"](inp)
+    grads = g.CELLS[cell]["backward"](inp["da"], caches)
+    print(grads["dx"].shape, float(grads["da0"][0, 0]))
 
 
 def inputs(cell, n_x, n_a, n_y, m, T_x):
@@ -96,6 +106,8 @@ if __name__ == "__main__":
     what = sys.argv[1]
     if what == "forward":
         forward_file(sys.argv[2], sys.argv[3])
+    elif what == "backward":
+        backward_file(sys.argv[2], sys.argv[3])
     elif what == "engine":
         engine(sys.argv[2], [int(v) for v in sys.argv[3:8]], int(sys.argv[8]))
     elif what == "gradcheck":

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only startup|gradcheck|engine]`: times our code and the seed's numpy
+ * `npm run bench [-- --only startup|breakdown|gradcheck|engine|cold]`: times our code and the seed's numpy
  * code (bench/numpy_side.py) on the same inputs, in one run, and prints tables of times and
  * ratios. A benchmark, not a test: nothing here asserts or fails on a timing.
  *
@@ -10,6 +10,9 @@
  *   gradcheck  full gradient check (every entry, centred differences, sum loss) of an LSTM,
  *              in-process and whole-process, against a plain numpy loop over the seed's code
  *   engine     one forward + xent backward pass, RNN/LSTM/GRU at three sizes, with GFLOP/s
+ *              (warm: in-process, after warm-up)
+ *   cold       one `rnn backward` on a big net as a user runs it, a fresh process each, against
+ *              the seed's numpy script on the same fixture (bench/cold.ts)
  *
  * See bench/README.md for the goals and the numbers measured so far.
  */
@@ -29,9 +32,10 @@ import { dimsText, fmtRatio, fmtTime, heading, median, now, numpySeconds, others
 import { kernelPeak } from './peak';
 import { breakdown } from './breakdown';
 import { startup } from './startup';
+import { cold } from './cold';
 
 const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru'];
-const SECTIONS = ['startup', 'breakdown', 'gradcheck', 'engine'] as const;
+const SECTIONS = ['startup', 'breakdown', 'gradcheck', 'engine', 'cold'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Checked inputs as `rnn init --seed 1` draws them (numpy_side.py draws the same). */
@@ -274,7 +278,7 @@ function main(): void {
   const sections = parseOnly(process.argv.slice(2));
   const started = now();
   machine();
-  const runners: Record<Section, () => void> = { startup, breakdown, gradcheck: gradcheckSection, engine: engineSection };
+  const runners: Record<Section, () => void> = { startup, breakdown, gradcheck: gradcheckSection, engine: engineSection, cold };
   for (const s of sections) runners[s]();
   console.log(`\n(benchmark took ${(now() - started).toFixed(0)} s)`);
 }

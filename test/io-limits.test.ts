@@ -23,7 +23,11 @@ function refusedReading(file: string, read: (src: ByteSource) => unknown): { mes
   const fd = fs.openSync(file, 'r');
   const inner = fileSource(fd, fs.fstatSync(fd).size, file);
   let bytesRead = 0;
-  const counting: ByteSource = { size: inner.size, owned: inner.owned, read: (o, n) => { bytesRead += n; return inner.read(o, n); } };
+  const counting: ByteSource = {
+    size: inner.size, owned: inner.owned,
+    read: (o, n) => { bytesRead += n; return inner.read(o, n); },
+    readInto: (o, dst) => { bytesRead += dst.length; inner.readInto(o, dst); },
+  };
   try {
     read(counting);
   } catch (e) {

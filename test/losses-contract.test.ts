@@ -67,6 +67,11 @@ for (const name of LOSS_NAMES) {
       const part = new Mat(new Float64Array(rows * w), rows, w);
       loss.gradient(plainOps, { grad: part, out: cut(read(out)), input: cut(input) }, D);
       assert.deepEqual(Array.from(part.buf), Array.from(cut(grad).buf));
+      // a loss whose upstream the engine reads in place (upstreamIsInput): its gradient is its input, to the bit
+      if (loss.upstreamIsInput) {
+        assert.ok(!loss.usesHead, 'upstreamIsInput is ∂L/∂a⟨t⟩: a loss through the head has none');
+        assert.equal(hex(grad.buf), hex(input.buf));
+      }
     });
 
     it("its terms' differences add up to the change of its value, as gradcheck sums them", () => {

@@ -35,9 +35,11 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
 /**
  * Runs the forward pass and keeps the trace (what backward and the losses need). `widths`:
  * the batch's column groups (src/exec/unroll/), by default as the sizes call for;
- * `direction`: which way the layer walks the sequence (src/model/layer.ts), forward by default.
+ * `direction`: which way the layer walks the sequence (src/model/layer.ts), forward by default;
+ * `head`: compute the logits and ŷ (default true; a loss on the states needs neither, and
+ * forwardOutputs needs them).
  */
-export function trace(cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction } = {}): Trace {
+export function trace(cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction; head?: boolean } = {}): Trace {
   const cell = CELLS[cellName];
   const d = dimsOf(cell, inputs);
   const widths = o.widths ?? columnGroups(cell, d);
@@ -52,7 +54,7 @@ export function trace(cellName: CellName, inputs: Arrays, o: { widths?: readonly
   if (xIn) xIn.set(inputs.x.data);
   else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
   try {
-    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction }, xIn);
+    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction, head: o.head }, xIn);
   } finally {
     if (xIn) give(xIn);
   }
@@ -86,9 +88,9 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
   return out;
 }
 
-/** f of a trace of the inputs that nothing else sees: its buffers go back to the pool after. */
-function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T): T {
-  const tr = trace(cell, inputs);
+/** f of a trace of the inputs that nothing else sees (with its head, or not): its buffers go back to the pool after. */
+function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T, head = true): T {
+  const tr = trace(cell, inputs, { head });
   try {
     return f(tr);
   } finally {
@@ -100,7 +102,7 @@ function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T): T {
 export const float64Backend: Backend = {
   name: 'float64',
   forward: (cell, inputs) => once(cell, inputs, forwardOutputs),
-  backward: (cell, inputs, loss) => once(cell, inputs, (tr) => gradients(tr, loss)),
-  loss: (cell, inputs, loss) => once(cell, inputs, (tr) => lossOf(tr, loss)),
-  lossAndGradients: (cell, inputs, loss) => once(cell, inputs, (tr) => ({ loss: lossOf(tr, loss), gradients: gradients(tr, loss) })),
+  backward: (cell, inputs, loss) => once(cell, inputs, (tr) => gradients(tr, loss), LOSSES[loss.kind].usesHead),
+  loss: (cell, inputs, loss) => once(cell, inputs, (tr) => lossOf(tr, loss), LOSSES[loss.kind].usesHead),
+  lossAndGradients: (cell, inputs, loss) => once(cell, inputs, (tr) => ({ loss: lossOf(tr, loss), gradients: gradients(tr, loss) }), LOSSES[loss.kind].usesHead),
 };

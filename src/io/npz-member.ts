@@ -50,7 +50,8 @@ export function readMember(src: ByteSource, m: MemberRef, maxBytes: number, fail
   if (m.method === 0) {
     for (let off = 0; off < m.csize;) {
       const n = Math.min(m.csize - off, sink.layout ? READ_CHUNK : HEADER_READ);
-      sink.push(src.read(m.dataStart + off, n));
+      if (sink.layout) sink.readFrom(src, m.dataStart + off, n);
+      else sink.push(src.read(m.dataStart + off, n));
       off += n;
     }
   } else {
@@ -129,6 +130,17 @@ class NpySink {
       this.parts = [];
       this.append(head.subarray(r.dataStart));
     }
+  }
+
+  /** Once the header is known: the `n` bytes at `at` of `src`, read straight into the data buffer. */
+  readFrom(src: ByteSource, at: number, n: number): void {
+    if (n === 0) return;
+    if (this.pos + n > this.body.length) this.over();
+    const dst = this.body.subarray(this.pos, this.pos + n);
+    src.readInto(at, dst);
+    this.received += n;
+    this.crc = crc32(dst, this.crc);
+    this.pos += n;
   }
 
   finish(crc: number): { layout: NpyLayout; body: Uint8Array } {

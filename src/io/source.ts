@@ -11,6 +11,11 @@ export interface ByteSource {
   readonly size: number;
   /** The `length` bytes at `offset` (the range lies within `size`). */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * The dst.length bytes at `offset`, into dst: a member's data goes straight into its own
+   * buffer, with no fresh memory in between (a fresh page costs a fault: bench/README.md, "One cold run").
+   */
+  readInto(offset: number, dst: Uint8Array): void;
   /** Whether `read` returns fresh memory the caller may keep and modify (else a view of shared bytes). */
   readonly owned: boolean;
 }
@@ -22,6 +27,9 @@ export function bytesSource(b: Uint8Array): ByteSource {
     read(offset, length) {
       if (!(offset >= 0 && length >= 0 && offset + length <= b.length)) throw new RangeError(`read of ${length} bytes at ${offset} outside ${b.length}`);
       return b.subarray(offset, offset + length);
+    },
+    readInto(offset, dst) {
+      dst.set(this.read(offset, dst.length));
     },
   };
 }
@@ -37,13 +45,17 @@ export function fileSource(fd: number, size: number, source: string): ByteSource
     read(offset, length) {
       // A fresh ArrayBuffer of exactly `length` (Buffer.allocUnsafe may hand out a shared pool).
       const out = new Uint8Array(length);
+      this.readInto(offset, out);
+      return out;
+    },
+    readInto(offset, dst) {
+      const length = dst.length;
       let got = 0;
       while (got < length) {
-        const n = fs.readSync(fd, out, got, length - got, offset + got);
+        const n = fs.readSync(fd, dst, got, length - got, offset + got);
         if (n === 0) throw new InputError(`file ended at ${offset + got} bytes while ${size} were expected (changed while read?)`, source);
         got += n;
       }
-      return out;
     },
   };
 }

@@ -54,17 +54,24 @@ export function withParams<T>(cell: CellSpec, p: Params, d: Dims, body: () => T,
   return resident(stepWork(cell, d), () => ({ inputs: [...bufferNames(cell, d).all.map((name) => p[name]), ...also] }), body);
 }
 
+/** A forward pass's layout (allocate's, `full` implied) and whether it computes the output head. */
+export interface ForwardOptions extends Omit<TraceOptions, 'full'> {
+  /** Compute the logits and ŷ (default true); without, they are not written — a loss on the states needs neither. */
+  readonly head?: boolean;
+}
+
 /**
  * Forward over the whole sequence: allocate + run. `x` holds x time-major, or (xIn given: x
  * as (n_x, m, T_x) in C order, a shared buffer) is filled by the column groups' jobs, each
- * converting its own columns on its own thread. `o`: as allocate's (`full` is implied).
+ * converting its own columns on its own thread.
  */
 export function forward(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array,
-  o: Omit<TraceOptions, 'full'> = {}, xIn?: Float64Array,
+  o: ForwardOptions = {}, xIn?: Float64Array,
 ): Trace {
-  const tr = allocate(cell, p, d, x, a0, c0, { ...o, full: true });
-  run(tr, 0, true, true, xIn);
+  const { head = true, ...layout } = o;
+  const tr = allocate(cell, p, d, x, a0, c0, { ...layout, full: true });
+  run(tr, 0, head, true, xIn);
   return tr;
 }
 
@@ -79,6 +86,11 @@ export interface BackwardResult {
  * BPTT through a forward trace. The time loop runs only what feeds back into the
  * recurrence (each cell's backward step: its gate gradients dz⟨t⟩, da_prev, dc_prev); every
  * other gradient follows from the dz⟨t⟩ of all steps at once (`gateGradients`).
+ *
+ * The gate gradients dz⟨t⟩ are laid out as the input projections zx⟨t⟩, which no backward
+ * step reads: they are written over the trace's zx, so a big pass touches no new memory for
+ * them (fresh pages cost the first run of a process most: bench/README.md, "One cold run").
+ * Running the trace again therefore recomputes its projections (`run`'s `inputs`).
  */
 export function backward(tr: Trace, loss: LossSpec, input: Float64Array): BackwardResult {
   const { cell, d, p, all } = tr;
@@ -90,9 +102,13 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   // the public layout, each group its columns; with groups a shared block, copied out at the end
   const dxOut = shared ? ws.alloc('dxOut', n_x * m * T_x, 'any') : new Float64Array(n_x * m * T_x);
   const hasC = cell.hasCellState;
+  // the loss's array time-major in the groups' layout, as the groups read it (lossGroup)
+  const rows = input.length / (m * T_x);
+  const lossInput = toTimeMajor(input, rows, m, T_x, tr.widths, ws.alloc('lossInput', input.length, 'any'));
   const b: BpttBuffers = {
-    up: ws.alloc('up', block * T_x, 'any'), // each group writes its columns (lossGroup)
-    dz: ws.alloc('dz', projectionRows(cell, d) * m * T_x, 'any'), // each step writes its block in full
+    // each group writes its columns (lossGroup), or the loss's array is the upstream itself
+    up: loss.upstreamIsInput ? lossInput : ws.alloc('up', block * T_x, 'any'),
+    dz: all.zx, // each step writes its block in full (see above)
     da: ws.alloc('da', block, 'any'),
     daPrev: ws.alloc('daPrev', block, 'zero'),
     dc: ws.alloc('dc', hasC ? block : 0, 'any'),
@@ -108,11 +124,9 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
       outputs: names.weights.map((name) => grads['d' + name]),
     };
   };
-  // the loss's array time-major in the groups' layout, as the groups read it (lossGroup)
-  const rows = input.length / (m * T_x);
-  const lossJob: LossJob = { name: loss.name as LossName, input: toTimeMajor(input, rows, m, T_x, tr.widths, ws.alloc('lossInput', input.length, 'any')), rows };
+  const lossJob: LossJob = { name: loss.name as LossName, input: lossInput, rows };
   if (loss.usesHead) lossJob.dz = ws.alloc('dy', all.y.length, 'any');
-  const job: BackwardJob = { kind: 'backward', b, dx, dxOut, loss: lossJob };
+  const job: BackwardJob = { kind: 'backward', b, dx, dxOut, loss: loss.upstreamIsInput ? undefined : lossJob };
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;
   resident(stepWork(cell, d), operands, () => {
@@ -133,7 +147,8 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
     return out;
   };
   const result = { dx: shared ? dxOut.slice() : dxOut, da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
-  ws.free(dx, b.up, b.dz, b.da, b.dc, b.work);
+  ws.free(dx, b.da, b.dc, b.work);
+  if (b.up !== lossInput) ws.free(b.up);
   if (shared) ws.free(dxOut, b.daPrev, b.dcPrev); // (copied into dx, da0 and dc0)
   return result;
 }

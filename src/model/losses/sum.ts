@@ -21,6 +21,7 @@ export const sumLoss = {
   gradient(ops, { grad, input: da }) {
     ops.copy(grad, da);
   },
+  upstreamIsInput: true,
   // terms: da ⊙ a, entry by entry; the change of one is da·(a⁺ − a⁻), its size da·a⁺
   terms: {
     rows: (d) => d.n_a,

@@ -47,6 +47,12 @@ export interface LossSpec {
    */
   gradient(ops: Ops, step: { grad: Mat; out: Mat; input: Mat }, d: Dims): void;
   /**
+   * ∂L/∂a⟨t⟩ is the loss's array itself (`gradient` copies its input): the engine reads the
+   * array in place instead of a copy, one buffer of the pass's size less
+   * (test/losses-contract.test.ts holds `gradient` to it).
+   */
+  readonly upstreamIsInput?: boolean;
+  /**
    * The loss as the gradient checker differences it (src/gradcheck/evaluator.ts): a sum of
    * terms, `rows` per column and step, whose change L⁺ − L⁻ is summed term by term from the two
    * sides' values — each difference of two nearby values exact or nearly, so the rounding of
