@@ -83,7 +83,7 @@ describe('column groups', function () {
     assert.ok(128 * 128 * 32 >= GROUP_MIN_WORK && 96 * 96 * 32 < GROUP_MIN_WORK);
   });
 
-  it("the bundled worker (dist/group-worker.js) runs a group's forward job as this thread does", async function () {
+  it("the bundled worker (dist/group-worker.js) runs a group's forward job as this thread does, posted while it starts", async function () {
     this.timeout(60_000);
     buildBundle();
     const { Worker, MessageChannel } = await import('worker_threads');
@@ -104,8 +104,9 @@ describe('column groups', function () {
     const { port1, port2 } = new MessageChannel();
     const w = new Worker(path.join(ROOT, 'dist', 'group-worker.js'), { workerData: { ctl, port: port2 }, transferList: [port2] });
     try {
-      for (let i = 0; i < 2000 && Atomics.load(ctl, 1) !== 1; i++) await new Promise((r) => setTimeout(r, 5));
-      assert.equal(Atomics.load(ctl, 1), 1, 'the bundled worker never became ready');
+      // Posted before the worker is ready, as a process's first pass posts its job: the worker
+      // takes it when it gets there, as it is still POSTED (src/exec/group-worker.ts).
+      assert.equal(Atomics.load(ctl, 1), 0, 'the worker was ready before the job was posted');
       port1.postMessage(jobMessage(tr, 1, { kind: 'forward', k0: 0, inputs: true, head: true }));
       Atomics.store(ctl, 0, 8 + POSTED);
       Atomics.notify(ctl, 0);

@@ -9,10 +9,11 @@ import { CELLS, paramBuffers, type CellSpec } from '../model/cells';
 import type { Params } from '../model/cells/types';
 import { tensor, type Arrays, type Tensor } from '../tensor';
 import {
-  backward, columnGroups, forward, fromSteps, lossValue, release, sharedPass, toTimeMajor, views, type Trace,
+  backward, columnGroups, forward, fromSteps, lossValue, projectionRows, release, sharedPass, toTimeMajor, views, type Trace,
 } from '../exec/unroll';
 import { give, take } from '../exec/pool';
-import { arenaInUse } from '../exec/kernels';
+import { startGroupWorker } from '../exec/groups';
+import { arenaInUse, startHelperFor } from '../exec/kernels';
 import { LOSSES } from '../model/losses';
 import type { Direction } from '../model/layer';
 
@@ -44,6 +45,9 @@ export function trace(cellName: CellName, inputs: Arrays, o: { widths?: readonly
   const d = dimsOf(cell, inputs);
   const widths = o.widths ?? columnGroups(cell, d);
   const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1, shared = sharedPass(cell, d, widths);
+  // the threads start while x is converted and the trace allocated: ready for the pass's first job
+  if (grouped) startGroupWorker();
+  if (shared) startHelperFor(projectionRows(cell, d) * d.n_x * d.m * d.T_x); // (the input projections, the first products)
   // (shared with the pass: the group worker projects its columns of x too; and where it is an
   // arena block and there are groups, each group first converts its columns to time-major
   // from a shared copy of x, off the main thread. Not otherwise: the pass

@@ -28,7 +28,9 @@ function runJob(msg: GroupMessage): void {
 }
 
 Atomics.store(ctl, 1, 1); // ready
-let seen = Atomics.load(ctl, 0);
+// A job posted while this worker was starting is still ours if it is still POSTED: look at
+// the word as it is before waiting for it to change (a process's first pass posts at once).
+let seen = -1;
 for (;;) {
   while (Atomics.load(ctl, 0) === seen) Atomics.wait(ctl, 0, seen, 1000);
   seen = Atomics.load(ctl, 0);

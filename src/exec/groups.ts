@@ -208,6 +208,15 @@ export function inGroups(tr: Trace, job: GroupJob, here: (grp: Group) => void): 
   }
 }
 
+/**
+ * Starts the group worker now, for a pass with column groups about to be set up: it then
+ * starts while this thread converts and allocates, and takes the first job instead of
+ * leaving it to this thread (a process's first pass; bench/README.md, "One cold run").
+ */
+export function startGroupWorker(): void {
+  if (kernelThreadsOn()) groupWorker();
+}
+
 /** Starts the group worker now (tests, bench): resolves true once it takes jobs. */
 export async function groupWorkerReady(timeoutMs = 10_000): Promise<boolean> {
   const w = groupWorker();

@@ -42,6 +42,15 @@ export function kernelArena(): Kernels | undefined {
 }
 let arenaUsed = false;
 
+/**
+ * A pass on the arena whose biggest product has `work` multiply-adds is about to start: the
+ * helper thread starts now if those products will be shared with it (THREAD_MIN_WORK), so that
+ * it is ready for the first of them rather than the later ones (bench/README.md, "One cold run").
+ */
+export function startHelperFor(work: number): void {
+  if (work >= THREAD_MIN_WORK) sharedOnes()?.startHelper();
+}
+
 /** The arena if anything has asked for it yet, without making one (src/exec/pool.ts: is this buffer an arena block?). */
 export const arenaInUse = (): Kernels | undefined => (arenaUsed ? kernelArena() : undefined);
 

@@ -123,6 +123,8 @@ export interface Kernels {
   formula(name: string): ((...args: number[]) => void) | undefined;
   /** Starts the helper thread if it may run; resolves true once it takes work (tests, bench). */
   helperReady(timeoutMs?: number): Promise<boolean>;
+  /** Starts the helper thread if it may run and has not started, without waiting for it. */
+  startHelper(): void;
   /** Products shared with the helper so far, chunks of theirs this thread took back, and moves of the stack. */
   stats(): { shared: number; takenBack: number; stackMoves: number };
 }
@@ -357,6 +359,7 @@ function instantiate(kind: InstanceKind, given?: WasmMemory): Kernels | undefine
     memory,
 
     helperReady: async (timeoutMs = 10_000) => (helper ? helper.whenReady(timeoutMs) : false),
+    startHelper: () => helper?.begin(),
 
     stats: () => ({ shared: helper?.shared ?? 0, takenBack: helper?.takenBack ?? 0, stackMoves: mem.stackMoves }),
 
