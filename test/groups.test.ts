@@ -43,6 +43,22 @@ describe('column groups', function () {
             for (const name of Object.keys(g1)) assert.equal(hex(g2[name].data), hex(g1[name].data), `${loss.kind} ${name}`);
             assert.equal(lossOf(tr, loss), lossOf(one, loss), `${loss.kind} loss`);
           }
+          // One-shot traces, as the library and the CLI run them: the input projections in the
+          // cache where the cell allows (StepLayout.zxInCache), dz over the next step's, one
+          // backward pass each — the same bits.
+          for (const loss of losses) {
+            const shot = trace(cellName, inputs, { widths, oneShot: true });
+            try {
+              assert.equal(shot.zxInCache, CELLS[cellName].zxInCache === true);
+              const out = forwardOutputs(shot);
+              for (const name of Object.keys(want)) assert.equal(hex(out[name].data), hex(want[name].data), `one-shot ${name}`);
+              const g1 = gradients(one, loss), g3 = gradients(shot, loss);
+              for (const name of Object.keys(g1)) assert.equal(hex(g3[name].data), hex(g1[name].data), `one-shot ${loss.kind} ${name}`);
+              if (shot.zxInCache) assert.throws(() => gradients(shot, loss), /a one-shot trace takes one backward pass/);
+            } finally {
+              release(shot);
+            }
+          }
           // with SIMD, the grouped passes ran their weight products on packed panels (their jobs'
           // packs; rows not a multiple of 4 included), the one-group ones on W itself
           if (kernelArena()) assert.ok(packedStats().products > packedBefore, 'no product ran on packed weights');
@@ -66,8 +82,15 @@ describe('column groups', function () {
       }
     };
     const packedBefore = packedStats().products;
-    const want = run([D.m]), got = run([5, 5]);
-    for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
+    // Both groups on this thread: a group worker knows cells by their name in CELLS, and would
+    // run the real LSTM for group 1 (a made-up cell is not a registered one).
+    setKernelThreads(false);
+    try {
+      const want = run([D.m]), got = run([5, 5]);
+      for (const name of Object.keys(want)) assert.equal(hex(got[name].data), hex(want[name].data), name);
+    } finally {
+      setKernelThreads(true);
+    }
     if (kernelArena()) assert.ok(packedStats().products > packedBefore, 'no product ran on packed weights');
   });
 

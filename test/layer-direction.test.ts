@@ -31,7 +31,8 @@ function flipped(inputs: Arrays): Arrays {
 }
 
 function pass(cell: CellName, inputs: Arrays, direction: Direction, loss: Loss): { out: Arrays; grads: Arrays } {
-  const tr = trace(cell, inputs, { direction });
+  // one-shot, as the library runs it: forward, the projections in the cache where the cell allows (not in reverse)
+  const tr = trace(cell, inputs, { direction, oneShot: true });
   try {
     return { out: forwardOutputs(tr), grads: gradients(tr, loss) };
   } finally {

@@ -38,9 +38,12 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
  * the batch's column groups (src/exec/unroll/), by default as the sizes call for;
  * `direction`: which way the layer walks the sequence (src/model/layer.ts), forward by default;
  * `head`: compute the logits and ŷ (default true; a loss on the states needs neither, and
- * forwardOutputs needs them).
+ * forwardOutputs needs them); `oneShot`: the trace takes at most one backward pass and is not
+ * run again from its kept projections (TraceOptions `oneShot`: less memory on big nets).
  */
-export function trace(cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction; head?: boolean } = {}): Trace {
+export function trace(
+  cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction; head?: boolean; oneShot?: boolean } = {},
+): Trace {
   const cell = CELLS[cellName];
   const d = dimsOf(cell, inputs);
   const widths = o.widths ?? columnGroups(cell, d);
@@ -58,7 +61,7 @@ export function trace(cellName: CellName, inputs: Arrays, o: { widths?: readonly
   if (xIn) xIn.set(inputs.x.data);
   else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
   try {
-    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction, head: o.head }, xIn);
+    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction, head: o.head, oneShot: o.oneShot }, xIn);
   } finally {
     if (xIn) give(xIn);
   }
@@ -92,9 +95,9 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
   return out;
 }
 
-/** f of a trace of the inputs that nothing else sees (with its head, or not): its buffers go back to the pool after. */
+/** f of a one-shot trace of the inputs that nothing else sees (with its head, or not): its buffers go back to the pool after. */
 function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T, head = true): T {
-  const tr = trace(cell, inputs, { head });
+  const tr = trace(cell, inputs, { head, oneShot: true });
   try {
     return f(tr);
   } finally {

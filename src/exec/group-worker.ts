@@ -19,11 +19,12 @@ const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
 
 function runJob(msg: GroupMessage): void {
   const cell = CELLS[msg.cell as CellName]; // a spec's name is its key (test/cells-contract.test.ts)
-  const { d, widths, memory, direction } = msg;
+  const { d, widths, memory, direction, zxInCache } = msg;
+  const layout = { direction, zxInCache };
   const p = fromWire<Params>(msg.p, memory), buffers = fromWire<TraceBuffers>(msg.buffers, memory), job = unwireJob(msg.job, memory);
-  const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g, p, direction));
+  const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g, p, layout));
   withParams(cell, p, d, () => {
-    for (const grp of groups) runGroupJob(cell, p, d, buffers, grp, direction, job);
+    for (const grp of groups) runGroupJob(cell, p, d, buffers, grp, layout, job);
   });
 }
 

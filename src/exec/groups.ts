@@ -24,6 +24,7 @@ import { attachArena, kernelArena } from './kernels';
 import { kernelThreadsOn, KERNEL_THREADS_OFF, withoutHelper } from './wasm/kernels';
 import { give, take } from './pool';
 import type { BpttBuffers, GroupJob, Group, Pack, Trace, TraceBuffers } from './unroll';
+import type { ZAt } from './unroll/group';
 import type { LossJob } from './unroll/losses';
 
 /**
@@ -39,6 +40,7 @@ export interface GroupMessage {
   id: number;
   cell: Trace['cell']['name'];
   direction: Trace['direction'];
+  zxInCache: boolean;
   d: Trace['d'];
   widths: readonly number[];
   /** Indices of the groups it runs. */
@@ -54,14 +56,14 @@ export interface GroupMessage {
 type WiredPack = Omit<Pack, 'P'> & { P: Wire };
 type WiredJob =
   | (Omit<Extract<GroupJob, { kind: 'forward' }>, 'packs' | 'xIn'> & { packs?: WiredPack[]; xIn?: Wire })
-  | { kind: 'backward'; b: Wired<BpttBuffers>; loss?: Omit<LossJob, 'input' | 'dz'> & { input: Wire; dz?: Wire }; dx: Wire; dxOut: Wire; packs?: WiredPack[] };
+  | { kind: 'backward'; b: Wired<BpttBuffers>; dzAt: ZAt; loss?: Omit<LossJob, 'input' | 'dz'> & { input: Wire; dz?: Wire }; dx: Wire; dxOut: Wire; packs?: WiredPack[] };
 
 function wireJob(job: GroupJob): WiredJob {
   const packs = job.packs?.map((pk) => ({ ...pk, P: wire(pk.P) }));
   if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && wire(job.xIn) };
   const { loss } = job;
   return {
-    kind: 'backward', b: toWire(job.b), loss: loss && { ...loss, input: wire(loss.input), dz: loss.dz && wire(loss.dz) },
+    kind: 'backward', b: toWire(job.b), dzAt: job.dzAt, loss: loss && { ...loss, input: wire(loss.input), dz: loss.dz && wire(loss.dz) },
     dx: wire(job.dx), dxOut: wire(job.dxOut), packs,
   };
 }
@@ -72,7 +74,7 @@ export function unwireJob(job: WiredJob, memory: unknown): GroupJob {
   if (job.kind === 'forward') return { ...job, packs, xIn: job.xIn && unwire(job.xIn, memory) };
   const { loss } = job;
   return {
-    kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory),
+    kind: 'backward', b: fromWire<BpttBuffers>(job.b, memory), dzAt: job.dzAt,
     loss: loss && { ...loss, input: unwire(loss.input, memory), dz: loss.dz && unwire(loss.dz, memory) },
     dx: unwire(job.dx, memory), dxOut: unwire(job.dxOut, memory), packs,
   };
@@ -174,7 +176,7 @@ export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
   const buffers = tr.buffers;
   const arena = kernelArena();
   return {
-    id, cell: tr.cell.name, direction: tr.direction, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
+    id, cell: tr.cell.name, direction: tr.direction, zxInCache: tr.zxInCache, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
     memory: arena && Object.values(buffers).some((X) => arena.isArena(X)) ? arena.memory : undefined,
     p: toWire(paramsFor(tr)), buffers: toWire(buffers), job: wireJob(job),
   };

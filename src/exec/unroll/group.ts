@@ -12,7 +12,22 @@ import { softmaxColumns } from '../elementwise';
 import { groupColumns, groupViews, zeroColumns } from './layout';
 import { lossGroup, type LossJob } from './losses';
 import { packingsOf, type Pack } from './packs';
-import { projectionRows, type Group, type TraceBuffers } from './trace';
+import { projectionRows, type Group, type StepLayout, type TraceBuffers } from './trace';
+
+/**
+ * Where a pass's per-step blocks of projection rows (zx, or dz) lie: `buf` holds (rows, m) step
+ * blocks in the groups' layout from block `from` on, of which each step's are the first
+ * projection rows — zx's own buffer (rows = projection rows, from 0), or the cache when the
+ * projections live there (StepLayout.zxInCache: zx from block 0, dz from block 1).
+ */
+export interface ZBlocks {
+  readonly buf: Float64Array;
+  readonly rows: number;
+  readonly from: number;
+}
+
+/** Where dz lies within BpttBuffers.dz (a job message carries it as numbers). */
+export type ZAt = Omit<ZBlocks, 'buf'>;
 
 /**
  * What a column group does in a forward pass (src/exec/groups.ts runs the groups on two threads):
@@ -44,6 +59,8 @@ export interface ForwardJob {
 export interface BackwardJob {
   kind: 'backward';
   b: BpttBuffers;
+  /** Where in b.dz the steps' dz blocks lie. */
+  dzAt: ZAt;
   loss?: LossJob;
   dx: Float64Array;
   dxOut: Float64Array;
@@ -52,30 +69,30 @@ export interface BackwardJob {
 
 export type GroupJob = ForwardJob | BackwardJob;
 
-/** `project` for one column group's columns. */
+/** `project` for one column group's columns: the steps' projections into `z`, x read from `x`. */
 export function projectGroup(
-  cell: CellSpec, p: Params, d: Dims, all: { x: Float64Array; zx: Float64Array }, grp: Group, t0: number, t1: number, onlyRow: number,
+  cell: CellSpec, p: Params, d: Dims, x: Float64Array, z: ZBlocks, grp: Group, t0: number, t1: number, onlyRow: number,
   packs: readonly Packing[] = [],
 ): void {
   const { n_x, m } = d;
-  const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
+  const zBlock = z.rows * m, xBlock = n_x * m;
   const w = grp.d.m, j0 = grp.j0;
   let row0 = 0;
   for (const g of cell.projections) {
     const rows = g.rows(d), k0 = g.k0(d);
     const W = p[g.W], b = p[g.b];
     const ldw = W.length / rows;
-    const z0 = zRows * j0 + row0 * w;
+    const z0 = z.from * zBlock + z.rows * j0 + row0 * w;
     if (onlyRow < 0) {
-      mulBias(all.zx, b, W, ldw, k0, rows, n_x, all.x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock, packs);
+      mulBias(z.buf, b, W, ldw, k0, rows, n_x, x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock, packs);
     } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
       const r = onlyRow - row0, wr = r * ldw + k0;
       for (let t = t0; t < t1; t++) {
-        const zx = grp.steps[t].zx.buf, x0 = t * xBlock + n_x * j0;
+        const zx = grp.steps[t].zx, x0 = t * xBlock + n_x * j0;
         for (let j = 0; j < w; j++) {
           let s = 0;
-          for (let k = 0; k < n_x; k++) s += W[wr + k] * all.x[x0 + k * w + j];
-          zx[onlyRow * w + j] = b[r] + s;
+          for (let k = 0; k < n_x; k++) s += W[wr + k] * x[x0 + k * w + j];
+          zx.buf[zx.off + onlyRow * w + j] = b[r] + s;
         }
       }
     }
@@ -84,20 +101,22 @@ export function projectGroup(
 }
 
 /** Column group `grp`'s share of a job, on this thread or a group worker's (`b`: the trace's buffers). */
-export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, dir: Direction, job: GroupJob): void {
+export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers, grp: Group, layout: StepLayout, job: GroupJob): void {
+  const dir = layout.direction;
   // the job's products take its packed weight blocks (on this thread's views of them)
   const ops = job.packs ? grp.ops.withPacks(packingsOf(p, job.packs)) : grp.ops;
   if (job.kind === 'forward') {
     if (job.xIn) groupColumns(b.x, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.xIn, false);
     // the steps the loop takes: t0 … T_x−1 forward, 0 … T_x−1−k0 in reverse
     const [t0, t1] = dir === 'forward' ? [job.k0, d.T_x] : [0, d.T_x - job.k0];
-    if (job.inputs) projectGroup(cell, p, d, b, grp, t0, t1, -1, ops.packs);
+    const z: ZBlocks = layout.zxInCache ? { buf: b.cache, rows: cell.cacheRows(d), from: 0 } : { buf: b.zx, rows: projectionRows(cell, d), from: 0 };
+    if (job.inputs) projectGroup(cell, p, d, b.x, z, grp, t0, t1, -1, ops.packs);
     layerForward(cell, ops, grp.P, grp.d, grp.steps, dir, job.k0);
     if (job.head) headGroup(cell, p, d, b, grp, t0, t1, ops.packs);
   } else {
     if (job.loss) lossGroup(cell, p, d, b, grp, job.loss, job.b.up, ops);
-    bpttGroup(cell, grp, ops, d, dir, job.b);
-    dxGroup(cell, p, d, grp, job.b.dz, job.dx, ops.packs);
+    bpttGroup(cell, grp, ops, d, dir, job.b, job.dzAt);
+    dxGroup(cell, p, d, grp, { buf: job.b.dz, ...job.dzAt }, job.dx, ops.packs);
     groupColumns(job.dx, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.dxOut, true);
   }
 }
@@ -126,13 +145,14 @@ export interface BpttBuffers {
 }
 
 /** One group's BPTT time loop (on this thread or a group worker's), its layer's (src/model/layer.ts) on the group's views. */
-export function bpttGroup(cell: CellSpec, grp: Group, ops: Ops, full: Dims, dir: Direction, b: BpttBuffers): void {
-  const { ups, dzs, g } = bpttViews(cell, grp, full, b);
+export function bpttGroup(cell: CellSpec, grp: Group, ops: Ops, full: Dims, dir: Direction, b: BpttBuffers, dzAt: ZAt): void {
+  const { ups, dzs, g } = bpttViews(cell, grp, full, b, dzAt);
   layerBackward(cell, ops, grp.P, grp.d, grp.steps, dir, ups, dzs, g);
 }
 
 interface BpttViews {
   readonly b: BpttBuffers;
+  readonly dzAt: ZAt;
   readonly ups: Mat[];
   readonly dzs: Mat[];
   readonly g: StepGrad;
@@ -144,10 +164,10 @@ const lastViews = new WeakMap<Float64Array, Map<number, BpttViews>>();
 const sameBuffers = (x: BpttBuffers, y: BpttBuffers): boolean =>
   x.up === y.up && x.dz === y.dz && x.da === y.da && x.daPrev === y.daPrev && x.dc === y.dc && x.dcPrev === y.dcPrev && x.work === y.work;
 
-/** Group `grp`'s views of `b`, as made for the same buffers before, or new. */
-function bpttViews(cell: CellSpec, grp: Group, full: Dims, b: BpttBuffers): BpttViews {
+/** Group `grp`'s views of `b`, as made for the same buffers (and dz layout) before, or new. */
+function bpttViews(cell: CellSpec, grp: Group, full: Dims, b: BpttBuffers, dzAt: ZAt): BpttViews {
   const byGroup = lastViews.get(b.dz), last = byGroup?.get(grp.j0);
-  if (last && sameBuffers(last.b, b)) return last;
+  if (last && sameBuffers(last.b, b) && last.dzAt.rows === dzAt.rows && last.dzAt.from === dzAt.from) return last;
   const { n_a, m } = full;
   const { j0, d } = grp, w = d.m;
   const part = (buf: Float64Array, rows: number): Float64Array => (w === m ? buf : buf.subarray(rows * j0, rows * (j0 + w)));
@@ -155,28 +175,29 @@ function bpttViews(cell: CellSpec, grp: Group, full: Dims, b: BpttBuffers): Bptt
   const da = part(b.da, n_a), daPrev = part(b.daPrev, n_a);
   const dc = hasC ? part(b.dc, n_a) : b.dc, dcPrev = hasC ? part(b.dcPrev, n_a) : b.dcPrev;
   const zRows = projectionRows(cell, full);
-  const ups = groupViews(b.up, n_a, m, j0, w).map((v) => new Mat(v, n_a, w)), dzs = groupViews(b.dz, zRows, m, j0, w).map((v) => new Mat(v, zRows, w));
+  const ups = groupViews(b.up, n_a, m, j0, w).map((v) => new Mat(v, n_a, w));
+  const dzs = groupViews(b.dz, dzAt.rows, m, j0, w, dzAt.from, full.T_x).map((v) => new Mat(v, zRows, w)); // (the first zRows rows of each block)
   const view = (buf: Float64Array, rows: number): Mat => new Mat(buf, rows, w);
   const g: StepGrad = {
     da: view(da, n_a), dc: view(dc, hasC ? n_a : 0), dz: dzs[0], daPrev: view(daPrev, n_a), dcPrev: view(dcPrev, hasC ? n_a : 0),
     work: view(part(b.work, cell.workRows(full)), cell.workRows(full)),
   };
-  const views: BpttViews = { b: { ...b }, ups, dzs, g };
+  const views: BpttViews = { b: { ...b }, dzAt: { ...dzAt }, ups, dzs, g };
   if (byGroup) byGroup.set(grp.j0, views);
   else lastViews.set(b.dz, new Map([[grp.j0, views]]));
   return views;
 }
 
 /** dx⟨t⟩ += W[:, k0:k0+n_x]ᵀ dz⟨t⟩ for every projection, all steps of one group's columns (a batched product each). */
-export function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: Float64Array, dx: Float64Array, packs: readonly Packing[]): void {
+export function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: ZBlocks, dx: Float64Array, packs: readonly Packing[]): void {
   const { n_x, m, T_x } = d;
-  const zRows = projectionRows(cell, d), zBlock = zRows * m, xBlock = n_x * m;
+  const zBlock = dz.rows * m, xBlock = n_x * m;
   const w = grp.d.m, j0 = grp.j0;
   zeroColumns(dx, n_x, m, T_x, j0, w);
   let row0 = 0;
   for (const g of cell.projections) {
     const rows = g.rows(d), W = p[g.W];
-    mulTAdd(dx, W, W.length / rows, g.k0(d), rows, n_x, dz, w, n_x * j0, zRows * j0 + row0 * w, T_x, xBlock, zBlock, packs);
+    mulTAdd(dx, W, W.length / rows, g.k0(d), rows, n_x, dz.buf, w, n_x * j0, dz.from * zBlock + dz.rows * j0 + row0 * w, T_x, xBlock, zBlock, packs);
     row0 += rows;
   }
 }

@@ -9,7 +9,7 @@ import type { CellSpec, Params } from '../../model/cells/types';
 import { inGroups } from '../groups';
 import { arenaInUse, outerAdd, resident, transposeItems, type Residents, type TransposedItems } from '../kernels';
 import { give, take } from '../pool';
-import { projectGroup, runGroupJob, type BackwardJob, type BpttBuffers, type ForwardJob } from './group';
+import { projectGroup, runGroupJob, type BackwardJob, type BpttBuffers, type ForwardJob, type ZAt, type ZBlocks } from './group';
 import { regroup, toTimeMajor } from './layout';
 import type { LossJob } from './losses';
 import { packsFor } from './packs';
@@ -23,7 +23,13 @@ import type { LossName, LossSpec } from '../../model/losses';
  * kernel's order — bit for bit what the full computation gives. Allocates nothing.
  */
 export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
-  for (const grp of tr.groups) projectGroup(tr.cell, tr.p, tr.d, tr.all, grp, t0, t1, onlyRow);
+  const z: ZBlocks = { buf: tr.zxInCache ? tr.all.cache : tr.all.zx, ...zAt(tr, false) };
+  for (const grp of tr.groups) projectGroup(tr.cell, tr.p, tr.d, tr.all.x, z, grp, t0, t1, onlyRow);
+}
+
+/** Where a trace's zx (or, `dz`, its backward's dz) blocks lie in their buffer (group.ts ZBlocks). */
+function zAt(tr: Trace, dz: boolean): ZAt {
+  return tr.zxInCache ? { rows: tr.cell.cacheRows(tr.d), from: dz ? 1 : 0 } : { rows: projectionRows(tr.cell, tr.d), from: 0 };
 }
 
 /**
@@ -33,6 +39,8 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
  * `head` computes their logits and ŷ too; the sum loss does not need them.
  */
 export function run(tr: Trace, k0 = 0, head = true, inputs = true, xIn?: Float64Array): void {
+  if (tr.zxInCache && !(k0 === 0 && inputs)) throw new Error('internal: a one-shot trace runs whole, its projections included');
+  spent.delete(tr);
   const { cell, d, p, all } = tr;
   const { n_a, m } = d;
   if (tr.groups.length > 1) {
@@ -43,8 +51,11 @@ export function run(tr: Trace, k0 = 0, head = true, inputs = true, xIn?: Float64
   const job: ForwardJob = { kind: 'forward', k0, inputs, head, xIn };
   job.packs = packsFor(tr, job);
   const b = tr.buffers;
-  withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, tr.direction, job)), [all.x]);
+  withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, tr, job)), [all.x]);
 }
+
+/** One-shot traces (StepLayout.zxInCache) whose backward pass has run: their cache holds dz now. */
+const spent = new WeakSet<Trace>();
 
 /**
  * Runs `body` with the parameters (and `also`) resident in the SIMD kernel's memory, on big
@@ -88,11 +99,17 @@ export interface BackwardResult {
  * other gradient follows from the dz⟨t⟩ of all steps at once (`gateGradients`).
  *
  * The gate gradients dz⟨t⟩ are laid out as the input projections zx⟨t⟩, which no backward
- * step reads: they are written over the trace's zx, so a big pass touches no new memory for
- * them (fresh pages cost the first run of a process most: bench/README.md, "One cold run").
+ * step reads: they are written over the trace's zx — or, with the projections in the cache
+ * (StepLayout.zxInCache), over step t+1's — so a big pass touches no new memory for them
+ * (fresh pages cost the first run of a process most: bench/README.md, "One cold run").
  * Running the trace again therefore recomputes its projections (`run`'s `inputs`).
  */
 export function backward(tr: Trace, loss: LossSpec, input: Float64Array): BackwardResult {
+  if (tr.zxInCache) {
+    // its dz went over the cache's gates: another backward needs the forward pass again
+    if (spent.has(tr)) throw new Error('internal: a one-shot trace takes one backward pass (run it forward again first)');
+    spent.add(tr);
+  }
   const { cell, d, p, all } = tr;
   const { n_x, n_a, m, T_x } = d;
   const block = n_a * m;
@@ -108,7 +125,7 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   const b: BpttBuffers = {
     // each group writes its columns (lossGroup), or the loss's array is the upstream itself
     up: loss.upstreamIsInput ? lossInput : ws.alloc('up', block * T_x, 'any'),
-    dz: all.zx, // each step writes its block in full (see above)
+    dz: tr.zxInCache ? all.cache : all.zx, // each step writes its block in full (see above)
     da: ws.alloc('da', block, 'any'),
     daPrev: ws.alloc('daPrev', block, 'zero'),
     dc: ws.alloc('dc', hasC ? block : 0, 'any'),
@@ -126,14 +143,15 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   };
   const lossJob: LossJob = { name: loss.name as LossName, input: lossInput, rows };
   if (loss.usesHead) lossJob.dz = ws.alloc('dy', all.y.length, 'any');
-  const job: BackwardJob = { kind: 'backward', b, dx, dxOut, loss: loss.upstreamIsInput ? undefined : lossJob };
+  const dzAt = zAt(tr, true);
+  const job: BackwardJob = { kind: 'backward', b, dzAt, dx, dxOut, loss: loss.upstreamIsInput ? undefined : lossJob };
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;
   resident(stepWork(cell, d), operands, () => {
-    inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, tr.direction, job));
+    inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, tr, job));
     const bt = sharedTransposes(tr, loss.usesHead);
     if (lossJob.dz) headGradients(tr, lossJob.dz, grads, bt.a);
-    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, b.dz, grads, bt));
+    resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, { buf: b.dz, ...dzAt }, grads, bt));
     give(...Object.values(bt).map((t) => t.T));
   });
   ws.free(lossJob.input);
@@ -163,15 +181,15 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
  * reverse direction) or a block of step t's cache. The sums over the batch (here) take all
  * column groups at once, in column order; dx, a group's own, comes in its job.
  */
-function gateGradients(tr: Trace, dz: Float64Array, grads: Params, bt: SharedTransposes): void {
+function gateGradients(tr: Trace, Z: ZBlocks, grads: Params, bt: SharedTransposes): void {
   const { cell, d, p, all } = tr;
   const { n_x, n_a, m, T_x } = d;
-  const block = n_a * m, xBlock = n_x * m, zRows = projectionRows(cell, d), zBlock = zRows * m;
+  const dz = Z.buf, block = n_a * m, xBlock = n_x * m, zBlock = Z.rows * m;
   const cacheRows = cell.cacheRows(d), cacheBlock = cacheRows * m;
-  const w = m / tr.groups.length, zGroup = zRows * w;
+  const w = m / tr.groups.length, zGroup = Z.rows * w;
   let row0 = 0;
   for (const g of cell.projections) {
-    const rows = g.rows(d), k0 = g.k0(d), z0 = row0 * w;
+    const rows = g.rows(d), k0 = g.k0(d), z0 = Z.from * zBlock + row0 * w;
     const W = p[g.W], ldw = W.length / rows;
     outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x);
     biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup);

@@ -28,10 +28,25 @@ export interface Group {
 }
 
 /** Everything the forward pass computed, kept for the backward pass. */
-export interface Trace {
-  readonly cell: CellSpec;
-  /** Which way its layer walks the sequence (src/model/layer.ts). */
+/**
+ * How a trace's steps are laid out beyond the groups: which way the layer walks (src/model/layer.ts),
+ * and whether the input projections live in the cache (see `zxInCache`).
+ */
+export interface StepLayout {
   readonly direction: Direction;
+  /**
+   * A one-shot pass of a cell with CellSpec.zxInCache: no zx buffer; step t's projections are
+   * computed straight into its cache's first projection rows (Step.zx is that block), and
+   * backward puts dz⟨t⟩ there in step t+1's block, which BPTT has passed by then — the cache
+   * has one block more for dz⟨T_x−1⟩. A big LSTM's pass then touches 52 MB less of fresh
+   * memory (bench/README.md, "One cold run"). Not for passes run again from kept projections
+   * (gradcheck's), nor in the reverse direction.
+   */
+  readonly zxInCache: boolean;
+}
+
+export interface Trace extends StepLayout {
+  readonly cell: CellSpec;
   readonly d: Dims;
   readonly p: Params;
   /** Widths of the column groups (one group: [m]); every time-major buffer is laid out by them. */
@@ -92,12 +107,13 @@ export interface TraceBuffers {
  * layout. Each step's aPrev and cPrev are the state the step before it left in `dir`'s order
  * (a0 and c0 for the first step taken).
  */
-export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number, dir: Direction): Step[] {
+export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number, w: number, layout: StepLayout): Step[] {
   const { n_a, m, T_x } = d;
-  const hasC = cell.hasCellState;
+  const dir = layout.direction, hasC = cell.hasCellState;
   const part = (buf: Float64Array, rows: number): Mat[] => groupViews(buf, rows, m, j0, w, 0, T_x).map((v) => new Mat(v, rows, w));
-  const zxs = part(b.zx, projectionRows(cell, d)), as = part(b.a, n_a);
-  const cs = hasC ? part(b.c, n_a) : [], caches = part(b.cache, cell.cacheRows(d));
+  const as = part(b.a, n_a), cs = hasC ? part(b.c, n_a) : [], caches = part(b.cache, cell.cacheRows(d));
+  const zRows = projectionRows(cell, d);
+  const zxs = layout.zxInCache ? caches.map((C) => C.rowBlock(0, zRows)) : part(b.zx, zRows);
   const a0 = new Mat(w === m ? b.a0 : b.a0.subarray(n_a * j0, n_a * (j0 + w)), n_a, w);
   const c0 = hasC ? new Mat(w !== m ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0, n_a, w) : undefined;
   const none = new Mat(new Float64Array(0), 0, w);
@@ -132,11 +148,11 @@ export function paramViews(cell: CellSpec, d: Dims, p: Params): ParamViews {
 
 /** Column group g of a batch cut into `widths` (equal parts of d.m), with its step views of `b`. */
 export function groupAt(
-  cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number, p: Params, dir: Direction,
-  steps = groupSteps(cell, d, b, g * widths[0], widths[g], dir),
+  cell: CellSpec, d: Dims, widths: readonly number[], b: TraceBuffers, g: number, p: Params, layout: StepLayout,
+  steps = groupSteps(cell, d, b, g * widths[0], widths[g], layout),
 ): Group {
   const w = widths[g], j0 = g * widths[0];
-  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps, P: paramViews(cell, d, p), ops: opsFor(b.zx) };
+  return { j0, d: widths.length > 1 ? { ...d, m: w } : d, steps, P: paramViews(cell, d, p), ops: opsFor(b.a) };
 }
 
 /** How a trace is laid out (`allocate`). */
@@ -149,6 +165,11 @@ export interface TraceOptions {
   readonly shared?: boolean;
   /** Which way the layer walks the sequence: 'forward' by default. */
   readonly direction?: Direction;
+  /**
+   * The pass runs once, forward then backward, and is never run again from its kept input
+   * projections: they may live in the cache (StepLayout.zxInCache) where the cell allows.
+   */
+  readonly oneShot?: boolean;
 }
 
 /**
@@ -174,7 +195,7 @@ export interface TraceOptions {
 export function allocate(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, a0: Float64Array, c0: Float64Array, o: TraceOptions = {},
 ): Trace {
-  const { widths = [d.m], full = false, shared = widths.length > 1, direction = 'forward' } = o;
+  const { widths = [d.m], full = false, shared = widths.length > 1, direction = 'forward', oneShot = false } = o;
   const { n_x, n_a, n_y, m, T_x } = d;
   if (x.length !== n_x * m * T_x) throw new Error(`internal: x holds ${x.length} values, not ${n_x}·${m}·${T_x}`);
   if (widths.some((w) => w !== widths[0]) || widths[0] * widths.length !== m) {
@@ -186,32 +207,36 @@ export function allocate(
   const hasC = cell.hasCellState;
   const rows = { zx: projectionRows(cell, d), a: n_a, c: hasC ? n_a : 0, cache: cell.cacheRows(d), logits: n_y, y: n_y };
   const spare = takeSpare(cell, d, widths, shared, direction);
-  const ws = spare?.ws ?? new Workspace(shared, !grouped && sum(Object.values(rows)) * m * T_x <= SPARE_MAX_VALUES);
+  const keep = !grouped && sum(Object.values(rows)) * m * T_x <= SPARE_MAX_VALUES;
+  const ws = spare?.ws ?? new Workspace(shared, keep);
+  // (a kept trace may be run again from its projections: gradcheck's evaluator takes spares)
+  const zxInCache = oneShot && !keep && !spare && direction === 'forward' && cell.zxInCache === true;
   const f64 = (name: string, n: number): Float64Array => ws.alloc(name, n, full ? 'any' : 'zero');
   const all = {
     x,
-    zx: f64('zx', rows.zx * m * T_x),
+    zx: f64('zx', zxInCache ? 0 : rows.zx * m * T_x),
     a: f64('a', rows.a * m * T_x),
     c: f64('c', rows.c * m * T_x),
-    cache: f64('cache', rows.cache * m * T_x),
+    cache: f64('cache', rows.cache * m * (zxInCache ? T_x + 1 : T_x)),
     logits: f64('logits', rows.logits * m * T_x),
     y: f64('y', rows.y * m * T_x),
   };
   const own = { a0: grouped ? f64('a0', block) : a0, c0: grouped && hasC ? f64('c0', block) : c0 };
   const b: TraceBuffers = { ...all, ...own };
+  const layout: StepLayout = { direction, zxInCache };
   let groups: Group[], steps: Step[];
   if (spare) {
     // The same buffers as the spare's, so its step views hold; only the initial state and p are the caller's.
     steps = spare.steps.slice();
     const first = timeAt(direction, T_x, 0);
     steps[first] = { ...steps[first], aPrev: new Mat(a0, n_a, m), cPrev: hasC ? new Mat(c0, n_a, m) : steps[first].cPrev };
-    groups = [groupAt(cell, d, widths, b, 0, p, direction, steps)];
+    groups = [groupAt(cell, d, widths, b, 0, p, layout, steps)];
   } else {
-    groups = widths.map((_, g) => groupAt(cell, d, widths, b, g, p, direction));
-    steps = grouped ? groupSteps(cell, d, b, 0, m, direction) : groups[0].steps;
+    groups = widths.map((_, g) => groupAt(cell, d, widths, b, g, p, layout));
+    steps = grouped ? groupSteps(cell, d, b, 0, m, layout) : groups[0].steps;
   }
   return {
-    cell, direction, d, p, widths, groups, steps, all, a0: own.a0, c0: own.c0, buffers: b, state0: { a0, c0 }, shared, ws,
+    cell, direction, zxInCache, d, p, widths, groups, steps, all, a0: own.a0, c0: own.c0, buffers: b, state0: { a0, c0 }, shared, ws,
     logits: spare ? spare.logits : views(all.logits, n_y * m, T_x), y: spare ? spare.y : views(all.y, n_y * m, T_x),
   };
 }
