@@ -3,13 +3,13 @@
  * cell to the table adds it here.
  */
 import { strict as assert } from 'assert';
-import type { Dims } from '../src/backends/types';
+import type { Dims, Loss } from '../src/backends/types';
 import { CELL_NAMES, CELLS, gradientNames, paramShapes } from '../src/model/cells';
-import { float64Backend as engine, paramsOf } from '../src/backends/float64';
+import { float64Backend as engine, forwardOutputs, gradients, paramsOf, trace } from '../src/backends/float64';
 import { Mat, plainOps } from '../src/exec/ops';
-import { paramViews } from '../src/exec/unroll';
+import { paramViews, release } from '../src/exec/unroll';
 import { tensor, type Arrays, type Tensor } from '../src/tensor';
-import { expectClose, randomInputs } from './helpers';
+import { expectClose, hex, randomInputs } from './helpers';
 
 const D: Dims = { n_x: 3, n_a: 5, n_y: 4, m: 6, T_x: 5 };
 
@@ -37,6 +37,25 @@ const EXACT = { atol: 0 };
 for (const cellName of CELL_NAMES) {
   const cell = CELLS[cellName];
   describe(`cell contract: ${cellName}`, () => {
+    it('with its input projections in its cache (CellSpec.zxInCache, one-shot passes), the same bits', () => {
+      // Two column groups make the trace one-shot-able (a small one-group trace is kept for reuse).
+      const { inputs, da, labels } = randomInputs(cellName, D, 17);
+      const widths = [D.m / 2, D.m / 2];
+      for (const loss of [{ kind: 'sum', da }, { kind: 'xent', labels }] as Loss[]) {
+        const kept = trace(cellName, inputs, { widths }), shot = trace(cellName, inputs, { widths, oneShot: true });
+        try {
+          assert.equal(shot.zxInCache, CELLS[cellName].zxInCache === true, 'a one-shot trace of a cell that allows it');
+          assert.equal(kept.zxInCache, false);
+          const out = [forwardOutputs(kept), forwardOutputs(shot)], grads = [gradients(kept, loss), gradients(shot, loss)];
+          for (const name of Object.keys(out[0])) assert.equal(hex(out[1][name].data), hex(out[0][name].data), name);
+          for (const name of Object.keys(grads[0])) assert.equal(hex(grads[1][name].data), hex(grads[0][name].data), `${loss.kind} ${name}`);
+        } finally {
+          release(kept);
+          release(shot);
+        }
+      }
+    });
+
     const { inputs, da, labels } = randomInputs(cellName, D, 7);
 
     it('is registered under its own name (group workers look cells up by it)', () => {
