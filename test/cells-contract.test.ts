@@ -37,15 +37,15 @@ const EXACT = { atol: 0 };
 for (const cellName of CELL_NAMES) {
   const cell = CELLS[cellName];
   describe(`cell contract: ${cellName}`, () => {
-    it('with its input projections in its cache (CellSpec.zxInCache, one-shot passes), the same bits', () => {
+    it('with its input projections where it copies them (CellSpec.zxInto, one-shot passes), the same bits', () => {
       // Two column groups make the trace one-shot-able (a small one-group trace is kept for reuse).
       const { inputs, da, labels } = randomInputs(cellName, D, 17);
       const widths = [D.m / 2, D.m / 2];
       for (const loss of [{ kind: 'sum', da }, { kind: 'xent', labels }] as Loss[]) {
         const kept = trace(cellName, inputs, { widths }), shot = trace(cellName, inputs, { widths, oneShot: true });
         try {
-          assert.equal(shot.zxInCache, CELLS[cellName].zxInCache === true, 'a one-shot trace of a cell that allows it');
-          assert.equal(kept.zxInCache, false);
+          assert.equal(shot.zxIn, CELLS[cellName].zxInto ?? 'own', 'a one-shot trace of a cell that allows it');
+          assert.equal(kept.zxIn, 'own');
           const out = [forwardOutputs(kept), forwardOutputs(shot)], grads = [gradients(kept, loss), gradients(shot, loss)];
           for (const name of Object.keys(out[0])) assert.equal(hex(out[1][name].data), hex(out[0][name].data), name);
           for (const name of Object.keys(grads[0])) assert.equal(hex(grads[1][name].data), hex(grads[0][name].data), `${loss.kind} ${name}`);

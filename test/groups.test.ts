@@ -44,17 +44,17 @@ describe('column groups', function () {
             assert.equal(lossOf(tr, loss), lossOf(one, loss), `${loss.kind} loss`);
           }
           // One-shot traces, as the library and the CLI run them: the input projections in the
-          // cache where the cell allows (StepLayout.zxInCache), dz over the next step's, one
-          // backward pass each — the same bits.
+          // cache or a where the cell copies them (StepLayout.zxIn), dz over the next step's
+          // cache or upstream gradient, one backward pass each — the same bits.
           for (const loss of losses) {
             const shot = trace(cellName, inputs, { widths, oneShot: true });
             try {
-              assert.equal(shot.zxInCache, CELLS[cellName].zxInCache === true);
+              assert.equal(shot.zxIn, CELLS[cellName].zxInto ?? 'own');
               const out = forwardOutputs(shot);
               for (const name of Object.keys(want)) assert.equal(hex(out[name].data), hex(want[name].data), `one-shot ${name}`);
               const g1 = gradients(one, loss), g3 = gradients(shot, loss);
               for (const name of Object.keys(g1)) assert.equal(hex(g3[name].data), hex(g1[name].data), `one-shot ${loss.kind} ${name}`);
-              if (shot.zxInCache) assert.throws(() => gradients(shot, loss), /a one-shot trace takes one backward pass/);
+              if (shot.zxIn === 'cache') assert.throws(() => gradients(shot, loss), /a one-shot trace takes one backward pass/);
             } finally {
               release(shot);
             }

@@ -19,8 +19,8 @@ const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
 
 function runJob(msg: GroupMessage): void {
   const cell = CELLS[msg.cell as CellName]; // a spec's name is its key (test/cells-contract.test.ts)
-  const { d, widths, memory, direction, zxInCache } = msg;
-  const layout = { direction, zxInCache };
+  const { d, widths, memory, direction, zxIn } = msg;
+  const layout = { direction, zxIn };
   const p = fromWire<Params>(msg.p, memory), buffers = fromWire<TraceBuffers>(msg.buffers, memory), job = unwireJob(msg.job, memory);
   const groups = msg.groups.map((g) => groupAt(cell, d, widths, buffers, g, p, layout));
   withParams(cell, p, d, () => {

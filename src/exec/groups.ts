@@ -40,7 +40,7 @@ export interface GroupMessage {
   id: number;
   cell: Trace['cell']['name'];
   direction: Trace['direction'];
-  zxInCache: boolean;
+  zxIn: Trace['zxIn'];
   d: Trace['d'];
   widths: readonly number[];
   /** Indices of the groups it runs. */
@@ -176,7 +176,7 @@ export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
   const buffers = tr.buffers;
   const arena = kernelArena();
   return {
-    id, cell: tr.cell.name, direction: tr.direction, zxInCache: tr.zxInCache, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
+    id, cell: tr.cell.name, direction: tr.direction, zxIn: tr.zxIn, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
     memory: arena && Object.values(buffers).some((X) => arena.isArena(X)) ? arena.memory : undefined,
     p: toWire(paramsFor(tr)), buffers: toWire(buffers), job: wireJob(job),
   };

@@ -175,7 +175,7 @@ const arenaSigmoid = (Z: Mat): void => sigmoidInPlace(Z.buf, Z.off, size(Z));
 const arenaTanh = (Z: Mat): void => tanhInPlace(Z.buf, Z.off, size(Z));
 
 function copy(dst: Mat, src: Mat): void {
-  if (dst.buf === src.buf && dst.off === src.off) return; // a view onto itself (a cell's zx in its cache: CellSpec.zxInCache)
+  if (dst.buf === src.buf && dst.off === src.off) return; // a view onto itself (a cell's zx where it copies it: CellSpec.zxInto)
   if (src.off === 0 && src.buf.length === size(src)) dst.buf.set(src.buf, dst.off);
   else dst.buf.set(src.buf.subarray(src.off, src.off + size(src)), dst.off);
 }

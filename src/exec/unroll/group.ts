@@ -18,7 +18,8 @@ import { projectionRows, type Group, type StepLayout, type TraceBuffers } from '
  * Where a pass's per-step blocks of projection rows (zx, or dz) lie: `buf` holds (rows, m) step
  * blocks in the groups' layout from block `from` on, of which each step's are the first
  * projection rows — zx's own buffer (rows = projection rows, from 0), or the cache when the
- * projections live there (StepLayout.zxInCache: zx from block 0, dz from block 1).
+ * projections live there (StepLayout.zxIn 'cache': zx from block 0, dz from block 1), or
+ * a's or up's blocks (zxIn 'a': zx in a, dz in up from block 1).
  */
 export interface ZBlocks {
   readonly buf: Float64Array;
@@ -69,6 +70,13 @@ export interface BackwardJob {
 
 export type GroupJob = ForwardJob | BackwardJob;
 
+/** Where the steps' input projections are computed (StepLayout.zxIn). */
+export function zxBlocks(cell: CellSpec, d: Dims, b: TraceBuffers, layout: StepLayout): ZBlocks {
+  if (layout.zxIn === 'cache') return { buf: b.cache, rows: cell.cacheRows(d), from: 0 };
+  if (layout.zxIn === 'a') return { buf: b.a, rows: d.n_a, from: 0 };
+  return { buf: b.zx, rows: projectionRows(cell, d), from: 0 };
+}
+
 /** `project` for one column group's columns: the steps' projections into `z`, x read from `x`. */
 export function projectGroup(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, z: ZBlocks, grp: Group, t0: number, t1: number, onlyRow: number,
@@ -109,7 +117,7 @@ export function runGroupJob(cell: CellSpec, p: Params, d: Dims, b: TraceBuffers,
     if (job.xIn) groupColumns(b.x, d.n_x, d.m, d.T_x, grp.j0, grp.d.m, job.xIn, false);
     // the steps the loop takes: t0 … T_x−1 forward, 0 … T_x−1−k0 in reverse
     const [t0, t1] = dir === 'forward' ? [job.k0, d.T_x] : [0, d.T_x - job.k0];
-    const z: ZBlocks = layout.zxInCache ? { buf: b.cache, rows: cell.cacheRows(d), from: 0 } : { buf: b.zx, rows: projectionRows(cell, d), from: 0 };
+    const z = zxBlocks(cell, d, b, layout);
     if (job.inputs) projectGroup(cell, p, d, b.x, z, grp, t0, t1, -1, ops.packs);
     layerForward(cell, ops, grp.P, grp.d, grp.steps, dir, job.k0);
     if (job.head) headGroup(cell, p, d, b, grp, t0, t1, ops.packs);
@@ -175,7 +183,7 @@ function bpttViews(cell: CellSpec, grp: Group, full: Dims, b: BpttBuffers, dzAt:
   const da = part(b.da, n_a), daPrev = part(b.daPrev, n_a);
   const dc = hasC ? part(b.dc, n_a) : b.dc, dcPrev = hasC ? part(b.dcPrev, n_a) : b.dcPrev;
   const zRows = projectionRows(cell, full);
-  const ups = groupViews(b.up, n_a, m, j0, w).map((v) => new Mat(v, n_a, w));
+  const ups = groupViews(b.up, n_a, m, j0, w, 0, full.T_x).map((v) => new Mat(v, n_a, w));
   const dzs = groupViews(b.dz, dzAt.rows, m, j0, w, dzAt.from, full.T_x).map((v) => new Mat(v, zRows, w)); // (the first zRows rows of each block)
   const view = (buf: Float64Array, rows: number): Mat => new Mat(buf, rows, w);
   const g: StepGrad = {

@@ -9,7 +9,7 @@ import type { CellSpec, Params } from '../../model/cells/types';
 import { inGroups } from '../groups';
 import { arenaInUse, outerAdd, resident, transposeItems, type Residents, type TransposedItems } from '../kernels';
 import { give, take } from '../pool';
-import { projectGroup, runGroupJob, type BackwardJob, type BpttBuffers, type ForwardJob, type ZAt, type ZBlocks } from './group';
+import { projectGroup, runGroupJob, zxBlocks, type BackwardJob, type BpttBuffers, type ForwardJob, type ZAt, type ZBlocks } from './group';
 import { regroup, toTimeMajor } from './layout';
 import type { LossJob } from './losses';
 import { packsFor } from './packs';
@@ -23,13 +23,15 @@ import type { LossName, LossSpec } from '../../model/losses';
  * kernel's order — bit for bit what the full computation gives. Allocates nothing.
  */
 export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
-  const z: ZBlocks = { buf: tr.zxInCache ? tr.all.cache : tr.all.zx, ...zAt(tr, false) };
+  const z = zxBlocks(tr.cell, tr.d, tr.buffers, tr);
   for (const grp of tr.groups) projectGroup(tr.cell, tr.p, tr.d, tr.all.x, z, grp, t0, t1, onlyRow);
 }
 
-/** Where a trace's zx (or, `dz`, its backward's dz) blocks lie in their buffer (group.ts ZBlocks). */
-function zAt(tr: Trace, dz: boolean): ZAt {
-  return tr.zxInCache ? { rows: tr.cell.cacheRows(tr.d), from: dz ? 1 : 0 } : { rows: projectionRows(tr.cell, tr.d), from: 0 };
+/** Where a backward pass's dz blocks lie: over zx, or a block on in the cache or in the upstream gradients (StepLayout.zxIn). */
+function dzAtOf(tr: Trace): ZAt {
+  if (tr.zxIn === 'cache') return { rows: tr.cell.cacheRows(tr.d), from: 1 };
+  if (tr.zxIn === 'a') return { rows: tr.d.n_a, from: 1 };
+  return { rows: projectionRows(tr.cell, tr.d), from: 0 };
 }
 
 /**
@@ -39,7 +41,7 @@ function zAt(tr: Trace, dz: boolean): ZAt {
  * `head` computes their logits and ŷ too; the sum loss does not need them.
  */
 export function run(tr: Trace, k0 = 0, head = true, inputs = true, xIn?: Float64Array): void {
-  if (tr.zxInCache && !(k0 === 0 && inputs)) throw new Error('internal: a one-shot trace runs whole, its projections included');
+  if (tr.zxIn !== 'own' && !(k0 === 0 && inputs)) throw new Error('internal: a one-shot trace runs whole, its projections included');
   spent.delete(tr);
   const { cell, d, p, all } = tr;
   const { n_a, m } = d;
@@ -54,7 +56,7 @@ export function run(tr: Trace, k0 = 0, head = true, inputs = true, xIn?: Float64
   withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, tr, job)), [all.x]);
 }
 
-/** One-shot traces (StepLayout.zxInCache) whose backward pass has run: their cache holds dz now. */
+/** One-shot traces with their projections in the cache (StepLayout.zxIn) whose backward pass has run: their cache holds dz now. */
 const spent = new WeakSet<Trace>();
 
 /**
@@ -99,13 +101,13 @@ export interface BackwardResult {
  * other gradient follows from the dz⟨t⟩ of all steps at once (`gateGradients`).
  *
  * The gate gradients dz⟨t⟩ are laid out as the input projections zx⟨t⟩, which no backward
- * step reads: they are written over the trace's zx — or, with the projections in the cache
- * (StepLayout.zxInCache), over step t+1's — so a big pass touches no new memory for them
+ * step reads: they are written over the trace's zx — or, without one (StepLayout.zxIn), over
+ * step t+1's cache or upstream gradient — so a big pass touches no new memory for them
  * (fresh pages cost the first run of a process most: bench/README.md, "One cold run").
  * Running the trace again therefore recomputes its projections (`run`'s `inputs`).
  */
 export function backward(tr: Trace, loss: LossSpec, input: Float64Array): BackwardResult {
-  if (tr.zxInCache) {
+  if (tr.zxIn === 'cache') {
     // its dz went over the cache's gates: another backward needs the forward pass again
     if (spent.has(tr)) throw new Error('internal: a one-shot trace takes one backward pass (run it forward again first)');
     spent.add(tr);
@@ -121,11 +123,13 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   const hasC = cell.hasCellState;
   // the loss's array time-major in the groups' layout, as the groups read it (lossGroup)
   const rows = input.length / (m * T_x);
-  const lossInput = toTimeMajor(input, rows, m, T_x, tr.widths, ws.alloc('lossInput', input.length, 'any'));
+  // (with zxIn 'a', the upstream gradients have one block more: dz⟨t⟩ goes over up⟨t+1⟩)
+  const upBlocks = tr.zxIn === 'a' ? T_x + 1 : T_x;
+  const lossInput = toTimeMajor(input, rows, m, T_x, tr.widths, ws.alloc('lossInput', rows * m * (loss.upstreamIsInput ? upBlocks : T_x), 'any'));
+  const up = loss.upstreamIsInput ? lossInput : ws.alloc('up', block * upBlocks, 'any');
   const b: BpttBuffers = {
-    // each group writes its columns (lossGroup), or the loss's array is the upstream itself
-    up: loss.upstreamIsInput ? lossInput : ws.alloc('up', block * T_x, 'any'),
-    dz: tr.zxInCache ? all.cache : all.zx, // each step writes its block in full (see above)
+    up, // each group writes its columns (lossGroup), or the loss's array is the upstream itself
+    dz: tr.zxIn === 'cache' ? all.cache : tr.zxIn === 'a' ? up : all.zx, // each step writes its block in full (see above)
     da: ws.alloc('da', block, 'any'),
     daPrev: ws.alloc('daPrev', block, 'zero'),
     dc: ws.alloc('dc', hasC ? block : 0, 'any'),
@@ -143,7 +147,7 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   };
   const lossJob: LossJob = { name: loss.name as LossName, input: lossInput, rows };
   if (loss.usesHead) lossJob.dz = ws.alloc('dy', all.y.length, 'any');
-  const dzAt = zAt(tr, true);
+  const dzAt = dzAtOf(tr);
   const job: BackwardJob = { kind: 'backward', b, dzAt, dx, dxOut, loss: loss.upstreamIsInput ? undefined : lossJob };
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;

@@ -30,19 +30,21 @@ export interface Group {
 /** Everything the forward pass computed, kept for the backward pass. */
 /**
  * How a trace's steps are laid out beyond the groups: which way the layer walks (src/model/layer.ts),
- * and whether the input projections live in the cache (see `zxInCache`).
+ * and where the input projections live (see `zxIn`).
  */
 export interface StepLayout {
   readonly direction: Direction;
   /**
-   * A one-shot pass of a cell with CellSpec.zxInCache: no zx buffer; step t's projections are
-   * computed straight into its cache's first projection rows (Step.zx is that block), and
-   * backward puts dz⟨t⟩ there in step t+1's block, which BPTT has passed by then — the cache
-   * has one block more for dz⟨T_x−1⟩. A big LSTM's pass then touches 52 MB less of fresh
-   * memory (bench/README.md, "One cold run"). Not for passes run again from kept projections
-   * (gradcheck's), nor in the reverse direction.
+   * 'own': zx has its buffer, and backward writes dz over it. A one-shot pass of a cell with
+   * CellSpec.zxInto keeps none, and computes step t's projections straight where the cell
+   * copies them (Step.zx is that block); backward then puts dz⟨t⟩ in step t+1's block of a
+   * buffer BPTT has passed by then, which has one block more for dz⟨T_x−1⟩:
+   * - 'cache': the cache's first projection rows; dz over the next step's (LSTM, GRU);
+   * - 'a': a⟨t⟩ itself; dz over the next step's upstream gradient, of as many rows (RNN).
+   * A big LSTM's pass touches 52 MB less of fresh memory, an RNN's 13 (bench/README.md, "One
+   * cold run"). Not for passes run again from kept projections (gradcheck's), nor in reverse.
    */
-  readonly zxInCache: boolean;
+  readonly zxIn: 'own' | 'cache' | 'a';
 }
 
 export interface Trace extends StepLayout {
@@ -113,7 +115,7 @@ export function groupSteps(cell: CellSpec, d: Dims, b: TraceBuffers, j0: number,
   const part = (buf: Float64Array, rows: number): Mat[] => groupViews(buf, rows, m, j0, w, 0, T_x).map((v) => new Mat(v, rows, w));
   const as = part(b.a, n_a), cs = hasC ? part(b.c, n_a) : [], caches = part(b.cache, cell.cacheRows(d));
   const zRows = projectionRows(cell, d);
-  const zxs = layout.zxInCache ? caches.map((C) => C.rowBlock(0, zRows)) : part(b.zx, zRows);
+  const zxs = layout.zxIn === 'cache' ? caches.map((C) => C.rowBlock(0, zRows)) : layout.zxIn === 'a' ? as : part(b.zx, zRows);
   const a0 = new Mat(w === m ? b.a0 : b.a0.subarray(n_a * j0, n_a * (j0 + w)), n_a, w);
   const c0 = hasC ? new Mat(w !== m ? b.c0.subarray(n_a * j0, n_a * (j0 + w)) : b.c0, n_a, w) : undefined;
   const none = new Mat(new Float64Array(0), 0, w);
@@ -167,7 +169,7 @@ export interface TraceOptions {
   readonly direction?: Direction;
   /**
    * The pass runs once, forward then backward, and is never run again from its kept input
-   * projections: they may live in the cache (StepLayout.zxInCache) where the cell allows.
+   * projections: they may live where the cell copies them (StepLayout.zxIn).
    */
   readonly oneShot?: boolean;
 }
@@ -210,20 +212,20 @@ export function allocate(
   const keep = !grouped && sum(Object.values(rows)) * m * T_x <= SPARE_MAX_VALUES;
   const ws = spare?.ws ?? new Workspace(shared, keep);
   // (a kept trace may be run again from its projections: gradcheck's evaluator takes spares)
-  const zxInCache = oneShot && !keep && !spare && direction === 'forward' && cell.zxInCache === true;
+  const zxIn = oneShot && !keep && !spare && direction === 'forward' && cell.zxInto ? cell.zxInto : 'own';
   const f64 = (name: string, n: number): Float64Array => ws.alloc(name, n, full ? 'any' : 'zero');
   const all = {
     x,
-    zx: f64('zx', zxInCache ? 0 : rows.zx * m * T_x),
+    zx: f64('zx', zxIn !== 'own' ? 0 : rows.zx * m * T_x),
     a: f64('a', rows.a * m * T_x),
     c: f64('c', rows.c * m * T_x),
-    cache: f64('cache', rows.cache * m * (zxInCache ? T_x + 1 : T_x)),
+    cache: f64('cache', rows.cache * m * (zxIn === 'cache' ? T_x + 1 : T_x)),
     logits: f64('logits', rows.logits * m * T_x),
     y: f64('y', rows.y * m * T_x),
   };
   const own = { a0: grouped ? f64('a0', block) : a0, c0: grouped && hasC ? f64('c0', block) : c0 };
   const b: TraceBuffers = { ...all, ...own };
-  const layout: StepLayout = { direction, zxInCache };
+  const layout: StepLayout = { direction, zxIn };
   let groups: Group[], steps: Step[];
   if (spare) {
     // The same buffers as the spare's, so its step views hold; only the initial state and p are the caller's.
@@ -236,7 +238,7 @@ export function allocate(
     steps = grouped ? groupSteps(cell, d, b, 0, m, layout) : groups[0].steps;
   }
   return {
-    cell, direction, zxInCache, d, p, widths, groups, steps, all, a0: own.a0, c0: own.c0, buffers: b, state0: { a0, c0 }, shared, ws,
+    cell, direction, zxIn, d, p, widths, groups, steps, all, a0: own.a0, c0: own.c0, buffers: b, state0: { a0, c0 }, shared, ws,
     logits: spare ? spare.logits : views(all.logits, n_y * m, T_x), y: spare ? spare.y : views(all.y, n_y * m, T_x),
   };
 }

@@ -67,7 +67,7 @@ export const gruCell = {
   hasCellState: false,
   cacheRows: (d) => 4 * d.n_a,
   workRows: (d) => d.n_a,
-  zxInCache: true, // the cache's first 3 n_a rows, first thing in forward; the gradients read rt⊙a_prev (rows 3 n_a …) only
+  zxInto: 'cache', // the cache's first 3 n_a rows, first thing in forward; the gradients read rt⊙a_prev (rows 3 n_a …) only
 
   forward(ops, p, { n_a }, s) {
     const [u, r, cc, ra] = s.cache.blocks(n_a); // ut, rt, cct, rt⊙a_prev

@@ -76,7 +76,7 @@ export const lstmCell = {
   hasCellState: true,
   cacheRows: (d) => 5 * d.n_a,
   workRows: () => 0,
-  zxInCache: true, // z = C.rowBlock(0, 4 n_a), first thing in forward
+  zxInto: 'cache', // z = C.rowBlock(0, 4 n_a), first thing in forward
 
   forward(ops, p, { n_a }, s) {
     const C = s.cache, [f, i, cc, o, tc] = C.blocks(n_a);

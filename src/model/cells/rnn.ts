@@ -40,6 +40,7 @@ export const rnnCell = {
   hasCellState: false,
   cacheRows: () => 0,
   workRows: () => 0,
+  zxInto: 'a', // a⟨t⟩ = Wax x⟨t⟩ + ba, first thing in forward
 
   forward(ops, p, d, s) {
     ops.copy(s.a, s.zx); // Wax x⟨t⟩ + ba

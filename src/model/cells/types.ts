@@ -99,14 +99,14 @@ export interface CellSpec {
   /** Rows of the per-step cache (times m values). */
   cacheRows(d: Dims): number;
   /**
-   * Its forward step begins by copying zx into the cache's first projection rows (its gates'
-   * pre-activations), and its gate gradients read no cache row below them (Projection
-   * `cacheRow`). A one-shot pass may then compute the projections there directly — Step.zx is
-   * that very block, and copying a view onto itself does nothing — and put step t's dz over
-   * step t+1's, done with once BPTT has passed it (src/exec/unroll/trace.ts `zxInCache`).
-   * test/cells-contract.test.ts holds a cell that says so to the same bits either way.
+   * Where its forward step copies zx, first thing: the cache's first projection rows (its
+   * gates' pre-activations; then its gate gradients must read no cache row below them,
+   * Projection `cacheRow`), or a⟨t⟩ itself (then its projections have n_a rows). A one-shot
+   * pass may then compute the projections there directly — Step.zx is that very block, and
+   * copying a view onto itself does nothing — and keep no zx buffer (src/exec/unroll/trace.ts
+   * `StepLayout.zxIn`). test/cells-contract.test.ts holds a cell that says so to the same bits.
    */
-  readonly zxInCache?: boolean;
+  readonly zxInto?: 'cache' | 'a';
   /** Rows of backward scratch (times m values). */
   workRows(d: Dims): number;
   /** One step forward, written against `ops` (src/exec/ops.ts): how it runs is not the cell's business. */
