@@ -27,7 +27,6 @@ export interface Group {
   readonly ops: KernelOps;
 }
 
-/** Everything the forward pass computed, kept for the backward pass. */
 /**
  * How a trace's steps are laid out beyond the groups: which way the layer walks (src/model/layer.ts),
  * and where the input projections live (see `zxIn`).
@@ -47,6 +46,7 @@ export interface StepLayout {
   readonly zxIn: 'own' | 'cache' | 'a';
 }
 
+/** Everything the forward pass computed, kept for the backward pass. */
 export interface Trace extends StepLayout {
   readonly cell: CellSpec;
   readonly d: Dims;
