@@ -1,0 +1,116 @@
+/**
+ * PyTorch's own modules (fixtures/torch/, made by fixtures/generate_torch.py with nn.RNN and
+ * torch.autograd): what `--layout torch` (issue 19) will be tested against. Until then, the
+ * one case our coursera cells already express — a one-layer tanh nn.RNN, whose equation
+ * h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) is the seed's RNN cell with Wax = W_ih,
+ * Waa = W_hh, ba = b_ih + b_hh — is mapped by hand and run through the engine: outputs and
+ * every gradient against PyTorch's, to 1e-12 relative. The fixtures' own contract (every
+ * case holds its parameters, inputs, results and gradients under PyTorch's names, in float64)
+ * is checked for all of them.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { float64Backend } from '../src/backends/float64';
+import { parseNpz } from '../src/io/npz';
+import { tensor, type Arrays, type Tensor } from '../src/tensor';
+import { ROOT } from './cli-helpers';
+
+const DIR = path.join(ROOT, 'fixtures', 'torch');
+
+interface CaseMeta {
+  module: 'RNN' | 'LSTM' | 'GRU';
+  args: { input_size: number; hidden_size: number; num_layers?: number; bidirectional?: boolean; bias?: boolean; proj_size?: number };
+  T: number;
+  N: number | null;
+  batch_first: boolean;
+  prefix: string;
+}
+const manifest = JSON.parse(fs.readFileSync(path.join(DIR, 'cases.json'), 'utf8')) as { torch: string; cases: Record<string, CaseMeta> };
+
+function load(name: string): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const e of parseNpz(new Uint8Array(fs.readFileSync(path.join(DIR, `${name}.npz`))), `${name}.npz`)) {
+    assert.equal(e.dtype, '<f8', `${name}: ${e.name}`);
+    out[e.name] = e.tensor;
+  }
+  return out;
+}
+
+/** A (d0, d1, d2) array with its axes reversed: PyTorch's (T, N, H) as the seed's (H, N, T). */
+function reversed3(t: Tensor): Tensor {
+  const [d0, d1, d2] = t.shape;
+  const out = new Float64Array(t.data.length);
+  for (let i = 0; i < d0; i++) for (let j = 0; j < d1; j++) for (let k = 0; k < d2; k++) out[(k * d1 + j) * d0 + i] = t.data[(i * d1 + j) * d2 + k];
+  return tensor([d2, d1, d0], out);
+}
+
+/** (rows, cols) transposed. */
+function transposed(data: Float64Array, rows: number, cols: number): Tensor {
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j];
+  return tensor([cols, rows], out);
+}
+
+function close(actual: Tensor, expected: Tensor, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  let scale = 0, diff = 0;
+  for (let k = 0; k < expected.data.length; k++) {
+    scale = Math.max(scale, Math.abs(expected.data[k]));
+    diff = Math.max(diff, Math.abs(actual.data[k] - expected.data[k]));
+  }
+  assert.ok(scale > 0, `${what}: all zeros`);
+  assert.ok(diff <= 1e-12 * scale, `${what}: off by ${diff} (largest entry ${scale})`);
+}
+
+describe('PyTorch fixtures (fixtures/torch)', () => {
+  it('every case holds its parameters, inputs, results and gradients under PyTorch\'s names', () => {
+    assert.ok(Object.keys(manifest.cases).length >= 10);
+    for (const [name, meta] of Object.entries(manifest.cases)) {
+      const a = load(name);
+      const layers = meta.args.num_layers ?? 1, dirs = meta.args.bidirectional ? 2 : 1;
+      const suffixes = Array.from({ length: layers }, (_, l) => [`_l${l}`, ...(dirs === 2 ? [`_l${l}_reverse`] : [])]).flat();
+      const kinds = ['weight_ih', 'weight_hh', ...(meta.args.bias === false ? [] : ['bias_ih', 'bias_hh']), ...(meta.args.proj_size ? ['weight_hr'] : [])];
+      const params = suffixes.flatMap((s) => kinds.map((k) => meta.prefix + k + s));
+      const states = meta.module === 'LSTM' ? ['h', 'c'] : ['h'];
+      const expected = [
+        ...params, 'input', ...states.map((s) => `${s}_0`), 'output', ...states.map((s) => `${s}_n`),
+        'grad_output', ...states.map((s) => `grad_${s}_n`), 'grad_input', ...states.map((s) => `grad_${s}_0`), ...params.map((p) => `grad_${p}`),
+      ];
+      assert.deepEqual(Object.keys(a).sort(), expected.sort(), name);
+      const T = meta.T, H_in = meta.args.input_size;
+      const shape = meta.N === null ? [T, H_in] : meta.batch_first ? [meta.N, T, H_in] : [T, meta.N, H_in];
+      assert.deepEqual(a.input.shape, shape, `${name}: input`);
+      for (const p of params) assert.deepEqual(a[`grad_${p}`].shape, a[p].shape, `${name}: grad_${p}`);
+    }
+  });
+
+  it('a one-layer tanh nn.RNN is the seed\'s RNN: outputs and every gradient match PyTorch\'s to 1e-12', () => {
+    const a = load('rnn_tanh');
+    const [T, N, H_in] = a.input.shape, H = a.weight_hh_l0.shape[0];
+    const bias = new Float64Array(H).map((_, i) => a.bias_ih_l0.data[i] + a.bias_hh_l0.data[i]);
+    const inputs: Arrays = {
+      x: reversed3(a.input), // (H_in, N, T)
+      a0: transposed(a.h_0.data, N, H), // h_0[0]ᵀ
+      Wax: a.weight_ih_l0, Waa: a.weight_hh_l0, ba: tensor([H, 1], bias),
+      Wya: tensor([1, H], new Float64Array(H)), by: tensor([1, 1], new Float64Array(1)), // no head in PyTorch's module; unused by the sum loss
+    };
+    const out = float64Backend.forward('rnn', inputs);
+    close(out.a, reversed3(a.output), 'output');
+    const last = new Float64Array(H * N); // a⟨T−1⟩ is h_n
+    for (let i = 0; i < H; i++) for (let j = 0; j < N; j++) last[i * N + j] = out.a.data[(i * N + j) * T + T - 1];
+    close(tensor([H, N], last), transposed(a.h_n.data, N, H), 'h_n');
+
+    // L = Σ grad_output ⊙ output + Σ grad_h_n ⊙ h_n: the sum loss with da = grad_output, plus grad_h_n at the last step
+    const da = reversed3(a.grad_output);
+    for (let i = 0; i < H; i++) for (let j = 0; j < N; j++) da.data[(i * N + j) * T + T - 1] += a.grad_h_n.data[j * H + i];
+    const g = float64Backend.backward('rnn', inputs, { kind: 'sum', da });
+    close(g.dx, reversed3(a.grad_input), 'grad_input');
+    close(g.da0, transposed(a.grad_h_0.data, N, H), 'grad_h_0');
+    close(g.dWax, a.grad_weight_ih_l0, 'grad_weight_ih_l0');
+    close(g.dWaa, a.grad_weight_hh_l0, 'grad_weight_hh_l0');
+    close(tensor([H], g.dba.data), a.grad_bias_ih_l0, 'grad_bias_ih_l0');
+    close(tensor([H], g.dba.data), a.grad_bias_hh_l0, 'grad_bias_hh_l0');
+    assert.equal(H_in, inputs.x.shape[0]);
+  });
+});
