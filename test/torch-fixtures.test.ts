@@ -1,17 +1,20 @@
 /**
  * PyTorch's own modules (fixtures/torch/, made by fixtures/generate_torch.py with nn.RNN and
- * torch.autograd): what `--layout torch` (issue 19) will be tested against. Until then, the
- * one case our coursera cells already express — a one-layer tanh nn.RNN, whose equation
+ * torch.autograd): what `--layout torch` (issue 19) will be tested against. Until then, what
+ * our coursera cells already express — a tanh nn.RNN, whose equation
  * h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) is the seed's RNN cell with Wax = W_ih,
- * Waa = W_hh, ba = b_ih + b_hh — is mapped by hand and run through the engine: outputs and
- * every gradient against PyTorch's, to 1e-12 relative. The fixtures' own contract (every
- * case holds its parameters, inputs, results and gradients under PyTorch's names, in float64)
- * is checked for all of them.
+ * Waa = W_hh, ba = b_ih + b_hh — is mapped by hand and run through the engine: one layer, and
+ * two bidirectional layers composed by hand (the reverse direction is src/model/layer.ts's);
+ * outputs and every gradient against PyTorch's, to 1e-12 relative. The fixtures' own contract
+ * (every case holds its parameters, inputs, results and gradients under PyTorch's names, in
+ * float64) is checked for all of them.
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { float64Backend } from '../src/backends/float64';
+import { float64Backend, forwardOutputs, gradients, trace } from '../src/backends/float64';
+import { release } from '../src/exec/unroll';
+import type { Direction } from '../src/model/layer';
 import { parseNpz } from '../src/io/npz';
 import { tensor, type Arrays, type Tensor } from '../src/tensor';
 import { ROOT } from './cli-helpers';
@@ -63,6 +66,72 @@ function close(actual: Tensor, expected: Tensor, what: string): void {
   assert.ok(diff <= 1e-12 * scale, `${what}: off by ${diff} (largest entry ${scale})`);
 }
 
+/** Rows r0 … r0+n−1 of an (R, N, T) array. */
+function rowsOf(t: Tensor, r0: number, n: number): Tensor {
+  const [, N, T] = t.shape;
+  return tensor([n, N, T], t.data.slice(r0 * N * T, (r0 + n) * N * T));
+}
+
+/** Arrays stacked along the first axis. */
+function stacked(...ts: Tensor[]): Tensor {
+  const data = new Float64Array(ts.reduce((s, t) => s + t.data.length, 0));
+  let at = 0;
+  for (const t of ts) {
+    data.set(t.data, at);
+    at += t.data.length;
+  }
+  return tensor([ts.reduce((s, t) => s + t.shape[0], 0), ...ts[0].shape.slice(1)], data);
+}
+
+const sum = (x: Tensor, y: Tensor): Tensor => tensor(x.shape, x.data.map((v, k) => v + y.data[k]));
+
+/** Step t of an (H, N, T) array, (H, N). */
+function stepOf(t: Tensor, s: number): Tensor {
+  const [H, N, T] = t.shape;
+  const out = new Float64Array(H * N);
+  for (let k = 0; k < H * N; k++) out[k] = t.data[k * T + s];
+  return tensor([H, N], out);
+}
+
+/**
+ * One direction of one layer of a tanh nn.RNN as the seed's RNN cell: x (H_in, N, T), its
+ * state_dict entries under `suffix`, h_0's entry `k`; walking `dir`. Returns the layer's a and
+ * a backward of a given upstream da.
+ */
+function rnnLayer(a: Record<string, Tensor>, suffix: string, k: number, x: Tensor, dir: Direction) {
+  const W = a[`weight_ih${suffix}`], H = W.shape[0], [, N] = x.shape;
+  const bias = new Float64Array(H).map((_, i) => a[`bias_ih${suffix}`].data[i] + a[`bias_hh${suffix}`].data[i]);
+  const inputs: Arrays = {
+    x, a0: transposed(a.h_0.data.slice(k * N * H, (k + 1) * N * H), N, H),
+    Wax: W, Waa: a[`weight_hh${suffix}`], ba: tensor([H, 1], bias),
+    Wya: tensor([1, H], new Float64Array(H)), by: tensor([1, 1], new Float64Array(1)),
+  };
+  const out = (): Tensor => {
+    const tr = trace('rnn', inputs, { direction: dir });
+    try {
+      return forwardOutputs(tr).a;
+    } finally {
+      release(tr);
+    }
+  };
+  const back = (da: Tensor): Arrays => {
+    const tr = trace('rnn', inputs, { direction: dir, head: false });
+    try {
+      return gradients(tr, { kind: 'sum', da });
+    } finally {
+      release(tr);
+    }
+  };
+  return { H, a: out(), back };
+}
+
+/** da with an (H, N) gradient added at step s. */
+function plusAt(da: Tensor, g: Tensor, s: number): Tensor {
+  const [H, N, T] = da.shape, out = da.data.slice();
+  for (let k = 0; k < H * N; k++) out[k * T + s] += g.data[k];
+  return tensor([H, N, T], out);
+}
+
 describe('PyTorch fixtures (fixtures/torch)', () => {
   it('every case holds its parameters, inputs, results and gradients under PyTorch\'s names', () => {
     assert.ok(Object.keys(manifest.cases).length >= 10);
@@ -112,5 +181,36 @@ describe('PyTorch fixtures (fixtures/torch)', () => {
     close(tensor([H], g.dba.data), a.grad_bias_ih_l0, 'grad_bias_ih_l0');
     close(tensor([H], g.dba.data), a.grad_bias_hh_l0, 'grad_bias_hh_l0');
     assert.equal(H_in, inputs.x.shape[0]);
+  });
+
+  it("a two-layer bidirectional tanh nn.RNN, composed of the engine's layers in both directions by hand: outputs and every gradient to 1e-12", () => {
+    // PyTorch's semantics (torch/nn/modules/rnn.py): the _reverse direction walks t = T−1 … 0;
+    // layer 1 reads layer 0's output, both directions' h concatenated; h_n is ordered layer 0
+    // forward, layer 0 reverse, layer 1 forward, layer 1 reverse. What issue 19's network
+    // will do; here it checks that src/model/layer.ts's reverse direction is PyTorch's.
+    const a = load('rnn_2layer_bidir');
+    const [T, N] = a.input.shape;
+    const x0 = reversed3(a.input);
+    const f0 = rnnLayer(a, '_l0', 0, x0, 'forward'), r0 = rnnLayer(a, '_l0_reverse', 1, x0, 'reverse');
+    const H = f0.H, x1 = stacked(f0.a, r0.a);
+    const f1 = rnnLayer(a, '_l1', 2, x1, 'forward'), r1 = rnnLayer(a, '_l1_reverse', 3, x1, 'reverse');
+    close(stacked(f1.a, r1.a), reversed3(a.output), 'output');
+    const hn = (k: number): Tensor => transposed(a.h_n.data.slice(k * N * H, (k + 1) * N * H), N, H);
+    [stepOf(f0.a, T - 1), stepOf(r0.a, 0), stepOf(f1.a, T - 1), stepOf(r1.a, 0)].forEach((h, k) => close(h, hn(k), `h_n[${k}]`));
+
+    const gOut = reversed3(a.grad_output);
+    const gHn = (k: number): Tensor => transposed(a.grad_h_n.data.slice(k * N * H, (k + 1) * N * H), N, H);
+    const gf1 = f1.back(plusAt(rowsOf(gOut, 0, H), gHn(2), T - 1)), gr1 = r1.back(plusAt(rowsOf(gOut, H, H), gHn(3), 0));
+    const dx1 = sum(gf1.dx, gr1.dx);
+    const gf0 = f0.back(plusAt(rowsOf(dx1, 0, H), gHn(0), T - 1)), gr0 = r0.back(plusAt(rowsOf(dx1, H, H), gHn(1), 0));
+    close(sum(gf0.dx, gr0.dx), reversed3(a.grad_input), 'grad_input');
+    [gf0, gr0, gf1, gr1].forEach((g, k) => close(g.da0, transposed(a.grad_h_0.data.slice(k * N * H, (k + 1) * N * H), N, H), `grad_h_0[${k}]`));
+    const suffixes = ['_l0', '_l0_reverse', '_l1', '_l1_reverse'];
+    [gf0, gr0, gf1, gr1].forEach((g, k) => {
+      const s = suffixes[k];
+      close(g.dWax, a[`grad_weight_ih${s}`], `grad_weight_ih${s}`);
+      close(g.dWaa, a[`grad_weight_hh${s}`], `grad_weight_hh${s}`);
+      close(tensor([H], g.dba.data), a[`grad_bias_ih${s}`], `grad_bias_ih${s}`);
+    });
   });
 });
