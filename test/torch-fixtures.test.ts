@@ -5,7 +5,8 @@
  * h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) is the seed's RNN cell with Wax = W_ih,
  * Waa = W_hh, ba = b_ih + b_hh — is mapped by hand and run through the engine: one layer, and
  * two bidirectional layers composed by hand (the reverse direction is src/model/layer.ts's);
- * outputs and every gradient against PyTorch's, to 1e-12 relative. The fixtures' own contract
+ * outputs and every gradient against PyTorch's, to 1e-12 relative. And a one-layer LSTM's
+ * forward, its gates split from PyTorch's i, f, g, o rows. The fixtures' own contract
  * (every case holds its parameters, inputs, results and gradients under PyTorch's names, in
  * float64) is checked for all of them.
  */
@@ -181,6 +182,33 @@ describe('PyTorch fixtures (fixtures/torch)', () => {
     close(tensor([H], g.dba.data), a.grad_bias_ih_l0, 'grad_bias_ih_l0');
     close(tensor([H], g.dba.data), a.grad_bias_hh_l0, 'grad_bias_hh_l0');
     assert.equal(H_in, inputs.x.shape[0]);
+  });
+
+  it("a one-layer nn.LSTM is the seed's LSTM with PyTorch's gates i, f, g, o split into Wi, Wf, Wc, Wo: output, h_n and c_n to 1e-12", () => {
+    // Forward only: PyTorch's loss reaches c_n too (grad_c_n), which the sum loss cannot say yet.
+    const a = load('lstm');
+    const [T, N, H_in] = a.input.shape, H = a.weight_hh_l0.shape[1];
+    // gate g of PyTorch's stacked rows (i 0, f 1, g 2, o 3) as the seed's W (H, H + H_in) on [a_prev; x], and its b
+    const gate = (g: number): { W: Tensor; b: Tensor } => {
+      const W = new Float64Array(H * (H + H_in)), b = new Float64Array(H);
+      for (let i = 0; i < H; i++) {
+        const r = g * H + i;
+        for (let k = 0; k < H; k++) W[i * (H + H_in) + k] = a.weight_hh_l0.data[r * H + k];
+        for (let k = 0; k < H_in; k++) W[i * (H + H_in) + H + k] = a.weight_ih_l0.data[r * H_in + k];
+        b[i] = a.bias_ih_l0.data[r] + a.bias_hh_l0.data[r];
+      }
+      return { W: tensor([H, H + H_in], W), b: tensor([H, 1], b) };
+    };
+    const [i, f, g, o] = [0, 1, 2, 3].map(gate);
+    const inputs: Arrays = {
+      x: reversed3(a.input), a0: transposed(a.h_0.data, N, H), c0: transposed(a.c_0.data, N, H),
+      Wf: f.W, bf: f.b, Wi: i.W, bi: i.b, Wc: g.W, bc: g.b, Wo: o.W, bo: o.b,
+      Wy: tensor([1, H], new Float64Array(H)), by: tensor([1, 1], new Float64Array(1)),
+    };
+    const out = float64Backend.forward('lstm', inputs);
+    close(out.a, reversed3(a.output), 'output');
+    close(stepOf(out.a, T - 1), transposed(a.h_n.data, N, H), 'h_n');
+    close(stepOf(out.c, T - 1), transposed(a.c_n.data, N, H), 'c_n');
   });
 
   it("a two-layer bidirectional tanh nn.RNN, composed of the engine's layers in both directions by hand: outputs and every gradient to 1e-12", () => {
