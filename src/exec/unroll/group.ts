@@ -77,6 +77,15 @@ export function zxBlocks(cell: CellSpec, d: Dims, b: TraceBuffers, layout: StepL
   return { buf: b.zx, rows: projectionRows(cell, d), from: 0 };
 }
 
+/**
+ * Where a backward pass's dz lies, from where its zx lies: blocks of as many rows, over zx's own
+ * buffer, or one block on (step t+1's, passed by BPTT) in the cache or the upstream gradients.
+ */
+export function dzBlocks(cell: CellSpec, d: Dims, b: TraceBuffers, up: Float64Array, layout: StepLayout): ZBlocks {
+  const zx = zxBlocks(cell, d, b, layout);
+  return layout.zxIn === 'own' ? zx : { buf: layout.zxIn === 'a' ? up : zx.buf, rows: zx.rows, from: 1 };
+}
+
 /** `project` for one column group's columns: the steps' projections into `z`, x read from `x`. */
 export function projectGroup(
   cell: CellSpec, p: Params, d: Dims, x: Float64Array, z: ZBlocks, grp: Group, t0: number, t1: number, onlyRow: number,

@@ -9,7 +9,7 @@ import type { CellSpec, Params } from '../../model/cells/types';
 import { inGroups } from '../groups';
 import { arenaInUse, outerAdd, resident, transposeItems, type Residents, type TransposedItems } from '../kernels';
 import { give, take } from '../pool';
-import { projectGroup, runGroupJob, zxBlocks, type BackwardJob, type BpttBuffers, type ForwardJob, type ZAt, type ZBlocks } from './group';
+import { dzBlocks, projectGroup, runGroupJob, zxBlocks, type BackwardJob, type BpttBuffers, type ForwardJob, type ZBlocks } from './group';
 import { regroup, toTimeMajor } from './layout';
 import type { LossJob } from './losses';
 import { packsFor } from './packs';
@@ -27,12 +27,6 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
   for (const grp of tr.groups) projectGroup(tr.cell, tr.p, tr.d, tr.all.x, z, grp, t0, t1, onlyRow);
 }
 
-/** Where a backward pass's dz blocks lie: over zx, or a block on in the cache or in the upstream gradients (StepLayout.zxIn). */
-function dzAtOf(tr: Trace): ZAt {
-  if (tr.zxIn === 'cache') return { rows: tr.cell.cacheRows(tr.d), from: 1 };
-  if (tr.zxIn === 'a') return { rows: tr.d.n_a, from: 1 };
-  return { rows: projectionRows(tr.cell, tr.d), from: 0 };
-}
 
 /**
  * Runs an allocated trace from the k0-th step its layer takes on (t0 = k0 forward: steps
@@ -127,9 +121,10 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   const upBlocks = tr.zxIn === 'a' ? T_x + 1 : T_x;
   const lossInput = toTimeMajor(input, rows, m, T_x, tr.widths, ws.alloc('lossInput', rows * m * (loss.upstreamIsInput ? upBlocks : T_x), 'any'));
   const up = loss.upstreamIsInput ? lossInput : ws.alloc('up', block * upBlocks, 'any');
+  const { buf: dz, ...dzAt } = dzBlocks(cell, d, tr.buffers, up, tr);
   const b: BpttBuffers = {
     up, // each group writes its columns (lossGroup), or the loss's array is the upstream itself
-    dz: tr.zxIn === 'cache' ? all.cache : tr.zxIn === 'a' ? up : all.zx, // each step writes its block in full (see above)
+    dz, // each step writes its block in full (see above)
     da: ws.alloc('da', block, 'any'),
     daPrev: ws.alloc('daPrev', block, 'zero'),
     dc: ws.alloc('dc', hasC ? block : 0, 'any'),
@@ -147,7 +142,6 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
   };
   const lossJob: LossJob = { name: loss.name as LossName, input: lossInput, rows };
   if (loss.usesHead) lossJob.dz = ws.alloc('dy', all.y.length, 'any');
-  const dzAt = dzAtOf(tr);
   const job: BackwardJob = { kind: 'backward', b, dzAt, dx, dxOut, loss: loss.upstreamIsInput ? undefined : lossJob };
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;
