@@ -16,6 +16,7 @@ import { startGroupWorker } from '../exec/groups';
 import { arenaInUse, startHelperFor } from '../exec/kernels';
 import { LOSSES } from '../model/losses';
 import type { Direction } from '../model/layer';
+import type { LayerPass } from './network';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -24,10 +25,12 @@ export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
   return { n_x, n_a, n_y, m, T_x };
 }
 
-/** The parameters in the cell's own layout (stacked gates), copied from the inputs. */
-export function paramsOf(cell: CellSpec, inputs: Arrays): Params {
-  return paramBuffers(cell, dimsOf(cell, inputs), '', (name) => inputs[name].data);
+/** The parameters in the cell's own layout (stacked gates), copied from the inputs; a layer of a network has no head (n_y 0). */
+export function paramsOf(cell: CellSpec, inputs: Arrays, d = dimsOf(cell, inputs)): Params {
+  const headless = (name: string): boolean => d.n_y === 0 && (name === cell.head.W || name === cell.head.b);
+  return paramBuffers(cell, d, '', (name) => (headless(name) ? NOTHING : inputs[name].data));
 }
+const NOTHING = new Float64Array(0);
 
 function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
   return t ? t.data : new Float64Array(d.n_a * d.m);
@@ -39,13 +42,14 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
  * `direction`: which way the layer walks the sequence (src/model/layer.ts), forward by default;
  * `head`: compute the logits and ŷ (default true; a loss on the states needs neither, and
  * forwardOutputs needs them); `oneShot`: the trace takes at most one backward pass and is not
- * run again from its kept projections (TraceOptions `oneShot`: less memory on big nets).
+ * run again from its kept projections (TraceOptions `oneShot`: less memory on big nets);
+ * `dims`: the sizes, when inputs has no head to read n_a and n_y from (a network's layer: n_y 0).
  */
 export function trace(
-  cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction; head?: boolean; oneShot?: boolean } = {},
+  cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction; head?: boolean; oneShot?: boolean; dims?: Dims } = {},
 ): Trace {
   const cell = CELLS[cellName];
-  const d = dimsOf(cell, inputs);
+  const d = o.dims ?? dimsOf(cell, inputs);
   const widths = o.widths ?? columnGroups(cell, d);
   const n = d.n_x * d.m * d.T_x, grouped = widths.length > 1, shared = sharedPass(cell, d, widths);
   // the threads start while x is converted and the trace allocated: ready for the pass's first job
@@ -61,17 +65,17 @@ export function trace(
   if (xIn) xIn.set(inputs.x.data);
   else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
   try {
-    return forward(cell, paramsOf(cell, inputs), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction, head: o.head, oneShot: o.oneShot }, xIn);
+    return forward(cell, paramsOf(cell, inputs, d), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction, head: o.head, oneShot: o.oneShot }, xIn);
   } finally {
     if (xIn) give(xIn);
   }
 }
 
 export function forwardOutputs(tr: Trace): Arrays {
-  const { n_a, n_y, m, T_x } = tr.d;
-  const state = (buf: Float64Array): Tensor => tensor([n_a, m, T_x], fromSteps(views(buf, n_a * m, T_x), n_a, m, tr.widths));
-  const out: Arrays = { a: state(tr.all.a), y: tensor([n_y, m, T_x], fromSteps(tr.y, n_y, m, tr.widths)) };
-  if (tr.cell.hasCellState) out.c = state(tr.all.c);
+  const { n_y, m, T_x } = tr.d;
+  const { a, c } = statesOf(tr);
+  const out: Arrays = { a, y: tensor([n_y, m, T_x], fromSteps(tr.y, n_y, m, tr.widths)) };
+  if (c) out.c = c;
   return out;
 }
 
@@ -79,10 +83,11 @@ export function lossOf(tr: Trace, loss: Loss): number {
   return lossValue(tr, LOSSES[loss.kind], lossInput(loss).data);
 }
 
-export function gradients(tr: Trace, loss: Loss): Arrays {
+/** The gradients of `loss`; `dcN` (n_a, m): the upstream of the last c the layer leaves, besides the loss's own. */
+export function gradients(tr: Trace, loss: Loss, dcN?: Tensor): Arrays {
   const { cell, d } = tr;
   const { n_x, n_a, m, T_x } = d;
-  const r = backward(tr, LOSSES[loss.kind], lossInput(loss).data);
+  const r = backward(tr, LOSSES[loss.kind], lossInput(loss).data, dcN?.data);
   const out: Arrays = {
     dx: tensor([n_x, m, T_x], r.dx),
     da0: tensor([n_a, m], r.da0),
@@ -93,6 +98,35 @@ export function gradients(tr: Trace, loss: Loss): Arrays {
     out['d' + spec.name] = tensor(spec.shape(d), r.grads['d' + spec.name].slice());
   }
   return out;
+}
+
+/** The states a (and c) of a trace, (n_a, m, T_x) each. */
+export function statesOf(tr: Trace): { a: Tensor; c?: Tensor } {
+  const { n_a, m, T_x } = tr.d;
+  const state = (buf: Float64Array): Tensor => tensor([n_a, m, T_x], fromSteps(views(buf, n_a * m, T_x), n_a, m, tr.widths));
+  return tr.cell.hasCellState ? { a: state(tr.all.a), c: state(tr.all.c) } : { a: state(tr.all.a) };
+}
+
+/**
+ * One layer of a network in one direction (src/backends/network.ts): its states, then at
+ * most one backward pass of the sum loss with upstream da (and, with a cell state, dcN).
+ * `inputs`: the cell's recurrent parameters, x, a0 (and c0); no head.
+ */
+export function layerPass(cellName: CellName, inputs: Arrays, direction: Direction): LayerPass {
+  const cell = CELLS[cellName];
+  const [n_x, m, T_x] = inputs.x.shape, n_a = inputs.a0.shape[0];
+  const tr = trace(cellName, inputs, { direction, head: false, oneShot: true, dims: { n_x, n_a, n_y: 0, m, T_x } });
+  let live = true;
+  return {
+    ...statesOf(tr),
+    backward: (da, dcN) => gradients(tr, { kind: 'sum', da }, cell.hasCellState ? dcN : undefined),
+    release() {
+      if (!live) return;
+      live = false;
+      release(tr);
+      give(tr.all.x); // (trace made it)
+    },
+  };
 }
 
 /** f of a one-shot trace of the inputs that nothing else sees (with its head, or not): its buffers go back to the pool after. */

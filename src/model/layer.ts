@@ -10,7 +10,8 @@
  *
  * Backward walks the same steps the other way round (the seed's rnn_backward): the gradient
  * reaching a⟨t⟩ is the upstream da⟨t⟩ plus what the step after it sent back (daPrev), and,
- * for a cell with state c, dc⟨t⟩ is what the step after it sent back (zero for the last).
+ * for a cell with state c, dc⟨t⟩ is what the step after it sent back — for the last step taken,
+ * the upstream gradient of the final state c_n (g.dcPrev on entry: zero unless a loss reads c_n).
  * Each step leaves its gate gradients dz⟨t⟩; what does not feed back into the recurrence
  * (dW, db, dx) is the caller's, from all the dz⟨t⟩ at once.
  */
@@ -32,8 +33,8 @@ export function layerForward(cell: CellSpec, ops: Ops, P: ParamViews, d: Dims, s
 
 /**
  * BPTT through the steps of a forward pass: ups[t] is the upstream ∂L/∂a⟨t⟩, dzs[t] receives
- * step t's gate gradients; g holds what goes from step to step (its dz is pointed at dzs[t]).
- * Leaves g.daPrev (and g.dcPrev) as ∂L/∂ of the initial state.
+ * step t's gate gradients; g holds what goes from step to step (its dz is pointed at dzs[t]),
+ * g.dcPrev the upstream of c_n on entry. Leaves g.daPrev (and g.dcPrev) as ∂L/∂ of the initial state.
  */
 export function layerBackward(
   cell: CellSpec, ops: Ops, P: ParamViews, d: Dims, steps: readonly Step[], dir: Direction,
@@ -41,14 +42,11 @@ export function layerBackward(
 ): void {
   const T = steps.length;
   const hasC = cell.hasCellState;
-  ops.zero(g.daPrev); // (what the last step taken receives from beyond it)
+  ops.zero(g.daPrev); // (what the last step taken receives from beyond it: a_n's upstream is in ups)
   for (let k = T - 1; k >= 0; k--) {
     const t = timeAt(dir, T, k);
     received(ops, { daPrev: g.daPrev, up: ups[t], da: g.da });
-    if (hasC) {
-      if (k === T - 1) ops.zero(g.dc);
-      else ops.copy(g.dc, g.dcPrev);
-    }
+    if (hasC) ops.copy(g.dc, g.dcPrev);
     g.dz = dzs[t];
     cell.backward(ops, P, d, steps[t], g);
   }

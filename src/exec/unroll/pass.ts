@@ -99,8 +99,11 @@ export interface BackwardResult {
  * step t+1's cache or upstream gradient — so a big pass touches no new memory for them
  * (fresh pages cost the first run of a process most: bench/README.md, "One cold run").
  * Running the trace again therefore recomputes its projections (`run`'s `inputs`).
+ *
+ * `dcN` (n_a, m), for a cell with state c: the upstream gradient of the last c the layer
+ * leaves (a loss that reads the final states, as PyTorch's c_n); zero when absent.
  */
-export function backward(tr: Trace, loss: LossSpec, input: Float64Array): BackwardResult {
+export function backward(tr: Trace, loss: LossSpec, input: Float64Array, dcN?: Float64Array): BackwardResult {
   if (tr.zxIn === 'cache') {
     // its dz went over the cache's gates: another backward needs the forward pass again
     if (spent.has(tr)) throw new Error('internal: a one-shot trace takes one backward pass (run it forward again first)');
@@ -128,9 +131,13 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array): Backwa
     da: ws.alloc('da', block, 'any'),
     daPrev: ws.alloc('daPrev', block, 'zero'),
     dc: ws.alloc('dc', hasC ? block : 0, 'any'),
-    dcPrev: ws.alloc('dcPrev', hasC ? block : 0, 'zero'),
+    dcPrev: ws.alloc('dcPrev', hasC ? block : 0, 'zero'), // on entry, ∂L/∂c_n (src/model/layer.ts)
     work: ws.alloc('work', cell.workRows(d) * m, 'any'),
   };
+  if (hasC && dcN) {
+    if (tr.groups.length > 1) regroup(b.dcPrev, dcN, n_a, m, tr.widths, true);
+    else b.dcPrev.set(dcN);
+  }
   // Resident for the whole backward (kernels.ts): the parameters, x and a⟨t−1⟩ of every step,
   // and the weight matrices' gradients, which only the products accumulate.
   const operands = (): Residents => {

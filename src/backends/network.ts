@@ -1,0 +1,182 @@
+/**
+ * A network of recurrent layers, composed as PyTorch's nn.RNN / nn.LSTM / nn.GRU compose them
+ * (torch/nn/modules/rnn.py): `layers` layers of one cell, each walking the sequence in one
+ * direction or in both (src/model/layer.ts). Layer-direction k = l·D + dir (dir 0 forward, 1
+ * reverse) is PyTorch's order of h_0 and h_n.
+ *
+ *   layer 0 reads x; layer l > 0 reads layer l−1's states, its directions' stacked on rows:
+ *     x_l⟨t⟩ = [a_{l−1,fwd}⟨t⟩; a_{l−1,rev}⟨t⟩]
+ *   output⟨t⟩ = the last layer's states, stacked the same way;
+ *   a direction's final state aN (cN) is that of the last step it takes: ⟨T−1⟩ forward, ⟨0⟩ reverse.
+ *
+ * Backward, of L = Σ da ⊙ output + Σ_k daN_k ⊙ aN_k (+ Σ_k dcN_k ⊙ cN_k): layer l's
+ * direction dir receives on every step its rows of what reaches the layer's output — da for the
+ * last layer, the sum of the layer above's dx over its directions below it — plus daN_k at
+ * its last step, and dcN_k on its last c. The layers run on a LayerEngine (a backend's one
+ * layer, one direction); this file is only how they connect.
+ */
+import type { CellName } from '../model/cells';
+import type { Direction } from '../model/layer';
+import { tensor, type Arrays, type Tensor } from '../tensor';
+
+/** One layer in one direction, run forward: its states, then at most one backward pass. */
+export interface LayerPass {
+  /** (n_a, m, T) each. */
+  readonly a: Tensor;
+  readonly c?: Tensor;
+  /** Gradients of Σ da ⊙ a (+ Σ dcN ⊙ c's last): dx, da0 (dc0), and 'd' + each parameter. */
+  backward(da: Tensor, dcN?: Tensor): Arrays;
+  /** Its buffers go back (idempotent). */
+  release(): void;
+}
+
+/** A backend's layer: `inputs` holds the cell's recurrent parameters, x (n_x, m, T), a0 (and c0) (n_a, m). */
+export type LayerEngine = (cell: CellName, inputs: Arrays, direction: Direction) => LayerPass;
+
+export interface Net {
+  readonly cell: CellName;
+  /** The states' size n_a of every layer-direction. */
+  readonly hidden: number;
+  readonly layers: number;
+  readonly directions: 1 | 2;
+  /** Has the cell a state c (LSTM)? */
+  readonly hasC: boolean;
+}
+
+export interface NetInputs {
+  /** (n_x, m, T). */
+  readonly x: Tensor;
+  /** Per layer-direction k: the cell's recurrent parameters, in its own names. */
+  readonly params: readonly Arrays[];
+  /** Per k, (n_a, m); zeros where absent (as PyTorch's h_0 = None). */
+  readonly a0?: readonly (Tensor | undefined)[];
+  readonly c0?: readonly (Tensor | undefined)[];
+}
+
+export interface NetOutputs {
+  /** (D·n_a, m, T): the last layer's states. */
+  readonly output: Tensor;
+  /** Per k, (n_a, m). */
+  readonly aN: Tensor[];
+  readonly cN?: Tensor[];
+}
+
+export interface NetUpstream {
+  /** (D·n_a, m, T): ∂L/∂output. */
+  readonly da: Tensor;
+  /** Per k, (n_a, m), or absent: ∂L/∂aN_k, ∂L/∂cN_k. */
+  readonly daN?: readonly (Tensor | undefined)[];
+  readonly dcN?: readonly (Tensor | undefined)[];
+}
+
+export interface NetGradients {
+  /** (n_x, m, T). */
+  readonly dx: Tensor;
+  /** Per k, (n_a, m). */
+  readonly da0: Tensor[];
+  readonly dc0?: Tensor[];
+  /** Per k: 'd' + each parameter of the cell. */
+  readonly params: Arrays[];
+}
+
+export const directionsOf = (net: Net): Direction[] => (net.directions === 2 ? ['forward', 'reverse'] : ['forward']);
+
+/** The step a direction's final state is read at. */
+export const lastStep = (dir: Direction, T: number): number => (dir === 'forward' ? T - 1 : 0);
+
+/** The net forward; with `keep`, every layer's pass stays live for a backward pass (the caller releases them). */
+function runNet(engine: LayerEngine, net: Net, inp: NetInputs, keep: boolean): { out: NetOutputs; passes: LayerPass[] } {
+  const [, m, T] = inp.x.shape;
+  const zeros = (): Tensor => tensor([net.hidden, m], new Float64Array(net.hidden * m));
+  const dirs = directionsOf(net);
+  const passes: LayerPass[] = [], aN: Tensor[] = [], cN: Tensor[] = [];
+  let x = inp.x;
+  try {
+    for (let l = 0; l < net.layers; l++) {
+      const layer: LayerPass[] = [];
+      dirs.forEach((dir, j) => {
+        const k = l * dirs.length + j;
+        const inputs: Arrays = { ...inp.params[k], x, a0: inp.a0?.[k] ?? zeros() };
+        if (net.hasC) inputs.c0 = inp.c0?.[k] ?? zeros();
+        const p = engine(net.cell, inputs, dir);
+        layer.push(p);
+        passes.push(p);
+        aN[k] = stepOf(p.a, lastStep(dir, T));
+        if (p.c) cN[k] = stepOf(p.c, lastStep(dir, T));
+      });
+      x = layer.length === 1 ? layer[0].a : rowsStacked(layer.map((p) => p.a));
+      if (!keep) for (const p of layer) p.release();
+    }
+  } catch (e) {
+    for (const p of passes) p.release();
+    throw e;
+  }
+  return { out: net.hasC ? { output: x, aN, cN } : { output: x, aN }, passes };
+}
+
+export function netForward(engine: LayerEngine, net: Net, inp: NetInputs): NetOutputs {
+  return runNet(engine, net, inp, false).out;
+}
+
+/** The forward pass's outputs and the gradients of L (above) from one forward and one backward pass. */
+export function netBackward(engine: LayerEngine, net: Net, inp: NetInputs, up: NetUpstream): { outputs: NetOutputs; gradients: NetGradients } {
+  const { out, passes } = runNet(engine, net, inp, true);
+  const D = net.directions, n_a = net.hidden, T = inp.x.shape[2];
+  const dirs = directionsOf(net);
+  const da0: Tensor[] = [], dc0: Tensor[] = [], params: Arrays[] = [];
+  let dOut = up.da; // ∂L/∂(layer l's output), (D·n_a, m, T)
+  try {
+    for (let l = net.layers - 1; l >= 0; l--) {
+      let dx: Tensor | undefined;
+      dirs.forEach((dir, j) => {
+        const k = l * D + j;
+        const da = rowsOf(dOut, j * n_a, n_a);
+        const daN = up.daN?.[k];
+        if (daN) addAtStep(da, daN, lastStep(dir, T));
+        const { dx: dxk, da0: g0, dc0: gc0, ...grads } = passes[k].backward(da, up.dcN?.[k]);
+        passes[k].release();
+        da0[k] = g0;
+        if (gc0) dc0[k] = gc0;
+        params[k] = grads;
+        dx = dx ? plus(dx, dxk) : dxk;
+      });
+      dOut = dx!;
+    }
+  } finally {
+    for (const p of passes) p.release();
+  }
+  return { outputs: out, gradients: net.hasC ? { dx: dOut, da0, dc0, params } : { dx: dOut, da0, params } };
+}
+
+/** Step s of an (H, m, T) array: (H, m). */
+export function stepOf(t: Tensor, s: number): Tensor {
+  const [H, m, T] = t.shape;
+  const out = new Float64Array(H * m);
+  for (let k = 0; k < H * m; k++) out[k] = t.data[k * T + s];
+  return tensor([H, m], out);
+}
+
+/** g (H, m) added into step s of t (H, m, T), in place. */
+function addAtStep(t: Tensor, g: Tensor, s: number): void {
+  const T = t.shape[2];
+  for (let k = 0; k < g.data.length; k++) t.data[k * T + s] += g.data[k];
+}
+
+/** Rows r0 … r0+n−1 of an (R, m, T) array, a copy. */
+function rowsOf(t: Tensor, r0: number, n: number): Tensor {
+  const [, m, T] = t.shape;
+  return tensor([n, m, T], t.data.slice(r0 * m * T, (r0 + n) * m * T));
+}
+
+/** (H_i, m, T) arrays stacked on rows. */
+function rowsStacked(ts: readonly Tensor[]): Tensor {
+  const data = new Float64Array(ts.reduce((s, t) => s + t.data.length, 0));
+  let at = 0;
+  for (const t of ts) {
+    data.set(t.data, at);
+    at += t.data.length;
+  }
+  return tensor([ts.reduce((s, t) => s + t.shape[0], 0), ...ts[0].shape.slice(1)], data);
+}
+
+const plus = (x: Tensor, y: Tensor): Tensor => tensor(x.shape, x.data.map((v, k) => v + y.data[k]));
