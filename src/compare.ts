@@ -4,7 +4,7 @@
  *   |yours − ours| ≤ atol + rtol · |ours|   for every entry.
  * Which arrays are compared is decided by the name contract (src/names.ts).
  */
-import { firstInTime, type FirstMismatch, type TimeOrder } from './mismatch';
+import { firstInTime, seedTime, type FirstMismatch, type TimeAxis, type TimeOrder } from './mismatch';
 import type { Resolved } from './names';
 import { sameShape, type Arrays, type Shape } from './tensor';
 import { indexText } from './validate';
@@ -53,7 +53,7 @@ export interface ExpectReport {
 
 export function compareArrays(
   ours: Arrays, yours: Arrays, resolved: Resolved, rtol: number, atol: number,
-  origin: (name: string) => string | undefined = () => undefined, order: TimeOrder = 'forward',
+  origin: (name: string) => string | undefined = () => undefined, order: TimeOrder = 'forward', time: TimeAxis = seedTime,
 ): Comparison[] {
   return resolved.compared.map(({ name, yours: yourName }): Comparison => {
     const a = ours[name], b = yours[yourName];
@@ -90,7 +90,7 @@ export function compareArrays(
       maxAbs,
       maxRel,
       worst: worstK >= 0 ? { index: indexText(worstK, a.shape), ours: a.data[worstK], yours: b.data[worstK] } : undefined,
-      firstMismatch: firstInTime(wrong, a.shape, order),
+      firstMismatch: firstInTime(wrong, a.shape, order, name, time),
     };
   });
 }

@@ -15,32 +15,46 @@ export type TimeOrder = 'forward' | 'backward';
 
 export interface FirstMismatch {
   t: number;
+  /** The length of the array's time axis. */
+  T: number;
   /** The first wrong entry at that step, e.g. `[0, 3, 4]`. */
   index: string;
 }
 
 /**
- * Rank-3 arrays are the only ones with a time axis, always the last: (n, m, T_x) for x, da and
- * dx, a, y and c. Returns the first wrong entry in `order` among the flat indices `wrong`.
+ * Which axis of an array is time, if any. In the seed's layout rank-3 arrays are the only
+ * ones with a time axis, always the last: (n, m, T_x) for x, da and dx, a, y and c (`seedTime`);
+ * other layouts say their own (PyTorch's output is (T, N, …)).
  */
-export function firstInTime(wrong: Iterable<number>, shape: Shape, order: TimeOrder): FirstMismatch | undefined {
-  if (shape.length !== 3) return undefined;
-  const T = shape[2];
+export type TimeAxis = (name: string, shape: Shape) => number | undefined;
+export const seedTime: TimeAxis = (_name, shape) => (shape.length === 3 ? 2 : undefined);
+
+/** The time step of flat index k of an array whose time axis is `axis`. */
+export function stepAt(k: number, shape: Shape, axis: number): number {
+  let inner = 1;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+  return Math.floor(k / inner) % shape[axis];
+}
+
+/** Returns the first wrong entry in `order` among the flat indices `wrong` of array `name`. */
+export function firstInTime(wrong: Iterable<number>, shape: Shape, order: TimeOrder, name = '', time: TimeAxis = seedTime): FirstMismatch | undefined {
+  const axis = time(name, shape);
+  if (axis === undefined) return undefined;
   let best = -1, bestT = -1;
   for (const k of wrong) {
-    const t = k % T;
+    const t = stepAt(k, shape, axis);
     const better = bestT < 0 || (order === 'forward' ? t < bestT : t > bestT) || (t === bestT && k < best);
     if (better) {
       best = k;
       bestT = t;
     }
   }
-  return best < 0 ? undefined : { t: bestT, index: indexText(best, shape) };
+  return best < 0 ? undefined : { t: bestT, T: shape[axis], index: indexText(best, shape) };
 }
 
 /** "first mismatch at t=3 (a[0, 2, 3])", and for gradients the direction BPTT runs in. */
-export function firstMismatchText(f: FirstMismatch, name: string, shape: Shape, order: TimeOrder): string {
-  const from = order === 'backward' ? `, counting from t=${shape[2] - 1} down as backpropagation does` : '';
+export function firstMismatchText(f: FirstMismatch, name: string, order: TimeOrder): string {
+  const from = order === 'backward' ? `, counting from t=${f.T - 1} down as backpropagation does` : '';
   return `first mismatch at t=${f.t} (${name}${f.index})${from}`;
 }
 

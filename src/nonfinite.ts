@@ -5,7 +5,7 @@
  * last axis) the first step in the order the computation runs — forward from t=0 up, BPTT from
  * t=T_x−1 down — else the first entry in C order.
  */
-import type { TimeOrder } from './mismatch';
+import { seedTime, stepAt, type TimeAxis, type TimeOrder } from './mismatch';
 import { formatExact } from './cli/render/format';
 import type { Arrays, Shape } from './tensor';
 import { indexText } from './validate';
@@ -16,25 +16,26 @@ export interface NonFinite {
   /** The first non-finite entry: its flat index and value. */
   k: number;
   value: number;
-  /** Its time step, for arrays with a time axis. */
+  /** Its time step, and the time axis's length, for arrays with a time axis. */
   t?: number;
+  T?: number;
 }
 
 /** The arrays holding NaN or ±Inf, the one that went first (in `order`) first. */
-export function findNonFinite(arrays: Arrays, order: TimeOrder): NonFinite[] {
+export function findNonFinite(arrays: Arrays, order: TimeOrder, time: TimeAxis = seedTime): NonFinite[] {
   const found: NonFinite[] = [];
   for (const name of Object.keys(arrays)) {
     const { shape, data } = arrays[name];
-    const T = shape.length === 3 ? shape[2] : 0;
+    const axis = time(name, shape);
     let best = -1;
     for (let k = 0; k < data.length; k++) {
       if (Number.isFinite(data[k])) continue;
       if (best < 0) best = k;
-      if (!T) break;
-      const t = k % T, bt = best % T;
+      if (axis === undefined) break;
+      const t = stepAt(k, shape, axis), bt = stepAt(best, shape, axis);
       if (order === 'forward' ? t < bt : t > bt) best = k;
     }
-    if (best >= 0) found.push({ name, shape, k: best, value: data[best], t: T ? best % T : undefined });
+    if (best >= 0) found.push({ name, shape, k: best, value: data[best], ...(axis === undefined ? {} : { t: stepAt(best, shape, axis), T: shape[axis] }) });
   }
   const rank = (f: NonFinite): number => (f.t === undefined ? Infinity : order === 'forward' ? f.t : -f.t);
   return found.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
@@ -47,7 +48,7 @@ export function findNonFinite(arrays: Arrays, order: TimeOrder): NonFinite[] {
 export function nonFiniteText(found: NonFinite[], what: string, order: TimeOrder, cause: string): string {
   const [first, ...rest] = found;
   const at = (f: NonFinite): string => (f.t === undefined ? '' : ` at t=${f.t}`);
-  const from = order === 'backward' && first.t !== undefined ? `, counting from t=${first.shape[2] - 1} down as backpropagation does` : '';
+  const from = order === 'backward' && first.t !== undefined ? `, counting from t=${first.T! - 1} down as backpropagation does` : '';
   const also = rest.map((f) => `${f.name}${f.t === undefined ? '' : ` from t=${f.t}`}`);
   return `${first.name}${indexText(first.k, first.shape)} = ${formatExact(first.value)}${at(first)} is the first ${what} that is not finite${from}` +
     `${also.length ? ` (also ${also.join(', ')})` : ''}: ${cause}`;

@@ -6,6 +6,7 @@
 import { LOSS_INPUT, LOSS_KINDS, type CellName, type Dims } from './backends/types';
 import { LOSSES, type LossInputName } from './model/losses';
 import { CELLS, stateInputs } from './model/cells';
+import { isParamName } from './layouts/torch/names';
 import { InputError } from './errors';
 import { shownList } from './escape';
 import { formatExact } from './cli/render/format';
@@ -51,7 +52,8 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
     const found = Object.keys(arrays);
     throw new InputError(
       `missing ${missing.join(', ')} for --cell ${cellName}` +
-        ` (found: ${found.length ? shownList(found) : 'nothing'})`,
+        ` (found: ${found.length ? shownList(found) : 'nothing'})` +
+        (found.some(isParamName) ? ": these are a PyTorch module's names, add --layout torch" : ''),
       sourcesOf(found, where),
     );
   }

@@ -285,7 +285,7 @@ describe('the verdicts of --expect and gradcheck --grads (bin/rnn)', function ()
       const json = JSON.parse((await rnn(['gradcheck', '--cell', 'rnn', 'net.json', '--loss', 'sum', '--grads', 'dx_bad.json', '--json'])).stdout);
       const dx = json.checks[0].arrays[0];
       assert.equal(dx.wrong, 36);
-      assert.deepEqual(dx.firstMismatch, { t: 2, index: '[0, 0, 2]' });
+      assert.deepEqual(dx.firstMismatch, { t: 2, T: 6, index: '[0, 0, 2]' });
       assert.equal(dx.refinementChanged, false);
     });
 

@@ -14,21 +14,32 @@ import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { checkFixtureSize, initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, type CommonOpts } from './options';
-import type { ExpectReport } from '../compare';
+import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, requireCell, type CommonOpts, type LayoutName } from './options';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from '../errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from '../gradcheck';
 import { DEFAULT_MAX_BYTES } from '../io/common';
 import { gradcheckReport, processInterrupts, terminalLive, type Interrupts, type LiveRegion } from './live';
 import { emit, emitArrays, outputPlan } from './output';
-import { DEFAULT_PRECISION, formatNumber, formatSetting } from './render/format';
+import { formatNumber, formatSetting } from './render/format';
 import { gradcheckInterrupted, gradcheckSummary } from './render/gradcheck';
-import { renderBackward, renderExpect, renderForward, renderInspect, type Style } from './render/text';
-import { describeFailure, describeMismatch, notComparedText } from './render/verdicts';
-import { oneLine, shown, shownList, terminalSafe } from '../escape';
+import { renderBackward, renderForward, renderInspect } from './render/text';
+import { describeFailure } from './render/verdicts';
+import { oneLine, shownList, terminalSafe } from '../escape';
+import { torchBackward, torchForward, torchOnly } from './torch';
+import { BACKWARD_RESULT, checkStrict, FORWARD_RESULT, reportComparisons, say, styleOf, warnUnknown, wantColor } from './report';
+
+export { wantColor };
 import { isTerminal, onLateWriteError, writerFor } from './stdio';
 import { LOSSES } from '../model/losses';
 import { version } from '../../package.json';
+
+/** The layout options of forward and backward (src/cli/torch.ts). */
+interface LayoutOpts {
+  layout: LayoutName;
+  prefix?: string;
+  batchFirst?: boolean;
+  nonlinearity?: 'tanh' | 'relu';
+}
 
 /** An unexpected exception: a bug in rnn, not in the user's input. */
 export const EXIT_INTERNAL = 70;
@@ -54,45 +65,6 @@ const defaultIO = (): IO => ({
   live: isTerminal(2) ? terminalLive(process.stderr) : undefined,
   interrupts: processInterrupts,
 });
-
-function styleOf(o: Pick<CommonOpts, 'color' | 'json' | 'precision'>, io: IO): Style {
-  return { color: !o.json && wantColor(o.color, io), precision: o.precision };
-}
-
-/**
- * Colour, by precedence: --color / --no-color; FORCE_COLOR (as Node and chalk read it: set
- * and not '0' or 'false' forces colour, '0' or 'false' forbids it; it overrides NO_COLOR, as
- * in Node); NO_COLOR set and not empty; else on when stdout is a terminal.
- */
-export function wantColor(flag: boolean | undefined, io: Pick<IO, 'env' | 'stdoutIsTTY'>): boolean {
-  if (flag !== undefined) return flag;
-  const force = io.env.FORCE_COLOR;
-  if (force !== undefined) return !(force === '0' || force.toLowerCase() === 'false');
-  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
-  return io.stdoutIsTTY;
-}
-
-/** --strict is about your files: without them it would be a silent no-op. */
-function checkStrict(o: { strict?: boolean }, yours: string[] | undefined, option: string): void {
-  if (o.strict && !yours) throw new InputError(`--strict needs ${option}: it makes arrays missing from your files fail the run`);
-}
-
-/**
- * After --expect: the table and the verdict line (to stderr in JSON mode: stdout stays a
- * fixture), arrays not compared on stderr; fail on a mismatch, or with --strict on a missing array.
- */
-function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number; strict?: boolean }, r: ExpectReport | undefined, style: Style, dims: Dims): void {
-  if (!r) return;
-  const text = renderExpect(style, r, o.rtol, o.atol, dims);
-  if (o.json) io.stderr(text);
-  else io.stdout(text);
-  const missing = r.notCompared.length ? notComparedText('--expect', r.notCompared, r.files) : undefined;
-  if (missing) say(io, missing);
-  if (r.inputs.length) say(io, `--expect: inputs, not compared: ${r.inputs.join(', ')}`);
-  const bad = r.comparisons.filter((k) => !k.ok);
-  if (bad.length) throw new CheckFailed(`--expect: ${bad.map((k) => describeMismatch(k, r.order, dims)).join('; ')}`);
-  if (missing && o.strict) throw new CheckFailed(`--expect --strict: ${r.notCompared.join(', ')} not in your files`);
-}
 
 const EXAMPLES = `
 Examples:
@@ -129,7 +101,13 @@ export function buildProgram(io: IO): Command {
     .argument('[fixtures...]', 'files with the parameters and x (a0, c0 default to zeros)')
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json\n  $ rnn forward --cell rnn rnn.json\n')
-    .action(async (sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }) => {
+    .action(async (sources: string[], o: CommonOpts & LayoutOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }, cmd: Command) => {
+      if (o.layout === 'torch') {
+        if (o.t !== undefined) throw new InputError('--t: a PyTorch module has no predictions to show (--layout torch prints output by step)');
+        return torchForward(io, sources, outputPlan(o));
+      }
+      requireCell(cmd, o);
+      torchOnly(o);
       o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
@@ -147,7 +125,13 @@ export function buildProgram(io: IO): Command {
     .addOption(new Option('--loss <kind>', `${lossHelp}; default: the one the fixture and --expect allow; ${BACKWARD_DEFAULT_LOSS} when the fixture has ${LOSS_KINDS.length > 2 ? 'several' : 'both'} and --expect does not tell`).choices(LOSS_KINDS))
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
-    .action(async (sources: string[], o: CommonOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }) => {
+    .action(async (sources: string[], o: CommonOpts & LayoutOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }, cmd: Command) => {
+      if (o.layout === 'torch') {
+        if (o.loss !== undefined) throw new InputError("--loss: --layout torch takes PyTorch's loss, Σ grad_output ⊙ output (+ Σ grad_h_n ⊙ h_n, Σ grad_c_n ⊙ c_n), from the arrays the fixture has");
+        return torchBackward(io, sources, outputPlan(o));
+      }
+      requireCell(cmd, o);
+      torchOnly(o);
       o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
@@ -296,10 +280,6 @@ function usageOutput(io: IO, command: string): OutputConfiguration {
   };
 }
 
-/** Every input is finite (validate.ts): a result that is not finite overflowed. */
-const FORWARD_RESULT = { what: 'output', order: 'forward', cause: 'every input is finite, so the forward pass overflowed float64 (the inputs are too large)' } as const;
-const BACKWARD_RESULT = { what: 'gradient', order: 'backward', cause: 'every input is finite, so backpropagation overflowed float64 (the inputs are too large)' } as const;
-
 /** `sum: L = Σ da⊙a; xent: softmax cross-entropy on labels`, from LOSSES. */
 const lossHelp = LOSS_KINDS.map((k) => `${k}: ${LOSSES[k].help}`).join('; ');
 const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
@@ -307,10 +287,6 @@ const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=
 /** NaN and ±Infinity are not JSON: write them as null. */
 function jsonNumbers(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
-}
-
-function warnUnknown(io: IO, unknown: string[]): void {
-  if (unknown.length) say(io, `warning: not used by this cell: ${shownList(unknown)}`);
 }
 
 /** The one place where failures become exit codes. */
@@ -333,11 +309,6 @@ export function exitCodeFor(err: unknown): number {
  */
 function guarded(io: IO): IO {
   return { ...io, stdout: (s) => io.stdout(terminalSafe(s)), stderr: (s) => io.stderr(terminalSafe(s)) };
-}
-
-/** A one-line message on stderr, `rnn: …`. */
-function say(io: IO, text: string): void {
-  io.stderr(`rnn: ${oneLine(text)}\n`);
 }
 
 /** Runs the CLI; resolves to the exit code. */

@@ -11,7 +11,7 @@ import { InputError } from '../errors';
 import { encodeJsonArrays } from '../io/json';
 import { outputFormat, writeArraysInterruptible } from '../io/write';
 import { keptText } from '../io/write-dir';
-import type { TimeOrder } from '../mismatch';
+import type { TimeAxis, TimeOrder } from '../mismatch';
 import { findNonFinite, nonFiniteText } from '../nonfinite';
 import { formatShape, type Arrays } from '../tensor';
 
@@ -36,6 +36,8 @@ export interface ResultKind {
   /** `output`, `gradient`, `array`. */
   what: string;
   order: TimeOrder;
+  /** Which axis of an array is time (default: the seed's layout). */
+  time?: TimeAxis;
   /** Why they can be non-finite. */
   cause: string;
 }
@@ -45,7 +47,7 @@ export interface ResultKind {
  * --json nor --verbose, stdout gets one summary line instead of the tables.
  */
 export async function emit(io: IO, o: OutputOptions, arrays: Arrays, kind: ResultKind, text: () => string, summary: string): Promise<void> {
-  const bad = findNonFinite(arrays, kind.order);
+  const bad = findNonFinite(arrays, kind.order, kind.time);
   if (bad.length) {
     if (!o.json && (!o.out || o.verbose)) io.stdout(text());
     throw new InputError(nonFiniteText(bad, kind.what, kind.order, kind.cause) + (o.out ? `; ${shown(o.out)} not written` : ''));
@@ -64,7 +66,7 @@ export async function emit(io: IO, o: OutputOptions, arrays: Arrays, kind: Resul
 
 /** `rnn init`: the arrays to --out (a line on stderr says so), else JSON on stdout. */
 export async function emitArrays(io: IO, o: OutputOptions, arrays: Arrays, kind: ResultKind): Promise<void> {
-  const bad = findNonFinite(arrays, kind.order);
+  const bad = findNonFinite(arrays, kind.order, kind.time);
   if (bad.length) throw new InputError(nonFiniteText(bad, kind.what, kind.order, kind.cause) + (o.out ? `; ${shown(o.out)} not written` : ''));
   if (!o.out) return io.stdout(encodeJsonArrays(arrays));
   await write(io, o.out, arrays);

@@ -4,7 +4,7 @@
  */
 import { compareArrays, type ExpectReport } from '../../compare';
 import type { LoadOptions } from '../../io/fixture';
-import type { TimeOrder } from '../../mismatch';
+import type { TimeAxis, TimeOrder } from '../../mismatch';
 import { resolveNames, type NameContract, type Resolved } from '../../names';
 import type { Arrays } from '../../tensor';
 import { loadExpected } from './inputs';
@@ -24,9 +24,10 @@ export function resolveYours(yours: Expected, contract: NameContract): Resolved 
   return resolveNames(contract, Object.keys(yours.arrays), yours.origin);
 }
 
-export function compareYours(ours: Arrays, yours: Expected, resolved: Resolved, rtol: number, atol: number, order: TimeOrder): ExpectReport {
+/** `time`: which axis of an array is time, where the layout is not the seed's. */
+export function compareYours(ours: Arrays, yours: Expected, resolved: Resolved, rtol: number, atol: number, order: TimeOrder, time?: TimeAxis): ExpectReport {
   return {
-    comparisons: compareArrays(ours, yours.arrays, resolved, rtol, atol, yours.origin, order),
+    comparisons: compareArrays(ours, yours.arrays, resolved, rtol, atol, yours.origin, order, time),
     notCompared: resolved.missing,
     inputs: resolved.inputs,
     files: yours.files,

@@ -31,7 +31,7 @@ export function describeMismatch(c: Comparison, order: TimeOrder, dims?: Dims): 
     const [yours, ours] = formatColumn([c.worst.yours, c.worst.ours], PRECISION); // a pair: one notation, as in the table
     parts.push(`worst ${c.name}${c.worst.index} (yours ${yours}, ours ${ours})`);
   }
-  if (c.firstMismatch) parts.push(firstMismatchText(c.firstMismatch, c.name, c.shape, order));
+  if (c.firstMismatch) parts.push(firstMismatchText(c.firstMismatch, c.name, order));
   return `${name}: ${parts.join(', ')}`;
 }
 
@@ -89,7 +89,7 @@ export function describeFailure(a: ArrayCheck, yours: boolean, dims?: Dims, chec
     const [numeric, analytic] = formatColumn([a.worst.numeric, a.worst.analytic], PRECISION);
     parts.push(`worst ${a.name}${at} (numeric ${numeric}, ${yours ? 'yours' : 'analytic'} ${analytic})`);
   }
-  if (a.firstMismatch) parts.push(firstMismatchText(a.firstMismatch, a.name, a.shape, 'backward'));
+  if (a.firstMismatch) parts.push(firstMismatchText(a.firstMismatch, a.name, 'backward'));
   const scientific = scientificFor(checks.filter((c) => c.checked).map((c) => c.relError));
   parts.push(`relative error ${formatFloat(a.relError, { precision: 3, scientific })}`);
   return `${a.name}: ${parts.join(', ')}`;

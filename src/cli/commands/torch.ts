@@ -1,0 +1,127 @@
+/**
+ * `rnn forward|backward --layout torch`: a PyTorch nn.RNN / nn.LSTM / nn.GRU under its own
+ * names (src/layouts/torch/): parameters as `state_dict()` names them, `input`, `h_0`, `c_0`;
+ * results `output`, `h_n`, `c_n`; gradients `grad_input`, `grad_h_0`, `grad_` + each parameter.
+ */
+import type { ExpectReport } from '../../compare';
+import { loadFixture, type Fixture } from '../../io/fixture';
+import type { TimeAxis } from '../../mismatch';
+import type { NameContract } from '../../names';
+import { paramNames, torchBackward, torchForward, torchProblem, unusedTorch, TORCH_INPUTS, TORCH_UPSTREAM, type TorchNet, type TorchProblem } from '../../layouts/torch';
+import type { Arrays } from '../../tensor';
+import { checkFinite } from '../../validate';
+import { compareYours, loadYours, resolveYours, type Expected } from './expect';
+import type { ArrayRow } from './forward';
+
+export interface TorchCommandOptions {
+  sources: string[];
+  /** --cell, checked against the shapes (rnn, lstm, gru). */
+  cell?: string;
+  prefix?: string;
+  batchFirst?: boolean;
+  nonlinearity?: 'tanh' | 'relu';
+  expect?: string[];
+  rtol: number;
+  atol: number;
+  maxBytes?: number;
+}
+
+export interface TorchRun {
+  module: TorchNet;
+  /** The batch; null for unbatched input. */
+  N: number | null;
+  T: number;
+  batchFirst: boolean;
+  arrays: ArrayRow[];
+  /** Names in the fixture this command does not read. */
+  unknown: string[];
+  expected?: ExpectReport;
+  /** Which axis of each array is time, for messages. */
+  time: TimeAxis;
+}
+
+export interface TorchForwardResult extends TorchRun {
+  outputs: Arrays;
+}
+
+export interface TorchBackwardResult extends TorchRun {
+  /** L = Σ grad_output ⊙ output + Σ grad_h_n ⊙ h_n (+ Σ grad_c_n ⊙ c_n). */
+  lossValue: number;
+  /** Which upstream gradients the fixture had: grad_output, and grad_h_n, grad_c_n if there. */
+  upstream: string[];
+  gradients: Arrays;
+}
+
+/** The module's inputs, read and checked (shapes, finiteness); what it did not read. */
+function load(o: TorchCommandOptions, reads: readonly string[]): { fixture: Fixture; problem: TorchProblem; unknown: string[]; yours?: Expected } {
+  const fixture = loadFixture(o.sources, { maxBytes: o.maxBytes });
+  const yours = o.expect ? loadYours(o.expect, { maxBytes: o.maxBytes }) : undefined;
+  const problem = torchProblem(fixture.arrays, { cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, source: o.sources });
+  const used = [...paramNames(problem.module), ...reads];
+  for (const name of used) if (fixture.arrays[name]) checkFinite(name, fixture.arrays[name], fixture.origin[name]?.source);
+  return { fixture, problem, unknown: unusedTorch(fixture.arrays, problem.module, reads), yours };
+}
+
+/** Output and grad_input have time on axis 0 — 1 with batch_first — of their 3 (or, unbatched, 2) axes. */
+function timeOf(p: TorchProblem): TimeAxis {
+  const seq = new Set(['output', 'input', 'grad_output', 'grad_input']);
+  return (name, shape) => (seq.has(name) && shape.length >= 2 ? (p.batchFirst && shape.length === 3 ? 1 : 0) : undefined);
+}
+
+function rows(fixture: Fixture, p: TorchProblem, reads: readonly string[], results: Arrays): ArrayRow[] {
+  const names = [...paramNames(p.module), ...reads].filter((n) => fixture.arrays[n]);
+  return [
+    ...names.map((name): ArrayRow => ({ name, role: 'input', shape: fixture.arrays[name].shape, source: fixture.origin[name]?.source })),
+    ...Object.keys(results).map((name): ArrayRow => ({ name, role: 'output', shape: results[name].shape })),
+  ];
+}
+
+/** What --expect compares in a torch forward: output, h_n (c_n); the module's inputs are accepted. */
+function outputContract(p: TorchProblem, gradients: readonly string[]): NameContract {
+  const hasC = p.net.hasC;
+  const elsewhere: NameContract['elsewhere'] = {};
+  for (const g of gradients) elsewhere[g] = { noun: 'gradient', where: '— compare with rnn backward --layout torch --expect' };
+  return {
+    option: '--expect', compared: ['output', 'h_n', ...(hasC ? ['c_n'] : [])], what: `output of rnn forward --layout torch (an nn.${p.module.module})`,
+    inputs: [...paramNames(p.module), 'input', 'h_0', ...(hasC ? ['c_0'] : []), ...TORCH_UPSTREAM.filter((n) => hasC || n !== 'grad_c_n')], elsewhere,
+  };
+}
+
+/** What --expect compares in a torch backward: the gradients; outputs and inputs are accepted. */
+function gradientContract(p: TorchProblem, gradients: readonly string[]): NameContract {
+  const hasC = p.net.hasC;
+  const outputs = ['output', 'h_n', ...(hasC ? ['c_n'] : [])];
+  return {
+    option: '--expect', compared: [...gradients], what: `gradient of rnn backward --layout torch (an nn.${p.module.module})`,
+    inputs: [...paramNames(p.module), 'input', 'h_0', ...(hasC ? ['c_0'] : []), ...TORCH_UPSTREAM.filter((n) => hasC || n !== 'grad_c_n'), ...outputs],
+    elsewhere: {},
+  };
+}
+
+export function runTorchForward(o: TorchCommandOptions): TorchForwardResult {
+  const { fixture, problem, unknown, yours } = load(o, TORCH_INPUTS);
+  const time = timeOf(problem);
+  const gradientNames = ['grad_input', 'grad_h_0', ...(problem.net.hasC ? ['grad_c_0'] : []), ...paramNames(problem.module).map((n) => 'grad_' + n)];
+  const resolved = yours && resolveYours(yours, outputContract(problem, gradientNames));
+  const outputs = torchForward(problem);
+  return {
+    module: problem.module, N: problem.N, T: problem.T, batchFirst: problem.batchFirst, time,
+    arrays: rows(fixture, problem, TORCH_INPUTS, outputs), outputs, unknown,
+    expected: yours && resolved && compareYours(outputs, yours, resolved, o.rtol, o.atol, 'forward', time),
+  };
+}
+
+export function runTorchBackward(o: TorchCommandOptions): TorchBackwardResult {
+  const reads = [...TORCH_INPUTS, ...TORCH_UPSTREAM];
+  const { fixture, problem, unknown, yours } = load(o, reads);
+  const time = timeOf(problem);
+  const gradientNames = ['grad_input', 'grad_h_0', ...(problem.net.hasC ? ['grad_c_0'] : []), ...paramNames(problem.module).map((n) => 'grad_' + n)];
+  const resolved = yours && resolveYours(yours, gradientContract(problem, gradientNames));
+  const r = torchBackward(problem, fixture.arrays, { source: o.sources });
+  return {
+    module: problem.module, N: problem.N, T: problem.T, batchFirst: problem.batchFirst, time,
+    arrays: rows(fixture, problem, reads, r.gradients), unknown,
+    lossValue: r.loss, upstream: TORCH_UPSTREAM.filter((n) => fixture.arrays[n]), gradients: r.gradients,
+    expected: yours && resolved && compareYours(r.gradients, yours, resolved, o.rtol, o.atol, 'backward', time),
+  };
+}

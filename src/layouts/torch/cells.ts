@@ -1,0 +1,99 @@
+/**
+ * PyTorch's cells as the engine's (src/model/cells/), one layer-direction at a time — only where
+ * the equations are the same, so that the weights map exactly:
+ *
+ *   nn.RNN (tanh): h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
+ *     = the seed's RNN cell, a⟨t⟩ = tanh(Waa a⟨t−1⟩ + Wax x⟨t⟩ + ba), with
+ *       Wax = W_ih, Waa = W_hh, ba = b_ih + b_hh.
+ *   nn.LSTM: i, f, g, o = σ, σ, tanh, σ of the rows (in that order) of W_ih x_t + b_ih + W_hh h_{t−1} + b_hh;
+ *     c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t)
+ *     = the seed's LSTM with W_gate = [W_hh rows | W_ih rows] (it multiplies [a⟨t−1⟩; x⟨t⟩]) and
+ *       b_gate = b_ih + b_hh rows, for (i, f, g, o) = (Wi, Wf, Wc, Wo).
+ *
+ * Backward, b_ih and b_hh enter the loss only through their sum, so each one's gradient is
+ * the engine's db; W_ih's and W_hh's gradients are the columns of dW_gate they came from.
+ */
+import type { CellName } from '../../model/cells';
+import { tensor, type Arrays, type Tensor } from '../../tensor';
+import type { ParamKind, TorchModule } from './names';
+
+/** One layer-direction's parameters under PyTorch's kinds (biases absent with bias=False). */
+export type TorchWeights = Partial<Record<ParamKind, Tensor>>;
+
+export interface TorchCell {
+  /** The engine's cell with the same equations. */
+  readonly engine: CellName;
+  /** The parameters as the engine cell's (H: hidden size, H_in: this layer's input size). */
+  toEngine(w: TorchWeights, H: number, H_in: number): Arrays;
+  /** The engine cell's gradients ('d' + its names) under PyTorch's kinds. */
+  fromEngine(g: Arrays, H: number, H_in: number, bias: boolean): TorchWeights;
+}
+
+/** b_ih + b_hh as a column (H·G, 1), zeros without biases. */
+function biasSum(w: TorchWeights, rows: number, r0 = 0, n = rows): Float64Array {
+  const out = new Float64Array(n);
+  if (w.bias_ih && w.bias_hh) for (let i = 0; i < n; i++) out[i] = w.bias_ih.data[r0 + i] + w.bias_hh.data[r0 + i];
+  return out;
+}
+
+const rnnTanh: TorchCell = {
+  engine: 'rnn',
+  toEngine: (w, H) => ({ Wax: w.weight_ih!, Waa: w.weight_hh!, ba: tensor([H, 1], biasSum(w, H)) }),
+  fromEngine(g, H, _H_in, bias) {
+    const out: TorchWeights = { weight_ih: g.dWax, weight_hh: g.dWaa };
+    if (bias) {
+      out.bias_ih = tensor([H], g.dba.data.slice());
+      out.bias_hh = tensor([H], g.dba.data.slice());
+    }
+    return out;
+  },
+};
+
+/** PyTorch's LSTM gate rows, in order, and the seed's parameters they become. */
+const LSTM_GATES = [['Wi', 'bi'], ['Wf', 'bf'], ['Wc', 'bc'], ['Wo', 'bo']] as const;
+
+const lstm: TorchCell = {
+  engine: 'lstm',
+  toEngine(w, H, H_in) {
+    const out: Arrays = {}, ih = w.weight_ih!.data, hh = w.weight_hh!.data, n = H + H_in;
+    LSTM_GATES.forEach(([W, b], gate) => {
+      const Wg = new Float64Array(H * n);
+      for (let i = 0; i < H; i++) {
+        const r = gate * H + i;
+        Wg.set(hh.subarray(r * H, (r + 1) * H), i * n);
+        Wg.set(ih.subarray(r * H_in, (r + 1) * H_in), i * n + H);
+      }
+      out[W] = tensor([H, n], Wg);
+      out[b] = tensor([H, 1], biasSum(w, 4 * H, gate * H, H));
+    });
+    return out;
+  },
+  fromEngine(g, H, H_in, bias) {
+    const ih = new Float64Array(4 * H * H_in), hh = new Float64Array(4 * H * H), db = new Float64Array(4 * H), n = H + H_in;
+    LSTM_GATES.forEach(([W, b], gate) => {
+      const dW = g['d' + W].data;
+      for (let i = 0; i < H; i++) {
+        const r = gate * H + i;
+        hh.set(dW.subarray(i * n, i * n + H), r * H);
+        ih.set(dW.subarray(i * n + H, (i + 1) * n), r * H_in);
+        db[r] = g['d' + b].data[i];
+      }
+    });
+    const out: TorchWeights = { weight_ih: tensor([4 * H, H_in], ih), weight_hh: tensor([4 * H, H], hh) };
+    if (bias) {
+      out.bias_ih = tensor([4 * H], db);
+      out.bias_hh = tensor([4 * H], db.slice());
+    }
+    return out;
+  },
+};
+
+/**
+ * The engine cell for a module, or why there is none yet: the reason is the user's message
+ * (the module's equations differ from every cell the engine has).
+ */
+export function torchCell(module: TorchModule, o: { nonlinearity: 'tanh' | 'relu'; proj: number }): TorchCell | string {
+  if (module === 'RNN') return o.nonlinearity === 'tanh' ? rnnTanh : "nn.RNN(nonlinearity='relu') is not supported yet: the engine's RNN cell is tanh";
+  if (module === 'LSTM') return o.proj ? 'nn.LSTM with proj_size is not supported yet (h_t = W_hr (o ⊙ tanh(c_t)) needs a cell of its own)' : lstm;
+  return "nn.GRU is not supported yet: PyTorch's GRU multiplies the reset gate into W_hn h + b_hn, the engine's lecture-form GRU into h before W_hn";
+}

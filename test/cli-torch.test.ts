@@ -1,0 +1,138 @@
+/**
+ * `rnn forward|backward --layout torch` as a user runs it (in-process `run`, and once through
+ * bin/rnn): PyTorch's names in and out, --expect in PyTorch's names and indices, and every
+ * misuse one line, exit 2. The numbers themselves are PyTorch's (fixtures/torch/,
+ * test/torch-layout.test.ts holds the library to them for every module it runs).
+ */
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { run, type IO } from '../src/cli/main';
+import { encodeJsonArrays, parseJsonArrays } from '../src/io/json';
+import { parseNpz } from '../src/io/npz';
+import { tensor, type Arrays, type Tensor } from '../src/tensor';
+import { buildBundle, expectBadInput, RNN, ROOT, type Run } from './cli-helpers';
+
+const DIR = path.join(ROOT, 'fixtures', 'torch');
+const fixture = (name: string): string => path.join(DIR, `${name}.npz`);
+let work: string;
+
+function load(file: string): Arrays {
+  const out: Arrays = {};
+  for (const e of parseNpz(new Uint8Array(fs.readFileSync(file)), file)) out[e.name] = e.tensor;
+  return out;
+}
+
+async function rnn(args: string[]): Promise<Run> {
+  let stdout = '', stderr = '';
+  const io: IO = {
+    stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stdoutIsTTY: false,
+    env: { ...process.env, NO_COLOR: undefined, RNN_DEBUG: undefined, FORCE_COLOR: undefined },
+  };
+  return { code: await run([process.execPath, RNN, ...args], io), stdout, stderr };
+}
+
+function close(actual: Tensor | undefined, expected: Tensor, what: string): void {
+  assert.ok(actual, `${what}: missing`);
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const scale = Math.max(...expected.data.map(Math.abs));
+  expected.data.forEach((v, k) => assert.ok(Math.abs(actual.data[k] - v) <= 1e-12 * scale, `${what}[${k}]`));
+}
+
+/** Only the arrays named, from a fixture, as a JSON file in the work directory. */
+function subset(file: string, names: string[], out: string, edit?: (a: Arrays) => void): string {
+  const a = load(file), picked: Arrays = {};
+  for (const n of names) picked[n] = tensor(a[n].shape, a[n].data.slice());
+  edit?.(picked);
+  const p = path.join(work, out);
+  fs.writeFileSync(p, encodeJsonArrays(picked));
+  return p;
+}
+
+describe('rnn --layout torch (CLI)', () => {
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-torch-'));
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('forward --json: output, h_n, c_n of a 2-layer bidirectional nn.LSTM, as PyTorch computed them', async () => {
+    const r = await rnn(['forward', '--layout', 'torch', fixture('lstm_2layer_bidir'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^rnn: warning: not read by this command: output, h_n, c_n, grad_output/);
+    const out = parseJsonArrays(r.stdout, 'stdout'), a = load(fixture('lstm_2layer_bidir'));
+    assert.deepEqual(Object.keys(out), ['output', 'h_n', 'c_n']);
+    for (const k of Object.keys(out)) close(out[k], a[k], k);
+  });
+
+  it('backward --out: grad_input, grad_h_0, grad_c_0 and grad_ + every parameter, prefix kept; one summary line', async () => {
+    const out = path.join(work, 'grads.npz');
+    const r = await rnn(['backward', '--layout', 'torch', fixture('lstm_prefixed'), '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^rnn backward: nn\.LSTM\(3, 4, bidirectional=True\), T=4 N=2, L = Σ grad_output ⊙ output \+ Σ grad_h_n ⊙ h_n \+ Σ grad_c_n ⊙ c_n = -?\d.*; wrote grad_input \(4, 2, 3\), grad_h_0 \(2, 2, 4\), grad_c_0 \(2, 2, 4\), grad_encoder\.lstm\.weight_ih_l0 \(16, 3\),/);
+    assert.equal(r.stdout.trim().split('\n').length, 1);
+    const g = load(out), a = load(fixture('lstm_prefixed'));
+    const want = Object.keys(a).filter((k) => k.startsWith('grad_') && !/^grad_(output|h_n|c_n)$/.test(k));
+    assert.deepEqual(Object.keys(g).sort(), want.sort());
+    for (const k of want) close(g[k], a[k], k);
+  });
+
+  it('backward --expect: PyTorch\'s own gradients PASS; one wrong entry FAILs (exit 1) under PyTorch\'s name and index', async () => {
+    const names = ['grad_input', 'grad_h_0', 'grad_weight_ih_l0', 'grad_weight_hh_l0', 'grad_bias_ih_l0', 'grad_bias_hh_l0', 'grad_weight_ih_l1_reverse', 'grad_weight_hh_l1_reverse', 'grad_bias_ih_l1_reverse', 'grad_bias_hh_l1_reverse'];
+    const good = subset(fixture('rnn_2layer_bidir'), names, 'good.json');
+    const ok = await rnn(['backward', '--layout', 'torch', fixture('rnn_2layer_bidir'), '--expect', good]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /PASS \(10 of 18 arrays compared\)/);
+    assert.match(ok.stderr, /not compared: .*grad_weight_ih_l0_reverse/);
+    const bad = subset(fixture('rnn_2layer_bidir'), names, 'bad.json', (a) => {
+      a.grad_weight_hh_l1_reverse.data[2 * 4 + 3] += 1e-3; // [2, 3]
+    });
+    const r = await rnn(['backward', '--layout', 'torch', fixture('rnn_2layer_bidir'), '--expect', bad]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /grad_weight_hh_l1_reverse[^\n]*grad_weight_hh_l1_reverse\[2, 3\][^\n]*FAIL/);
+    assert.match(r.stderr, /grad_weight_hh_l1_reverse/);
+  });
+
+  it('forward --expect: a wrong name is exit 2 with a did-you-mean; a wrong output step is found in time order on axis 0', async () => {
+    const misnamed = subset(fixture('rnn_tanh'), ['output'], 'misnamed.json', (a) => {
+      a.outputs = a.output;
+      delete a.output;
+    });
+    expectBadInput(await rnn(['forward', '--layout', 'torch', fixture('rnn_tanh'), '--expect', misnamed]), /outputs.*did you mean output/);
+    const late = subset(fixture('rnn_tanh'), ['output', 'h_n'], 'late.json', (a) => {
+      a.output.data[3 * 2 * 4 + 1 * 4 + 2] += 0.5; // output[3, 1, 2]
+      a.output.data[4 * 2 * 4 + 0 * 4 + 0] += 0.5; // output[4, 0, 0]
+    });
+    const r = await rnn(['forward', '--layout', 'torch', fixture('rnn_tanh'), '--expect', late]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /first mismatch at t=3 \(output\[3, 1, 2\]\)/);
+  });
+
+  it('refuses misuse in one line, exit 2: options of the other layout, a missing --cell, PyTorch names without --layout torch, a batch-first input read as time-major', async () => {
+    expectBadInput(await rnn(['forward', '--cell', 'lstm', '--batch-first', fixture('lstm')]), /--batch-first: for --layout torch only/);
+    expectBadInput(await rnn(['forward', fixture('lstm')]), /required option '-c, --cell <cell>' not specified \(see rnn forward --help\)/);
+    expectBadInput(await rnn(['forward', '--cell', 'lstm', fixture('lstm')]), /missing Wf.*add --layout torch/);
+    expectBadInput(await rnn(['forward', '--layout', 'torch', '--t', '2', fixture('lstm')]), /--t: a PyTorch module has no predictions/);
+    expectBadInput(await rnn(['backward', '--layout', 'torch', '--loss', 'sum', fixture('lstm')]), /--loss: --layout torch takes PyTorch's loss/);
+    expectBadInput(await rnn(['forward', '--layout', 'torch', '--backend', 'mathjs', fixture('lstm')]), /--backend mathjs: --layout torch runs on the float64 engine only/);
+    expectBadInput(await rnn(['forward', '--layout', 'torch', fixture('lstm_batch_first')]), /h_0 is \(1, 2, 4\), expected \(1, 5, 4\).*add --batch-first/);
+    expectBadInput(await rnn(['forward', '--layout', 'torch', '--cell', 'gru', fixture('lstm')]), /--cell gru, but weight_hh_l0 is \(16, 4\)/);
+    const { grad_output: _g, ...noUpstream } = load(fixture('lstm'));
+    const p = path.join(work, 'no-upstream.json');
+    fs.writeFileSync(p, encodeJsonArrays(noUpstream));
+    expectBadInput(await rnn(['backward', '--layout', 'torch', p]), /grad_output is missing: the upstream gradient of output, \(5, 2, 4\)/);
+  });
+
+  it('bin/rnn prints what run() prints', async function () {
+    this.timeout(60_000);
+    buildBundle();
+    const args = ['backward', '--layout', 'torch', '--batch-first', fixture('lstm_batch_first'), '--show', 'grad_c_0'];
+    const r = spawnSync(process.execPath, [RNN, ...args], { env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined }, encoding: 'utf8' });
+    const inProcess = await rnn(args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, inProcess.stdout);
+    assert.equal(r.stderr, inProcess.stderr);
+    assert.match(r.stdout, /grad_c_0 \(1, 2, 4\)\n\[\[\[/);
+  });
+});
