@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only startup|breakdown|gradcheck|engine|cold]`: times our code and the seed's numpy
+ * `npm run bench [-- --only startup|breakdown|gradcheck|engine|cold|deep]`: times our code and the seed's numpy
  * code (bench/numpy_side.py) on the same inputs, in one run, and prints tables of times and
  * ratios. A benchmark, not a test: nothing here asserts or fails on a timing.
  *
@@ -13,6 +13,8 @@
  *              (warm: in-process, after warm-up)
  *   cold       one `rnn backward` on a big net as a user runs it, a fresh process each, against
  *              the seed's numpy script on the same fixture (bench/cold.ts)
+ *   deep       2-layer bidirectional LSTM and GRU in PyTorch's terms, against one layer and
+ *              against PyTorch's own float64 implementation where it imports (bench/deep.ts)
  *
  * See bench/README.md for the goals and the numbers measured so far.
  */
@@ -33,9 +35,10 @@ import { kernelPeak } from './peak';
 import { breakdown } from './breakdown';
 import { startup } from './startup';
 import { cold } from './cold';
+import { deep } from './deep';
 
 const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru'];
-const SECTIONS = ['startup', 'breakdown', 'gradcheck', 'engine', 'cold'] as const;
+const SECTIONS = ['startup', 'breakdown', 'gradcheck', 'engine', 'cold', 'deep'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Checked inputs as `rnn init --seed 1` draws them (numpy_side.py draws the same). */
@@ -184,8 +187,8 @@ const ENGINE_SIZES: readonly EngineSize[] = [
   { name: 'big', dims: { n_x: 64, n_a: 128, n_y: 64, m: 32, T_x: 100 }, budget: 2, numpyReps: 25 },
 ];
 
-/** Gate products per step: 1 (rnn), 4 (lstm), 3 (gru). */
-const GATES: Record<CellName, number> = { rnn: 1, lstm: 4, gru: 3 };
+/** Gate products per step: 1 (rnn), 4 (lstm), 3 (gru, gru_reset_after). */
+const GATES: Record<CellName, number> = { rnn: 1, lstm: 4, gru: 3, gru_reset_after: 3, rnn_relu: 1 };
 
 /**
  * FLOPs of one forward + backward pass, counting only the matrix products (2 per
@@ -278,7 +281,7 @@ function main(): void {
   const sections = parseOnly(process.argv.slice(2));
   const started = now();
   machine();
-  const runners: Record<Section, () => void> = { startup, breakdown, gradcheck: gradcheckSection, engine: engineSection, cold };
+  const runners: Record<Section, () => void> = { startup, breakdown, gradcheck: gradcheckSection, engine: engineSection, cold, deep };
   for (const s of sections) runners[s]();
   console.log(`\n(benchmark took ${(now() - started).toFixed(0)} s)`);
 }

@@ -116,11 +116,14 @@ for (const cellName of CELL_NAMES) {
       // The step's input projections, W[:, k0:k0+n_x]·x + b, written out here with plain loops.
       const zx: number[] = [];
       for (const g of cell.projections) {
-        const W = p[g.W], b = p[g.b], rows = g.rows(d), ldw = W.length / rows;
+        const b = p[g.b], rows = g.rows(d);
         for (let i = 0; i < rows; i++) for (let j = 0; j < D.m; j++) {
           let s = 0;
-          for (let k = 0; k < D.n_x; k++) s += W[i * ldw + g.k0(d) + k] * x1.data[k * D.m + j];
-          zx.push(b[i] + s);
+          if (g.W !== undefined) {
+            const W = p[g.W], ldw = W.length / rows;
+            for (let k = 0; k < D.n_x; k++) s += W[i * ldw + g.k0(d) + k] * x1.data[k * D.m + j];
+          }
+          zx.push(g.W === undefined ? b[i] : b[i] + s);
         }
       }
       const block = (buf: Float64Array, rows = D.n_a): Mat => new Mat(buf, rows, D.m);

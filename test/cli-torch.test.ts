@@ -60,7 +60,7 @@ describe('rnn --layout torch (CLI)', () => {
   it('forward --json: output, h_n, c_n of a 2-layer bidirectional nn.LSTM, as PyTorch computed them', async () => {
     const r = await rnn(['forward', '--layout', 'torch', fixture('lstm_2layer_bidir'), '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^rnn: warning: not read by this command: output, h_n, c_n, grad_output/);
+    assert.match(r.stderr, /^rnn: warning: not read by this command: output, h_n, c_n, grad_input, grad_h_0/);
     const out = parseJsonArrays(r.stdout, 'stdout'), a = load(fixture('lstm_2layer_bidir'));
     assert.deepEqual(Object.keys(out), ['output', 'h_n', 'c_n']);
     for (const k of Object.keys(out)) close(out[k], a[k], k);
@@ -115,13 +115,48 @@ describe('rnn --layout torch (CLI)', () => {
     expectBadInput(await rnn(['forward', '--cell', 'lstm', fixture('lstm')]), /missing Wf.*add --layout torch/);
     expectBadInput(await rnn(['forward', '--layout', 'torch', '--t', '2', fixture('lstm')]), /--t: a PyTorch module has no predictions/);
     expectBadInput(await rnn(['backward', '--layout', 'torch', '--loss', 'sum', fixture('lstm')]), /--loss: --layout torch takes PyTorch's loss/);
-    expectBadInput(await rnn(['forward', '--layout', 'torch', '--backend', 'mathjs', fixture('lstm')]), /--backend mathjs: --layout torch runs on the float64 engine only/);
     expectBadInput(await rnn(['forward', '--layout', 'torch', fixture('lstm_batch_first')]), /h_0 is \(1, 2, 4\), expected \(1, 5, 4\).*add --batch-first/);
     expectBadInput(await rnn(['forward', '--layout', 'torch', '--cell', 'gru', fixture('lstm')]), /--cell gru, but weight_hh_l0 is \(16, 4\)/);
     const { grad_output: _g, ...noUpstream } = load(fixture('lstm'));
     const p = path.join(work, 'no-upstream.json');
     fs.writeFileSync(p, encodeJsonArrays(noUpstream));
     expectBadInput(await rnn(['backward', '--layout', 'torch', p]), /grad_output is missing: the upstream gradient of output, \(5, 2, 4\)/);
+  });
+
+  it('init --layout torch draws what numpy draws (fixtures/init_torch, made by numpy alone), and forward and backward run on it', async () => {
+    const dir = path.join(ROOT, 'fixtures', 'init_torch');
+    const cases = JSON.parse(fs.readFileSync(path.join(dir, 'cases.json'), 'utf8')) as Record<string, string[]>;
+    assert.ok(Object.keys(cases).length >= 3);
+    for (const [name, argv] of Object.entries(cases)) {
+      const out = path.join(work, `init-${name}.npz`);
+      const r = await rnn([...argv, '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      const ours = load(out), numpy = load(path.join(dir, `${name}.npz`));
+      assert.deepEqual(Object.keys(ours), Object.keys(numpy), name);
+      for (const k of Object.keys(numpy)) {
+        assert.deepEqual(ours[k].shape, numpy[k].shape, `${name}: ${k}`);
+        assert.ok(ours[k].data.every((v, i) => Object.is(v, numpy[k].data[i])), `${name}: ${k} differs from numpy's`);
+      }
+      const flags = argv.includes('--batch-first') ? ['--batch-first'] : [];
+      assert.equal((await rnn(['forward', '--layout', 'torch', out, ...flags])).code, 0, name);
+      const b = await rnn(['backward', '--layout', 'torch', out, ...flags]);
+      assert.equal(b.code, 0, `${name}: ${b.stderr}`);
+      assert.equal(b.stderr, '', `${name}: every array is read`);
+    }
+    expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'lstm', '--input-size', '3', '--hidden-size', '4', '--seq-len', '5']), /--batch N, or --unbatched/);
+    expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'lstm', '--hidden-size', '4', '--seq-len', '5', '--batch', '2']), /required option '--input-size <n>' not specified/);
+    expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'lstm', '--n-x', '3', '--input-size', '3', '--hidden-size', '4', '--seq-len', '5', '--batch', '2']), /--n-x: the coursera layout's/);
+    expectBadInput(await rnn(['init', '--cell', 'lstm', '--n-x', '3', '--n-a', '4', '--n-y', '2', '--m', '2', '--t-x', '3', '--bidirectional']), /--bidirectional: for --layout torch only/);
+    expectBadInput(await rnn(['init', '--cell', 'lstm', '--n-x', '3', '--n-a', '4', '--m', '2', '--t-x', '3']), /required option '--n-y <n>' not specified \(see rnn init --help\)/);
+  });
+
+  it('--backend mathjs runs the same module on the literal reference cells: the same tables to 8 digits, the gradients to 1e-12', async () => {
+    const f = fixture('gru_2layer_bidir');
+    const [ours, ref] = [await rnn(['backward', '--layout', 'torch', f, '--json']), await rnn(['backward', '--layout', 'torch', f, '--json', '--backend', 'mathjs'])];
+    assert.equal(ref.code, 0, ref.stderr);
+    const a = parseJsonArrays(ours.stdout, 'float64'), b = parseJsonArrays(ref.stdout, 'mathjs');
+    assert.deepEqual(Object.keys(b), Object.keys(a));
+    for (const k of Object.keys(a)) close(b[k], a[k], k);
   });
 
   it('bin/rnn prints what run() prints', async function () {

@@ -123,7 +123,7 @@ describe('the rnn command line: usage, colour, --out, inspect', function () {
       assert.match(r.stdout, /^outputs of a forward pass, --cell lstm: n_a=5 n_y=2 m=10 T_x=7$/m);
       assert.doesNotMatch(r.stdout, /fits\?/);
       const rnnOut = rnn(['forward', '--cell', 'rnn', 'rnn.json', '--json']).stdout;
-      assert.match(rnn(['inspect', '-'], { input: rnnOut }).stdout, /^outputs of a forward pass, --cell rnn or gru: n_a=5 n_y=2 m=10 T_x=7$/m);
+      assert.match(rnn(['inspect', '-'], { input: rnnOut }).stdout, /^outputs of a forward pass, --cell rnn, gru, gru_reset_after or rnn_relu: n_a=5 n_y=2 m=10 T_x=7$/m);
     });
 
     it('describes gradients, with their loss when the head\'s gradients say it', () => {
@@ -131,7 +131,8 @@ describe('the rnn command line: usage, colour, --out, inspect', function () {
       assert.match(rnn(['inspect', '-'], { input: sum }).stdout, /^gradients of the sum or xent loss, --cell lstm: n_x=3 n_a=5 m=10 T_x=7$/m);
       const xent = JSON.parse(rnn(['backward', '--cell', 'rnn', 'rnn.json', '--loss', 'xent', '--json']).stdout);
       const info = JSON.parse(rnn(['inspect', '-', '--json'], { input: JSON.stringify(xent) }).stdout);
-      assert.deepEqual(info.recognised, { kind: 'gradients', cells: ['rnn'], loss: 'xent', dims: { n_x: 3, m: 10, T_x: 7, n_a: 5, n_y: 2 }, missing: {} });
+      // (the ReLU RNN has the RNN's parameters: the names fit both)
+      assert.deepEqual(info.recognised, { kind: 'gradients', cells: ['rnn', 'rnn_relu'], loss: 'xent', dims: { n_x: 3, m: 10, T_x: 7, n_a: 5, n_y: 2 }, missing: {} });
       delete xent.dx;
       xent.dWaa = [[1, 2], [3, 4]]; // a wrong shape: no longer the rnn's gradients
       assert.equal(JSON.parse(rnn(['inspect', '-', '--json'], { input: JSON.stringify(xent) }).stdout).recognised, undefined);

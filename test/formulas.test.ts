@@ -34,8 +34,20 @@ describe('element-wise formulas', () => {
       ['a b', 'b = a', /is not 'inputs -> outputs'/],
       ['a a -> b', 'b = a', /listed twice/],
       ['a -> b', 'b := a', /is not 'name = expression'/],
+      ['a -> b', 'b = exp(a)', /no function 'exp' \(max, step\)/],
+      ['a -> b', 'b = max(a)', /max takes 2 arguments/],
+      ['a -> b', 'b = step(a, a)', /step takes 1 argument/],
+      ['a -> b', 'b = max(a, 0', /missing '\)'/],
     ];
     for (const [signature, body, why] of bad) assert.throws(() => parseFormula('f', signature, body), why, `${signature} | ${body}`);
+  });
+
+  it('max and step: Math.max, and 1 where x > 0 (0 for 0, −0, negatives and NaN)', () => {
+    const f = formulaJs(parseFormula('fns', 'x -> m s', 'm = max(x, 0)\ns = step(x) * 2'));
+    const X = Float64Array.from([-1, -0, 0, 2.5, NaN, Infinity]), M = new Float64Array(6), S = new Float64Array(6);
+    f(6, X, 0, M, 0, S, 0);
+    assert.deepEqual([...M].map((v) => Object.is(v, -0) ? '-0' : String(v)), ['0', '0', '0', '2.5', 'NaN', 'Infinity']);
+    assert.deepEqual([...S], [0, 0, 0, 2, 0, 2]);
   });
 
   it('compile to a loop over offsets with JavaScript\'s order of operations, temporaries and in-place outputs', () => {

@@ -12,6 +12,7 @@ import { float64Backend } from '../src/backends/float64';
 import { DEFAULT_TOL, gradcheck } from '../src/gradcheck';
 import { tensor, type Arrays } from '../src/tensor';
 import { checkInputs } from '../src/validate';
+import { weightScale } from './helpers';
 
 /** What is proven: every array's relative error, 100× below the default tol. */
 const BOUND = 1e-8;
@@ -20,7 +21,7 @@ const COURSE = { n_x: 3, n_a: 5, n_y: 2, m: 10 };
 const KINDS = ['sum', 'xent'] as const;
 
 function problem(cell: CellName, d: Dims, seed: number, kind: 'sum' | 'xent'): { inputs: Arrays; loss: Loss } {
-  const { inputs } = checkInputs(cell, initFixture({ cell, dims: d, seed, scale: 1 }), { da: true, labels: true });
+  const { inputs } = checkInputs(cell, initFixture({ cell, dims: d, seed, scale: weightScale(cell) }), { da: true, labels: true });
   return { inputs, loss: kind === 'sum' ? { kind, da: inputs.da } : { kind, labels: inputs.labels } };
 }
 

@@ -59,8 +59,10 @@ const ex = (e: E): Expr => (typeof e === 'string' ? { kind: 'ref', name: e } : t
 const bin = (op: '+' | '-' | '*') => (a: E, b: E): Expr => ({ kind: 'bin', op, a: ex(a), b: ex(b) });
 const [add, sub, mul] = [bin('+'), bin('-'), bin('*')];
 const neg = (a: E): Expr => ({ kind: 'neg', a: ex(a) });
+const call = (fn: 'max' | 'step', ...args: E[]): Expr => ({ kind: 'call', fn, args: args.map(ex) });
 /** A tree as text, every operation parenthesised: equal texts, equal trees. */
-const show = (e: Expr): string => (e.kind === 'num' ? String(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${show(e.a)})` : `(${show(e.a)} ${e.op} ${show(e.b)})`);
+const show = (e: Expr): string =>
+  e.kind === 'num' ? String(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${show(e.a)})` : e.kind === 'call' ? `${e.fn}(${e.args.map(show).join(', ')})` : `(${show(e.a)} ${e.op} ${show(e.b)})`;
 const same = (x: Expr, y: Expr): boolean => show(x) === show(y);
 
 /** A statement's expression altered (`where` names the formula and statement, for its errors). */
@@ -70,7 +72,8 @@ const becomes = (by: E): Edit => () => ex(by);
 /** The one subtree equal to `find` replaced by `by`. */
 const replaces = (find: E, by: E): Edit => (e, where) => {
   let n = 0;
-  const go = (x: Expr): Expr => (same(x, ex(find)) ? (n++, ex(by)) : x.kind === 'neg' ? { ...x, a: go(x.a) } : x.kind === 'bin' ? { ...x, a: go(x.a), b: go(x.b) } : x);
+  const go = (x: Expr): Expr =>
+    same(x, ex(find)) ? (n++, ex(by)) : x.kind === 'neg' ? { ...x, a: go(x.a) } : x.kind === 'bin' ? { ...x, a: go(x.a), b: go(x.b) } : x.kind === 'call' ? { ...x, args: x.args.map(go) } : x;
   const out = go(e);
   if (n !== 1) throw new Error(`${where}: ${show(ex(find))} occurs ${n} times in ${show(e)}`);
   return out;
@@ -100,7 +103,7 @@ function cellWithFormula(cell: CellName, mu: FormulaMutation): CellSpec {
   const file = `model/cells/${cell}`;
   const mod = loadSource(file, sourceOf(file), { '../../exec/ops': { ...require(path.join(SRC, 'exec', 'ops')), formula } });
   assert.equal(made, 1, `formula ${mu.formula} is made ${made} times in src/${file}.ts`);
-  return mod[`${cell}Cell`] as CellSpec;
+  return Object.values(mod).find((v) => (v as CellSpec | undefined)?.name === cell) as CellSpec; // (the spec the file exports)
 }
 
 // ---- step mutants: the ops a backward step runs on --------------------------------------------
@@ -179,7 +182,7 @@ const formulaMutant = (cell: CellName, bug: string, formula: string, statement: 
   ({ kind: 'formula', cell, bug, formula: { formula, statement, edit }, breaks });
 const stepMutant = (cell: CellName, bug: string, step: StepMutation, breaks: string[]): Mutant => ({ kind: 'step', cell, bug, step, breaks });
 
-const EVERYTHING: Record<CellName, string[]> = { rnn: ['dx', 'da0', 'dWax', 'dWaa', 'dba'], lstm: ['dx', 'da0', 'dc0', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'], gru: ['dx', 'da0', 'dWu', 'dbu', 'dWr', 'dbr', 'dWc', 'dbc'] };
+const EVERYTHING: Record<CellName, string[]> = { rnn: ['dx', 'da0', 'dWax', 'dWaa', 'dba'], lstm: ['dx', 'da0', 'dc0', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'], gru: ['dx', 'da0', 'dWu', 'dbu', 'dWr', 'dbr', 'dWc', 'dbc'], gru_reset_after: ['dx', 'da0', 'dWr', 'dbr', 'dWz', 'dbz', 'dWn', 'dbn', 'dWhn', 'dbhn'], rnn_relu: ['dx', 'da0', 'dWax', 'dWaa', 'dba'] };
 
 const MUTANTS: Mutant[] = [
   // RNN
@@ -197,14 +200,22 @@ const MUTANTS: Mutant[] = [
   formulaMutant('gru', 'direct path (1 − u) da not carried to a_prev', 'gru_back', 'daPrev', becomes(0), EVERYTHING.gru),
   formulaMutant('gru', 'reset gate path into a_prev dropped', 'gru_reset_back', 'daPrev', replaces(add('daPrev', mul('dra', 'r')), 'daPrev'), EVERYTHING.gru),
   stepMutant('gru', 'concat order confused: da_prev read from the x columns of the stacked gate weights', { into: 'daPrev', from: 'Wur', instead: lastColumns('Wur') }, EVERYTHING.gru),
+  // RNN with a ReLU
+  formulaMutant('rnn_relu', "ReLU's gate inverted: the gradient passed where the output is 0, stopped where it is positive", 'relu_back', 'dz', replaces(call('step', 'a'), call('step', neg('a'))), EVERYTHING.rnn_relu),
+  stepMutant('rnn_relu', 'da_prev not carried back through time', { into: 'daPrev', from: 'Waa', instead: skipped }, EVERYTHING.rnn_relu),
+  // GRU, reset after the product (PyTorch's)
+  formulaMutant('gru_reset_after', "reset gate's σ' taken as r, not r(1 − r)", 'grua_back', 'dzr', replaces(sub(1, 'r'), 1), EVERYTHING.gru_reset_after),
+  formulaMutant('gru_reset_after', 'reset gate not applied to the gradient of W_hn a_prev + b_hn', 'grua_back', 'dhn', replaces(mul('dzn', 'r'), 'dzn'), EVERYTHING.gru_reset_after),
+  formulaMutant('gru_reset_after', 'direct path z da not carried to a_prev', 'grua_back', 'daPrev', becomes(0), EVERYTHING.gru_reset_after),
+  stepMutant('gru_reset_after', 'Whn used untransposed in da_prev', { into: 'daPrev', from: 'Whn', instead: untransposed }, EVERYTHING.gru_reset_after),
   // CellSpec fields
   {
     kind: 'spec', cell: 'gru', bug: "the candidate's recurrent dW taken against r, not r ⊙ a_prev (cacheRow at the cache's 2nd block)",
-    spec: projection(1, (g) => ({ recurrent: { ...g.recurrent, cacheRow: (d) => d.n_a } })), breaks: ['dWc'],
+    spec: projection(1, (g) => ({ recurrent: { ...g.recurrent!, cacheRow: (d) => d.n_a } })), breaks: ['dWc'],
   },
   {
     kind: 'spec', cell: 'gru', bug: "the gates' recurrent dW taken against r ⊙ a_prev, not a_prev (the candidate's cacheRow)",
-    spec: projection(0, (g) => ({ recurrent: { ...g.recurrent, cacheRow: (d) => 3 * d.n_a } })), breaks: ['dWu', 'dWr'],
+    spec: projection(0, (g) => ({ recurrent: { ...g.recurrent!, cacheRow: (d) => 3 * d.n_a } })), breaks: ['dWu', 'dWr'],
   },
   // (these two alter the forward pass too: with the xent loss the head's gradients break as well)
   {
@@ -223,30 +234,30 @@ const UNROLL_MUTANTS: { bug: string; find: string; replace: string; breaks: Reco
     bug: 'gate bias gradient not summed over the batch',
     find: "biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup)",
     replace: "biasGradient(grads['d' + g.b], dz.map((v, k) => (k % m === 0 ? v : 0)), rows, m, z0, T_x, zBlock, w, zGroup)",
-    breaks: { rnn: ['dba'], lstm: ['dbf', 'dbi', 'dbc', 'dbo'], gru: ['dbu', 'dbr', 'dbc'] },
+    breaks: { rnn: ['dba'], lstm: ['dbf', 'dbi', 'dbc', 'dbo'], gru: ['dbu', 'dbr', 'dbc'], gru_reset_after: ['dbr', 'dbz', 'dbn', 'dbhn'], rnn_relu: ['dba'] },
   },
   {
     bug: 'the x part of dW taken against a⟨t⟩ instead of x⟨t⟩',
-    find: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x)",
-    replace: "outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.a, n_x, m, z0, 0, T_x, zBlock, block, w, zGroup, n_a * w, bt.x)",
-    breaks: { rnn: ['dWax'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr', 'dWc'] },
+    find: "outerAdd(grads['d' + g.W], p[g.W].length / rows, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x)",
+    replace: "outerAdd(grads['d' + g.W], p[g.W].length / rows, k0, dz, rows, all.a, n_x, m, z0, 0, T_x, zBlock, block, w, zGroup, n_a * w, bt.x)",
+    breaks: { rnn: ['dWax'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr', 'dWc'], gru_reset_after: ['dWr', 'dWz', 'dWn'], rnn_relu: ['dWax'] },
   },
   {
     bug: 'the recurrent part of dW misses step 0 (a0)',
     find: 'outerAdd(dWh, ldh, 0, dz, rows, tr.a0, n_a, m, first * zBlock + z0, 0, 1, 0, 0, w, zGroup, n_a * w);',
     replace: '',
     // (not dWf: with c0 = 0, as `rnn init` draws it, the forget gate's dz at step 0 is 0)
-    breaks: { rnn: ['dWaa'], lstm: ['dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'] },
+    breaks: { rnn: ['dWaa'], lstm: ['dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'], gru_reset_after: ['dWr', 'dWz', 'dWhn'], rnn_relu: ['dWaa'] },
   },
   {
     bug: 'the recurrent part of dW off by one step: a⟨t⟩ instead of a⟨t−1⟩',
     find: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, dFrom * zBlock + z0, aFrom * block,',
     replace: 'outerAdd(dWh, ldh, 0, dz, rows, all.a, n_a, m, dFrom * zBlock + z0, (aFrom + 1) * block,',
-    breaks: { rnn: ['dWaa'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'] },
+    breaks: { rnn: ['dWaa'], lstm: ['dWf', 'dWi', 'dWc', 'dWo'], gru: ['dWu', 'dWr'], gru_reset_after: ['dWr', 'dWz', 'dWhn'], rnn_relu: ['dWaa'] },
   },
 ];
 for (const mu of UNROLL_MUTANTS) {
-  for (const cell of ['rnn', 'lstm', 'gru'] as const) MUTANTS.push({ ...mu, kind: 'unroll', cell, breaks: mu.breaks[cell] });
+  for (const cell of ['rnn', 'lstm', 'gru', 'gru_reset_after', 'rnn_relu'] as const) MUTANTS.push({ ...mu, kind: 'unroll', cell, breaks: mu.breaks[cell] });
 }
 
 /** The mutant's cell: the real one but for a formula, step or spec mutant. */

@@ -131,3 +131,10 @@ export function throwsInput(fn: () => unknown, re: RegExp): void {
 
 /** The bytes of a Float64Array as hex: bit-exact comparisons with readable diffs. */
 export const hex = (d: Float64Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+
+/**
+ * The course's randn weights (`rnn init --scale 1`), or for a cell with an unbounded activation
+ * (CellSpec.unbounded: its states would reach 1e40 in 200 steps, and the xent loss turn
+ * piecewise linear in them) 0.3 of them, where its net stays stable.
+ */
+export const weightScale = (cell: CellName): number => (CELLS[cell].unbounded ? 0.3 : 1);

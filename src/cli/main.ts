@@ -14,7 +14,7 @@ import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { checkFixtureSize, initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, requireCell, type CommonOpts, type LayoutName } from './options';
+import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, requireCell, requireOptions, LAYOUTS, type CommonOpts, type LayoutName } from './options';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from '../errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from '../gradcheck';
 import { DEFAULT_MAX_BYTES } from '../io/common';
@@ -25,7 +25,7 @@ import { gradcheckInterrupted, gradcheckSummary } from './render/gradcheck';
 import { renderBackward, renderForward, renderInspect } from './render/text';
 import { describeFailure } from './render/verdicts';
 import { oneLine, shownList, terminalSafe } from '../escape';
-import { torchBackward, torchForward, torchOnly } from './torch';
+import { torchBackward, torchForward, torchInit, torchInitOnly, torchOnly, type TorchInitOpts } from './torch';
 import { BACKWARD_RESULT, checkStrict, FORWARD_RESULT, reportComparisons, say, styleOf, warnUnknown, wantColor } from './report';
 
 export { wantColor };
@@ -216,11 +216,21 @@ Examples:
     .command('init')
     .description('write a complete random fixture (parameters, x, a0, da, labels), reproducible in numpy with --seed')
     .addOption(cellOption())
-    .requiredOption('--n-x <n>', 'input features n_x', positiveInt('--n-x'))
-    .requiredOption('--n-a <n>', 'hidden units n_a', positiveInt('--n-a'))
-    .requiredOption('--n-y <n>', 'output classes n_y', positiveInt('--n-y'))
-    .requiredOption('--m <n>', 'examples in the batch m', positiveInt('--m'))
-    .requiredOption('--t-x <n>', 'time steps T_x', positiveInt('--t-x'))
+    .addOption(new Option('--layout <name>', "coursera (the notebook's names and sizes) or torch (a PyTorch module's state_dict, input, h_0, c_0, grad_output, grad_h_n, grad_c_n)").choices(LAYOUTS).default('coursera'))
+    .option('--n-x <n>', 'input features n_x (required)', positiveInt('--n-x'))
+    .option('--n-a <n>', 'hidden units n_a (required)', positiveInt('--n-a'))
+    .option('--n-y <n>', 'output classes n_y (required)', positiveInt('--n-y'))
+    .option('--m <n>', 'examples in the batch m (required)', positiveInt('--m'))
+    .option('--t-x <n>', 'time steps T_x (required)', positiveInt('--t-x'))
+    .option('--input-size <n>', '--layout torch: input_size (required)', positiveInt('--input-size'))
+    .option('--hidden-size <n>', '--layout torch: hidden_size (required)', positiveInt('--hidden-size'))
+    .option('--num-layers <n>', '--layout torch: num_layers (default: 1)', positiveInt('--num-layers', 64))
+    .option('--bidirectional', '--layout torch: bidirectional=True')
+    .option('--no-bias', '--layout torch: bias=False')
+    .option('--batch <n>', '--layout torch: the batch N (or --unbatched)', positiveInt('--batch'))
+    .option('--unbatched', '--layout torch: input (T, H_in), as PyTorch takes unbatched input')
+    .option('--seq-len <n>', '--layout torch: time steps T (required)', positiveInt('--seq-len'))
+    .option('--batch-first', '--layout torch: input and grad_output (N, T, ...)')
     .option('--seed <S>', 'np.random.seed(S) before the draws (default: a random seed, printed on stderr)', nonNegativeInt('--seed', 0xffffffff))
     .option('--scale <x>', 'multiply every parameter by this (1 = the course\'s randn)', nonNegativeNumber('--scale'), 1)
     .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (DIR/); - or none: JSON to stdout')
@@ -231,10 +241,17 @@ Draws, in this order, exactly as numpy does after np.random.seed(S):
   ${drawOrder()}
   then da = randn(n_a, m, T_x); labels = randint(0, n_y, size=(m, T_x)). ${withCellState()} c0 = zeros(n_a, m).
 
-Example:
+With --layout torch: np.random.seed(S); every parameter in state_dict order = uniform(-k, k, shape), k = 1/sqrt(hidden_size)
+(PyTorch's own init); then input, h_0 (c_0), grad_output, grad_h_n (grad_c_n) = randn(*shape).
+
+Examples:
   $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json
+  $ rnn init --layout torch --cell lstm --input-size 3 --hidden-size 4 --num-layers 2 --bidirectional --batch 2 --seq-len 5 --seed 1 --out lstm_torch.npz
 `)
-    .action(async (o: { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }) => {
+    .action(async (o: TorchInitOpts & { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }, cmd: Command) => {
+      if (o.layout === 'torch') return torchInit(io, cmd, outputPlan(o));
+      requireOptions(cmd, o, INIT_SIZES);
+      torchInitOnly(o);
       o = outputPlan(o);
       const dims = { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX };
       checkFixtureSize(o.cell, dims, bytesOf(o.maxOutput)); // before a random seed is announced
@@ -350,6 +367,9 @@ export function main(argv: string[]): void {
     process.exitCode = late && code === EXIT_OK ? exitCodeFor(late) : code;
   });
 }
+
+/** What the coursera layout's init requires, as commander would say it is missing. */
+const INIT_SIZES = [['nX', '--n-x <n>'], ['nA', '--n-a <n>'], ['nY', '--n-y <n>'], ['m', '--m <n>'], ['tX', '--t-x <n>']] as const;
 
 /** `rnn init --help`: every cell's parameters in the order `init` draws them (CELLS). */
 function drawOrder(): string {

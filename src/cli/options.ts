@@ -70,6 +70,12 @@ function layoutCellOption(): Option {
     .choices(CELL_NAMES);
 }
 
+/** As commander says of the first mandatory option (`[key, flags]`, in order) it did not get. */
+export function requireOptions(cmd: Command, o: object, options: readonly (readonly [string, string])[]): void {
+  const missing = options.find(([key]) => (o as Record<string, unknown>)[key] === undefined);
+  if (missing) cmd.error(`error: required option '${missing[1]}' not specified`, { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
+}
+
 /** As commander says of a mandatory option it did not get, for the layouts that need --cell. */
 export function requireCell(cmd: Command, o: { cell?: string }): void {
   if (o.cell === undefined) cmd.error("error: required option '-c, --cell <cell>' not specified", { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });

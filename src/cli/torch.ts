@@ -3,11 +3,15 @@
  * here when the option says so): the command modules' results, rendered or emitted.
  */
 import { InputError } from '../errors';
+import type { BackendName } from '../backends';
 import { shownList } from '../escape';
 import { runTorchBackward, runTorchForward, type TorchCommandOptions } from './commands/torch';
 import type { IO } from './main';
-import { bytesOf, type CommonOpts } from './options';
-import { emit } from './output';
+import { bytesOf, requireOptions, type CommonOpts } from './options';
+import type { Command } from 'commander';
+import { initTorch } from '../layouts/torch/init';
+import type { TorchModule } from '../layouts/torch';
+import { emit, emitArrays } from './output';
 import { formatNumber } from './render/format';
 import { moduleText, renderTorchBackward, renderTorchForward, torchLossText } from './render/torch';
 import { BACKWARD_RESULT, FORWARD_RESULT, reportComparisons, say, styleOf } from './report';
@@ -15,7 +19,7 @@ import { BACKWARD_RESULT, FORWARD_RESULT, reportComparisons, say, styleOf } from
 /** The options forward and backward take in the torch layout. */
 export interface TorchOpts extends CommonOpts {
   cell?: string;
-  backend: string;
+  backend: BackendName;
   prefix?: string;
   batchFirst?: boolean;
   nonlinearity?: 'tanh' | 'relu';
@@ -32,9 +36,55 @@ export function torchOnly(o: { prefix?: string; batchFirst?: boolean; nonlineari
   if (given.length) throw new InputError(`${given.join(', ')}: for --layout torch only (the coursera layout is one layer of the notebook's cell, named as the notebook names it)`);
 }
 
+/** `rnn init --layout torch`'s options (src/layouts/torch/init.ts). */
+export interface TorchInitOpts {
+  layout: string;
+  inputSize?: number;
+  hiddenSize?: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  bias: boolean;
+  batch?: number;
+  unbatched?: boolean;
+  seqLen?: number;
+  batchFirst?: boolean;
+}
+
+/** Options of init's torch layout, refused in the coursera layout. */
+export function torchInitOnly(o: TorchInitOpts): void {
+  const given = [
+    o.inputSize !== undefined && '--input-size', o.hiddenSize !== undefined && '--hidden-size', o.numLayers !== undefined && '--num-layers',
+    o.bidirectional && '--bidirectional', !o.bias && '--no-bias', o.batch !== undefined && '--batch', o.unbatched && '--unbatched',
+    o.seqLen !== undefined && '--seq-len', o.batchFirst && '--batch-first',
+  ].filter((x): x is string => !!x);
+  if (given.length) throw new InputError(`${given.join(', ')}: for --layout torch only (the coursera layout's sizes are --n-x, --n-a, --n-y, --m, --t-x)`);
+}
+
+const MODULES: Readonly<Record<string, TorchModule>> = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' };
+
+export async function torchInit(io: IO, cmd: Command, o: TorchInitOpts & { cell: string; nX?: number; nA?: number; nY?: number; m?: number; tX?: number; seed?: number; scale: number; out?: string }): Promise<void> {
+  requireOptions(cmd, o, [['inputSize', '--input-size <n>'], ['hiddenSize', '--hidden-size <n>'], ['seqLen', '--seq-len <n>']]);
+  const seedSizes = [o.nX !== undefined && '--n-x', o.nA !== undefined && '--n-a', o.nY !== undefined && '--n-y', o.m !== undefined && '--m', o.tX !== undefined && '--t-x', o.scale !== 1 && '--scale'].filter((x): x is string => !!x);
+  if (seedSizes.length) throw new InputError(`${seedSizes.join(', ')}: the coursera layout's; --layout torch takes --input-size, --hidden-size, --num-layers, --batch, --seq-len`);
+  const module = MODULES[o.cell];
+  if (!module) throw new InputError(`--cell ${o.cell}: --layout torch draws an nn.RNN, nn.LSTM or nn.GRU (--cell rnn, lstm or gru)`);
+  if (o.batch === undefined && !o.unbatched) throw new InputError('--layout torch needs the batch: --batch N, or --unbatched for input (T, H_in)');
+  if (o.batch !== undefined && o.unbatched) throw new InputError('--batch and --unbatched: one or the other');
+  if (o.unbatched && o.batchFirst) throw new InputError('--batch-first and --unbatched: unbatched input (T, H_in) has no batch axis');
+  let seed = o.seed;
+  if (seed === undefined) {
+    seed = Math.floor(Math.random() * 2 ** 32);
+    say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
+  }
+  const arrays = initTorch({
+    module, inputSize: o.inputSize!, hidden: o.hiddenSize!, layers: o.numLayers ?? 1, bidirectional: !!o.bidirectional, bias: o.bias,
+    batch: o.unbatched ? null : o.batch!, seqLen: o.seqLen!, batchFirst: !!o.batchFirst, seed,
+  });
+  await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: 'randn and uniform draws are finite' });
+}
+
 function commandOptions(sources: string[], o: TorchOpts): TorchCommandOptions {
-  if (o.backend !== 'float64') throw new InputError(`--backend ${o.backend}: --layout torch runs on the float64 engine only (the mathjs reference is the notebook's single layer)`);
-  return { sources, cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) };
+  return { sources, backend: o.backend, cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) };
 }
 
 const sizes = (r: { T: number; N: number | null }): string => `T=${r.T} N=${r.N ?? 'unbatched'}`;

@@ -19,14 +19,22 @@
  * an expression means the latest statement of that name above, else the input. An output may
  * be an input too (`daPrev = daPrev + dra * r`): one operand, read before anything is stored.
  * Expressions: numbers, names, + − * /, unary minus and parentheses, left to right as in
- * JavaScript (a * b * c is (a * b) * c). Operands must not overlap, other than being the same.
+ * JavaScript (a * b * c is (a * b) * c), and two functions: max(x, y) (JavaScript's Math.max,
+ * WebAssembly's f64.max: the same value, ±0 included) and step(x), 1 where x > 0 and 0
+ * elsewhere, NaN included (a ReLU and its derivative). Operands must not overlap, other than
+ * being the same.
  */
 
 export type Expr =
   | { kind: 'num'; v: number }
   | { kind: 'ref'; name: string }
   | { kind: 'neg'; a: Expr }
-  | { kind: 'bin'; op: '+' | '-' | '*' | '/'; a: Expr; b: Expr };
+  | { kind: 'bin'; op: '+' | '-' | '*' | '/'; a: Expr; b: Expr }
+  | { kind: 'call'; fn: Fn; args: Expr[] };
+
+/** The functions a formula may call, with how many arguments each takes. */
+const FNS = { max: 2, step: 1 } as const;
+export type Fn = keyof typeof FNS;
 
 export interface Formula {
   readonly name: string;
@@ -87,12 +95,13 @@ function refs(e: Expr): string[] {
     case 'ref': return [e.name];
     case 'neg': return refs(e.a);
     case 'bin': return [...refs(e.a), ...refs(e.b)];
+    case 'call': return e.args.flatMap(refs);
   }
 }
 
 /** A recursive-descent parser: expr = term (('+'|'-') term)*, term = unary (('*'|'/') unary)*. */
 function parseExpr(text: string, fail: (why: string) => never): Expr {
-  const tokens = text.match(/\d+(\.\d+)?(e[+-]?\d+)?|[a-z_][a-z0-9_]*|[-+*/()]|\S/gi) ?? [];
+  const tokens = text.match(/\d+(\.\d+)?(e[+-]?\d+)?|[a-z_][a-z0-9_]*|[-+*/(),]|\S/gi) ?? [];
   let at = 0;
   const peek = (): string | undefined => tokens[at];
   const expr = (): Expr => {
@@ -115,6 +124,18 @@ function parseExpr(text: string, fail: (why: string) => never): Expr {
       return e;
     }
     if (/^\d/.test(t)) return { kind: 'num', v: Number(t) };
+    if (/^[a-z_]/i.test(t) && peek() === '(') {
+      if (!Object.prototype.hasOwnProperty.call(FNS, t)) return fail(`no function '${t}' (${Object.keys(FNS).join(', ')})`);
+      at++;
+      const args = [expr()];
+      while (peek() === ',') {
+        at++;
+        args.push(expr());
+      }
+      if (tokens[at++] !== ')') fail("missing ')'");
+      if (args.length !== FNS[t as Fn]) fail(`${t} takes ${FNS[t as Fn]} argument${FNS[t as Fn] > 1 ? 's' : ''}`);
+      return { kind: 'call', fn: t as Fn, args };
+    }
     if (/^[a-z_]/i.test(t)) return { kind: 'ref', name: t };
     return fail(`unexpected '${t}'`);
   };
@@ -133,7 +154,8 @@ function resolved(f: Formula): Expr[] {
     const go = (e: Expr): Expr =>
       e.kind === 'ref' ? { kind: 'ref', name: latest.get(e.name)! }
         : e.kind === 'neg' ? { kind: 'neg', a: go(e.a) }
-          : e.kind === 'bin' ? { ...e, a: go(e.a), b: go(e.b) } : e;
+          : e.kind === 'bin' ? { ...e, a: go(e.a), b: go(e.b) }
+            : e.kind === 'call' ? { ...e, args: e.args.map(go) } : e;
     const out = go(s.expr);
     latest.set(s.name, `v${k}`);
     return out;
@@ -148,7 +170,23 @@ function literal(v: number): string {
 
 /** An expression as JavaScript, every operation parenthesised (formulaJs's loop body, formulaKey's text). */
 function exprJs(e: Expr): string {
-  return e.kind === 'num' ? literal(e.v) : e.kind === 'ref' ? e.name : e.kind === 'neg' ? `(-${exprJs(e.a)})` : `(${exprJs(e.a)} ${e.op} ${exprJs(e.b)})`;
+  switch (e.kind) {
+    case 'num': return literal(e.v);
+    case 'ref': return e.name;
+    case 'neg': return `(-${exprJs(e.a)})`;
+    case 'bin': return `(${exprJs(e.a)} ${e.op} ${exprJs(e.b)})`;
+    case 'call': return `${e.fn}(${e.args.map(exprJs).join(', ')})`;
+  }
+}
+
+/** exprJs as formulaJs's loop runs it: the functions as JavaScript writes them. */
+function exprRun(e: Expr): string {
+  switch (e.kind) {
+    case 'num': case 'ref': return exprJs(e);
+    case 'neg': return `(-${exprRun(e.a)})`;
+    case 'bin': return `(${exprRun(e.a)} ${e.op} ${exprRun(e.b)})`;
+    case 'call': return e.fn === 'max' ? `Math.max(${exprRun(e.args[0])}, ${exprRun(e.args[1])})` : `(${exprRun(e.args[0])} > 0 ? 1 : 0)`;
+  }
 }
 
 /**
@@ -159,7 +197,7 @@ export function formulaJs(f: Formula): (n: number, ...operands: (Float64Array | 
   const params = f.operands.map((_, j) => `X${j}, o${j}`).join(', ');
   const loads = f.inputs.map((_, j) => `const i${j} = X${j}[o${j} + k];`);
   const exprs = resolved(f);
-  const lets = f.statements.map((_, s) => `const v${s} = ${exprJs(exprs[s])};`);
+  const lets = f.statements.map((_, s) => `const v${s} = ${exprRun(exprs[s])};`);
   const stores = f.statements.flatMap((s, k) => (s.store >= 0 ? [`X${s.store}[o${s.store} + k] = v${k};`] : []));
   const src = `return function ${f.name}(n, ${params}) {\n  for (let k = 0; k < n; k++) {\n    ${[...loads, ...lets, ...stores].join('\n    ')}\n  }\n};`;
   return new Function(src)() as (n: number, ...operands: (Float64Array | number)[]) => void;
@@ -213,6 +251,11 @@ export function formulaWat(f: Formula): string {
         case 'ref': return `(local.get $${V ? '' : 's'}${e.name})`;
         case 'neg': return `(${op}.neg ${wat(e.a)})`;
         case 'bin': return `(${op}.${{ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' }[e.op]} ${wat(e.a)} ${wat(e.b)})`;
+        case 'call':
+          if (e.fn === 'max') return `(${op}.max ${wat(e.args[0])} ${wat(e.args[1])})`;
+          // step: the comparison's all-ones lanes select 1.0's bits (f64x2); 0 or 1 as a double (f64)
+          return V ? `(v128.and (f64x2.gt ${wat(e.args[0])} (v128.const f64x2 0 0)) (v128.const f64x2 1 1))`
+            : `(f64.convert_i32_u (f64.gt ${wat(e.args[0])} (f64.const 0)))`;
       }
     };
     const p = V ? '' : 's';

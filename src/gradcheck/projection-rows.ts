@@ -17,9 +17,10 @@ export function projectionRowMaps(cell: CellSpec, d: Dims, p: Params): Record<st
   let row0 = 0;
   for (const g of cell.projections) {
     const rows = g.rows(d), k0 = g.k0(d);
-    const ldw = p[g.W].length / rows;
+    const ldw = g.W === undefined ? 0 : p[g.W].length / rows;
     const membersOf = (name: string): readonly string[] => cell.stacks.find((s) => s.name === name)?.members ?? [name];
-    for (const [stack, isBias] of [[g.W, false], [g.b, true]] as const) {
+    const parts: [string, boolean][] = g.W === undefined ? [[g.b, true]] : [[g.W, false], [g.b, true]];
+    for (const [stack, isBias] of parts) {
       const width = isBias ? 1 : ldw;
       for (const member of membersOf(stack)) {
         // A member's first row within the stack, from where its view starts.

@@ -136,6 +136,13 @@ export class NumpyRandom {
     return { shape: [...shape], data };
   }
 
+  /** `np.random.uniform(low, high, size=shape)`: low + (high − low) · random_sample (numpy's random_uniform). */
+  uniform(low: number, high: number, ...shape: number[]): Tensor {
+    const data = new Float64Array(checkShape(shape, 'uniform')), range = high - low;
+    for (let i = 0; i < data.length; i++) data[i] = low + range * this.nextDouble();
+    return { shape: [...shape], data };
+  }
+
   /**
    * `np.random.randint(low, high, size=shape)` (dtype int64), values stored as
    * float64.  Supports ranges high - 1 - low <= 0xFFFFFFFF (numpy's 32-bit path).

@@ -97,7 +97,7 @@ refused(() => forward('rnn', { x: inputs.x, Waa: inputs.Waa, Wya: inputs.Wya, ba
 refused(() => backward('rnn', inputs, { da, labels }), /not both/, 'da and labels');
 // @ts-expect-error not a cell
 refused(() => forward('tcn', inputs), /unknown cell 'tcn'/, 'unknown cell');
-check(CELL_NAMES.join() === 'rnn,lstm,gru', `CELL_NAMES ${CELL_NAMES.join()}`);
+check(CELL_NAMES.join() === 'rnn,lstm,gru,gru_reset_after,rnn_relu', `CELL_NAMES ${CELL_NAMES.join()}`);
 
 export const typed = outExact && sumExact && xentExact && lstmOutExact && lstmSumExact && gruXentExact;
 // The ES library only (the test also compiles this without DOM and Node types): print through globalThis.

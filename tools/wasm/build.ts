@@ -25,7 +25,7 @@ export function kernelModuleSource(own: Uint8Array, shared: Uint8Array): string 
 
 if (require.main === module) {
   void Promise.all([assembleKernel('own'), assembleKernel('shared')]).then(([own, shared]) => {
-    const out = path.join(__dirname, 'kernel.wasm.ts');
+    const out = path.join(__dirname, '..', '..', 'src', 'exec', 'wasm', 'kernel.wasm.ts'); // (this file is in tools/wasm/)
     fs.writeFileSync(out, kernelModuleSource(own, shared));
     process.stdout.write(`wrote ${out} (${own.length} + ${shared.length} bytes of wasm)\n`);
   });

@@ -33,6 +33,9 @@ import { REFERENCE_LOSSES } from './losses';
 import { fromMatrix, fromSequence, type Run, type Sequence } from './math';
 
 export * from './gru';
+export { mathjsLayer } from './layer';
+export * from './gru_reset_after';
+export * from './rnn_relu';
 export * from './losses';
 export * from './lstm';
 export * from './math';

@@ -159,8 +159,11 @@ export interface LstmGradients {
   dbo: Matrix;
 }
 
-/** BPTT for the LSTM: both da_prev and dc_prev are carried back from step t to step t−1. */
-export function lstm_backward(da: Sequence, caches: LstmCaches): LstmGradients {
+/**
+ * BPTT for the LSTM: both da_prev and dc_prev are carried back from step t to step t−1;
+ * dc_next is the upstream of the last c (a loss on c⟨T_x−1⟩, PyTorch's c_n), zeros by default.
+ */
+export function lstm_backward(da: Sequence, caches: LstmCaches, dc_next?: Matrix): LstmGradients {
   // Retrieve values from the first cache (t=1) of caches
   const [cache] = caches;
   const [a1, , , , , , , , x1] = cache[0];
@@ -171,7 +174,7 @@ export function lstm_backward(da: Sequence, caches: LstmCaches): LstmGradients {
   // initialize the gradients with the right sizes
   const dx: Sequence = new Array<Matrix>(T_x);
   let da_prevt = zeros(n_a, m);
-  let dc_prevt = zeros(n_a, m);
+  let dc_prevt = dc_next ?? zeros(n_a, m);
   let dWf = zeros(n_a, n_a + n_x);
   let dWi = zeros(n_a, n_a + n_x);
   let dWc = zeros(n_a, n_a + n_x);
@@ -215,6 +218,6 @@ export const lstmReference: ReferenceCell = {
     };
     const [n_a] = parameters.bf.size();
     const [a, y, c, caches] = lstm_forward(x, state('a0', n_a), parameters, state('c0', n_a));
-    return { a, y, c, Wy: parameters.Wy, by: parameters.by, backward: (da) => ({ ...lstm_backward(da, caches) }) };
+    return { a, y, c, Wy: parameters.Wy, by: parameters.by, backward: (da, dc_next) => ({ ...lstm_backward(da, caches, dc_next) }) };
   },
 };

@@ -201,8 +201,11 @@ export interface Run {
   c?: Sequence;
   Wy: Matrix;
   by: Matrix;
-  /** The recurrent gradients (names as in the seed: dx, da0, [dc0], d<param>) for upstream da. */
-  backward(da: Sequence): Record<string, Matrix | Sequence>;
+  /**
+   * The recurrent gradients (names as in the seed: dx, da0, [dc0], d<param>) for upstream da,
+   * and for a cell with a state c, dc_next: the upstream of the last c (zeros when absent).
+   */
+  backward(da: Sequence, dc_next?: Matrix): Record<string, Matrix | Sequence>;
 }
 
 export interface ReferenceCell {

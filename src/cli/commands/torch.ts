@@ -4,6 +4,7 @@
  * results `output`, `h_n`, `c_n`; gradients `grad_input`, `grad_h_0`, `grad_` + each parameter.
  */
 import type { ExpectReport } from '../../compare';
+import { getLayerEngine, type BackendName } from '../../backends';
 import { loadFixture, type Fixture } from '../../io/fixture';
 import type { TimeAxis } from '../../mismatch';
 import type { NameContract } from '../../names';
@@ -15,6 +16,7 @@ import type { ArrayRow } from './forward';
 
 export interface TorchCommandOptions {
   sources: string[];
+  backend: BackendName;
   /** --cell, checked against the shapes (rnn, lstm, gru). */
   cell?: string;
   prefix?: string;
@@ -59,7 +61,8 @@ function load(o: TorchCommandOptions, reads: readonly string[]): { fixture: Fixt
   const problem = torchProblem(fixture.arrays, { cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, source: o.sources });
   const used = [...paramNames(problem.module), ...reads];
   for (const name of used) if (fixture.arrays[name]) checkFinite(name, fixture.arrays[name], fixture.origin[name]?.source);
-  return { fixture, problem, unknown: unusedTorch(fixture.arrays, problem.module, reads), yours };
+  // (a forward accepts the upstream gradients silently: they are the fixture's, for backward)
+  return { fixture, problem, unknown: unusedTorch(fixture.arrays, problem.module, [...TORCH_INPUTS, ...TORCH_UPSTREAM]), yours };
 }
 
 /** Output and grad_input have time on axis 0 — 1 with batch_first — of their 3 (or, unbatched, 2) axes. */
@@ -103,7 +106,7 @@ export function runTorchForward(o: TorchCommandOptions): TorchForwardResult {
   const time = timeOf(problem);
   const gradientNames = ['grad_input', 'grad_h_0', ...(problem.net.hasC ? ['grad_c_0'] : []), ...paramNames(problem.module).map((n) => 'grad_' + n)];
   const resolved = yours && resolveYours(yours, outputContract(problem, gradientNames));
-  const outputs = torchForward(problem);
+  const outputs = torchForward(problem, getLayerEngine(o.backend));
   return {
     module: problem.module, N: problem.N, T: problem.T, batchFirst: problem.batchFirst, time,
     arrays: rows(fixture, problem, TORCH_INPUTS, outputs), outputs, unknown,
@@ -117,7 +120,7 @@ export function runTorchBackward(o: TorchCommandOptions): TorchBackwardResult {
   const time = timeOf(problem);
   const gradientNames = ['grad_input', 'grad_h_0', ...(problem.net.hasC ? ['grad_c_0'] : []), ...paramNames(problem.module).map((n) => 'grad_' + n)];
   const resolved = yours && resolveYours(yours, gradientContract(problem, gradientNames));
-  const r = torchBackward(problem, fixture.arrays, { source: o.sources });
+  const r = torchBackward(problem, fixture.arrays, { source: o.sources }, getLayerEngine(o.backend));
   return {
     module: problem.module, N: problem.N, T: problem.T, batchFirst: problem.batchFirst, time,
     arrays: rows(fixture, problem, reads, r.gradients), unknown,

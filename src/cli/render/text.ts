@@ -270,7 +270,7 @@ export function renderInspect(style: Style, r: InspectResult): string {
 
 /** "outputs of a forward pass of the lstm (a, y, c): n_a=5 …", and how to check them. */
 function recognisedText(g: Recognised): string {
-  const cells = g.cells.join(' or ');
+  const cells = g.cells.length > 1 ? `${g.cells.slice(0, -1).join(', ')} or ${g.cells[g.cells.length - 1]}` : g.cells[0];
   const dims = (['n_x', 'n_a', 'n_y', 'm', 'T_x'] as const).filter((k) => g.dims[k] !== undefined).map((k) => `${k}=${g.dims[k]}`).join(' ');
   const lines = g.kind === 'outputs'
     ? [`outputs of a forward pass, --cell ${cells}: ${dims}`, `compare them with ours: rnn forward --cell ${g.cells[0]} FIXTURE --expect FILE`]

@@ -97,9 +97,15 @@ export function projectGroup(
   let row0 = 0;
   for (const g of cell.projections) {
     const rows = g.rows(d), k0 = g.k0(d);
-    const W = p[g.W], b = p[g.b];
+    const b = p[g.b], z0 = z.from * zBlock + z.rows * j0 + row0 * w;
+    if (g.W === undefined) {
+      // no input part: the bias alone, row by row
+      for (let t = t0; t < t1; t++) for (let r = 0; r < rows; r++) if (onlyRow < 0 || onlyRow === row0 + r) z.buf.fill(b[r], t * zBlock + z0 + r * w, t * zBlock + z0 + (r + 1) * w);
+      row0 += rows;
+      continue;
+    }
+    const W = p[g.W];
     const ldw = W.length / rows;
-    const z0 = z.from * zBlock + z.rows * j0 + row0 * w;
     if (onlyRow < 0) {
       mulBias(z.buf, b, W, ldw, k0, rows, n_x, x, w, t0 * zBlock + z0, t0 * xBlock + n_x * j0, t1 - t0, zBlock, xBlock, packs);
     } else if (onlyRow >= row0 && onlyRow < row0 + rows) {
@@ -213,7 +219,12 @@ export function dxGroup(cell: CellSpec, p: Params, d: Dims, grp: Group, dz: ZBlo
   zeroColumns(dx, n_x, m, T_x, j0, w);
   let row0 = 0;
   for (const g of cell.projections) {
-    const rows = g.rows(d), W = p[g.W];
+    const rows = g.rows(d);
+    if (g.W === undefined) {
+      row0 += rows; // (no input part: nothing reaches x)
+      continue;
+    }
+    const W = p[g.W];
     mulTAdd(dx, W, W.length / rows, g.k0(d), rows, n_x, dz.buf, w, n_x * j0, dz.from * zBlock + dz.rows * j0 + row0 * w, T_x, xBlock, zBlock, packs);
     row0 += rows;
   }

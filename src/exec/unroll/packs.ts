@@ -35,8 +35,8 @@ function packSpecs(cell: CellSpec, d: Dims, job: GroupJob): Omit<Pack, 'P'>[] {
   const specs: Omit<Pack, 'P'>[] = [];
   for (const g of cell.projections) {
     const rows = g.rows(d);
-    specs.push({ name: g.recurrent.W, k0: 0, kn: n_a, rows, trans });
-    if (trans || job.inputs) specs.push({ name: g.W, k0: g.k0(d), kn: n_x, rows, trans });
+    if (g.recurrent) specs.push({ name: g.recurrent.W, k0: 0, kn: n_a, rows, trans });
+    if (g.W !== undefined && (trans || job.inputs)) specs.push({ name: g.W, k0: g.k0(d), kn: n_x, rows, trans });
   }
   if (job.kind === 'backward' ? job.loss?.dz !== undefined : job.head) specs.push({ name: cell.head.W, k0: 0, kn: n_a, rows: n_y, trans });
   return specs;

@@ -195,10 +195,14 @@ function gateGradients(tr: Trace, Z: ZBlocks, grads: Params, bt: SharedTranspose
   let row0 = 0;
   for (const g of cell.projections) {
     const rows = g.rows(d), k0 = g.k0(d), z0 = Z.from * zBlock + row0 * w;
-    const W = p[g.W], ldw = W.length / rows;
-    outerAdd(grads['d' + g.W], ldw, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x);
+    if (g.W !== undefined) outerAdd(grads['d' + g.W], p[g.W].length / rows, k0, dz, rows, all.x, n_x, m, z0, 0, T_x, zBlock, xBlock, w, zGroup, n_x * w, bt.x);
     biasGradient(grads['d' + g.b], dz, rows, m, z0, T_x, zBlock, w, zGroup);
-    const h = g.recurrent, dWh = grads['d' + h.W], ldh = dWh.length / rows;
+    const h = g.recurrent;
+    if (!h) {
+      row0 += rows;
+      continue;
+    }
+    const dWh = grads['d' + h.W], ldh = dWh.length / rows;
     if (h.cacheRow === undefined) {
       // the first step taken with a0; then forward dz⟨t⟩ with a⟨t−1⟩ for t ≥ 1, in reverse dz⟨t⟩ with a⟨t+1⟩ for t ≤ T_x−2
       const [first, dFrom, aFrom] = tr.direction === 'forward' ? [0, 1, 0] : [T_x - 1, 0, 1];
@@ -229,8 +233,9 @@ function sharedTransposes(tr: Trace, head: boolean): SharedTransposes {
   const w = m / tr.groups.length;
   const out: SharedTransposes = {};
   if (!tr.shared || !arenaInUse()) return out;
-  const aUses = (head ? 1 : 0) + cell.projections.filter((g) => g.recurrent.cacheRow === undefined).length;
-  const pairs: [keyof SharedTransposes, Float64Array, number, number][] = [['a', all.a, n_a, aUses], ['x', all.x, n_x, cell.projections.length]];
+  const aUses = (head ? 1 : 0) + cell.projections.filter((g) => g.recurrent && g.recurrent.cacheRow === undefined).length;
+  const xUses = cell.projections.filter((g) => g.W !== undefined).length;
+  const pairs: [keyof SharedTransposes, Float64Array, number, number][] = [['a', all.a, n_a, aUses], ['x', all.x, n_x, xUses]];
   for (const [name, B, kn, uses] of pairs) {
     if (uses < 2) continue;
     const T = take(kn * m * T_x, true, false); // written in full

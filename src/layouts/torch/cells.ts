@@ -4,13 +4,19 @@
  *
  *   nn.RNN (tanh): h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
  *     = the seed's RNN cell, a⟨t⟩ = tanh(Waa a⟨t−1⟩ + Wax x⟨t⟩ + ba), with
- *       Wax = W_ih, Waa = W_hh, ba = b_ih + b_hh.
+ *       Wax = W_ih, Waa = W_hh, ba = b_ih + b_hh; with nonlinearity='relu', the engine's
+ *       rnn_relu with the same weights.
  *   nn.LSTM: i, f, g, o = σ, σ, tanh, σ of the rows (in that order) of W_ih x_t + b_ih + W_hh h_{t−1} + b_hh;
  *     c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t)
  *     = the seed's LSTM with W_gate = [W_hh rows | W_ih rows] (it multiplies [a⟨t−1⟩; x⟨t⟩]) and
  *       b_gate = b_ih + b_hh rows, for (i, f, g, o) = (Wi, Wf, Wc, Wo).
  *
- * Backward, b_ih and b_hh enter the loss only through their sum, so each one's gradient is
+ *   nn.GRU: r, z = σ of the rows (in that order) of W_ih x_t + b_ih + W_hh h_{t−1} + b_hh;
+ *     n = tanh(W_in x_t + b_in + r⊙(W_hn h_{t−1} + b_hn)), h_t = (1 − z)⊙n + z⊙h_{t−1}
+ *     = the engine's gru_reset_after with W{r,z} = [W_h{r,z} | W_i{r,z}], b{r,z} = b_i + b_h,
+ *       Wn = W_in, bn = b_in, Whn = W_hn, bhn = b_hn.
+ *
+ * Backward, b_ih and b_hh enter the loss only through their sum (for the GRU's n rows: apart), so each one's gradient is
  * the engine's db; W_ih's and W_hh's gradients are the columns of dW_gate they came from.
  */
 import type { CellName } from '../../model/cells';
@@ -48,6 +54,9 @@ const rnnTanh: TorchCell = {
     return out;
   },
 };
+
+/** nn.RNN(nonlinearity='relu'): the same weights on the engine's rnn_relu, h_t = max(…, 0). */
+const rnnRelu: TorchCell = { ...rnnTanh, engine: 'rnn_relu' };
 
 /** PyTorch's LSTM gate rows, in order, and the seed's parameters they become. */
 const LSTM_GATES = [['Wi', 'bi'], ['Wf', 'bf'], ['Wc', 'bc'], ['Wo', 'bo']] as const;
@@ -88,12 +97,59 @@ const lstm: TorchCell = {
   },
 };
 
+/** PyTorch's GRU gate rows r, z, then n. */
+const gru: TorchCell = {
+  engine: 'gru_reset_after',
+  toEngine(w, H, H_in) {
+    const ih = w.weight_ih!.data, hh = w.weight_hh!.data, n = H + H_in;
+    const out: Arrays = {};
+    (['r', 'z'] as const).forEach((g, gate) => {
+      const W = new Float64Array(H * n);
+      for (let i = 0; i < H; i++) {
+        const r = gate * H + i;
+        W.set(hh.subarray(r * H, (r + 1) * H), i * n);
+        W.set(ih.subarray(r * H_in, (r + 1) * H_in), i * n + H);
+      }
+      out['W' + g] = tensor([H, n], W);
+      out['b' + g] = tensor([H, 1], biasSum(w, 3 * H, gate * H, H));
+    });
+    out.Wn = tensor([H, H_in], ih.slice(2 * H * H_in, 3 * H * H_in));
+    out.Whn = tensor([H, H], hh.slice(2 * H * H, 3 * H * H));
+    out.bn = tensor([H, 1], w.bias_ih ? w.bias_ih.data.slice(2 * H, 3 * H) : new Float64Array(H));
+    out.bhn = tensor([H, 1], w.bias_hh ? w.bias_hh.data.slice(2 * H, 3 * H) : new Float64Array(H));
+    return out;
+  },
+  fromEngine(g, H, H_in, bias) {
+    const ih = new Float64Array(3 * H * H_in), hh = new Float64Array(3 * H * H), n = H + H_in;
+    const bi = new Float64Array(3 * H), bh = new Float64Array(3 * H);
+    (['r', 'z'] as const).forEach((gt, gate) => {
+      const dW = g['dW' + gt].data, db = g['db' + gt].data;
+      for (let i = 0; i < H; i++) {
+        const r = gate * H + i;
+        hh.set(dW.subarray(i * n, i * n + H), r * H);
+        ih.set(dW.subarray(i * n + H, (i + 1) * n), r * H_in);
+        bi[r] = bh[r] = db[i];
+      }
+    });
+    ih.set(g.dWn.data, 2 * H * H_in);
+    hh.set(g.dWhn.data, 2 * H * H);
+    bi.set(g.dbn.data, 2 * H);
+    bh.set(g.dbhn.data, 2 * H);
+    const out: TorchWeights = { weight_ih: tensor([3 * H, H_in], ih), weight_hh: tensor([3 * H, H], hh) };
+    if (bias) {
+      out.bias_ih = tensor([3 * H], bi);
+      out.bias_hh = tensor([3 * H], bh);
+    }
+    return out;
+  },
+};
+
 /**
  * The engine cell for a module, or why there is none yet: the reason is the user's message
  * (the module's equations differ from every cell the engine has).
  */
 export function torchCell(module: TorchModule, o: { nonlinearity: 'tanh' | 'relu'; proj: number }): TorchCell | string {
-  if (module === 'RNN') return o.nonlinearity === 'tanh' ? rnnTanh : "nn.RNN(nonlinearity='relu') is not supported yet: the engine's RNN cell is tanh";
+  if (module === 'RNN') return o.nonlinearity === 'tanh' ? rnnTanh : rnnRelu;
   if (module === 'LSTM') return o.proj ? 'nn.LSTM with proj_size is not supported yet (h_t = W_hr (o ⊙ tanh(c_t)) needs a cell of its own)' : lstm;
-  return "nn.GRU is not supported yet: PyTorch's GRU multiplies the reset gate into W_hn h + b_hn, the engine's lecture-form GRU into h before W_hn";
+  return gru;
 }

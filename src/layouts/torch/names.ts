@@ -101,6 +101,9 @@ export function recogniseTorch(shapes: Readonly<Record<string, readonly number[]
   if (!(hidden > 0)) fail(`${shown(first)} is ${shapeText(hh)}: no hidden units`);
   const G = hh[0] / hidden;
   const byRows = (Object.keys(GATES) as TorchModule[]).find((m) => GATES[m] === G);
+  if (o.cell !== undefined && !Object.prototype.hasOwnProperty.call(MODULE_OF_CELL, o.cell)) {
+    fail(`--cell ${o.cell}: --layout torch names a module, --cell rnn, lstm or gru (an nn.GRU is the engine's gru_reset_after; a ReLU nn.RNN is --cell rnn --nonlinearity relu)`);
+  }
   const asked = o.cell === undefined ? undefined : MODULE_OF_CELL[o.cell];
   if (!byRows) fail(`${shown(first)} is ${shapeText(hh)}: ${hh[0]} rows are not 1, 3 or 4 times H = ${hidden} (an RNN's, GRU's or LSTM's gates)`);
   if (asked && asked !== byRows) {

@@ -6,8 +6,10 @@
  */
 import type { Dims } from '../dims';
 import { gruCell } from './gru';
+import { gruResetAfterCell } from './gru_reset_after';
 import { lstmCell } from './lstm';
 import { rnnCell } from './rnn';
+import { rnnReluCell } from './rnn_relu';
 import type { CellSpec, Params } from './types';
 import { LOSSES, LOSS_NAMES, type LossName } from '../losses';
 
@@ -15,6 +17,8 @@ const REGISTRY = {
   rnn: rnnCell,
   lstm: lstmCell,
   gru: gruCell,
+  gru_reset_after: gruResetAfterCell,
+  rnn_relu: rnnReluCell,
 } as const;
 
 /**

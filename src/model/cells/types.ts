@@ -39,8 +39,12 @@ export interface Step {
  * step before the loop, and gradcheck keeps it across evaluations that cannot change it.
  */
 export interface Projection {
-  /** A parameter or a stack (see CellSpec.stacks) whose columns k0 … k0+n_x−1 multiply x⟨t⟩. */
-  readonly W: string;
+  /**
+   * A parameter or a stack (see CellSpec.stacks) whose columns k0 … k0+n_x−1 multiply x⟨t⟩.
+   * Absent: the projection has no input part, zx⟨t⟩ = b — the bias of a recurrent part that
+   * stands apart from the input's (PyTorch's GRU: r ⊙ (W_hn h + b_hn)).
+   */
+  readonly W?: string;
   readonly b: string;
   /** First x column of W: 0 for the RNN's Wax, n_a for a gate on [a_prev; x]. */
   k0(d: Dims): number;
@@ -49,9 +53,10 @@ export interface Projection {
    * The same gates' recurrent part, W_h[:, 0:n_a]·h⟨t⟩: `W` names W_h (the same matrix for
    * gates on [h; x]), and h⟨t⟩ is a⟨t−1⟩ or, with `cacheRow`, n_a rows of step t's cache
    * from that row on (the GRU's candidate: rt ⊙ a_prev). The cell's steps compute it and its
-   * share of da_prev; the unroller accumulates dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ.
+   * share of da_prev; the unroller accumulates dW_h[:, :n_a] += Σ_t dz⟨t⟩ h⟨t⟩ᵀ. Absent: the
+   * gates' pre-activations have no recurrent part of their own (their dz is not W_h's).
    */
-  readonly recurrent: { readonly W: string; readonly cacheRow?: (d: Dims) => number };
+  readonly recurrent?: { readonly W: string; readonly cacheRow?: (d: Dims) => number };
 }
 
 /**
@@ -96,6 +101,12 @@ export interface CellSpec {
   readonly head: { readonly W: string; readonly b: string };
   /** Does the cell carry a cell state c (and take c0, return dc0)? */
   readonly hasCellState: boolean;
+  /**
+   * Its activation is unbounded (a ReLU): with the course's randn weights (`rnn init --scale 1`)
+   * its states grow without bound over long sequences, and no bias saturates it. What the
+   * gradient checker's accuracy tests assume of randn nets holds for it at smaller weights.
+   */
+  readonly unbounded?: boolean;
   /** Rows of the per-step cache (times m values). */
   cacheRows(d: Dims): number;
   /**

@@ -1,0 +1,48 @@
+/**
+ * `npm run bench -- --only deep`: stacked and bidirectional nets in PyTorch's terms (issue 19's
+ * goal): one forward + backward of `rnn backward --layout torch`'s loss on a 2-layer
+ * bidirectional LSTM and GRU (H_in 64, H 128, N 32, T 100), in-process after warm-up, its
+ * GFLOP/s against the same module with one layer in one direction (the single-layer big net,
+ * through the same path) and against PyTorch's own float64 CPU implementation
+ * (bench/torch_side.py), where `import torch` works.
+ */
+import { initTorch } from '../src/layouts/torch/init';
+import { torchBackward, torchProblem, type TorchModule } from '../src/layouts/torch';
+import { fmtRatio, fmtTime, heading, printTable, python, ratio, runOrWarn, timeInProcess } from './common';
+import * as path from 'path';
+
+const GATES: Record<TorchModule, number> = { RNN: 1, GRU: 3, LSTM: 4 };
+const SIZE = { inputSize: 64, hidden: 128, batch: 32, seqLen: 100 };
+
+/** Products' FLOPs of one forward + backward: per layer-direction G·H·(H + its input)·N·T multiply-adds forward, twice that backward. */
+function flops(module: TorchModule, layers: number, D: number): number {
+  let macs = 0;
+  for (let l = 0; l < layers; l++) macs += D * GATES[module] * SIZE.hidden * (SIZE.hidden + (l === 0 ? SIZE.inputSize : D * SIZE.hidden)) * SIZE.batch * SIZE.seqLen;
+  return 2 * 3 * macs;
+}
+
+function ours(module: TorchModule, layers: number, bidirectional: boolean): number {
+  const arrays = initTorch({ module, ...SIZE, layers, bidirectional, bias: true, batchFirst: false, seed: 1 });
+  return timeInProcess(() => void torchBackward(torchProblem(arrays), arrays), 2);
+}
+
+function pytorch(module: TorchModule, layers: number, bidirectional: boolean): number | undefined {
+  const r = runOrWarn(python().exe, [path.join(__dirname, 'torch_side.py'), module, `${SIZE.inputSize}`, `${SIZE.hidden}`, `${layers}`, bidirectional ? '1' : '0', `${SIZE.batch}`, `${SIZE.seqLen}`, '15']);
+  const s = r && Number(r.stdout.trim().split('\n').pop());
+  return s !== undefined && Number.isFinite(s) ? s : undefined;
+}
+
+export function deep(): void {
+  heading('5. Deep and bidirectional nets (--layout torch): one forward + backward (in-process)');
+  console.log('Ours: torchBackward (src/layouts/torch/), the loss Σ grad_output⊙output + Σ grad_h_n⊙h_n (+ c_n), median after warm-up;');
+  console.log('PyTorch: bench/torch_side.py, nn.LSTM / nn.GRU in float64 on the CPU, forward + autograd backward of the same loss, median.');
+  console.log(`H_in ${SIZE.inputSize}, H ${SIZE.hidden}, N ${SIZE.batch}, T ${SIZE.seqLen}. GFLOP/s counts the products only (G·H·(H + input) per step and direction).\n`);
+  const rows: string[][] = [];
+  for (const module of ['LSTM', 'GRU'] as const) {
+    const single = ours(module, 1, false), deepNet = ours(module, 2, true);
+    const gSingle = flops(module, 1, 1) / single / 1e9, gDeep = flops(module, 2, 2) / deepNet / 1e9;
+    const pt = pytorch(module, 2, true);
+    rows.push([module, fmtTime(single), gSingle.toFixed(2), fmtTime(deepNet), gDeep.toFixed(2), `${((100 * gDeep) / gSingle).toFixed(0)}%`, fmtTime(pt), fmtRatio(ratio(pt, deepNet))]);
+  }
+  printTable(['module', '1 layer, 1 direction', 'GFLOP/s', '2 layers, bidirectional', 'GFLOP/s', 'deep / single GFLOP/s', 'PyTorch 2-layer bidir', 'PyTorch / ours'], rows);
+}
