@@ -8,7 +8,10 @@
  */
 import { initTorch } from '../src/layouts/torch/init';
 import { torchBackward, torchProblem, type TorchModule } from '../src/layouts/torch';
-import { fmtRatio, fmtTime, heading, printTable, python, ratio, runOrWarn, timeInProcess } from './common';
+import { fmtRatio, fmtTime, heading, printTable, python, ratio, run, runOrWarn, timeInProcess } from './common';
+import { float64Backend } from '../src/backends/float64';
+import { initFixture } from '../src/cli/commands/init';
+import { checkInputs } from '../src/validate';
 import * as path from 'path';
 
 const GATES: Record<TorchModule, number> = { RNN: 1, GRU: 3, LSTM: 4 };
@@ -21,13 +24,29 @@ function flops(module: TorchModule, layers: number, D: number): number {
   return 2 * 3 * macs;
 }
 
+/** The anchor: the engine's single-layer big net, sum-loss backward (no head), as the coursera layout runs it. */
+function singleLayer(cell: 'lstm' | 'gru_reset_after'): number {
+  const dims = { n_x: SIZE.inputSize, n_a: SIZE.hidden, n_y: 1, m: SIZE.batch, T_x: SIZE.seqLen };
+  const { inputs } = checkInputs(cell, initFixture({ cell, dims, seed: 1, scale: 1 }), { da: true });
+  return timeInProcess(() => void float64Backend.backward(cell, inputs, { kind: 'sum', da: inputs.da }), 2);
+}
+
 function ours(module: TorchModule, layers: number, bidirectional: boolean): number {
   const arrays = initTorch({ module, ...SIZE, layers, bidirectional, bias: true, batchFirst: false, seed: 1 });
   return timeInProcess(() => void torchBackward(torchProblem(arrays), arrays), 2);
 }
 
+/** A python that imports torch: the one the bench times numpy with, else Debian's (python3-torch installs for /usr/bin/python3). */
+let torchPy: string | null | undefined;
+function torchPython(): string | null {
+  if (torchPy === undefined) torchPy = [python().exe, '/usr/bin/python3'].find((exe) => run(exe, ['-c', 'import torch']).ok) ?? null;
+  return torchPy;
+}
+
 function pytorch(module: TorchModule, layers: number, bidirectional: boolean): number | undefined {
-  const r = runOrWarn(python().exe, [path.join(__dirname, 'torch_side.py'), module, `${SIZE.inputSize}`, `${SIZE.hidden}`, `${layers}`, bidirectional ? '1' : '0', `${SIZE.batch}`, `${SIZE.seqLen}`, '15']);
+  const exe = torchPython();
+  if (!exe) return undefined;
+  const r = runOrWarn(exe, [path.join(__dirname, 'torch_side.py'), module, `${SIZE.inputSize}`, `${SIZE.hidden}`, `${layers}`, bidirectional ? '1' : '0', `${SIZE.batch}`, `${SIZE.seqLen}`, '15']);
   const s = r && Number(r.stdout.trim().split('\n').pop());
   return s !== undefined && Number.isFinite(s) ? s : undefined;
 }
@@ -37,12 +56,15 @@ export function deep(): void {
   console.log('Ours: torchBackward (src/layouts/torch/), the loss Σ grad_output⊙output + Σ grad_h_n⊙h_n (+ c_n), median after warm-up;');
   console.log('PyTorch: bench/torch_side.py, nn.LSTM / nn.GRU in float64 on the CPU, forward + autograd backward of the same loss, median.');
   console.log(`H_in ${SIZE.inputSize}, H ${SIZE.hidden}, N ${SIZE.batch}, T ${SIZE.seqLen}. GFLOP/s counts the products only (G·H·(H + input) per step and direction).\n`);
+  console.log('"single-layer big net": the coursera layout\'s big net of the same sizes (n_x 64, n_a 128, m 32, T_x 100), one layer, backward of the sum loss');
+  console.log('(float64Backend, no head), the anchor of the goal: the deep net at ≥ 90% of its GFLOP/s.\n');
   const rows: string[][] = [];
   for (const module of ['LSTM', 'GRU'] as const) {
-    const single = ours(module, 1, false), deepNet = ours(module, 2, true);
-    const gSingle = flops(module, 1, 1) / single / 1e9, gDeep = flops(module, 2, 2) / deepNet / 1e9;
+    const anchor = singleLayer(module === 'LSTM' ? 'lstm' : 'gru_reset_after'), one = ours(module, 1, false), deepNet = ours(module, 2, true);
+    const gAnchor = flops(module, 1, 1) / anchor / 1e9, gOne = flops(module, 1, 1) / one / 1e9, gDeep = flops(module, 2, 2) / deepNet / 1e9;
     const pt = pytorch(module, 2, true);
-    rows.push([module, fmtTime(single), gSingle.toFixed(2), fmtTime(deepNet), gDeep.toFixed(2), `${((100 * gDeep) / gSingle).toFixed(0)}%`, fmtTime(pt), fmtRatio(ratio(pt, deepNet))]);
+    rows.push([module, fmtTime(anchor), gAnchor.toFixed(2), fmtTime(one), gOne.toFixed(2), fmtTime(deepNet), gDeep.toFixed(2), `${((100 * gDeep) / gAnchor).toFixed(0)}%`, fmtTime(pt), fmtRatio(ratio(pt, deepNet))]);
   }
-  printTable(['module', '1 layer, 1 direction', 'GFLOP/s', '2 layers, bidirectional', 'GFLOP/s', 'deep / single GFLOP/s', 'PyTorch 2-layer bidir', 'PyTorch / ours'], rows);
+  printTable(['module', 'single-layer big net', 'GFLOP/s', 'torch, 1 layer', 'GFLOP/s', 'torch, 2 layers bidir', 'GFLOP/s', 'deep / single-layer GFLOP/s', 'PyTorch 2-layer bidir', 'PyTorch / ours'], rows);
+  if (!torchPython()) console.log('\n(no python here imports torch: `apt-get install python3-torch` gives /usr/bin/python3 one)');
 }
