@@ -159,6 +159,19 @@ describe('rnn --layout torch (CLI)', () => {
     for (const k of Object.keys(a)) close(b[k], a[k], k);
   });
 
+  it('inspect says what PyTorch module the names make, and what its input can be', async () => {
+    const r = await rnn(['inspect', fixture('lstm_prefixed')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^a PyTorch module: nn\.LSTM\(3, 4, bidirectional=True\) under the prefix encoder\.lstm\.$/m);
+    assert.match(r.stdout, /^input: T=4 N=2, or with --batch-first N=4 T=2/m);
+    const j = JSON.parse((await rnn(['inspect', fixture('grid_gru_l3_bi_bf_nobias'), '--json'])).stdout);
+    assert.deepEqual(j.torch.module, { module: 'GRU', layers: 3, directions: 2, bias: false, inputSize: 3, hidden: 4, proj: 0, prefix: '' });
+    const { weight_hh_l0: _w, ...broken } = load(fixture('lstm'));
+    const p = path.join(work, 'broken.json');
+    fs.writeFileSync(p, encodeJsonArrays(broken));
+    assert.match((await rnn(['inspect', p])).stdout, /^PyTorch parameter names, but not a module: weight_hh_l0 is missing$/m);
+  });
+
   it('bin/rnn prints what run() prints', async function () {
     this.timeout(60_000);
     buildBundle();

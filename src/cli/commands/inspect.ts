@@ -8,6 +8,8 @@ import { loadFixture } from '../../io/fixture';
 import { stats, type Stats } from '../render/format';
 import { checkInputs } from '../../validate';
 import { recognise, type Recognised } from './recognise';
+import { isParamName, recogniseTorch, type TorchNet } from '../../layouts/torch/names';
+import type { Arrays } from '../../tensor';
 
 export interface InspectRow extends Stats {
   name: string;
@@ -26,9 +28,21 @@ export interface CellFit {
   unused?: string[];
 }
 
+/** What the arrays are as a PyTorch module (`--layout torch`), when they carry its parameter names. */
+export interface TorchFit {
+  /** The module its parameters' names and shapes make. */
+  module?: TorchNet;
+  /** The shape of `input`, when it is there. */
+  input?: readonly number[];
+  /** Why the names do not make a module (a missing parameter, a wrong shape, ...). */
+  problem?: string;
+}
+
 export interface InspectResult {
   arrays: InspectRow[];
   fits: CellFit[];
+  /** Present when some name is one of PyTorch's recurrent parameters (weight_ih_l0, ...). */
+  torch?: TorchFit;
   /** When the arrays are no cell's inputs: the outputs or gradients they look like. */
   recognised?: Recognised;
 }
@@ -51,6 +65,17 @@ export function runInspect(sources: string[], maxBytes?: number): InspectResult 
       throw e;
     }
   });
-  const recognised = fits.some((f) => f.dims) ? undefined : recognise(fixture.arrays);
-  return { arrays, fits, ...(recognised ? { recognised } : {}) };
+  const torch = Object.keys(fixture.arrays).some(isParamName) ? torchFit(fixture.arrays) : undefined;
+  const recognised = fits.some((f) => f.dims) || torch ? undefined : recognise(fixture.arrays);
+  return { arrays, fits, ...(recognised ? { recognised } : {}), ...(torch ? { torch } : {}) };
+}
+
+function torchFit(arrays: Arrays): TorchFit {
+  try {
+    const module = recogniseTorch(Object.fromEntries(Object.entries(arrays).map(([n, t]) => [n, t.shape])));
+    return arrays.input ? { module, input: arrays.input.shape } : { module };
+  } catch (e) {
+    if (e instanceof InputError) return { problem: e.message };
+    throw e;
+  }
 }

@@ -10,6 +10,7 @@ import type { ArrayRow, ForwardResult } from '../commands/forward';
 import type { BackwardResult } from '../commands/backward';
 import type { InspectResult } from '../commands/inspect';
 import type { Recognised } from '../commands/recognise';
+import { moduleText } from './torch';
 import type { Comparison, ExpectReport } from '../../compare';
 import { shown, shownList } from '../../escape';
 import { LOSSES } from '../../model/losses';
@@ -264,8 +265,21 @@ export function renderInspect(style: Style, r: InspectResult): string {
       : f.problem ?? '',
   ]);
   const arrays = table(style, ['array', 'shape', 'from', 'dtype', 'min', 'max', 'mean', 'NaN/Inf'], rows);
+  if (r.torch) return [arrays, torchText(r.torch)].join('\n') + '\n';
   if (r.recognised) return [arrays, recognisedText(r.recognised)].join('\n') + '\n';
   return [arrays, table(style, ['cell', 'fits?', 'dims, or what is wrong'], fits)].join('\n') + '\n';
+}
+
+/** The arrays as a PyTorch module: what it is and how to run it, or why they are not one. */
+function torchText(t: NonNullable<InspectResult['torch']>): string {
+  if (!t.module) return `PyTorch parameter names, but not a module: ${t.problem}`;
+  const lines = [`a PyTorch module: ${moduleText(t.module)}${t.module.prefix ? ` under the prefix ${shown(t.module.prefix)}` : ''}`];
+  const x = t.input;
+  if (!x) lines.push('no input here (rnn forward needs one: (T, N, H_in))');
+  else if (x.length === 2) lines.push(`input: unbatched, T=${x[0]}`);
+  else lines.push(`input: T=${x[0]} N=${x[1]}, or with --batch-first N=${x[0]} T=${x[1]} (the arrays do not say which)`);
+  lines.push('run it: rnn forward --layout torch FILES (backward with grad_output: README, "PyTorch modules")');
+  return lines.join('\n');
 }
 
 /** "outputs of a forward pass of the lstm (a, y, c): n_a=5 …", and how to check them. */
