@@ -16,9 +16,7 @@
  * replaced (a missing target fails naming it), run with the real cells.
  */
 import { strict as assert } from 'assert';
-import * as fs from 'fs';
 import * as path from 'path';
-import * as ts from 'typescript';
 import type { CellName, Dims, Loss } from '../src/backends/types';
 import type { CellSpec, ParamViews, StepGrad } from '../src/model/cells/types';
 import { CELLS } from '../src/model/cells';
@@ -31,26 +29,9 @@ import { initFixture } from '../src/cli/commands/init';
 import { checkInputs } from '../src/validate';
 import type { Arrays } from '../src/tensor';
 import { hex } from './helpers';
+import { editedModule, loadSource, sourceOf } from './mutate';
 
 const SRC = path.join(__dirname, '..', 'src');
-
-/** Runs src/<file>.ts from `source` (its own, or edited), its imports through `overrides` first. */
-function loadSource(file: string, source: string, overrides: Record<string, unknown>): Record<string, unknown> {
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const mod = { exports: {} as Record<string, unknown> };
-  const req = (spec: string): unknown => overrides[spec] ?? require(spec.startsWith('.') ? path.join(SRC, path.dirname(file), spec) : spec);
-  new Function('exports', 'require', 'module', js)(mod.exports, req, mod);
-  return mod.exports;
-}
-const sourceOf = (file: string): string => fs.readFileSync(path.join(SRC, `${file}.ts`), 'utf8');
-
-/** Loads src/<file>.ts with `find` replaced by `replace` (which must occur exactly once): the unroller's mutants only. */
-function editedModule(file: string, find: string, replace: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const source = sourceOf(file);
-  const count = source.split(find).length - 1;
-  assert.equal(count, 1, `mutation target '${find}' occurs ${count} times in src/${file}.ts`);
-  return loadSource(file, source.replace(find, replace), overrides);
-}
 
 // ---- formula mutants: trees, written as data -------------------------------------------------
 
