@@ -138,7 +138,8 @@ export function netBackward(engine: LayerEngine, net: Net, inp: NetInputs, up: N
         da0[k] = g0;
         if (gc0) dc0[k] = gc0;
         params[k] = grads;
-        dx = dx ? plus(dx, dxk) : dxk;
+        if (dx) addInto(dx, dxk); // (dx is the first direction's own array: summed in place)
+        else dx = dxk;
       });
       dOut = dx!;
     }
@@ -179,4 +180,8 @@ function rowsStacked(ts: readonly Tensor[]): Tensor {
   return tensor([ts.reduce((s, t) => s + t.shape[0], 0), ...ts[0].shape.slice(1)], data);
 }
 
-const plus = (x: Tensor, y: Tensor): Tensor => tensor(x.shape, x.data.map((v, k) => v + y.data[k]));
+/** x += y, element by element. */
+function addInto(x: Tensor, y: Tensor): void {
+  const X = x.data, Y = y.data;
+  for (let k = 0; k < X.length; k++) X[k] += Y[k];
+}

@@ -61,29 +61,40 @@ interface SeqLayout {
   readonly unbatched: boolean;
 }
 
-/** A sequence array (T, N, F) in `L`'s layout as the seed's (F, N, T). */
-function toSeed(t: Tensor, L: SeqLayout): Tensor {
-  const F = t.shape[t.shape.length - 1], { T, N } = L;
-  const out = new Float64Array(F * N * T);
-  for (let s = 0; s < T; s++) {
-    for (let n = 0; n < N; n++) {
-      const src = (L.batchFirst ? n * T + s : s * N + n) * F;
-      for (let f = 0; f < F; f++) out[(f * N + n) * T + s] = t.data[src + f];
+/**
+ * Element (s, n, f) of a sequence in `L`'s layout — (T, N, F), or (N, T, F) batch-first — is
+ * element (f, n, s) of the seed's (F, N, T). Copied one way or the other in tiles of
+ * TILE steps so that both sides are read and written along runs of memory.
+ */
+function copySeq(seq: Float64Array, seed: Float64Array, F: number, L: SeqLayout, toSeed: boolean): void {
+  const { T, N } = L;
+  for (let n = 0; n < N; n++) {
+    for (let s0 = 0; s0 < T; s0 += TILE) {
+      const s1 = Math.min(T, s0 + TILE);
+      for (let f = 0; f < F; f++) {
+        const row = (f * N + n) * T;
+        for (let s = s0; s < s1; s++) {
+          const at = (L.batchFirst ? n * T + s : s * N + n) * F + f;
+          if (toSeed) seed[row + s] = seq[at];
+          else seq[at] = seed[row + s];
+        }
+      }
     }
   }
-  return tensor([F, N, T], out);
+}
+const TILE = 16;
+
+/** A sequence array (T, N, F) in `L`'s layout as the seed's (F, N, T). */
+function toSeed(t: Tensor, L: SeqLayout): Tensor {
+  const F = t.shape[t.shape.length - 1], out = new Float64Array(F * L.N * L.T);
+  copySeq(t.data, out, F, L, true);
+  return tensor([F, L.N, L.T], out);
 }
 
 /** The seed's (F, N, T) as a sequence array in `L`'s layout. */
 function fromSeed(x: Tensor, L: SeqLayout): Tensor {
-  const [F, N, T] = x.shape;
-  const out = new Float64Array(F * N * T);
-  for (let s = 0; s < T; s++) {
-    for (let n = 0; n < N; n++) {
-      const dst = (L.batchFirst ? n * T + s : s * N + n) * F;
-      for (let f = 0; f < F; f++) out[dst + f] = x.data[(f * N + n) * T + s];
-    }
-  }
+  const [F, N, T] = x.shape, out = new Float64Array(F * N * T);
+  copySeq(out, x.data, F, L, false);
   return tensor(L.unbatched ? [T, F] : L.batchFirst ? [N, T, F] : [T, N, F], out);
 }
 
