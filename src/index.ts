@@ -8,6 +8,7 @@
  *   const { a, y, c } = forward('lstm', { x, a0, Wf, bf, ... });
  *   const grads = backward('lstm', { x, a0, Wf, ... }, { da });          // sum loss
  *   const full  = backward('lstm', { x, a0, Wf, ... }, { labels });      // xent loss
+ *   const { output, h_n, c_n } = torchForward({ ...lstm.state_dict, input });   // a PyTorch module
  *
  * mathjs is a dependency, not bundled: results are matrices of the consumer's own mathjs (one
  * copy when the versions agree) — of its CommonJS build for require('rnn') (dist/index.js), of
@@ -16,14 +17,15 @@
 import { isMatrix, matrix, type Matrix } from 'mathjs';
 import type { ArrayLike, CellInputs, Fixture, ForwardResult, Gradients, LossInput } from './api-types';
 import { LOSS_INPUT, lossWith, type CellName, type Loss } from './backends/types';
-import { getBackend, type BackendName } from './backends';
+import { getBackend, getLayerEngine, type BackendName } from './backends';
+import { torchBackward as runTorchBackward, torchForward as runTorchForward, torchProblem, type TorchProblem } from './layouts/torch';
 import { CELLS, isCellName } from './model/cells';
 import { LOSS_NAMES } from './model/losses';
 import { initFixture as init, type InitOptions } from './cli/commands/init';
 import { InputError } from './errors';
 import { printable, shown } from './escape';
 import { formatShape, fromNested, sizeOf, toNested, type Arrays, type Tensor } from './tensor';
-import { checkInputs } from './validate';
+import { checkFinite, checkInputs } from './validate';
 
 function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Tensor).data instanceof Float64Array && Array.isArray((v as Tensor).shape);
@@ -105,6 +107,56 @@ export function initFixture<C extends CellName>(options: InitOptions & { readonl
   return init(options) as Fixture<C>;
 }
 
+/** Options of a PyTorch module (`--layout torch`): see `torchForward`. */
+export interface TorchOptions extends Options {
+  /** 'rnn', 'lstm' or 'gru': checked against the shapes (else read from them). */
+  cell?: string;
+  /** The module's path in its model, when the names carry several modules' ('encoder.lstm'). */
+  prefix?: string;
+  /** input and output are (N, T, …), as with batch_first=True. */
+  batchFirst?: boolean;
+  /** An nn.RNN's nonlinearity (a state_dict does not record it): 'tanh' (default) or 'relu'. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+/** PyTorch's results of a module: output, h_n, and for an LSTM c_n. */
+export interface TorchOutputs {
+  output: Matrix;
+  h_n: Matrix;
+  c_n?: Matrix;
+}
+
+/** The gradients, named as PyTorch's hooks name them: grad_input, grad_h_0 (grad_c_0), grad_ + each parameter. */
+export type TorchGradients = { grad_input: Matrix; grad_h_0: Matrix; grad_c_0?: Matrix } & Record<`grad_${string}`, Matrix>;
+
+function torchRun(arrays: Record<string, ArrayLike>, opts: TorchOptions): { problem: TorchProblem; tensors: Arrays } {
+  const tensors = toArrays(arrays);
+  for (const [name, t] of Object.entries(tensors)) checkFinite(name, t);
+  return { problem: torchProblem(tensors, opts), tensors };
+}
+
+/**
+ * A PyTorch nn.RNN / nn.LSTM / nn.GRU forward, in its own terms (README, "PyTorch modules"):
+ * its parameters under their state_dict names (`weight_ih_l0`, `bias_hh_l1_reverse`, …), `input`
+ * (T, N, H_in) — (N, T, H_in) with batchFirst, (T, H_in) unbatched — and optionally `h_0`, `c_0`.
+ * Stacked and bidirectional modules as PyTorch composes them, eval mode.
+ */
+export function torchForward(arrays: Record<string, ArrayLike>, opts: TorchOptions = {}): TorchOutputs {
+  const { problem } = torchRun(arrays, opts);
+  return toMatrices(runTorchForward(problem, getLayerEngine(opts.backend ?? 'float64'))) as unknown as TorchOutputs;
+}
+
+/**
+ * What torch.autograd.backward([output, h_n, c_n], [grad_output, grad_h_n, grad_c_n]) computes,
+ * with `grad_output` (required), `grad_h_n`, `grad_c_n` among `arrays`: the loss
+ * L = Σ grad_output ⊙ output + Σ grad_h_n ⊙ h_n + Σ grad_c_n ⊙ c_n, the outputs, and the gradients.
+ */
+export function torchBackward(arrays: Record<string, ArrayLike>, opts: TorchOptions = {}): { loss: number; outputs: TorchOutputs; gradients: TorchGradients } {
+  const { problem, tensors } = torchRun(arrays, opts);
+  const r = runTorchBackward(problem, tensors, {}, getLayerEngine(opts.backend ?? 'float64'));
+  return { loss: r.loss, outputs: toMatrices(r.outputs) as unknown as TorchOutputs, gradients: toMatrices(r.gradients) as TorchGradients };
+}
+
 export { CELLS, CELL_NAMES } from './model/cells';
 export { InputError, CheckFailed } from './errors';
 export { NumpyRandom } from './random';
@@ -113,3 +165,4 @@ export type { Backend, CellName, Dims, Loss } from './backends/types';
 export type { Tensor, Arrays, Nested } from './tensor';
 export type { ArrayLike, CellInputs, Fixture, ForwardResult, Gradients, LossInput, ParamName, SumLoss, XentLoss } from './api-types';
 export type { BackendName } from './backends';
+export type { TorchNet, TorchModule } from './layouts/torch';

@@ -3,10 +3,12 @@
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
-import { isMatrix, matrix } from 'mathjs';
+import { isMatrix, matrix, type Matrix } from 'mathjs';
 import * as path from 'path';
-import { backward, forward, initFixture, InputError, loss, NumpyRandom, type CellInputs } from '../src/index';
-import { fromNested, toNested } from '../src/tensor';
+import { backward, forward, initFixture, InputError, loss, NumpyRandom, torchBackward, torchForward, type CellInputs } from '../src/index';
+import { parseNpz } from '../src/io/npz';
+import { fromNested, tensor, toNested, type Tensor } from '../src/tensor';
+import { ROOT } from './cli-helpers';
 import { ATOL_REFERENCE, expectClose } from './helpers';
 
 const CASE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures/cases/lstm_course_c0.json'), 'utf8'));
@@ -64,5 +66,28 @@ describe('library API', () => {
     // a Tensor whose data does not fill its shape is an input error naming it
     assert.throws(() => forward('gru', { ...rest, x: { shape: [3, 4, 3], data: new Float64Array(35) } }),
       (e: unknown) => e instanceof InputError && /^x: a Tensor of shape \(3, 4, 3\) must hold 36 values, it holds 35$/.test(e.message));
+  });
+
+  it('torchForward and torchBackward take a PyTorch module by its state_dict names and give PyTorch\'s numbers', () => {
+    const dir = path.join(ROOT, 'fixtures', 'torch');
+    const a: Record<string, Tensor> = {};
+    for (const e of parseNpz(new Uint8Array(fs.readFileSync(path.join(dir, 'lstm_prefixed.npz'))), 'lstm_prefixed.npz')) a[e.name] = e.tensor;
+    const close = (m: Matrix, t: Tensor, what: string): void => {
+      const got = (m.toArray() as unknown[]).flat(3) as number[];
+      const scale = Math.max(...t.data.map(Math.abs));
+      assert.equal(got.length, t.data.length, what);
+      got.forEach((v, k) => assert.ok(Math.abs(v - t.data[k]) <= 1e-12 * scale, `${what}[${k}]`));
+    };
+    const out = torchForward(a);
+    assert.deepEqual(Object.keys(out), ['output', 'h_n', 'c_n']);
+    for (const k of ['output', 'h_n', 'c_n'] as const) close(out[k]!, a[k], k);
+    for (const backend of ['float64', 'mathjs'] as const) {
+      const b = torchBackward(a, { backend });
+      assert.ok(Math.abs(b.loss - [['output', 'grad_output'], ['h_n', 'grad_h_n'], ['c_n', 'grad_c_n']].reduce((L, [o, g]) => L + a[g].data.reduce((s, v, i) => s + v * a[o].data[i], 0), 0)) < 1e-12);
+      for (const k of Object.keys(b.gradients)) close(b.gradients[k as `grad_${string}`], a[k], `${backend} ${k}`);
+      assert.equal(Object.keys(b.gradients).length, 11); // grad_input, grad_h_0, grad_c_0 and 8 parameters' (prefix kept)
+    }
+    assert.throws(() => torchForward({ ...a, input: [[1, 2]] }), (e: unknown) => e instanceof InputError && /input is \(1, 2\), expected \(T, N, 3\)/.test(e.message));
+    assert.throws(() => torchForward({ ...a, h_0: tensor(a.h_0.shape, a.h_0.data.map((v, k) => (k === 3 ? NaN : v))) }), (e: unknown) => e instanceof InputError && /h_0\[0, 0, 3\] is nan/.test(e.message));
   });
 });

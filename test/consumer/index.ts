@@ -5,7 +5,7 @@
  * pins each result's keys, which the run checks against the real objects. No Node API is
  * used, so it compiles without @types/node; failures throw.
  */
-import { backward, CELL_NAMES, forward, initFixture, InputError, loss, NumpyRandom, type CellInputs, type Gradients } from 'rnn';
+import { backward, CELL_NAMES, forward, initFixture, InputError, loss, NumpyRandom, torchBackward, torchForward, type CellInputs, type Gradients, type TorchOutputs } from 'rnn';
 import { isMatrix, Matrix } from 'mathjs';
 import { CASE_JSON } from './case.js';
 
@@ -99,6 +99,18 @@ refused(() => backward('rnn', inputs, { da, labels }), /not both/, 'da and label
 refused(() => forward('tcn', inputs), /unknown cell 'tcn'/, 'unknown cell');
 check(CELL_NAMES.join() === 'rnn,lstm,gru,gru_reset_after,rnn_relu', `CELL_NAMES ${CELL_NAMES.join()}`);
 
-export const typed = outExact && sumExact && xentExact && lstmOutExact && lstmSumExact && gruXentExact;
+// A PyTorch nn.RNN(1, 1) by its state_dict names, unbatched input (T = 2, H_in = 1), no biases:
+// h1 = tanh(0.5·1), h2 = tanh(0.5·2 + 0.1·h1).
+const module = { weight_ih_l0: [[0.5]], weight_hh_l0: [[0.1]], input: [[1], [2]] };
+const tout = torchForward(module);
+const h1 = Math.tanh(0.5), h2 = Math.tanh(1 + 0.1 * h1);
+check(maxAbsDiff(tout.output, [[h1], [h2]]) < 1e-15 && maxAbsDiff(tout.h_n, [[h2]]) < 1e-15, 'torchForward numbers');
+sameKeys(tout, ['output', 'h_n'], 'torchForward');
+const tback = torchBackward({ ...module, grad_output: [[1], [0]] });
+check(maxAbsDiff(tback.gradients.grad_input, [[0.5 * (1 - h1 * h1)], [0]]) < 1e-15, 'torchBackward grad_input');
+sameKeys(tback.gradients, ['grad_input', 'grad_h_0', 'grad_weight_ih_l0', 'grad_weight_hh_l0'], 'torchBackward');
+const toutExact: Exact<typeof tout, TorchOutputs> = true;
+
+export const typed = toutExact && outExact && sumExact && xentExact && lstmOutExact && lstmSumExact && gruXentExact;
 // The ES library only (the test also compiles this without DOM and Node types): print through globalThis.
 (globalThis as unknown as { console: { log(s: string): void } }).console.log('typescript consumer: ok');
