@@ -6,7 +6,7 @@
 import { firstInTime } from '../mismatch';
 import { indexText } from '../validate';
 import type { Directions } from './directions';
-import type { Evaluator } from './evaluator';
+import type { LossEvaluator } from './evaluation';
 import type { ArrayCheck, Plan, Prepared } from './index';
 import type { FirstPass } from './pass';
 import { measuredNoise, noiseFloors } from './noise';
@@ -19,7 +19,7 @@ import { verdict, wrongItems, type Noise } from './verdict';
  * The verdict of array `p` from its first pass, refining it on this thread if it fails; its
  * directions (fast mode) as `directions` drew them.
  */
-export function* concludePlan(prep: Prepared, ev: Evaluator, p: number, first: FirstPass, directions?: Directions): Steps<ArrayCheck> {
+export function* concludePlan(prep: Prepared, ev: LossEvaluator, p: number, first: FirstPass, directions?: Directions): Steps<ArrayCheck> {
   const { eps, tol } = prep;
   const pl = prep.plans[p];
   if (!pl.shapeOk) {

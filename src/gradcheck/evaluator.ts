@@ -30,6 +30,7 @@ import { projectionRowMaps } from './projection-rows';
 import { sigmaOf } from './noise';
 import { plainOk, scaledNorm, scaledSquares } from './norms';
 import { drain, type Steps } from './steps';
+import type { LossEvaluator } from './evaluation';
 
 /** What a perturbed entry belongs to: a parameter, or x / a0 / c0. */
 export type InputKind = 'param' | 'x' | 'a0' | 'c0';
@@ -47,7 +48,7 @@ interface TermViews {
   sizes: Mat[];
 }
 
-export class Evaluator {
+export class Evaluator implements LossEvaluator {
   readonly cell: CellSpec;
   readonly d: Dims;
   readonly loss: LossSpec;

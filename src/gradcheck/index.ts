@@ -32,7 +32,8 @@ import { sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
 import type { FirstMismatch } from '../mismatch';
 import { gradientContract, resolveNames } from '../names';
 import { formatNumber } from '../cli/render/format';
-import { Evaluator, inputKind } from './evaluator';
+import { inputKind } from './evaluator';
+import type { LossEvaluator } from './evaluation';
 import { drain, type Steps } from './steps';
 
 export { SPREAD_CAP } from './verdict';
@@ -263,7 +264,7 @@ export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
 }
 
 /** The check's result from its arrays' verdicts; the workers made `extraEvaluations` loss evaluations. */
-export function finish(prep: Prepared, ev: Evaluator, arrays: ArrayCheck[], extraEvaluations: number, started: bigint): GradcheckResult {
+export function finish(prep: Prepared, ev: LossEvaluator, arrays: ArrayCheck[], extraEvaluations: number, started: bigint): GradcheckResult {
   const { o, eps, tol } = prep;
   return {
     cell: o.cell,

@@ -18,7 +18,7 @@
  * Invariant: a floor grows only with rounding measured on this net and this array, never with
  * the size of the loss or of the analytic values; each item is judged by its own floor.
  */
-import type { Evaluator } from './evaluator';
+import type { LossEvaluator } from './evaluation';
 import type { Plan } from './index';
 import { plainOk, scaleFor } from './norms';
 import type { FirstPass } from './pass';
@@ -47,7 +47,7 @@ const PROBE = 2 ** -26;
 export const FIVE_POINT = Math.sqrt(16.25) / 3;
 
 /** Model rounding σ of the centred difference at step h that `ev` just took along input `name`. */
-export const sigmaOf = (ev: Evaluator, name: string, h: number): number => sigma(ev.magnitude, ev.typical(name), ev.change, h);
+export const sigmaOf = (ev: LossEvaluator, name: string, h: number): number => sigma(ev.magnitude, ev.typical(name), ev.change, h);
 
 /**
  * σ = 2⁻⁵²·√(magnitude² + (typical·change/2h)²)/2h; where that overflows or comes out near
@@ -77,7 +77,7 @@ export function noiseFloors(first: FirstPass, pl: Plan, kappa: number): number[]
  * out the drift of their truncation, and κ² is the pooled variance of the residuals over σ².
  * One step per difference. Directions are asked of `direction` at increasing indices.
  */
-export function* measuredNoise(ev: Evaluator, pl: Plan, first: FirstPass, direction?: (i: number) => Float64Array): Steps<number> {
+export function* measuredNoise(ev: LossEvaluator, pl: Plan, first: FirstPass, direction?: (i: number) => Float64Array): Steps<number> {
   const n = first.values.length;
   const items = Math.min(n, NOISE_ITEMS);
   const r = Math.max(2, Math.ceil(NOISE_DOF / items) + 1);

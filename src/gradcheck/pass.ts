@@ -2,7 +2,7 @@
  * A plan's first pass and how it is filled, on this thread or a worker's (kept apart from
  * index.ts so that the worker's bundle stays the evaluator's).
  */
-import type { Evaluator } from './evaluator';
+import type { LossEvaluator } from './evaluation';
 import { sigmaOf } from './noise';
 
 /**
@@ -21,7 +21,7 @@ export interface FirstPass {
 export const emptyPass = (): FirstPass => ({ values: [], sigma: [], step: [], centred: [] });
 
 /** Entries from … to − 1 of `entries` appended to `out` (a plain loop: the hot path stays out of generators). */
-export function measureEntries(ev: Evaluator, input: string, entries: number[], h: number, from: number, to: number, out: FirstPass): number {
+export function measureEntries(ev: LossEvaluator, input: string, entries: number[], h: number, from: number, to: number, out: FirstPass): number {
   for (let i = from; i < to; i++) {
     const c = ev.entry(input, entries[i], h);
     out.values.push(c);
@@ -33,7 +33,7 @@ export function measureEntries(ev: Evaluator, input: string, entries: number[], 
 }
 
 /** A direction's estimate, just measured by `ev` (Evaluator.direction), appended to `out` with its rung. */
-export function pushDirection(ev: Evaluator, input: string, value: number, out: FirstPass): void {
+export function pushDirection(ev: LossEvaluator, input: string, value: number, out: FirstPass): void {
   out.values.push(value);
   out.sigma.push(sigmaOf(ev, input, ev.rung.step));
   out.step.push(ev.rung.step);

@@ -5,6 +5,7 @@
  */
 import { Directions } from './directions';
 import { Evaluator } from './evaluator';
+import type { LossEvaluator } from './evaluation';
 import { concludePlan, finish, itemCost, LADDER_PAIRS, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared } from './index';
 import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass';
 import { drain, type Steps } from './steps';
@@ -22,7 +23,7 @@ export const STEP_WORK = 2 ** 20;
  * STEP_WORK multiply-adds (and after the last item); `tick` counts its items.
  */
 export function* measurePlan(
-  prep: Prepared, ev: Evaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void, draw?: () => Float64Array,
+  prep: Prepared, ev: LossEvaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void, draw?: () => Float64Array,
 ): Steps<FirstPass> {
   const { cell, inputs } = prep.o;
   const out = emptyPass(); // (filled in order, entries then directions: packed arrays)
@@ -75,12 +76,12 @@ export function runHere(prep: Prepared): GradcheckResult {
 }
 
 /** A prepared check on this thread, with `ev`. */
-export function runOn(prep: Prepared, ev: Evaluator): GradcheckResult {
+export function runOn(prep: Prepared, ev: LossEvaluator): GradcheckResult {
   return drain(checkSteps(prep, ev));
 }
 
 /** The whole check on this thread as steps: each array measured, then concluded (and reported) at once. */
-export function* checkSteps(prep: Prepared, ev: Evaluator): Steps<GradcheckResult> {
+export function* checkSteps(prep: Prepared, ev: LossEvaluator): Steps<GradcheckResult> {
   const started = process.hrtime.bigint();
   const { o } = prep;
   const total = itemCount(prep.plans);
