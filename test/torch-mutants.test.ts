@@ -2,8 +2,9 @@
  * Mutation test of `--layout torch`: the mistakes a port makes between PyTorch and the seed's
  * cells — a reverse direction walked forward, a layer reading one direction of the layer below,
  * h_n of the reverse direction read at the wrong end, gates read in the wrong order, b_hh
- * dropped — each break the comparison with PyTorch's own numbers (fixtures/torch), and the
- * arrays they break are named as PyTorch names them. The real code breaks none.
+ * dropped — each break the comparison with PyTorch's own numbers (fixtures/torch), and their
+ * gradients FAIL `gradcheck --layout torch` against the real module; the arrays they break are
+ * named as PyTorch names them. The real code breaks none.
  * Mutants are data (a LayerEngine that ignores the direction) or one source string replaced
  * in src/backends/network.ts or src/layouts/torch/cells.ts (a missing target fails, naming it).
  */
@@ -14,6 +15,7 @@ import { layerPass } from '../src/backends/float64';
 import type { LayerEngine } from '../src/backends/network';
 import { parseNpz } from '../src/io/npz';
 import * as realTorch from '../src/layouts/torch';
+import { torchGradcheck } from '../src/layouts/torch/gradcheck';
 import type { Tensor } from '../src/tensor';
 import { ROOT } from './cli-helpers';
 import { editedModule } from './mutate';
@@ -91,9 +93,16 @@ describe('--layout torch: the porting mistakes break the comparison with PyTorch
     for (const f of new Set(MUTANTS.map((m) => m.fixture))) assert.deepEqual(broken(realTorch, f), [], f);
   });
   for (const mu of MUTANTS) {
-    it(`${mu.bug} (${mu.fixture})`, () => {
+    it(`${mu.bug} (${mu.fixture}): off PyTorch's numbers, and its gradients FAIL gradcheck`, () => {
       const got = broken(mu.torch(), mu.fixture, mu.engine);
       for (const name of mu.breaks) assert.ok(got.includes(name), `${name} not broken; broken: ${got.join(', ')}`);
+      // Its gradients as a user's, against finite differences of the real module: FAIL, the same arrays named.
+      const a = load(mu.fixture), t = mu.torch();
+      const grads = t.torchBackward(t.torchProblem(a), a, {}, mu.engine ?? layerPass).gradients;
+      const r = torchGradcheck(a, { grads, mode: 'fast', seed: 1 });
+      const failed = r.arrays.filter((x) => !x.pass).map((x) => x.name);
+      assert.ok(!r.pass);
+      for (const name of mu.breaks.filter((n) => n.startsWith('grad_'))) assert.ok(failed.includes(name), `gradcheck passed ${name}; failed: ${failed.join(', ')}`);
     });
   }
 });

@@ -14,7 +14,7 @@ import { runForward } from './commands/forward';
 import { GRADCHECK_LOSSES, GradcheckInterrupted, runGradcheck, type GradcheckLoss } from './commands/gradcheck';
 import { checkFixtureSize, initFixture } from './commands/init';
 import { runInspect } from './commands/inspect';
-import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, requireCell, requireOptions, LAYOUTS, type CommonOpts, type LayoutName } from './options';
+import { addColorOptions, addInputLimit, addOutputOptions, addRunOptions, bytesOf, cellOption, layoutCellOption, MAX_LIMIT_MIB, nonNegativeInt, nonNegativeNumber, numberOption, positiveInt, positiveNumber, precisionOption, requireCell, requireOptions, LAYOUTS, type CommonOpts, type LayoutName } from './options';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, InputError, Interrupted } from '../errors';
 import { DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, MODES, type Mode } from '../gradcheck';
 import { DEFAULT_MAX_BYTES } from '../io/common';
@@ -25,8 +25,8 @@ import { gradcheckInterrupted, gradcheckSummary } from './render/gradcheck';
 import { renderBackward, renderForward, renderInspect } from './render/text';
 import { describeFailure } from './render/verdicts';
 import { oneLine, shownList, terminalSafe } from '../escape';
-import { torchBackward, torchForward, torchInit, torchInitOnly, torchOnly, type TorchInitOpts } from './torch';
-import { BACKWARD_RESULT, checkStrict, FORWARD_RESULT, reportComparisons, say, styleOf, warnUnknown, wantColor } from './report';
+import { torchBackward, torchForward, torchGradcheckAction, torchInit, torchInitOnly, torchOnly, type TorchInitOpts } from './torch';
+import { BACKWARD_RESULT, checkStrict, FORWARD_RESULT, jsonNumbers, reportComparisons, say, styleOf, warnUnknown, wantColor } from './report';
 
 export { wantColor };
 import { isTerminal, onLateWriteError, writerFor } from './stdio';
@@ -155,7 +155,7 @@ export function buildProgram(io: IO): Command {
   addColorOptions(addInputLimit(program
     .command('gradcheck')))
     .description('check gradients (ours, or yours with --grads) against centred finite differences; exit 1 on a FAIL')
-    .addOption(cellOption())
+    .addOption(layoutCellOption())
     .argument('[fixtures...]', 'parameters and x (and da / labels); none: a built-in course-size net (rnn init --seed 1)')
     .addOption(new Option('--loss <kind>', `all: every loss the fixture allows; ${lossHelp} (with --grads: the one loss your gradients and the fixture allow)`).choices(GRADCHECK_LOSSES).default('all'))
     .addOption(new Option('--mode <mode>', 'auto: full when affordable, else fast; full: every entry; sample: --samples entries per array; fast: --directions random directions per array').choices(MODES).default('auto'))
@@ -168,9 +168,17 @@ export function buildProgram(io: IO): Command {
     .addOption(numberOption('--threads <n>', 'worker threads for big checks (more than the cores are capped, with a note)', positiveInt('--threads'), availableParallelism(), `the machine's cores, ${availableParallelism()} here`))
     .option('--grads <files...>', 'check YOUR gradients from these files, named dx, da0, dWax, ... as rnn backward names them; every name must be a gradient of the loss or an input, else exit 2')
     .option('--strict', 'with --grads: a gradient your files lack fails the run (exit 1) instead of being listed as not compared')
+    .addOption(new Option('--layout <name>', "coursera (the notebook's names) or torch (a PyTorch module: state_dict names, input, h_0, grad_output; see rnn forward --help)").choices(LAYOUTS).default('coursera'))
+    .option('--batch-first', '--layout torch: input and output are (N, T, ...)')
+    .option('--prefix <P>', "--layout torch: whose parameters, when the names carry several modules'")
+    .addOption(new Option('--nonlinearity <f>', "--layout torch: an nn.RNN's nonlinearity").choices(['tanh', 'relu']))
     .option('--json', 'print the result as JSON')
     .addOption(precisionOption('significant digits'))
     .addHelpText('after', `
+With --layout torch: a PyTorch module's gradients (grad_input, grad_h_0, grad_<param>), its loss
+Σ grad_output⊙output (+ Σ grad_h_n⊙h_n, Σ grad_c_n⊙c_n); --grads files hold grad_<name> arrays or
+p.grad under the parameters' own names. Each evaluation is a whole forward of the module, on this thread.
+
 Defaults: eps ${formatSetting(DEFAULT_EPS)}, tol ${formatSetting(DEFAULT_TOL)} (float64: correct gradients land near 1e-9, broken ones above 1e-2).
 
 Examples:
@@ -180,8 +188,15 @@ Examples:
   $ rnn backward --cell gru gru.json --out my_grads.npz
   $ rnn gradcheck --cell gru gru.json --loss sum --grads my_grads.npz
 `)
-    .action(async (sources: string[], o: { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
+    .action(async (sources: string[], o: LayoutOpts & { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
       checkStrict(o, o.grads, '--grads');
+      if (o.layout === 'torch') {
+        if (cmd.getOptionValueSource('loss') !== 'default') throw new InputError("--loss: --layout torch takes PyTorch's loss, Σ grad_output ⊙ output (+ Σ grad_h_n ⊙ h_n, Σ grad_c_n ⊙ c_n), from the arrays the fixture has");
+        if (cmd.getOptionValueSource('threads') !== 'default') say(io, 'note: --threads: a PyTorch module is checked on this thread');
+        return torchGradcheckAction(io, sources, o);
+      }
+      requireCell(cmd, o);
+      torchOnly(o);
       // --loss not given: inferred from the fixture and --grads (commands/loss.ts)
       const loss = cmd.getOptionValueSource('loss') === 'default' ? undefined : o.loss;
       // Text: the header, then each loss as it finishes, then the summary. --json: one document at the end.
@@ -301,10 +316,6 @@ function usageOutput(io: IO, command: string): OutputConfiguration {
 const lossHelp = LOSS_KINDS.map((k) => `${k}: ${LOSSES[k].help}`).join('; ');
 const dimsText = (d: Dims): string => `n_x=${d.n_x} n_a=${d.n_a} n_y=${d.n_y} m=${d.m} T_x=${d.T_x}`;
 
-/** NaN and ±Infinity are not JSON: write them as null. */
-function jsonNumbers(_key: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
-}
 
 /** The one place where failures become exit codes. */
 export function exitCodeFor(err: unknown): number {

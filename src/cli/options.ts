@@ -65,7 +65,7 @@ export const LAYOUTS = ['coursera', 'torch'] as const;
 export type LayoutName = (typeof LAYOUTS)[number];
 
 /** --cell where a layout may read the cell from the shapes: required in the coursera layout (`requireCell`). */
-function layoutCellOption(): Option {
+export function layoutCellOption(): Option {
   return new Option('-c, --cell <cell>', `the cell: ${CELL_NAMES.map((n) => `${n} (${CELLS[n].title})`).join('; ')}; with --layout torch read from the shapes (and checked against them when given)`)
     .choices(CELL_NAMES);
 }
@@ -115,13 +115,17 @@ export function addColorOptions(cmd: Command): Command {
     .option('--no-color', 'no colour (also NO_COLOR=1 or FORCE_COLOR=0; off anyway when stdout is not a terminal)');
 }
 
-export function addRunOptions(cmd: Command): Command {
+/** --layout and the options of its torch layout (forward, backward, gradcheck). */
+export function addLayoutOptions(cmd: Command): Command {
   return cmd
-    .addOption(layoutCellOption())
     .addOption(new Option('--layout <name>', "whose names and shapes the arrays have: coursera (the notebook's: Wax, x (n_x, m, T_x), ...) or torch (a PyTorch nn.RNN/LSTM/GRU: its state_dict names, input (T, N, H_in), h_0, c_0; stacked and bidirectional)").choices(LAYOUTS).default('coursera'))
     .option('--batch-first', '--layout torch: input and output are (N, T, ...), as with batch_first=True')
     .option('--prefix <P>', "--layout torch: whose parameters, when the names carry several modules' (e.g. encoder.lstm)")
-    .addOption(new Option('--nonlinearity <f>', "--layout torch: an nn.RNN's nonlinearity").choices(['tanh', 'relu']))
+    .addOption(new Option('--nonlinearity <f>', "--layout torch: an nn.RNN's nonlinearity").choices(['tanh', 'relu']));
+}
+
+export function addRunOptions(cmd: Command): Command {
+  return addLayoutOptions(cmd.addOption(layoutCellOption()))
     .addOption(new Option('--backend <name>', 'float64 (fast kernels) or mathjs (literal reference implementation)').choices(BACKEND_NAMES).default('float64'))
     .option('--expect <files...>', `compare our results with yours, named as ours (${aliasText()}); every name must be one we compare or an input, else exit 2; exit 1 on a mismatch`)
     .option('--strict', 'with --expect: an array we produce that your files lack fails the run (exit 1) instead of being listed as not compared')

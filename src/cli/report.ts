@@ -63,3 +63,8 @@ export function warnUnknown(io: IO, unknown: string[]): void {
 export function say(io: IO, text: string): void {
   io.stderr(`rnn: ${oneLine(text)}\n`);
 }
+
+/** NaN and ±Infinity are not JSON: write them as null. */
+export function jsonNumbers(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}

@@ -2,10 +2,12 @@
  * The wiring of `--layout torch` for forward and backward (src/cli/main.ts hands the action over
  * here when the option says so): the command modules' results, rendered or emitted.
  */
-import { InputError } from '../errors';
+import { CheckFailed, InputError } from '../errors';
+import type { Mode } from '../gradcheck';
+import { describeFailure, notComparedText } from './render/verdicts';
 import type { BackendName } from '../backends';
 import { shownList } from '../escape';
-import { runTorchBackward, runTorchForward, type TorchCommandOptions } from './commands/torch';
+import { runTorchBackward, runTorchForward, runTorchGradcheck, type TorchCommandOptions } from './commands/torch';
 import type { IO } from './main';
 import { bytesOf, requireOptions, type CommonOpts } from './options';
 import type { Command } from 'commander';
@@ -13,8 +15,8 @@ import { initTorch } from '../layouts/torch/init';
 import type { TorchModule } from '../layouts/torch';
 import { emit, emitArrays } from './output';
 import { formatNumber } from './render/format';
-import { moduleText, renderTorchBackward, renderTorchForward, torchLossText } from './render/torch';
-import { BACKWARD_RESULT, FORWARD_RESULT, reportComparisons, say, styleOf } from './report';
+import { moduleText, renderTorchBackward, renderTorchForward, renderTorchGradcheck, torchLossText } from './render/torch';
+import { BACKWARD_RESULT, FORWARD_RESULT, jsonNumbers, reportComparisons, say, styleOf } from './report';
 
 /** The options forward and backward take in the torch layout. */
 export interface TorchOpts extends CommonOpts {
@@ -113,4 +115,18 @@ export async function torchBackward(io: IO, sources: string[], o: TorchOpts & { 
   const summary = `rnn backward: ${moduleText(r.module, o.nonlinearity)}, ${sizes(r)}, ${torchLossText(r.upstream)} = ${formatNumber(r.lossValue, o.precision)}`;
   await emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, kind, () => renderTorchBackward(style, r, o.backend, show, o.nonlinearity), summary);
   reportComparisons(io, o, r.expected, style);
+}
+
+/** `rnn gradcheck --layout torch`: the check, its text or JSON, and exit 1 on a FAIL (or, with --strict, a gradient your files lack). */
+export function torchGradcheckAction(io: IO, sources: string[], o: CommonOpts & Omit<TorchOpts, 'backend' | 'expect' | 'rtol' | 'atol'> & {
+  mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean;
+}): void {
+  const style = styleOf(o, io);
+  const r = runTorchGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput) });
+  warnUnused(io, r.unknown);
+  io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderTorchGradcheck(style, r, o.nonlinearity));
+  const ch = r.check, yours = ch.analytic !== 'ours';
+  if (ch.notCompared.length) say(io, notComparedText('--grads', ch.notCompared, r.gradsFrom ?? []));
+  if (!ch.pass) throw new CheckFailed(`gradcheck FAILED: ${ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, yours, undefined, ch.arrays)).join('; ')}`);
+  if (o.strict && ch.notCompared.length) throw new CheckFailed(`gradcheck --strict: ${ch.notCompared.join(', ')} not in your --grads files`);
 }

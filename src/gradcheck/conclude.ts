@@ -7,7 +7,7 @@ import { firstInTime } from '../mismatch';
 import { indexText } from '../validate';
 import type { Directions } from './directions';
 import type { LossEvaluator } from './evaluation';
-import type { ArrayCheck, Plan, Prepared } from './index';
+import type { ArrayCheck, Plan, PlannedCheck } from './index';
 import type { FirstPass } from './pass';
 import { measuredNoise, noiseFloors } from './noise';
 import { fivePoint as combine } from './norms';
@@ -19,7 +19,7 @@ import { verdict, wrongItems, type Noise } from './verdict';
  * The verdict of array `p` from its first pass, refining it on this thread if it fails; its
  * directions (fast mode) as `directions` drew them.
  */
-export function* concludePlan(prep: Prepared, ev: LossEvaluator, p: number, first: FirstPass, directions?: Directions): Steps<ArrayCheck> {
+export function* concludePlan(prep: PlannedCheck, ev: LossEvaluator, p: number, first: FirstPass, directions?: Directions): Steps<ArrayCheck> {
   const { eps, tol } = prep;
   const pl = prep.plans[p];
   if (!pl.shapeOk) {
@@ -40,7 +40,7 @@ export function* concludePlan(prep: Prepared, ev: LossEvaluator, p: number, firs
   const failing = (v: ArrayCheck, at: number[], estimates?: number[][]): ArrayCheck => {
     if (v.pass) return v;
     const wrong = wrongItems(at, ana, tol, noise, estimates);
-    const firstMismatch = pl.directions ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward');
+    const firstMismatch = pl.directions ? undefined : firstInTime(wrong.map((i) => pl.entries[i]), pl.shape, 'backward', pl.name, prep.time);
     return { ...v, wrong: wrong.length, ...(firstMismatch ? { firstMismatch } : {}) };
   };
   const firstVerdict = judge(num, false);

@@ -8,7 +8,7 @@
  */
 import type { NumpyRandom } from '../random';
 import { sizeOf } from '../tensor';
-import type { Prepared } from './index';
+import type { PlannedCheck } from './index';
 
 export class Directions {
   private readonly rng: NumpyRandom;
@@ -20,7 +20,7 @@ export class Directions {
   /** Per plan: the generator before its first direction. */
   private readonly starts: (NumpyRandom | undefined)[];
 
-  constructor(private readonly prep: Prepared) {
+  constructor(private readonly prep: PlannedCheck) {
     this.rng = prep.draws.clone();
     this.dots = prep.plans.map(() => []);
     this.starts = prep.plans.map(() => undefined);

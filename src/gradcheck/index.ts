@@ -29,7 +29,7 @@ import { InputError } from '../errors';
 import { shownList } from '../escape';
 import { NumpyRandom } from '../random';
 import { sameShape, type Arrays, type Shape, type Tensor } from '../tensor';
-import type { FirstMismatch } from '../mismatch';
+import type { FirstMismatch, TimeAxis } from '../mismatch';
 import { gradientContract, resolveNames } from '../names';
 import { formatNumber } from '../cli/render/format';
 import { inputKind } from './evaluator';
@@ -164,8 +164,7 @@ export function fullModeCost(cellName: CellName, inputs: Arrays, names: string[]
 
 /** Multiply-adds of a prepared check's first pass. */
 export function workOf(prep: Prepared): number {
-  const { o } = prep;
-  return prep.plans.reduce((s, pl) => s + pl.entries.length * itemCost(o.cell, o.inputs, pl.input) + pl.directions * itemCost(o.cell, o.inputs, pl.input, true), 0);
+  return prep.plans.reduce((s, pl) => s + pl.entries.length * prep.cost(pl.input, false) + pl.directions * prep.cost(pl.input, true), 0);
 }
 
 /** What one array's check consists of: the entries (or directions) compared. */
@@ -181,19 +180,30 @@ export interface Plan {
   directions: number;
 }
 
-/** Everything decided before the finite differences run. */
-export interface Prepared {
-  o: GradcheckOptions;
+/**
+ * What measuring and concluding arrays needs (run.ts measurePlan, conclude.ts, directions.ts),
+ * whatever the loss is of: a cell's (Prepared) or a PyTorch module's (src/layouts/torch/gradcheck.ts).
+ */
+export interface PlannedCheck {
   eps: number;
   tol: number;
+  plans: Plan[];
+  /** The seeded generator where the plans' directions start, in plan order (never drawn from: directions.ts clones it). */
+  draws: NumpyRandom;
+  /** Multiply-adds of measuring one item of `input`: an entry, or a direction (itemCost for a cell). */
+  cost(input: string, direction: boolean): number;
+  /** Which axis of a gradient is time, for where a FAIL first goes wrong (default: the seed's layout). */
+  time?: TimeAxis;
+}
+
+/** Everything decided before the finite differences of a cell's check run. */
+export interface Prepared extends PlannedCheck {
+  o: GradcheckOptions;
   mode: Exclude<Mode, 'auto'>;
   modeReason?: string;
   analyticSource: string;
   unchecked: string[];
   notCompared: string[];
-  plans: Plan[];
-  /** The seeded generator where the plans' directions start, in plan order (never drawn from: directions.ts clones it). */
-  draws: NumpyRandom;
 }
 
 export function prepare(o: GradcheckOptions): Prepared {
@@ -260,6 +270,7 @@ export function* prepareSteps(o: GradcheckOptions): Steps<Prepared> {
   return {
     o, eps: o.eps ?? DEFAULT_EPS, tol: o.tol ?? DEFAULT_TOL, mode, modeReason, analyticSource,
     unchecked: all.filter((n) => !names.includes(n)), notCompared, plans, draws: rng,
+    cost: (input, direction) => itemCost(o.cell, o.inputs, input, direction),
   };
 }
 

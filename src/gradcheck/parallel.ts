@@ -17,7 +17,7 @@ import { sizeOf } from '../tensor';
 import { Directions } from './directions';
 import { Evaluator, inputKind } from './evaluator';
 import {
-  checkSteps, concludePlan, emptyPass, finish, itemCost, itemCount, prepare, workOf,
+  checkSteps, concludePlan, emptyPass, finish, itemCount, prepare, workOf,
   type ArrayCheck, type FirstPass, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared,
 } from './index';
 import { drive } from './steps';
@@ -151,7 +151,7 @@ async function runWith(prep: Prepared, threads: number, ev: Evaluator): Promise<
       evaluations += r.evaluations;
       done += n;
       left[c.plan] -= n;
-      work += n * itemCost(o.cell, o.inputs, c.input, c.directions > 0);
+      work += n * prep.cost(c.input, c.directions > 0);
       o.onProgress?.({ done, total, work });
       arrived();
       give();

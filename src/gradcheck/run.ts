@@ -6,7 +6,7 @@
 import { Directions } from './directions';
 import { Evaluator } from './evaluator';
 import type { LossEvaluator } from './evaluation';
-import { concludePlan, finish, itemCost, LADDER_PAIRS, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type Prepared } from './index';
+import { concludePlan, finish, LADDER_PAIRS, prepare, type ArrayCheck, type GradcheckOptions, type GradcheckResult, type Plan, type PlannedCheck, type Prepared } from './index';
 import { emptyPass, measureEntries, pushDirection, type FirstPass } from './pass';
 import { drain, type Steps } from './steps';
 
@@ -23,18 +23,17 @@ export const STEP_WORK = 2 ** 20;
  * STEP_WORK multiply-adds (and after the last item); `tick` counts its items.
  */
 export function* measurePlan(
-  prep: Prepared, ev: LossEvaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void, draw?: () => Float64Array,
+  prep: PlannedCheck, ev: LossEvaluator, pl: Plan, h: number, tick?: (items: number, direction: boolean) => void, draw?: () => Float64Array,
 ): Steps<FirstPass> {
-  const { cell, inputs } = prep.o;
   const out = emptyPass(); // (filled in order, entries then directions: packed arrays)
-  const perEntry = Math.max(1, Math.floor(STEP_WORK / itemCost(cell, inputs, pl.input)));
+  const perEntry = Math.max(1, Math.floor(STEP_WORK / prep.cost(pl.input, false)));
   for (let i = 0; i < pl.entries.length; i += perEntry) {
     const n = measureEntries(ev, pl.input, pl.entries, h, i, Math.min(i + perEntry, pl.entries.length), out);
     tick?.(n, false);
     yield;
   }
   // A direction is a ladder of centred differences (Evaluator.directionSteps): its rungs end steps too.
-  const rung = itemCost(cell, inputs, pl.input, true) / LADDER_PAIRS;
+  const rung = prep.cost(pl.input, true) / LADDER_PAIRS;
   let work = 0;
   if (pl.directions && !draw) throw new Error(`gradcheck: ${pl.name} has directions and nothing to draw them`);
   for (let i = 0; i < pl.directions; i++) {
@@ -90,7 +89,7 @@ export function* checkSteps(prep: Prepared, ev: LossEvaluator): Steps<GradcheckR
   const directions = new Directions(prep);
   for (let p = 0; p < prep.plans.length; p++) {
     const pl = prep.plans[p];
-    const cost = [itemCost(o.cell, o.inputs, pl.input), itemCost(o.cell, o.inputs, pl.input, true)];
+    const cost = [prep.cost(pl.input, false), prep.cost(pl.input, true)];
     const tick = (items: number, direction: boolean): void => {
       done += items;
       work += items * cost[+direction];

@@ -4,6 +4,10 @@
  * results `output`, `h_n`, `c_n`; gradients `grad_input`, `grad_h_0`, `grad_` + each parameter.
  */
 import type { ExpectReport } from '../../compare';
+import { InputError } from '../../errors';
+import { NumpyRandom } from '../../random';
+import type { Mode } from '../../gradcheck';
+import { torchGradcheck, type TorchGradcheckResult } from '../../layouts/torch/gradcheck';
 import { getLayerEngine, type BackendName } from '../../backends';
 import { loadFixture, type Fixture } from '../../io/fixture';
 import type { TimeAxis } from '../../mismatch';
@@ -126,5 +130,53 @@ export function runTorchBackward(o: TorchCommandOptions): TorchBackwardResult {
     arrays: rows(fixture, problem, reads, r.gradients), unknown,
     lossValue: r.loss, upstream: TORCH_UPSTREAM.filter((n) => fixture.arrays[n]), gradients: r.gradients,
     expected: yours && resolved && compareYours(r.gradients, yours, resolved, o.rtol, o.atol, 'backward', time),
+  };
+}
+
+export interface TorchGradcheckCommandOptions extends Omit<TorchCommandOptions, 'expect' | 'rtol' | 'atol' | 'backend'> {
+  mode: Mode;
+  samples: number;
+  directions: number;
+  eps: number;
+  tol: number;
+  seed: number;
+  only?: string[];
+  /** Your gradients: files of grad_<name> arrays, or of p.grad under the parameters' own names. */
+  grads?: string[];
+}
+
+export interface TorchGradcheckCommandResult extends Omit<TorchRun, 'arrays' | 'expected' | 'time'> {
+  /** The upstream gradients the loss reads: grad_output, and grad_h_n, grad_c_n if there. */
+  upstream: string[];
+  /** Where your gradients came from, when they are yours. */
+  gradsFrom?: string[];
+  /** What the check decided for you (a grad_output drawn). */
+  notes: string[];
+  check: TorchGradcheckResult;
+  seconds: number;
+}
+
+export function runTorchGradcheck(o: TorchGradcheckCommandOptions): TorchGradcheckCommandResult {
+  if (!o.sources.length) throw new InputError('gradcheck --layout torch checks a module: give its files (rnn init --layout torch draws one)');
+  const { fixture, problem, unknown } = load({ ...o, backend: 'float64', rtol: 0, atol: 0 }, [...TORCH_INPUTS, ...TORCH_UPSTREAM]);
+  const yours = o.grads ? loadYours(o.grads, { maxBytes: o.maxBytes }) : undefined;
+  const arrays = { ...fixture.arrays }, notes: string[] = [];
+  if (!arrays.grad_output) {
+    // As the coursera layout's da: an upstream gradient, not data — drawn when the fixture has none,
+    // but never against your gradients (they were taken with some grad_output of their own).
+    if (yours) throw new InputError('your gradients were taken with some upstream grad_output: put it in the fixture (the loss Σ grad_output ⊙ output + …; one drawn here could only make every array FAIL)', o.sources);
+    const shape = torchForward(problem).output.shape;
+    arrays.grad_output = new NumpyRandom(o.seed).randn(...shape);
+    notes.push(`grad_output: not in the fixture, drawn as np.random.seed(${o.seed}); randn(${shape.join(', ')})`);
+  }
+  const started = process.hrtime.bigint();
+  const check = torchGradcheck(arrays, {
+    cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, source: o.sources,
+    mode: o.mode, samples: o.samples, directions: o.directions, eps: o.eps, tol: o.tol, seed: o.seed, only: o.only, grads: yours?.arrays,
+  });
+  return {
+    module: problem.module, N: problem.N, T: problem.T, batchFirst: problem.batchFirst, unknown,
+    upstream: TORCH_UPSTREAM.filter((n) => arrays[n]), gradsFrom: yours?.files, check, notes,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }

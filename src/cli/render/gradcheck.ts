@@ -58,7 +58,7 @@ function errorColumns(arrays: ArrayCheck[]): { rel: string[]; abs: string[] } {
  * One array's row: name and shape first, the verdict last (gradcheckArrayLine relies on it).
  * `errors` holds its error columns' texts as its table formats them (a row on its own: its own).
  */
-function gradcheckRow(style: Style, a: ArrayCheck, yours: boolean, dims: Dims, errors = errorColumns([a]), i = 0): string[] {
+function gradcheckRow(style: Style, a: ArrayCheck, yours: boolean, dims?: Dims, errors = errorColumns([a]), i = 0): string[] {
   const c = paint(style);
   const verdict = a.pass ? c.green(gradcheckVerdict(a)) : c.red(gradcheckVerdict(a));
   return [
@@ -68,7 +68,7 @@ function gradcheckRow(style: Style, a: ArrayCheck, yours: boolean, dims: Dims, e
   ];
 }
 
-function gradcheckTable(style: Style, ch: Pick<GradcheckResult, 'mode' | 'analytic'>, arrays: ArrayCheck[], dims: Dims): string {
+export function gradcheckTable(style: Style, ch: Pick<GradcheckResult, 'mode' | 'analytic'>, arrays: ArrayCheck[], dims?: Dims): string {
   const errors = errorColumns(arrays);
   const yours = ch.analytic !== 'ours';
   return table(style, gradcheckColumns(ch.mode), arrays.map((a, i) => gradcheckRow(style, a, yours, dims, errors, i)));
@@ -81,20 +81,25 @@ export function gradcheckLoss(style: Style, ch: GradcheckResult, dims: Dims): st
   // (arrays your --grads files lack are listed on stderr as "not compared")
   const skipped = ch.unchecked.filter((n) => !ch.notCompared.includes(n));
   if (skipped.length) out.push(c.yellow(`not checked (--only): ${skipped.join(', ')}`));
+  for (const n of gradcheckNotes(ch.arrays)) out.push(c.dim(n));
+  out.push(c.dim(`${ch.evaluations} loss evaluations in ${formatNumber(ch.seconds, 3)} s`));
+  return out.join('\n') + '\n';
+}
+
+/** The notes under a table: the refinement's footnote, and why a PASS needed the noise floor or the spread. */
+export function gradcheckNotes(arrays: readonly ArrayCheck[]): string[] {
   const notes: string[] = [];
-  const refinement = refinementNote(ch);
+  const refinement = refinementNote(arrays);
   if (refinement) notes.push(refinement);
-  const noisy = ch.arrays.filter((a) => a.belowNoise);
+  const noisy = arrays.filter((a) => a.belowNoise);
   if (noisy.length) notes.push(`PASS (noise): every difference is within the rounding of its own finite difference (noise floors up to ${formatNumber(Math.max(...noisy.map((a) => a.noiseFloor)), 2)})`);
-  const spread = Math.max(0, ...ch.arrays.map((a) => a.spread ?? 0));
-  if (ch.arrays.some((a) => a.withinSpread)) {
+  const spread = Math.max(0, ...arrays.map((a) => a.spread ?? 0));
+  if (arrays.some((a) => a.withinSpread)) {
     notes.push(`PASS (FD spread): the refined finite differences disagree among themselves by up to ${formatNumber(spread, 2)} (relative) here`);
     notes.push('  — gradients explode or saturate through time — and every difference lies within that spread; finite differences');
     notes.push('  cannot check these entries more tightly (errors above 1e-3 relative are still caught).');
   }
-  for (const n of notes) out.push(c.dim(n));
-  out.push(c.dim(`${ch.evaluations} loss evaluations in ${formatNumber(ch.seconds, 3)} s`));
-  return out.join('\n') + '\n';
+  return notes;
 }
 
 /** The verdict line under all losses. */

@@ -3,10 +3,13 @@
  * arrays under PyTorch's names, output by time step and the final states by layer and
  * direction. Pure, as text.ts.
  */
-import type { TorchBackwardResult, TorchForwardResult, TorchRun } from '../commands/torch';
+import type { TorchBackwardResult, TorchForwardResult, TorchGradcheckCommandResult, TorchRun } from '../commands/torch';
 import { formatShape, type Tensor } from '../../tensor';
 import { arraysTable, formatArray, heading, stateSummary, table, type Style } from './text';
-import { formatCells, formatNumber, norm } from './format';
+import { formatCells, formatNumber, formatSetting, norm } from './format';
+import { gradcheckNotes, gradcheckTable } from './gradcheck';
+import { paint } from './text';
+import { shownList } from '../../escape';
 import type { TorchNet } from '../../layouts/torch';
 
 /** `nn.LSTM(3, 4, num_layers=2, bidirectional=True)`, as PyTorch's repr writes the module. */
@@ -83,5 +86,23 @@ export function renderTorchBackward(style: Style, r: TorchBackwardResult, backen
     `loss = ${formatNumber(r.lossValue, style.precision)}`,
   ];
   for (const name of show) out.push(heading(style, `${name} ${formatShape(r.gradients[name].shape)}`), formatArray(r.gradients[name], style.precision));
+  return out.join('\n') + '\n';
+}
+
+/** `rnn gradcheck --layout torch`: the module, the settings, a row per gradient, the notes and the verdict. */
+export function renderTorchGradcheck(style: Style, r: TorchGradcheckCommandResult, nonlinearity?: string): string {
+  const c = paint(style), ch = r.check;
+  const analytic = ch.analytic === 'ours' ? 'ours' : `yours (${shownList(r.gradsFrom ?? [])})`;
+  const out = [
+    heading(style, `rnn gradcheck — ${moduleText(r.module, nonlinearity)}, layout torch: ${torchLossText(r.upstream)}`),
+    ...r.notes.map((n) => c.dim(`note: ${n}`)),
+    heading(style, `mode ${ch.mode}${ch.modeReason ? ` (${ch.modeReason})` : ''}, eps ${formatSetting(ch.eps)}, tol ${formatSetting(ch.tol)}, analytic: ${analytic}`),
+    gradcheckTable(style, ch, ch.arrays),
+    ...gradcheckNotes(ch.arrays).map((n) => c.dim(n)),
+    c.dim(`${ch.evaluations} loss evaluations (each a whole forward of the module) in ${formatNumber(r.seconds, 3)} s`),
+  ];
+  const failed = ch.arrays.filter((a) => !a.pass).map((a) => a.name);
+  const count = ch.analytic === 'ours' ? '' : ` (${ch.arrays.length} of ${ch.arrays.length + ch.notCompared.length} arrays compared)`;
+  out.push(failed.length ? c.red.bold(`FAIL${count}: ${failed.join(', ')}`) : c.green.bold(`PASS${count}: every gradient checked agrees with finite differences`));
   return out.join('\n') + '\n';
 }

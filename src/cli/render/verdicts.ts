@@ -96,8 +96,8 @@ export function describeFailure(a: ArrayCheck, yours: boolean, dims?: Dims, chec
 }
 
 /** The footnote for rows marked `*`, only where the refinement turned a FAIL into a PASS. */
-export function refinementNote(ch: GradcheckResult): string | undefined {
-  if (!ch.arrays.some((a) => a.refinementChanged)) return undefined;
+export function refinementNote(arrays: readonly ArrayCheck[]): string | undefined {
+  if (!arrays.some((a) => a.refinementChanged)) return undefined;
   return '* PASS after refinement: the centred difference at eps had not converged (the loss curves hard here); five-point differences at eps/10 and eps/100 agree';
 }
 
