@@ -10,6 +10,7 @@ import * as path from 'path';
 import { InputError } from '../src/errors';
 import { parseNpz } from '../src/io/npz';
 import { mathjsLayer } from '../src/backends/mathjs';
+import { entryMeaning } from '../src/layouts/torch/names';
 import { recogniseTorch, torchBackward, torchForward, torchProblem } from '../src/layouts/torch';
 import type { Tensor } from '../src/tensor';
 import { ROOT } from './cli-helpers';
@@ -90,6 +91,17 @@ describe('--layout torch: PyTorch modules by their state_dict names (fixtures/to
     let L = 0;
     a.grad_output.data.forEach((v, i) => (L += v * a.output.data[i]));
     assert.ok(Math.abs(part.loss - L) <= 1e-12 * Math.abs(L));
+  });
+
+  it("says what a parameter's entry is: its gate (PyTorch's order), layer, direction and unit", () => {
+    const lstm = { module: 'LSTM', layers: 2, directions: 2, bias: true, inputSize: 64, hidden: 128, proj: 0, prefix: '' } as const;
+    assert.equal(entryMeaning(lstm, 'weight_hh_l1_reverse', '[263, 7]'), 'gate g of layer 1 reverse, unit 7');
+    assert.equal(entryMeaning(lstm, 'grad_bias_ih_l0', '[130]'), 'gate f of layer 0, unit 2');
+    assert.equal(entryMeaning({ ...lstm, module: 'GRU' }, 'grad_weight_ih_l0', '[300, 1]'), 'gate n of layer 0, unit 44');
+    assert.equal(entryMeaning({ ...lstm, module: 'RNN' }, 'weight_hh_l1', '[5, 1]'), 'layer 1, unit 5');
+    assert.equal(entryMeaning(lstm, 'grad_input', '[1, 2, 3]'), undefined);
+    assert.equal(entryMeaning({ ...lstm, prefix: 'enc.' }, 'weight_hh_l0', '[1, 2]'), undefined);
+    assert.equal(entryMeaning({ ...lstm, prefix: 'enc.' }, 'grad_enc.weight_hh_l0', '[129, 2]'), 'gate f of layer 0, unit 1');
   });
 
   it('reads the module from names and shapes: layers, directions, sizes, bias, prefix', () => {

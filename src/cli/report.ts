@@ -4,7 +4,7 @@
  * what a result's arrays are when they are not finite.
  */
 import type { Dims } from '../backends/types';
-import type { ExpectReport } from '../compare';
+import type { Comparison, ExpectReport } from '../compare';
 import { CheckFailed, InputError } from '../errors';
 import { oneLine, shownList } from '../escape';
 import type { IO } from './main';
@@ -38,7 +38,10 @@ export function checkStrict(o: { strict?: boolean }, yours: string[] | undefined
  * After --expect: the table and the verdict line (to stderr in JSON mode: stdout stays a
  * fixture), arrays not compared on stderr; fail on a mismatch, or with --strict on a missing array.
  */
-export function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: number; strict?: boolean }, r: ExpectReport | undefined, style: Style, dims?: Dims): void {
+export function reportComparisons(
+  io: IO, o: CommonOpts & { rtol: number; atol: number; strict?: boolean }, r: ExpectReport | undefined, style: Style, dims?: Dims,
+  detail: (c: Comparison) => string = () => '',
+): void {
   if (!r) return;
   const text = renderExpect(style, r, o.rtol, o.atol, dims);
   if (o.json) io.stderr(text);
@@ -47,7 +50,7 @@ export function reportComparisons(io: IO, o: CommonOpts & { rtol: number; atol: 
   if (missing) say(io, missing);
   if (r.inputs.length) say(io, `--expect: inputs, not compared: ${r.inputs.join(', ')}`);
   const bad = r.comparisons.filter((k) => !k.ok);
-  if (bad.length) throw new CheckFailed(`--expect: ${bad.map((k) => describeMismatch(k, r.order, dims)).join('; ')}`);
+  if (bad.length) throw new CheckFailed(`--expect: ${bad.map((k) => describeMismatch(k, r.order, dims) + detail(k)).join('; ')}`);
   if (missing && o.strict) throw new CheckFailed(`--expect --strict: ${r.notCompared.join(', ')} not in your files`);
 }
 

@@ -6,6 +6,8 @@ import { CheckFailed, InputError } from '../errors';
 import type { Mode } from '../gradcheck';
 import { describeFailure, notComparedText } from './render/verdicts';
 import type { BackendName } from '../backends';
+import type { Comparison } from '../compare';
+import { entryMeaning, type TorchNet } from '../layouts/torch/names';
 import { shownList } from '../escape';
 import { runTorchBackward, runTorchForward, runTorchGradcheck, type TorchCommandOptions } from './commands/torch';
 import type { IO } from './main';
@@ -85,6 +87,12 @@ export async function torchInit(io: IO, cmd: Command, o: TorchInitOpts & { cell:
   await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: 'randn and uniform draws are finite' });
 }
 
+/** A mismatch's worst entry, where it is a parameter's, as the module's gate and unit. */
+function explain(module: TorchNet, c: Comparison): string {
+  const m = c.worst && entryMeaning(module, c.name, c.worst.index);
+  return m ? ` (${m})` : '';
+}
+
 function commandOptions(sources: string[], o: TorchOpts): TorchCommandOptions {
   return { sources, backend: o.backend, cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) };
 }
@@ -101,7 +109,7 @@ export async function torchForward(io: IO, sources: string[], o: TorchOpts): Pro
   warnUnused(io, r.unknown);
   const kind = { ...FORWARD_RESULT, time: r.time };
   await emit(io, o, r.outputs, kind, () => renderTorchForward(style, r, o.backend, o.nonlinearity), `rnn forward: ${moduleText(r.module, o.nonlinearity)}, ${sizes(r)}`);
-  reportComparisons(io, o, r.expected, style);
+  reportComparisons(io, o, r.expected, style, undefined, (c) => explain(r.module, c));
 }
 
 export async function torchBackward(io: IO, sources: string[], o: TorchOpts & { show?: string[] }): Promise<void> {
@@ -114,7 +122,7 @@ export async function torchBackward(io: IO, sources: string[], o: TorchOpts & { 
   const kind = { ...BACKWARD_RESULT, time: r.time };
   const summary = `rnn backward: ${moduleText(r.module, o.nonlinearity)}, ${sizes(r)}, ${torchLossText(r.upstream)} = ${formatNumber(r.lossValue, o.precision)}`;
   await emit(io, show.length ? { ...o, verbose: true } : o, r.gradients, kind, () => renderTorchBackward(style, r, o.backend, show, o.nonlinearity), summary);
-  reportComparisons(io, o, r.expected, style);
+  reportComparisons(io, o, r.expected, style, undefined, (c) => explain(r.module, c));
 }
 
 /** `rnn gradcheck --layout torch`: the check, its text or JSON, and exit 1 on a FAIL (or, with --strict, a gradient your files lack). */
@@ -127,6 +135,10 @@ export function torchGradcheckAction(io: IO, sources: string[], o: CommonOpts & 
   io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderTorchGradcheck(style, r, o.nonlinearity));
   const ch = r.check, yours = ch.analytic !== 'ours';
   if (ch.notCompared.length) say(io, notComparedText('--grads', ch.notCompared, r.gradsFrom ?? []));
-  if (!ch.pass) throw new CheckFailed(`gradcheck FAILED: ${ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, yours, undefined, ch.arrays)).join('; ')}`);
+  const meaning = (name: string, index?: string): string => {
+    const m = index === undefined ? undefined : entryMeaning(r.module, name, index);
+    return m ? ` (${m})` : '';
+  };
+  if (!ch.pass) throw new CheckFailed(`gradcheck FAILED: ${ch.arrays.filter((a) => !a.pass).map((a) => describeFailure(a, yours, undefined, ch.arrays) + meaning(a.name, a.worst?.index)).join('; ')}`);
   if (o.strict && ch.notCompared.length) throw new CheckFailed(`gradcheck --strict: ${ch.notCompared.join(', ')} not in your --grads files`);
 }

@@ -144,3 +144,22 @@ function shapeWhy(n: TorchNet, kind: ParamKind, k: number): string {
 
 export const shapeText = (s: readonly number[]): string => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Each module's gate rows, in PyTorch's order (torch/nn/modules/rnn.py). */
+const GATE_NAMES: Readonly<Record<TorchModule, readonly string[]>> = { RNN: [], GRU: ['r', 'z', 'n'], LSTM: ['i', 'f', 'g', 'o'] };
+
+/**
+ * What an entry of a parameter (or of its gradient, grad_…) is in the module: `gate g of layer 1
+ * reverse, unit 7` for row 263 of weight_hh_l1_reverse of an LSTM with H = 128 (`index` as
+ * the reports write it, `[263, 7]`); undefined for other arrays.
+ */
+export function entryMeaning(n: TorchNet, name: string, index: string): string | undefined {
+  const m = PARAM.exec(name.startsWith('grad_') ? name.slice('grad_'.length) : name);
+  const row = /^\[(\d+)/.exec(index);
+  if (!m || m[1] !== n.prefix || !row) return undefined;
+  const [, , kind, l, rev] = m, r = Number(row[1]);
+  const where = `layer ${l}${rev ? ' reverse' : ''}`;
+  if (kind === 'weight_hr') return `row ${r} of ${where}'s projection`;
+  const gates = GATE_NAMES[n.module], unit = r % n.hidden;
+  return gates.length ? `gate ${gates[Math.floor(r / n.hidden)]} of ${where}, unit ${unit}` : `${where}, unit ${unit}`;
+}
