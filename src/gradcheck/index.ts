@@ -296,7 +296,7 @@ export function finish(prep: Prepared, ev: LossEvaluator, arrays: ArrayCheck[], 
 }
 
 /** k distinct entries of n, drawn with the seeded generator (all of them when k ≥ n). */
-function sampleEntries(rng: NumpyRandom, n: number, k: number): number[] {
+export function sampleEntries(rng: NumpyRandom, n: number, k: number): number[] {
   if (k >= n) return Array.from({ length: n }, (_, i) => i);
   const pool = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < k; i++) {

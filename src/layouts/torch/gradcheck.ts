@@ -13,7 +13,7 @@ import { layerPass } from '../../backends/float64';
 import type { LayerEngine } from '../../backends/network';
 import { InputError } from '../../errors';
 import { shownList } from '../../escape';
-import { AUTO_FULL_BUDGET, concludePlan, DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, LADDER_PAIRS, measurePlan, type ArrayCheck, type Mode, type Plan, type PlannedCheck } from '../../gradcheck';
+import { AUTO_FULL_BUDGET, concludePlan, sampleEntries, DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, LADDER_PAIRS, measurePlan, type ArrayCheck, type Mode, type Plan, type PlannedCheck } from '../../gradcheck';
 import { Directions } from '../../gradcheck/directions';
 import type { LossEvaluator } from '../../gradcheck/evaluation';
 import { ladder, type Rung } from '../../gradcheck/ladder';
@@ -200,7 +200,7 @@ export function torchGradcheck(arrays: Readonly<Record<string, Tensor>>, o: Torc
   const plans: Plan[] = names.map((name) => {
     const input = inputs[name.slice('grad_'.length)], ana = analytic[name], n = input.data.length;
     const shapeOk = sameShape(ana.shape, input.shape);
-    const entries = !shapeOk || mode === 'fast' ? [] : mode === 'full' ? Array.from({ length: n }, (_, k) => k) : sampled(rng, n, o.samples ?? DEFAULT_SAMPLES);
+    const entries = !shapeOk || mode === 'fast' ? [] : mode === 'full' ? Array.from({ length: n }, (_, k) => k) : sampleEntries(rng, n, o.samples ?? DEFAULT_SAMPLES);
     return { name, input: name.slice('grad_'.length), shape: input.shape, ana, shapeOk, entries, directions: shapeOk && mode === 'fast' ? o.directions ?? DEFAULT_DIRECTIONS : 0 };
   });
   const prep: PlannedCheck = {
@@ -218,15 +218,4 @@ export function torchGradcheck(arrays: Readonly<Record<string, Tensor>>, o: Torc
     return a;
   });
   return { mode, modeReason, eps, tol, analytic: o.grads ? 'yours' : 'ours', arrays: checks, notCompared, pass: checks.every((a) => a.pass), evaluations: ev.evaluations };
-}
-
-/** k distinct entries of n, drawn with the seeded generator (all when k ≥ n), in order. */
-function sampled(rng: NumpyRandom, n: number, k: number): number[] {
-  if (k >= n) return Array.from({ length: n }, (_, i) => i);
-  const pool = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const r = i + Math.floor(rng.nextDouble() * (n - i));
-    [pool[i], pool[r]] = [pool[r], pool[i]];
-  }
-  return pool.slice(0, k).sort((a, b) => a - b);
 }
