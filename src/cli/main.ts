@@ -78,6 +78,8 @@ Examples:
   $ rnn gradcheck --cell lstm lstm.json --loss sum --grads my_grads.npz
   $ rnn inspect lstm.json
   $ rnn forward --cell lstm lstm.json --json | rnn inspect -
+  $ rnn init --layout torch --cell gru --input-size 3 --hidden-size 4 --num-layers 2 --bidirectional --batch 2 --seq-len 5 --seed 1 --out gru_torch.npz
+  $ rnn gradcheck --layout torch gru_torch.npz
 
 Exit codes:
   0  success
