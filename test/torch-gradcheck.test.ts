@@ -32,7 +32,7 @@ const BOUND = 1e-8;
 describe('gradcheck on PyTorch modules (--layout torch)', function () {
   this.timeout(60_000);
 
-  for (const name of ['lstm_2layer_bidir', 'gru_2layer_bidir', 'rnn_relu', 'lstm_batch_first']) {
+  for (const name of ['lstm_2layer_bidir', 'gru_2layer_bidir', 'rnn_relu', 'lstm_batch_first', 'lstm_proj_bidir']) {
     it(`${name}: our gradients land ≤ ${BOUND} in full, sample and fast modes`, () => {
       const a = moduleOf(load(name)), opts = { nonlinearity: name === 'rnn_relu' ? ('relu' as const) : undefined, batchFirst: name === 'lstm_batch_first' };
       for (const mode of ['full', 'sample', 'fast'] as const) {

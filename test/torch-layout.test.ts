@@ -38,8 +38,8 @@ function close(actual: Tensor | undefined, expected: Tensor, what: string): void
   assert.ok(diff <= 1e-12 * scale, `${what}: off by ${diff} (largest entry ${scale})`);
 }
 
-/** Every case but projections (proj_size: not built yet, refused below). */
-const RUNS = Object.keys(manifest.cases).filter((n) => !manifest.cases[n].args.proj_size);
+/** Every case. */
+const RUNS = Object.keys(manifest.cases);
 
 describe('--layout torch: PyTorch modules by their state_dict names (fixtures/torch)', () => {
   it('the cases cover every module × 1, 2, 3 layers × one or two directions × batch_first or not × bias or not, ReLU, unbatched', () => {
@@ -134,7 +134,4 @@ describe('--layout torch: PyTorch modules by their state_dict names (fixtures/to
     assert.ok(Math.max(...asTanh.output.data.map((v, k) => Math.abs(v - relu.output.data[k]))) > 0.1);
   });
 
-  it('refuses what it cannot run yet, saying why: projections', () => {
-    refused(() => torchProblem(load('lstm_proj_bidir')), /proj_size is not supported yet/);
-  });
 });

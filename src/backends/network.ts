@@ -35,8 +35,10 @@ export type LayerEngine = (cell: CellName, inputs: Arrays, direction: Direction)
 
 export interface Net {
   readonly cell: CellName;
-  /** The states' size n_a of every layer-direction. */
+  /** The states' size n_a of every layer-direction (of a; of c too, unless `cellSize` says otherwise). */
   readonly hidden: number;
+  /** The size of c where it differs from a's (an LSTM with projections: a is h, P rows; c has H). */
+  readonly cellSize?: number;
   readonly layers: number;
   readonly directions: 1 | 2;
   /** Has the cell a state c (LSTM)? */
@@ -87,7 +89,7 @@ export const lastStep = (dir: Direction, T: number): number => (dir === 'forward
 /** The net forward; with `keep`, every layer's pass stays live for a backward pass (the caller releases them). */
 function runNet(engine: LayerEngine, net: Net, inp: NetInputs, keep: boolean): { out: NetOutputs; passes: LayerPass[] } {
   const [, m, T] = inp.x.shape;
-  const zeros = (): Tensor => tensor([net.hidden, m], new Float64Array(net.hidden * m));
+  const zeros = (rows: number): Tensor => tensor([rows, m], new Float64Array(rows * m));
   const dirs = directionsOf(net);
   const passes: LayerPass[] = [], aN: Tensor[] = [], cN: Tensor[] = [];
   let x = inp.x;
@@ -96,8 +98,8 @@ function runNet(engine: LayerEngine, net: Net, inp: NetInputs, keep: boolean): {
       const layer: LayerPass[] = [];
       dirs.forEach((dir, j) => {
         const k = l * dirs.length + j;
-        const inputs: Arrays = { ...inp.params[k], x, a0: inp.a0?.[k] ?? zeros() };
-        if (net.hasC) inputs.c0 = inp.c0?.[k] ?? zeros();
+        const inputs: Arrays = { ...inp.params[k], x, a0: inp.a0?.[k] ?? zeros(net.hidden) };
+        if (net.hasC) inputs.c0 = inp.c0?.[k] ?? zeros(net.cellSize ?? net.hidden);
         const p = engine(net.cell, inputs, dir);
         layer.push(p);
         passes.push(p);

@@ -22,6 +22,8 @@
 import type { CellName } from '../../model/cells';
 import { tensor, type Arrays, type Tensor } from '../../tensor';
 import type { ParamKind, TorchModule } from './names';
+import type { LayerEngine } from '../../backends/network';
+import { lstmProjLayer } from './lstm-proj';
 
 /** One layer-direction's parameters under PyTorch's kinds (biases absent with bias=False). */
 export type TorchWeights = Partial<Record<ParamKind, Tensor>>;
@@ -29,6 +31,8 @@ export type TorchWeights = Partial<Record<ParamKind, Tensor>>;
 export interface TorchCell {
   /** The engine's cell with the same equations. */
   readonly engine: CellName;
+  /** A layer of its own, in place of the backend's, where no engine cell has the equations (projections). */
+  readonly layer?: LayerEngine;
   /** The parameters as the engine cell's (H: hidden size, H_in: this layer's input size). */
   toEngine(w: TorchWeights, H: number, H_in: number): Arrays;
   /** The engine cell's gradients ('d' + its names) under PyTorch's kinds. */
@@ -145,11 +149,31 @@ const gru: TorchCell = {
 };
 
 /**
+ * nn.LSTM with proj_size: its own layer (lstm-proj.ts: the engine's a and c have one size),
+ * with b = b_ih + b_hh as above and W_hr as it is.
+ */
+const lstmProj: TorchCell = {
+  engine: 'lstm',
+  layer: (_cell, inputs, direction) => lstmProjLayer(inputs, direction),
+  toEngine(w, H) {
+    return { weight_ih: w.weight_ih!, weight_hh: w.weight_hh!, weight_hr: w.weight_hr!, bias: tensor([4 * H, 1], biasSum(w, 4 * H)) };
+  },
+  fromEngine(g, H, _H_in, bias) {
+    const out: TorchWeights = { weight_ih: g.dweight_ih, weight_hh: g.dweight_hh, weight_hr: g.dweight_hr };
+    if (bias) {
+      out.bias_ih = tensor([4 * H], g.dbias.data.slice());
+      out.bias_hh = tensor([4 * H], g.dbias.data.slice());
+    }
+    return out;
+  },
+};
+
+/**
  * The engine cell for a module, or why there is none yet: the reason is the user's message
  * (the module's equations differ from every cell the engine has).
  */
 export function torchCell(module: TorchModule, o: { nonlinearity: 'tanh' | 'relu'; proj: number }): TorchCell | string {
   if (module === 'RNN') return o.nonlinearity === 'tanh' ? rnnTanh : rnnRelu;
-  if (module === 'LSTM') return o.proj ? 'nn.LSTM with proj_size is not supported yet (h_t = W_hr (o ⊙ tanh(c_t)) needs a cell of its own)' : lstm;
+  if (module === 'LSTM') return o.proj ? lstmProj : lstm;
   return gru;
 }

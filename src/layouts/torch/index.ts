@@ -160,7 +160,9 @@ export function torchProblem(arrays: Readonly<Record<string, Tensor>>, o: TorchO
     }
     params.push(cell.toEngine(w, H, w.weight_ih!.shape[1]));
   }
-  const net: Net = { cell: cell.engine, hidden: H, layers: module.layers, directions: module.directions, hasC: CELLS[cell.engine].hasCellState };
+  const net: Net = {
+    cell: cell.engine, hidden: Hout, ...(module.proj ? { cellSize: H } : {}), layers: module.layers, directions: module.directions, hasC: CELLS[cell.engine].hasCellState,
+  };
   const inputs: NetInputs = { x: toSeed(unbatched ? tensor([T, 1, H_in], x.data) : x, L), params, a0: states('h_0', Hout), c0: hasC ? states('c_0', H) : undefined };
   return { module, cell, net, inputs, N: unbatched ? null : N, T, batchFirst };
 }
@@ -177,7 +179,7 @@ function outputsOf(p: TorchProblem, out: NetOutputs): Record<string, Tensor> {
 
 /** PyTorch's forward: output, h_n (and c_n). */
 export function torchForward(p: TorchProblem, engine: LayerEngine = layerPass): Record<string, Tensor> {
-  return outputsOf(p, netForward(engine, p.net, p.inputs));
+  return outputsOf(p, netForward(p.cell.layer ?? engine, p.net, p.inputs));
 }
 
 export interface TorchBackward {
@@ -207,7 +209,7 @@ export function torchBackward(p: TorchProblem, upstream: Readonly<Record<string,
   const gOut = checked('grad_output', outShape(p.net.directions * Hout), true)!;
   const gh = checked('grad_h_n', stateShape(Hout), false), gc = hasC ? checked('grad_c_n', stateShape(module.hidden), false) : undefined;
   const per = (t: Tensor | undefined): Tensor[] | undefined => t && Array.from({ length: K }, (_, k) => stateK(t, k, L.N));
-  const { outputs, gradients: g } = netBackward(engine, p.net, p.inputs, { da: toSeed(L.unbatched ? tensor([p.T, 1, gOut.shape[1]], gOut.data) : gOut, L), daN: per(gh), dcN: per(gc) });
+  const { outputs, gradients: g } = netBackward(p.cell.layer ?? engine, p.net, p.inputs, { da: toSeed(L.unbatched ? tensor([p.T, 1, gOut.shape[1]], gOut.data) : gOut, L), daN: per(gh), dcN: per(gc) });
   const outs = outputsOf(p, outputs);
   let loss = dot(gOut, outs.output);
   if (gh) loss += dot(gh, outs.h_n);
