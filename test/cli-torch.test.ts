@@ -126,7 +126,7 @@ describe('rnn --layout torch (CLI)', () => {
   it('init --layout torch draws what numpy draws (fixtures/init_torch, made by numpy alone), and forward and backward run on it', async () => {
     const dir = path.join(ROOT, 'fixtures', 'init_torch');
     const cases = JSON.parse(fs.readFileSync(path.join(dir, 'cases.json'), 'utf8')) as Record<string, string[]>;
-    assert.ok(Object.keys(cases).length >= 3);
+    assert.ok(Object.keys(cases).length >= 4 && Object.values(cases).some((a) => a.includes('--proj-size')));
     for (const [name, argv] of Object.entries(cases)) {
       const out = path.join(work, `init-${name}.npz`);
       const r = await rnn([...argv, '--out', out]);
@@ -144,6 +144,8 @@ describe('rnn --layout torch (CLI)', () => {
       assert.equal(b.stderr, '', `${name}: every array is read`);
     }
     expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'lstm', '--input-size', '3', '--hidden-size', '4', '--seq-len', '5']), /--batch N, or --unbatched/);
+    expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'gru', '--input-size', '3', '--hidden-size', '4', '--proj-size', '2', '--seq-len', '5', '--batch', '2']), /--proj-size: projections exist in nn\.LSTM only/);
+    expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'lstm', '--input-size', '3', '--hidden-size', '4', '--proj-size', '4', '--seq-len', '5', '--batch', '2']), /--proj-size 4: must be smaller than --hidden-size 4/);
     expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'lstm', '--hidden-size', '4', '--seq-len', '5', '--batch', '2']), /required option '--input-size <n>' not specified/);
     expectBadInput(await rnn(['init', '--layout', 'torch', '--cell', 'lstm', '--n-x', '3', '--input-size', '3', '--hidden-size', '4', '--seq-len', '5', '--batch', '2']), /--n-x: the coursera layout's/);
     expectBadInput(await rnn(['init', '--cell', 'lstm', '--n-x', '3', '--n-a', '4', '--n-y', '2', '--m', '2', '--t-x', '3', '--bidirectional']), /--bidirectional: for --layout torch only/);

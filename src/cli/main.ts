@@ -241,6 +241,7 @@ Examples:
     .option('--t-x <n>', 'time steps T_x (required)', positiveInt('--t-x'))
     .option('--input-size <n>', '--layout torch: input_size (required)', positiveInt('--input-size'))
     .option('--hidden-size <n>', '--layout torch: hidden_size (required)', positiveInt('--hidden-size'))
+    .option('--proj-size <n>', '--layout torch: proj_size of an LSTM (default: none)', positiveInt('--proj-size'))
     .option('--num-layers <n>', '--layout torch: num_layers (default: 1)', positiveInt('--num-layers', 64))
     .option('--bidirectional', '--layout torch: bidirectional=True')
     .option('--no-bias', '--layout torch: bias=False')

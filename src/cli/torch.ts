@@ -45,6 +45,7 @@ export interface TorchInitOpts {
   layout: string;
   inputSize?: number;
   hiddenSize?: number;
+  projSize?: number;
   numLayers?: number;
   bidirectional?: boolean;
   bias: boolean;
@@ -57,7 +58,7 @@ export interface TorchInitOpts {
 /** Options of init's torch layout, refused in the coursera layout. */
 export function torchInitOnly(o: TorchInitOpts): void {
   const given = [
-    o.inputSize !== undefined && '--input-size', o.hiddenSize !== undefined && '--hidden-size', o.numLayers !== undefined && '--num-layers',
+    o.inputSize !== undefined && '--input-size', o.hiddenSize !== undefined && '--hidden-size', o.projSize !== undefined && '--proj-size', o.numLayers !== undefined && '--num-layers',
     o.bidirectional && '--bidirectional', !o.bias && '--no-bias', o.batch !== undefined && '--batch', o.unbatched && '--unbatched',
     o.seqLen !== undefined && '--seq-len', o.batchFirst && '--batch-first',
   ].filter((x): x is string => !!x);
@@ -75,13 +76,15 @@ export async function torchInit(io: IO, cmd: Command, o: TorchInitOpts & { cell:
   if (o.batch === undefined && !o.unbatched) throw new InputError('--layout torch needs the batch: --batch N, or --unbatched for input (T, H_in)');
   if (o.batch !== undefined && o.unbatched) throw new InputError('--batch and --unbatched: one or the other');
   if (o.unbatched && o.batchFirst) throw new InputError('--batch-first and --unbatched: unbatched input (T, H_in) has no batch axis');
+  if (o.projSize !== undefined && module !== 'LSTM') throw new InputError(`--proj-size: projections exist in nn.LSTM only (--cell lstm), not nn.${module}`);
+  if (o.projSize !== undefined && o.projSize >= o.hiddenSize!) throw new InputError(`--proj-size ${o.projSize}: must be smaller than --hidden-size ${o.hiddenSize}, as PyTorch requires`);
   let seed = o.seed;
   if (seed === undefined) {
     seed = Math.floor(Math.random() * 2 ** 32);
     say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
   }
   const arrays = initTorch({
-    module, inputSize: o.inputSize!, hidden: o.hiddenSize!, layers: o.numLayers ?? 1, bidirectional: !!o.bidirectional, bias: o.bias,
+    module, inputSize: o.inputSize!, hidden: o.hiddenSize!, proj: o.projSize, layers: o.numLayers ?? 1, bidirectional: !!o.bidirectional, bias: o.bias,
     batch: o.unbatched ? null : o.batch!, seqLen: o.seqLen!, batchFirst: !!o.batchFirst, seed,
   });
   await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: 'randn and uniform draws are finite' });

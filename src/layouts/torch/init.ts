@@ -4,9 +4,9 @@
  *
  *   np.random.seed(S)
  *   k = 1 / np.sqrt(hidden_size)
- *   <each parameter, in state_dict order> = np.random.uniform(-k, k, shape)   (PyTorch's own init)
+ *   <each parameter, in state_dict order> = np.random.uniform(-k, k, shape)   (PyTorch's own init; weight_hr too)
  *   input       = np.random.randn(*input_shape)        (T, N, H_in); (N, T, H_in) batch_first; (T, H_in) unbatched
- *   h_0         = np.random.randn(L·D, N, H_out)       ((L·D, H_out) unbatched)
+ *   h_0         = np.random.randn(L·D, N, H_out)       ((L·D, H_out) unbatched; H_out = proj_size or H)
  *   c_0         = np.random.randn(L·D, N, H)           (LSTM)
  *   grad_output = np.random.randn(*output_shape); grad_h_n like h_0; grad_c_n like c_0 (LSTM)
  */
@@ -18,6 +18,8 @@ export interface TorchInitOptions {
   module: TorchModule;
   inputSize: number;
   hidden: number;
+  /** proj_size (an LSTM's); 0 or absent: none. */
+  proj?: number;
   layers: number;
   bidirectional: boolean;
   bias: boolean;
@@ -30,7 +32,7 @@ export interface TorchInitOptions {
 
 /** The arrays `initTorch` draws, in order, with their shapes. */
 export function torchFixtureShapes(o: Omit<TorchInitOptions, 'seed'>): { name: string; shape: number[]; uniform: boolean }[] {
-  const net: TorchNet = { module: o.module, layers: o.layers, directions: o.bidirectional ? 2 : 1, bias: o.bias, inputSize: o.inputSize, hidden: o.hidden, proj: 0, prefix: '' };
+  const net: TorchNet = { module: o.module, layers: o.layers, directions: o.bidirectional ? 2 : 1, bias: o.bias, inputSize: o.inputSize, hidden: o.hidden, proj: o.proj ?? 0, prefix: '' };
   const K = net.layers * net.directions, H = net.hidden, Hout = outSize(net), T = o.seqLen;
   const seq = (F: number): number[] => (o.batch === null ? [T, F] : o.batchFirst ? [o.batch, T, F] : [T, o.batch, F]);
   const states = (F: number): number[] => (o.batch === null ? [K, F] : [K, o.batch, F]);
