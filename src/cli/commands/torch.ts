@@ -1,5 +1,5 @@
 /**
- * `rnn forward|backward --layout torch`: a PyTorch nn.RNN / nn.LSTM / nn.GRU under its own
+ * `rnn forward|backward|gradcheck --layout torch`: a PyTorch nn.RNN / nn.LSTM / nn.GRU under its own
  * names (src/layouts/torch/): parameters as `state_dict()` names them, `input`, `h_0`, `c_0`;
  * results `output`, `h_n`, `c_n`; gradients `grad_input`, `grad_h_0`, `grad_` + each parameter.
  */
