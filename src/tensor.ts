@@ -107,3 +107,11 @@ export function toNested(t: Tensor): Nested {
 
 /** A named bag of arrays: what a fixture file holds and what commands return. */
 export type Arrays = Record<string, Tensor>;
+
+/** X[:, :, t] of a (rows, m, T) array, as a (rows, m) tensor. */
+export function stepSlice(t3: Tensor, t: number): Tensor {
+  const [rows, m, T] = t3.shape;
+  const data = new Float64Array(rows * m);
+  for (let r = 0; r < rows * m; r++) data[r] = t3.data[r * T + t];
+  return { shape: [rows, m], data };
+}

@@ -17,7 +17,7 @@
  */
 import type { CellName } from '../model/cells';
 import type { Direction } from '../model/layer';
-import { tensor, type Arrays, type Tensor } from '../tensor';
+import { stepSlice, tensor, type Arrays, type Tensor } from '../tensor';
 
 /** One layer in one direction, run forward: its states, then at most one backward pass. */
 export interface LayerPass {
@@ -103,8 +103,8 @@ function runNet(engine: LayerEngine, net: Net, inp: NetInputs, keep: boolean): {
         const p = engine(net.cell, inputs, dir);
         layer.push(p);
         passes.push(p);
-        aN[k] = stepOf(p.a, lastStep(dir, T));
-        if (p.c) cN[k] = stepOf(p.c, lastStep(dir, T));
+        aN[k] = stepSlice(p.a, lastStep(dir, T));
+        if (p.c) cN[k] = stepSlice(p.c, lastStep(dir, T));
       });
       x = layer.length === 1 ? layer[0].a : rowsStacked(layer.map((p) => p.a));
       if (!keep) for (const p of layer) p.release();
@@ -149,14 +149,6 @@ export function netBackward(engine: LayerEngine, net: Net, inp: NetInputs, up: N
     for (const p of passes) p.release();
   }
   return { outputs: out, gradients: net.hasC ? { dx: dOut, da0, dc0, params } : { dx: dOut, da0, params } };
-}
-
-/** Step s of an (H, m, T) array: (H, m). */
-export function stepOf(t: Tensor, s: number): Tensor {
-  const [H, m, T] = t.shape;
-  const out = new Float64Array(H * m);
-  for (let k = 0; k < H * m; k++) out[k] = t.data[k * T + s];
-  return tensor([H, m], out);
 }
 
 /** g (H, m) added into step s of t (H, m, T), in place. */

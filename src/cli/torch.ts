@@ -7,14 +7,13 @@ import type { Mode } from '../gradcheck';
 import { describeFailure, notComparedText } from './render/verdicts';
 import type { BackendName } from '../backends';
 import type { Comparison } from '../compare';
-import { entryMeaning, type TorchNet } from '../layouts/torch/names';
+import { entryMeaning, MODULE_OF_CELL, type TorchNet } from '../layouts/torch/names';
 import { shownList } from '../escape';
 import { runTorchBackward, runTorchForward, runTorchGradcheck, type TorchCommandOptions } from './commands/torch';
 import type { IO } from './main';
 import { bytesOf, requireOptions, type CommonOpts } from './options';
 import type { Command } from 'commander';
 import { initTorch } from '../layouts/torch/init';
-import type { TorchModule } from '../layouts/torch';
 import { emit, emitArrays } from './output';
 import { formatNumber } from './render/format';
 import { moduleText, renderTorchBackward, renderTorchForward, renderTorchGradcheck, torchLossText } from './render/torch';
@@ -65,13 +64,11 @@ export function torchInitOnly(o: TorchInitOpts): void {
   if (given.length) throw new InputError(`${given.join(', ')}: for --layout torch only (the coursera layout's sizes are --n-x, --n-a, --n-y, --m, --t-x)`);
 }
 
-const MODULES: Readonly<Record<string, TorchModule>> = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' };
-
 export async function torchInit(io: IO, cmd: Command, o: TorchInitOpts & { cell: string; nX?: number; nA?: number; nY?: number; m?: number; tX?: number; seed?: number; scale: number; out?: string }): Promise<void> {
   requireOptions(cmd, o, [['inputSize', '--input-size <n>'], ['hiddenSize', '--hidden-size <n>'], ['seqLen', '--seq-len <n>']]);
   const seedSizes = [o.nX !== undefined && '--n-x', o.nA !== undefined && '--n-a', o.nY !== undefined && '--n-y', o.m !== undefined && '--m', o.tX !== undefined && '--t-x', o.scale !== 1 && '--scale'].filter((x): x is string => !!x);
   if (seedSizes.length) throw new InputError(`${seedSizes.join(', ')}: the coursera layout's; --layout torch takes --input-size, --hidden-size, --num-layers, --batch, --seq-len`);
-  const module = MODULES[o.cell];
+  const module = Object.prototype.hasOwnProperty.call(MODULE_OF_CELL, o.cell) ? MODULE_OF_CELL[o.cell] : undefined;
   if (!module) throw new InputError(`--cell ${o.cell}: --layout torch draws an nn.RNN, nn.LSTM or nn.GRU (--cell rnn, lstm or gru)`);
   if (o.batch === undefined && !o.unbatched) throw new InputError('--layout torch needs the batch: --batch N, or --unbatched for input (T, H_in)');
   if (o.batch !== undefined && o.unbatched) throw new InputError('--batch and --unbatched: one or the other');

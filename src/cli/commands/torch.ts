@@ -12,7 +12,7 @@ import { getLayerEngine, type BackendName } from '../../backends';
 import { loadFixture, type Fixture } from '../../io/fixture';
 import type { TimeAxis } from '../../mismatch';
 import type { NameContract } from '../../names';
-import { paramNames, torchBackward, torchForward, torchProblem, unusedTorch, TORCH_INPUTS, TORCH_UPSTREAM, type TorchNet, type TorchProblem } from '../../layouts/torch';
+import { outputShape, paramNames, torchBackward, torchForward, torchProblem, unusedTorch, TORCH_INPUTS, TORCH_UPSTREAM, type TorchNet, type TorchProblem } from '../../layouts/torch';
 import type { Arrays } from '../../tensor';
 import { checkFinite } from '../../validate';
 import { compareYours, loadYours, resolveYours, type Expected } from './expect';
@@ -165,7 +165,7 @@ export function runTorchGradcheck(o: TorchGradcheckCommandOptions): TorchGradche
     // As the coursera layout's da: an upstream gradient, not data — drawn when the fixture has none,
     // but never against your gradients (they were taken with some grad_output of their own).
     if (yours) throw new InputError('your gradients were taken with some upstream grad_output: put it in the fixture (the loss Σ grad_output ⊙ output + …; one drawn here could only make every array FAIL)', o.sources);
-    const shape = torchForward(problem).output.shape;
+    const shape = outputShape(problem);
     arrays.grad_output = new NumpyRandom(o.seed).randn(...shape);
     notes.push(`grad_output: not in the fixture, drawn as np.random.seed(${o.seed}); randn(${shape.join(', ')})`);
   }

@@ -14,7 +14,7 @@ import { moduleText } from './torch';
 import type { Comparison, ExpectReport } from '../../compare';
 import { shown, shownList } from '../../escape';
 import { LOSSES } from '../../model/losses';
-import { formatShape, type Arrays, type Tensor } from '../../tensor';
+import { formatShape, stepSlice, type Arrays, type Tensor } from '../../tensor';
 import { alignNumbers, formatCells, formatColumn, formatNumber, formatSetting, norm, pickColumns, stats } from './format';
 import { shapeHint } from '../../mismatch';
 import { comparedName, comparisonVerdict, expectVerdictLine } from './verdicts';
@@ -156,13 +156,6 @@ function withNonFinite(t: Tensor): [number, number, number] {
   return [min, max, sum / t.data.length];
 }
 
-/** X[:, :, t] of a (rows, m, T_x) array, as a (rows, m) tensor. */
-export function stepSlice(t3: Tensor, t: number): Tensor {
-  const [rows, m, T] = t3.shape;
-  const data = new Float64Array(rows * m);
-  for (let r = 0; r < rows * m; r++) data[r] = t3.data[r * T + t];
-  return { shape: [rows, m], data };
-}
 
 export function comparisonTable(style: Style, comps: Comparison[], rtol: number, atol: number, dims?: Dims): string {
   const c = paint(style);

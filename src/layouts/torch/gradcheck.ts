@@ -13,7 +13,7 @@ import { layerPass } from '../../backends/float64';
 import type { LayerEngine } from '../../backends/network';
 import { InputError } from '../../errors';
 import { shownList } from '../../escape';
-import { AUTO_FULL_BUDGET, concludePlan, sampleEntries, DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, LADDER_PAIRS, measurePlan, type ArrayCheck, type Mode, type Plan, type PlannedCheck } from '../../gradcheck';
+import { AUTO_FULL_BUDGET, concludePlan, sampleEntries, DEFAULT_DIRECTIONS, DEFAULT_EPS, DEFAULT_SAMPLES, DEFAULT_TOL, LADDER_PAIRS, measurePlan, type ArrayCheck, type GradcheckOptions, type Mode, type Plan, type PlannedCheck } from '../../gradcheck';
 import { Directions } from '../../gradcheck/directions';
 import type { LossEvaluator } from '../../gradcheck/evaluation';
 import { ladder, type Rung } from '../../gradcheck/ladder';
@@ -22,6 +22,7 @@ import { drain, type Steps } from '../../gradcheck/steps';
 import { NumpyRandom } from '../../random';
 import { formatNumber } from '../../cli/render/format';
 import { sameShape, tensor, type Tensor } from '../../tensor';
+import { statesShape } from './names';
 import { paramNames, torchBackward, torchForward, torchProblem, TORCH_UPSTREAM, type TorchOptions, type TorchProblem } from './index';
 
 /** The module's outputs that the loss reads, with their upstream gradient's name. */
@@ -119,16 +120,8 @@ class NetworkEvaluator implements LossEvaluator {
   release(): void {}
 }
 
-export interface TorchGradcheckOptions extends TorchOptions {
-  /** auto (default): every entry when that costs at most AUTO_FULL_BUDGET multiply-adds, else fast. */
-  mode?: Mode;
-  samples?: number;
-  directions?: number;
-  eps?: number;
-  tol?: number;
-  seed?: number;
-  /** Gradient names to check (grad_weight_hh_l0, grad_input, ...); default all. */
-  only?: string[];
+/** The checker's own options (`mode` auto: full when it costs at most AUTO_FULL_BUDGET multiply-adds, else fast); `only` names grad_… arrays. */
+export interface TorchGradcheckOptions extends TorchOptions, Pick<GradcheckOptions, 'mode' | 'samples' | 'directions' | 'eps' | 'tol' | 'seed' | 'only'> {
   /** Your gradients, named grad_<name> or, for parameters, by the parameter's own name (a file of p.grad). */
   grads?: Record<string, Tensor>;
   engine?: LayerEngine;
@@ -151,12 +144,11 @@ export interface TorchGradcheckResult {
 
 /** The arrays the gradients are of: the module's parameters, input, h_0 (and c_0), zeros where PyTorch's default is. */
 function withStates(p: TorchProblem, arrays: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
-  const K = p.module.layers * p.module.directions, N = p.N;
+  const K = p.module.layers * p.module.directions;
   const copy: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(arrays)) copy[name] = tensor(t.shape, t.data.slice());
-  const state = (F: number): number[] => (N === null ? [K, F] : [K, N, F]);
-  copy.h_0 ??= tensor(state(p.module.proj || p.module.hidden));
-  if (p.net.hasC) copy.c_0 ??= tensor(state(p.module.hidden));
+  copy.h_0 ??= tensor(statesShape(K, p.N, p.module.proj || p.module.hidden));
+  if (p.net.hasC) copy.c_0 ??= tensor(statesShape(K, p.N, p.module.hidden));
   return copy;
 }
 

@@ -17,9 +17,9 @@ import { InputError } from '../../errors';
 import { layerPass } from '../../backends/float64';
 import { CELLS } from '../../model/cells';
 import { netBackward, netForward, type LayerEngine, type Net, type NetInputs, type NetOutputs } from '../../backends/network';
-import { tensor, type Arrays, type Tensor } from '../../tensor';
+import { sameShape, tensor, type Arrays, type Tensor } from '../../tensor';
 import { torchCell, type TorchCell, type TorchWeights } from './cells';
-import { isParamName, outSize, paramName, recogniseTorch, shapeText, type ParamKind, type TorchNet } from './names';
+import { isParamName, outSize, paramName, recogniseTorch, seqShape, shapeText, statesShape, type ParamKind, type TorchNet } from './names';
 
 export { recogniseTorch, paramNames, type TorchNet, type TorchModule } from './names';
 
@@ -95,7 +95,7 @@ function toSeed(t: Tensor, L: SeqLayout): Tensor {
 function fromSeed(x: Tensor, L: SeqLayout): Tensor {
   const [F, N, T] = x.shape, out = new Float64Array(F * N * T);
   copySeq(out, x.data, F, L, false);
-  return tensor(L.unbatched ? [T, F] : L.batchFirst ? [N, T, F] : [T, N, F], out);
+  return tensor(seqShape(T, L.unbatched ? null : N, L.batchFirst, F), out);
 }
 
 /** Entry k of a states array (K, N, F) — (K, F) unbatched — as the seed's (F, N). */
@@ -111,7 +111,7 @@ function statesArray(ts: readonly Tensor[], unbatched: boolean): Tensor {
   ts.forEach((t, k) => {
     for (let n = 0; n < N; n++) for (let f = 0; f < F; f++) out[(k * N + n) * F + f] = t.data[f * N + n];
   });
-  return tensor(unbatched ? [ts.length, F] : [ts.length, N, F], out);
+  return tensor(statesShape(ts.length, unbatched ? null : N, F), out);
 }
 
 /** Reads the module and its inputs from `arrays`, checking every shape against PyTorch's. */
@@ -137,12 +137,11 @@ export function torchProblem(arrays: Readonly<Record<string, Tensor>>, o: TorchO
   const L: SeqLayout = { T, N, batchFirst, unbatched };
   const K = module.layers * module.directions, H = module.hidden, Hout = outSize(module);
   const hasC = module.module === 'LSTM';
-  const stateShape = (F: number): number[] => (unbatched ? [K, F] : [K, N, F]);
   const states = (name: string, F: number): Tensor[] | undefined => {
     const t = arrays[name];
     if (!t) return undefined;
-    const want = stateShape(F);
-    if (t.shape.length !== want.length || t.shape.some((v, i) => v !== want[i])) {
+    const want = statesShape(K, unbatched ? null : N, F);
+    if (!sameShape(t.shape, want)) {
       // (the batch read from the other axis of input fits: the input's layout is the other one)
       const swapped = !unbatched && t.shape.length === 3 && t.shape[1] === (batchFirst ? x.shape[1] : x.shape[0]) && t.shape[1] !== N;
       const hint = unbatched ? ': the input is unbatched' : swapped ? (batchFirst ? ': is the input (T, N, H_in)? drop --batch-first' : ': is the input (N, T, H_in)? add --batch-first') : '';
@@ -166,6 +165,9 @@ export function torchProblem(arrays: Readonly<Record<string, Tensor>>, o: TorchO
   const inputs: NetInputs = { x: toSeed(unbatched ? tensor([T, 1, H_in], x.data) : x, L), params, a0: states('h_0', Hout), c0: hasC ? states('c_0', H) : undefined };
   return { module, cell, net, inputs, N: unbatched ? null : N, T, batchFirst };
 }
+
+/** The shape of the module's output: (T, N, D·H_out) in its layout. */
+export const outputShape = (p: TorchProblem): number[] => seqShape(p.T, p.N, p.batchFirst, p.net.directions * outSize(p.module));
 
 const layoutOf = (p: TorchProblem): SeqLayout => ({ T: p.T, N: p.N ?? 1, batchFirst: p.batchFirst, unbatched: p.N === null });
 
@@ -197,16 +199,15 @@ export function torchBackward(p: TorchProblem, upstream: Readonly<Record<string,
   const fail: (msg: string) => never = (msg) => {
     throw new InputError(msg, o.source);
   };
-  const outShape = (F: number): number[] => (L.unbatched ? [p.T, F] : L.batchFirst ? [L.N, p.T, F] : [p.T, L.N, F]);
-  const stateShape = (F: number): number[] => (L.unbatched ? [K, F] : [K, L.N, F]);
+  const stateShape = (F: number): number[] => statesShape(K, p.N, F);
   const checked = (name: string, want: number[], required: boolean): Tensor | undefined => {
     const t = upstream[name];
     if (!t) return required ? fail(`${name} is missing: the upstream gradient of output, ${shapeText(want)}`) : undefined;
-    if (t.shape.length !== want.length || t.shape.some((v, i) => v !== want[i])) fail(`${name} is ${shapeText(t.shape)}, expected ${shapeText(want)}, the shape of ${name.slice(5)}`);
+    if (!sameShape(t.shape, want)) fail(`${name} is ${shapeText(t.shape)}, expected ${shapeText(want)}, the shape of ${name.slice(5)}`);
     return t;
   };
   if (!hasC && upstream.grad_c_n) fail(`grad_c_n: an nn.${module.module} has no cell state`);
-  const gOut = checked('grad_output', outShape(p.net.directions * Hout), true)!;
+  const gOut = checked('grad_output', outputShape(p), true)!;
   const gh = checked('grad_h_n', stateShape(Hout), false), gc = hasC ? checked('grad_c_n', stateShape(module.hidden), false) : undefined;
   const per = (t: Tensor | undefined): Tensor[] | undefined => t && Array.from({ length: K }, (_, k) => stateK(t, k, L.N));
   const { outputs, gradients: g } = netBackward(p.cell.layer ?? engine, p.net, p.inputs, { da: toSeed(L.unbatched ? tensor([p.T, 1, gOut.shape[1]], gOut.data) : gOut, L), daN: per(gh), dcN: per(gc) });

@@ -12,7 +12,7 @@
  */
 import { NumpyRandom } from '../../random';
 import type { Arrays } from '../../tensor';
-import { outSize, paramNames, paramShape, type ParamKind, type TorchModule, type TorchNet } from './names';
+import { outSize, paramNames, paramShape, seqShape, statesShape, type ParamKind, type TorchModule, type TorchNet } from './names';
 
 export interface TorchInitOptions {
   module: TorchModule;
@@ -34,8 +34,8 @@ export interface TorchInitOptions {
 export function torchFixtureShapes(o: Omit<TorchInitOptions, 'seed'>): { name: string; shape: number[]; uniform: boolean }[] {
   const net: TorchNet = { module: o.module, layers: o.layers, directions: o.bidirectional ? 2 : 1, bias: o.bias, inputSize: o.inputSize, hidden: o.hidden, proj: o.proj ?? 0, prefix: '' };
   const K = net.layers * net.directions, H = net.hidden, Hout = outSize(net), T = o.seqLen;
-  const seq = (F: number): number[] => (o.batch === null ? [T, F] : o.batchFirst ? [o.batch, T, F] : [T, o.batch, F]);
-  const states = (F: number): number[] => (o.batch === null ? [K, F] : [K, o.batch, F]);
+  const seq = (F: number): number[] => seqShape(T, o.batch, o.batchFirst, F);
+  const states = (F: number): number[] => statesShape(K, o.batch, F);
   const lstm = o.module === 'LSTM';
   const params = paramNames(net).map((name) => {
     const m = /^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$/.exec(name)!;

@@ -12,6 +12,7 @@
  */
 import { InputError } from '../../errors';
 import { shown, shownList } from '../../escape';
+import { sameShape } from '../../tensor';
 
 export type TorchModule = 'RNN' | 'LSTM' | 'GRU';
 
@@ -62,7 +63,8 @@ export function paramShape(n: TorchNet, kind: ParamKind, k: number): number[] {
   }
 }
 
-const MODULE_OF_CELL: Readonly<Record<string, TorchModule>> = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' };
+/** The module each --cell names in the torch layout. */
+export const MODULE_OF_CELL: Readonly<Record<string, TorchModule>> = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' };
 
 /** Is `name` one of PyTorch's recurrent parameter names (with any prefix)? Gradients (`grad_…`) are not. */
 export const isParamName = (name: string): boolean => !name.startsWith('grad_') && PARAM.test(name);
@@ -143,7 +145,11 @@ function shapeWhy(n: TorchNet, kind: ParamKind, k: number): string {
 }
 
 export const shapeText = (s: readonly number[]): string => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** A sequence's shape in PyTorch's layout: (T, N, F), (N, T, F) batch-first, (T, F) unbatched (N null). */
+export const seqShape = (T: number, N: number | null, batchFirst: boolean, F: number): number[] => (N === null ? [T, F] : batchFirst ? [N, T, F] : [T, N, F]);
+/** The states' shape (h_0, c_n, …): (K, N, F), (K, F) unbatched. */
+export const statesShape = (K: number, N: number | null, F: number): number[] => (N === null ? [K, F] : [K, N, F]);
 
 /** Each module's gate rows, in PyTorch's order (torch/nn/modules/rnn.py). */
 const GATE_NAMES: Readonly<Record<TorchModule, readonly string[]>> = { RNN: [], GRU: ['r', 'z', 'n'], LSTM: ['i', 'f', 'g', 'o'] };

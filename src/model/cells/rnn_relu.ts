@@ -16,31 +16,19 @@
  */
 import { formula } from '../../exec/ops';
 import type { CellSpec } from './types';
+import { rnnCell } from './rnn';
 
 const relu = formula('relu', 'a -> a', `
   a = max(a, 0)`);
 const reluBack = formula('relu_back', 'a da -> dz', `
   dz = step(a) * da`);
 
+/** The RNN's spec (parameters, their draw order, the projection into a⟨t⟩) with a ReLU's steps. */
 export const rnnReluCell = {
+  ...rnnCell,
   name: 'rnn_relu',
   title: 'basic RNN with a ReLU: a = max(Wax x + Waa a_prev + ba, 0)',
-  // np.random.randn order, as the RNN's: Waa, Wax, Wya, ba, by
-  params: [
-    { name: 'Waa', shape: (d) => [d.n_a, d.n_a], role: 'recurrent' },
-    { name: 'Wax', shape: (d) => [d.n_a, d.n_x], role: 'recurrent' },
-    { name: 'Wya', shape: (d) => [d.n_y, d.n_a], role: 'head' },
-    { name: 'ba', shape: (d) => [d.n_a, 1], role: 'recurrent' },
-    { name: 'by', shape: (d) => [d.n_y, 1], role: 'head' },
-  ],
-  stacks: [],
-  projections: [{ W: 'Wax', b: 'ba', k0: () => 0, rows: (d) => d.n_a, recurrent: { W: 'Waa' } }],
-  head: { W: 'Wya', b: 'by' },
-  hasCellState: false,
   unbounded: true,
-  cacheRows: () => 0,
-  workRows: () => 0,
-  zxInto: 'a', // a⟨t⟩ = Wax x⟨t⟩ + ba, first thing in forward
 
   forward(ops, p, d, s) {
     ops.copy(s.a, s.zx); // Wax x⟨t⟩ + ba
