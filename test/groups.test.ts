@@ -130,7 +130,7 @@ describe('column groups', function () {
       // Posted before the worker is ready, as a process's first pass posts its job: the worker
       // takes it when it gets there, as it is still POSTED (src/exec/group-worker.ts).
       assert.equal(Atomics.load(ctl, 1), 0, 'the worker was ready before the job was posted');
-      port1.postMessage(jobMessage(tr, 1, { kind: 'forward', k0: 0, inputs: true, head: true }));
+      port1.postMessage(jobMessage(tr, 1, { kind: 'forward', k0: 0, inputs: true, head: true }, [1]));
       Atomics.store(ctl, 0, 8 + POSTED);
       Atomics.notify(ctl, 0);
       for (let i = 0; i < 2000 && Atomics.load(ctl, 0) !== 8 + DONE; i++) await new Promise((r) => setTimeout(r, 5));

@@ -3,12 +3,19 @@
  * last cell state, dcN (PyTorch's grad_c_n), reaching BPTT (src/model/layer.ts, src/exec/unroll/pass.ts).
  * PyTorch's own numbers hold it on small modules (test/torch-layout.test.ts); here a big LSTM
  * layer — two column groups, the group worker, the arena — must give the bits of one column
- * group, in both directions, and the gradient must be linear in (da, dcN).
+ * group, in both directions, and the gradient must be linear in (da, dcN). A bidirectional
+ * layer's two directions, run side by side on two threads, give the bits of one after the other.
  */
 import { strict as assert } from 'assert';
-import { gradients, trace } from '../src/backends/float64';
-import { columnGroups, release } from '../src/exec/unroll';
-import { CELLS } from '../src/model/cells';
+import * as os from 'os';
+import { float64Layer, gradients, layerPass, trace } from '../src/backends/float64';
+import { oneByOne } from '../src/backends/network';
+import { groupStats, groupWorkerReady } from '../src/exec/groups';
+import { setKernelThreads } from '../src/exec/wasm/kernels';
+import { columnGroups, release, sharedPass } from '../src/exec/unroll';
+import { BESIDE_MIN_WORK } from '../src/exec/unroll/pass';
+import { stepWork } from '../src/exec/unroll/trace';
+import { CELLS, type CellName } from '../src/model/cells';
 import type { Direction } from '../src/model/layer';
 import { tensor, type Arrays, type Tensor } from '../src/tensor';
 import { randomInputs } from './helpers';
@@ -54,4 +61,64 @@ describe('a layer\'s last cell state gets its upstream gradient (dcN)', function
       }
     });
   }
+});
+
+describe("a bidirectional layer's two directions side by side (the group worker runs one)", function () {
+  this.timeout(60_000);
+  // One column group (m < 16), on the arena, recurrent products of at least BESIDE_MIN_WORK: where the directions run side by side.
+  const D = { n_x: 6, n_a: 80, n_y: 0, m: 8, T_x: 50 };
+  before(async function () {
+    if (os.availableParallelism() < 2 || process.env.RNN_KERNEL_THREADS === '1') this.skip();
+    assert.ok(await groupWorkerReady(), 'the group worker did not start');
+  });
+
+  for (const cellName of ['lstm', 'gru_reset_after', 'rnn'] as CellName[]) {
+    it(`${cellName}: the states and gradients of both directions are those of one after the other on one thread`, function () {
+      const cell = CELLS[cellName];
+      if (!sharedPass(cell, D, columnGroups(cell, D))) this.skip(); // (no arena: nothing runs side by side)
+      assert.equal(columnGroups(cell, D).length, 1);
+      assert.ok(stepWork(cell, D) * D.T_x >= BESIDE_MIN_WORK);
+      const layer = (seed: number): Arrays => {
+        const { inputs } = randomInputs(cellName, { ...D, n_y: 1 }, seed);
+        const { [cell.head.W]: _W, [cell.head.b]: _b, ...rest } = inputs;
+        return rest;
+      };
+      const inputs = [layer(3), layer(4)];
+      const da = [randomInputs(cellName, { ...D, n_y: 1 }, 5).da, randomInputs(cellName, { ...D, n_y: 1 }, 6).da];
+      const dcN = cell.hasCellState ? [tensor([D.n_a, D.m], da[1].data.slice(0, D.n_a * D.m)), undefined] : [undefined, undefined];
+      const dirs: Direction[] = ['forward', 'reverse'];
+      const all = (engine: typeof float64Layer): string[] => {
+        const p = engine(cellName, inputs, dirs);
+        const g = p.backward(da, dcN);
+        p.release();
+        return [...p.a, ...(p.c ?? []), ...g.flatMap((gs) => Object.keys(gs).sort().map((k) => gs[k]))].map(hex);
+      };
+      setKernelThreads(false);
+      let want: string[];
+      try {
+        want = all(oneByOne(layerPass));
+      } finally {
+        setKernelThreads(true);
+      }
+      // A job the worker has not claimed by the time this thread is done with its own direction is taken back; over a few passes the worker takes some.
+      const before = groupStats();
+      for (let pass = 0; pass < 10; pass++) {
+        assert.deepEqual(all(float64Layer), want);
+        const now = groupStats();
+        if (now.posted - before.posted > now.takenBack - before.takenBack) return;
+      }
+      assert.fail(`the worker took none of ${groupStats().posted - before.posted} jobs`);
+    });
+  }
+
+  it('below BESIDE_MIN_WORK the directions run one after the other on this thread: no job is posted', () => {
+    const small = { n_x: 6, n_a: 16, n_y: 1, m: 8, T_x: 20 };
+    assert.ok(stepWork(CELLS.lstm, small) * small.T_x < BESIDE_MIN_WORK);
+    const { inputs, da } = randomInputs('lstm', small, 7);
+    const before = groupStats().posted;
+    const p = float64Layer('lstm', [inputs, inputs], ['forward', 'reverse']);
+    p.backward([da, da], [undefined, undefined]);
+    p.release();
+    assert.equal(groupStats().posted, before);
+  });
 });

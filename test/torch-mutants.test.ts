@@ -11,8 +11,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { layerPass } from '../src/backends/float64';
-import type { LayerEngine } from '../src/backends/network';
+import { float64Layer, layerPass } from '../src/backends/float64';
+import { oneByOne, type LayerEngine } from '../src/backends/network';
 import { parseNpz } from '../src/io/npz';
 import * as realTorch from '../src/layouts/torch';
 import { torchGradcheck } from '../src/layouts/torch/gradcheck';
@@ -32,7 +32,7 @@ function load(name: string): Record<string, Tensor> {
 const torchWith = (overrides: Record<string, unknown>): TorchModule => editedModule('layouts/torch/index', '', '', overrides) as unknown as TorchModule;
 
 /** PyTorch's arrays (outputs and gradients) that `t` gets wrong by more than 1e-9 of their size. */
-function broken(t: TorchModule, name: string, engine: LayerEngine = layerPass, nonlinearity?: 'relu'): string[] {
+function broken(t: TorchModule, name: string, engine: LayerEngine = float64Layer, nonlinearity?: 'relu'): string[] {
   const a = load(name);
   const p = t.torchProblem(a, { nonlinearity });
   const r = t.torchBackward(p, a, {}, engine);
@@ -58,12 +58,12 @@ const cellsWith = (find: string, replace: string): TorchModule => torchWith({ '.
 const MUTANTS: Mutant[] = [
   {
     bug: 'the reverse direction walked forward', fixture: 'lstm_2layer_bidir', torch: () => realTorch,
-    engine: (cell, inputs) => layerPass(cell, inputs, 'forward'),
+    engine: oneByOne((cell, inputs) => layerPass(cell, inputs, 'forward')),
     breaks: ['output', 'h_n', 'c_n', 'grad_input', 'grad_weight_ih_l0_reverse', 'grad_weight_hh_l1_reverse'],
   },
   {
     bug: "layer 1 reads layer 0's forward states twice, not [forward; reverse]", fixture: 'rnn_2layer_bidir',
-    torch: () => networkWith('rowsStacked(layer.map((p) => p.a))', 'rowsStacked(layer.map(() => layer[0].a))'),
+    torch: () => networkWith('rowsStacked(p.a)', 'rowsStacked(p.a.map(() => p.a[0]))'),
     breaks: ['output', 'h_n', 'grad_weight_ih_l1', 'grad_weight_ih_l0_reverse'],
   },
   {
@@ -98,7 +98,7 @@ describe('--layout torch: the porting mistakes break the comparison with PyTorch
       for (const name of mu.breaks) assert.ok(got.includes(name), `${name} not broken; broken: ${got.join(', ')}`);
       // Its gradients as a user's, against finite differences of the real module: FAIL, the same arrays named.
       const a = load(mu.fixture), t = mu.torch();
-      const grads = t.torchBackward(t.torchProblem(a), a, {}, mu.engine ?? layerPass).gradients;
+      const grads = t.torchBackward(t.torchProblem(a), a, {}, mu.engine ?? float64Layer).gradients;
       const r = torchGradcheck(a, { grads, mode: 'fast', seed: 1 });
       const failed = r.arrays.filter((x) => !x.pass).map((x) => x.name);
       assert.ok(!r.pass);

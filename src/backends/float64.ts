@@ -9,14 +9,15 @@ import { CELLS, paramBuffers, type CellSpec } from '../model/cells';
 import type { Params } from '../model/cells/types';
 import { tensor, type Arrays, type Tensor } from '../tensor';
 import {
-  backward, columnGroups, forward, fromSteps, lossValue, projectionRows, release, sharedPass, toTimeMajor, views, type Trace,
+  allocate, backward, backwardBeside, columnGroups, fromSteps, lossValue, projectionRows, release, run, runBeside, sharedPass, toTimeMajor, views,
+  type BackwardArgs, type BackwardResult, type Trace,
 } from '../exec/unroll';
 import { give, take } from '../exec/pool';
 import { startGroupWorker } from '../exec/groups';
 import { arenaInUse, startHelperFor } from '../exec/kernels';
 import { LOSSES } from '../model/losses';
 import type { Direction } from '../model/layer';
-import type { LayerPass } from './network';
+import type { DirectionEngine, LayerEngine } from './network';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -48,6 +49,19 @@ function stateOr0(t: Tensor | undefined, d: Dims): Float64Array {
 export function trace(
   cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction; head?: boolean; oneShot?: boolean; dims?: Dims } = {},
 ): Trace {
+  const { tr, xIn } = allocated(cellName, inputs, o);
+  try {
+    run(tr, 0, o.head ?? true, true, xIn);
+  } finally {
+    if (xIn) give(xIn);
+  }
+  return tr;
+}
+
+/** `trace`'s trace allocated, x in it, not run; with `xIn`, x is to be converted by the pass (`run`), which the caller then gives back. */
+function allocated(
+  cellName: CellName, inputs: Arrays, o: { widths?: readonly number[]; direction?: Direction; oneShot?: boolean; dims?: Dims },
+): { tr: Trace; xIn?: Float64Array } {
   const cell = CELLS[cellName];
   const d = o.dims ?? dimsOf(cell, inputs);
   const widths = o.widths ?? columnGroups(cell, d);
@@ -64,11 +78,10 @@ export function trace(
   const xIn = grouped && arenaInUse()?.isArena(x) ? take(n, true, false) : undefined;
   if (xIn) xIn.set(inputs.x.data);
   else toTimeMajor(inputs.x.data, d.n_x, d.m, d.T_x, widths, x);
-  try {
-    return forward(cell, paramsOf(cell, inputs, d), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), { widths, shared, direction: o.direction, head: o.head, oneShot: o.oneShot }, xIn);
-  } finally {
-    if (xIn) give(xIn);
-  }
+  const tr = allocate(cell, paramsOf(cell, inputs, d), d, x, stateOr0(inputs.a0, d), stateOr0(inputs.c0, d), {
+    widths, shared, direction: o.direction, oneShot: o.oneShot, full: true,
+  });
+  return { tr, xIn };
 }
 
 export function forwardOutputs(tr: Trace): Arrays {
@@ -85,9 +98,13 @@ export function lossOf(tr: Trace, loss: Loss): number {
 
 /** The gradients of `loss`; `dcN` (n_a, m): the upstream of the last c the layer leaves, besides the loss's own. */
 export function gradients(tr: Trace, loss: Loss, dcN?: Tensor): Arrays {
+  return gradientArrays(tr, loss, backward(tr, LOSSES[loss.kind], lossInput(loss).data, dcN?.data));
+}
+
+/** A backward pass's result as the public arrays. */
+function gradientArrays(tr: Trace, loss: Loss, r: BackwardResult): Arrays {
   const { cell, d } = tr;
   const { n_x, n_a, m, T_x } = d;
-  const r = backward(tr, LOSSES[loss.kind], lossInput(loss).data, dcN?.data);
   const out: Arrays = {
     dx: tensor([n_x, m, T_x], r.dx),
     da0: tensor([n_a, m], r.da0),
@@ -112,21 +129,57 @@ export function statesOf(tr: Trace): { a: Tensor; c?: Tensor } {
  * most one backward pass of the sum loss with upstream da (and, with a cell state, dcN).
  * `inputs`: the cell's recurrent parameters, x, a0 (and c0); no head.
  */
-export function layerPass(cellName: CellName, inputs: Arrays, direction: Direction): LayerPass {
+export const layerPass: DirectionEngine = (cellName, inputs, direction) => {
+  const p = float64Layer(cellName, [inputs], [direction]);
+  return { a: p.a[0], ...(p.c ? { c: p.c[0] } : {}), backward: (da, dcN) => p.backward([da], [dcN])[0], release: () => p.release() };
+};
+
+/**
+ * One layer of a network in each of its directions: a bidirectional layer's two run side by
+ * side, forward and backward, on the group worker and this thread (src/exec/unroll/pass.ts
+ * `runBeside`, `backwardBeside`) where each has one column group on shared buffers and
+ * enough work; the same bits either way.
+ */
+export const float64Layer: LayerEngine = (cellName, inputs, directions) => {
   const cell = CELLS[cellName];
-  const [n_x, m, T_x] = inputs.x.shape, n_a = inputs.a0.shape[0];
-  const tr = trace(cellName, inputs, { direction, head: false, oneShot: true, dims: { n_x, n_a, n_y: 0, m, T_x } });
+  const made: { tr: Trace; xIn?: Float64Array }[] = [];
+  try {
+    directions.forEach((direction, j) => {
+      const [n_x, m, T_x] = inputs[j].x.shape, n_a = inputs[j].a0.shape[0];
+      made.push(allocated(cellName, inputs[j], { direction, oneShot: true, dims: { n_x, n_a, n_y: 0, m, T_x } }));
+    });
+    if (made.length === 2 && !made.some((t) => t.xIn)) runBeside(made[0].tr, made[1].tr, false);
+    else made.forEach(({ tr, xIn }) => run(tr, 0, false, true, xIn));
+  } catch (e) {
+    for (const { tr } of made) drop(tr);
+    throw e;
+  } finally {
+    for (const { xIn } of made) if (xIn) give(xIn);
+  }
+  const trs = made.map((t) => t.tr);
+  const states = trs.map(statesOf);
   let live = true;
   return {
-    ...statesOf(tr),
-    backward: (da, dcN) => gradients(tr, { kind: 'sum', da }, cell.hasCellState ? dcN : undefined),
+    a: states.map((s) => s.a),
+    ...(cell.hasCellState ? { c: states.map((s) => s.c!) } : {}),
+    backward(da, dcN) {
+      const loss = (j: number): Loss => ({ kind: 'sum', da: da[j] });
+      const args = (j: number): BackwardArgs => [trs[j], LOSSES.sum, lossInput(loss(j)).data, cell.hasCellState ? dcN[j]?.data : undefined];
+      const rs = trs.length === 2 ? backwardBeside(args(0), args(1)) : trs.map((_, j) => backward(...args(j)));
+      return rs.map((r, j) => gradientArrays(trs[j], loss(j), r));
+    },
     release() {
       if (!live) return;
       live = false;
-      release(tr);
-      give(tr.all.x); // (trace made it)
+      for (const tr of trs) drop(tr);
     },
   };
+};
+
+/** A trace's buffers go back, x too (`allocated` took it). */
+function drop(tr: Trace): void {
+  release(tr);
+  give(tr.all.x);
 }
 
 /** f of a one-shot trace of the inputs that nothing else sees (with its head, or not): its buffers go back to the pool after. */
@@ -135,8 +188,7 @@ function once<T>(cell: CellName, inputs: Arrays, f: (tr: Trace) => T, head = tru
   try {
     return f(tr);
   } finally {
-    release(tr);
-    give(tr.all.x); // (trace made it)
+    drop(tr);
   }
 }
 

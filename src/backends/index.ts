@@ -4,7 +4,7 @@
  * loading mathjs costs more than the whole default CLI start-up.
  */
 import type { Backend } from './types';
-import { float64Backend, layerPass } from './float64';
+import { float64Backend, float64Layer } from './float64';
 import type { LayerEngine } from './network';
 
 export const BACKEND_NAMES = ['float64', 'mathjs'] as const;
@@ -27,10 +27,10 @@ export function getBackend(name: BackendName): Backend {
   return float64Backend;
 }
 
-/** A backend's one layer, one direction, as a network runs it (src/backends/network.ts). */
+/** A backend's layer, in each of its directions, as a network runs it (src/backends/network.ts). */
 export function getLayerEngine(name: BackendName): LayerEngine {
   if (name === 'mathjs') {
     return (require(REFERENCE_MODULE) as typeof import('./mathjs')).mathjsLayer;
   }
-  return layerPass;
+  return float64Layer;
 }

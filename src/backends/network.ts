@@ -19,19 +19,56 @@ import type { CellName } from '../model/cells';
 import type { Direction } from '../model/layer';
 import { stepSlice, tensor, type Arrays, type Tensor } from '../tensor';
 
-/** One layer in one direction, run forward: its states, then at most one backward pass. */
+/** One layer run forward in each of its directions: their states, then at most one backward pass. */
 export interface LayerPass {
-  /** (n_a, m, T) each. */
-  readonly a: Tensor;
-  readonly c?: Tensor;
-  /** Gradients of Σ da ⊙ a (+ Σ dcN ⊙ c's last): dx, da0 (dc0), and 'd' + each parameter. */
-  backward(da: Tensor, dcN?: Tensor): Arrays;
+  /** Per direction, (n_a, m, T) each. */
+  readonly a: readonly Tensor[];
+  readonly c?: readonly Tensor[];
+  /** Per direction, the gradients of Σ da ⊙ a (+ Σ dcN ⊙ c's last): dx, da0 (dc0), and 'd' + each parameter. */
+  backward(da: readonly Tensor[], dcN: readonly (Tensor | undefined)[]): Arrays[];
   /** Its buffers go back (idempotent). */
   release(): void;
 }
 
-/** A backend's layer: `inputs` holds the cell's recurrent parameters, x (n_x, m, T), a0 (and c0) (n_a, m). */
-export type LayerEngine = (cell: CellName, inputs: Arrays, direction: Direction) => LayerPass;
+/**
+ * A backend's layer, in `directions`: per direction, `inputs` holds the cell's recurrent
+ * parameters, x (n_x, m, T), a0 (and c0) (n_a, m). The directions are independent of each
+ * other: an engine may run them side by side.
+ */
+export type LayerEngine = (cell: CellName, inputs: readonly Arrays[], directions: readonly Direction[]) => LayerPass;
+
+/** One layer in one direction (what `oneByOne` makes a LayerEngine of). */
+export interface DirectionPass {
+  readonly a: Tensor;
+  readonly c?: Tensor;
+  backward(da: Tensor, dcN?: Tensor): Arrays;
+  release(): void;
+}
+export type DirectionEngine = (cell: CellName, inputs: Arrays, direction: Direction) => DirectionPass;
+
+/** A LayerEngine that runs a layer's directions one after the other. */
+export function oneByOne(engine: DirectionEngine): LayerEngine {
+  return (cell, inputs, directions) => {
+    const passes: DirectionPass[] = [];
+    try {
+      directions.forEach((dir, j) => passes.push(engine(cell, inputs[j], dir)));
+    } catch (e) {
+      for (const p of passes) p.release();
+      throw e;
+    }
+    const cs = passes.map((p) => p.c);
+    return {
+      a: passes.map((p) => p.a),
+      ...(cs.every((c): c is Tensor => c !== undefined) ? { c: cs } : {}),
+      backward: (da, dcN) => passes.map((p, j) => {
+        const g = p.backward(da[j], dcN[j]);
+        p.release();
+        return g;
+      }),
+      release: () => passes.forEach((p) => p.release()),
+    };
+  };
+}
 
 export interface Net {
   readonly cell: CellName;
@@ -95,19 +132,21 @@ function runNet(engine: LayerEngine, net: Net, inp: NetInputs, keep: boolean): {
   let x = inp.x;
   try {
     for (let l = 0; l < net.layers; l++) {
-      const layer: LayerPass[] = [];
+      const inputs = dirs.map((_, j): Arrays => {
+        const k = l * dirs.length + j;
+        const r: Arrays = { ...inp.params[k], x, a0: inp.a0?.[k] ?? zeros(net.hidden) };
+        if (net.hasC) r.c0 = inp.c0?.[k] ?? zeros(net.cellSize ?? net.hidden);
+        return r;
+      });
+      const p = engine(net.cell, inputs, dirs);
+      passes.push(p);
       dirs.forEach((dir, j) => {
         const k = l * dirs.length + j;
-        const inputs: Arrays = { ...inp.params[k], x, a0: inp.a0?.[k] ?? zeros(net.hidden) };
-        if (net.hasC) inputs.c0 = inp.c0?.[k] ?? zeros(net.cellSize ?? net.hidden);
-        const p = engine(net.cell, inputs, dir);
-        layer.push(p);
-        passes.push(p);
-        aN[k] = stepSlice(p.a, lastStep(dir, T));
-        if (p.c) cN[k] = stepSlice(p.c, lastStep(dir, T));
+        aN[k] = stepSlice(p.a[j], lastStep(dir, T));
+        if (p.c) cN[k] = stepSlice(p.c[j], lastStep(dir, T));
       });
-      x = layer.length === 1 ? layer[0].a : rowsStacked(layer.map((p) => p.a));
-      if (!keep) for (const p of layer) p.release();
+      x = p.a.length === 1 ? p.a[0] : rowsStacked(p.a);
+      if (!keep) p.release();
     }
   } catch (e) {
     for (const p of passes) p.release();
@@ -129,14 +168,17 @@ export function netBackward(engine: LayerEngine, net: Net, inp: NetInputs, up: N
   let dOut = up.da; // ∂L/∂(layer l's output), (D·n_a, m, T)
   try {
     for (let l = net.layers - 1; l >= 0; l--) {
-      let dx: Tensor | undefined;
-      dirs.forEach((dir, j) => {
-        const k = l * D + j;
+      const das = dirs.map((dir, j) => {
         const da = rowsOf(dOut, j * n_a, n_a);
-        const daN = up.daN?.[k];
+        const daN = up.daN?.[l * D + j];
         if (daN) addAtStep(da, daN, lastStep(dir, T));
-        const { dx: dxk, da0: g0, dc0: gc0, ...grads } = passes[k].backward(da, up.dcN?.[k]);
-        passes[k].release();
+        return da;
+      });
+      const gs = passes[l].backward(das, dirs.map((_, j) => up.dcN?.[l * D + j]));
+      passes[l].release();
+      let dx: Tensor | undefined;
+      gs.forEach(({ dx: dxk, da0: g0, dc0: gc0, ...grads }, j) => {
+        const k = l * D + j;
         da0[k] = g0;
         if (gc0) dc0[k] = gc0;
         params[k] = grads;

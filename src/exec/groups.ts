@@ -171,43 +171,90 @@ export function releaseGroupParams(tr: Trace): void {
   give(...bufferNames(tr.cell, tr.d).all.map((name) => sp[name]));
 }
 
-/** Job `id` for the worker: `job` for every group of the trace but group 0, the trace's buffers and its shared parameters. */
-export function jobMessage(tr: Trace, id: number, job: GroupJob): GroupMessage {
+/** Job `id` for the worker: `job` for the trace's `groups`, the trace's buffers and its shared parameters. */
+export function jobMessage(tr: Trace, id: number, job: GroupJob, groups: number[]): GroupMessage {
   const buffers = tr.buffers;
   const arena = kernelArena();
   return {
-    id, cell: tr.cell.name, direction: tr.direction, zxIn: tr.zxIn, d: tr.d, widths: tr.widths, groups: tr.groups.map((_, g) => g).slice(1),
+    id, cell: tr.cell.name, direction: tr.direction, zxIn: tr.zxIn, d: tr.d, widths: tr.widths, groups,
     memory: arena && Object.values(buffers).some((X) => arena.isArena(X)) ? arena.memory : undefined,
     p: toWire(paramsFor(tr)), buffers: toWire(buffers), job: wireJob(job),
   };
 }
 
-/** Runs every group's time loop for `job`; `here(grp)` runs one on this thread. */
-export function inGroups(tr: Trace, job: GroupJob, here: (grp: Group) => void): void {
-  const w = tr.groups.length > 1 && kernelThreadsOn() ? groupWorker() : undefined;
-  if (!w || w.broken) {
-    for (const grp of tr.groups) here(grp);
-    return;
-  }
+/**
+ * Posts `job` for the trace's `groups` to the worker and runs `here` meanwhile, keeping the
+ * kernels' helper thread off; then takes the job back if the worker has not claimed it, or
+ * waits for it. True when the worker ran the groups; false when the caller must run them.
+ * If `here` throws, the job is settled first (the worker may be writing the trace's buffers).
+ */
+function beside(w: GroupWorker, tr: Trace, job: GroupJob, groups: number[], here: () => void): boolean {
   w.job = (w.job % JOB_WRAP) + 1;
   const tag = w.job * 8;
-  const msg = jobMessage(tr, w.job, job);
+  const msg = jobMessage(tr, w.job, job, groups);
   stats.posted++;
   w.port.postMessage(msg);
   Atomics.store(w.ctl, 0, tag + POSTED);
   Atomics.notify(w.ctl, 0);
-  withoutHelper(() => here(tr.groups[0]));
+  try {
+    withoutHelper(here);
+  } catch (e) {
+    settle(w, tag);
+    throw e;
+  }
+  return settle(w, tag);
+}
+
+function settle(w: GroupWorker, tag: number): boolean {
   if (Atomics.compareExchange(w.ctl, 0, tag + POSTED, tag + TAKEN) === tag + POSTED) {
     stats.takenBack++;
-    for (const grp of tr.groups.slice(1)) here(grp); // not claimed yet: ours
-    return;
+    return false; // not claimed yet: the caller's
   }
   let s: number;
   while ((s = Atomics.load(w.ctl, 0)) === tag + CLAIMED) Atomics.wait(w.ctl, 0, s, 1000);
-  if (s !== tag + DONE) {
-    w.broken = true;
-    for (const grp of tr.groups.slice(1)) here(grp);
+  if (s === tag + DONE) return true;
+  w.broken = true;
+  return false;
+}
+
+/** Runs every group's time loop for `job`; `here(grp)` runs one on this thread. */
+export function inGroups(tr: Trace, job: GroupJob, here: (grp: Group) => void): void {
+  const w = tr.groups.length > 1 && kernelThreadsOn() ? groupWorker() : undefined;
+  const rest = tr.groups.slice(1);
+  if (w && !w.broken && beside(w, tr, job, rest.map((_, g) => g + 1), () => here(tr.groups[0]))) return;
+  if (w && !w.broken) for (const grp of rest) here(grp);
+  else for (const grp of tr.groups) here(grp);
+}
+
+/** A pass over a trace, as src/exec/unroll/pass.ts sets it up: its job for the column groups, and what runs around them. */
+export interface GroupWork {
+  readonly tr: Trace;
+  readonly job: GroupJob;
+  /** Runs one group's part of the job on this thread. */
+  here(grp: Group): void;
+  /** Runs the pass on this thread, `groups` running the job's groups within it (with the pass's operands resident). */
+  within(groups: () => void): void;
+}
+
+/**
+ * Runs two passes over independent traces (a bidirectional layer's two directions): where
+ * each has one column group and b's buffers are shared, b's group on the group worker while
+ * a's pass runs here, then the rest of b's pass here; else one pass after the other, each as
+ * `inGroups` runs it. The same bits either way: each group runs the same code on its own buffers.
+ */
+export function inGroupsBeside(a: GroupWork, b: GroupWork): void {
+  const alone = (g: GroupWork) => (): void => inGroups(g.tr, g.job, (grp) => g.here(grp));
+  const w = a.tr.groups.length === 1 && b.tr.groups.length === 1 && b.tr.shared && kernelThreadsOn() ? groupWorker() : undefined;
+  if (!w || w.broken) {
+    a.within(alone(a));
+    b.within(alone(b));
+    return;
   }
+  let ran = false;
+  a.within(() => (ran = beside(w, b.tr, b.job, [0], () => a.here(a.tr.groups[0]))));
+  b.within(() => {
+    if (!ran) b.here(b.tr.groups[0]);
+  });
 }
 
 /**

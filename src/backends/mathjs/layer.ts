@@ -6,7 +6,7 @@
  * (one row) and its ŷ is not read.
  */
 import type { CellName } from '../types';
-import type { LayerPass } from '../network';
+import { oneByOne, type DirectionEngine, type LayerEngine } from '../network';
 import type { Direction } from '../../model/layer';
 import { tensor, type Arrays, type Tensor } from '../../tensor';
 import { REFERENCE_CELLS } from './cells';
@@ -19,7 +19,7 @@ function flipped(t: Tensor): Tensor {
   return tensor(t.shape, out);
 }
 
-export function mathjsLayer(cell: CellName, inputs: Arrays, direction: Direction): LayerPass {
+const mathjsDirection: DirectionEngine = (cell, inputs, direction) => {
   const reverse = direction === 'reverse', n_a = inputs.a0.shape[0];
   const inTime = (t: Tensor): Tensor => (reverse ? flipped(t) : t);
   const [W, b] = REFERENCE_CELLS[cell].head;
@@ -36,4 +36,7 @@ export function mathjsLayer(cell: CellName, inputs: Arrays, direction: Direction
     },
     release() {},
   };
-}
+};
+
+/** The reference layer: its directions one after the other. */
+export const mathjsLayer: LayerEngine = oneByOne(mathjsDirection);

@@ -35,5 +35,5 @@ export {
 } from './trace';
 export type { Pack } from './packs';
 export { runGroupJob, type BackwardJob, type BpttBuffers, type ForwardJob, type GroupJob } from './group';
-export { backward, forward, project, run, withParams, type BackwardResult } from './pass';
+export { backward, backwardBeside, forward, project, run, runBeside, withParams, type BackwardArgs, type BackwardResult } from './pass';
 export { lossValue } from './losses';

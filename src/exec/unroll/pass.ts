@@ -6,7 +6,7 @@
 import type { Dims } from '../../backends/types';
 import { bufferNames, paramBuffers } from '../../model/cells';
 import type { CellSpec, Params } from '../../model/cells/types';
-import { inGroups } from '../groups';
+import { inGroups, inGroupsBeside, startGroupWorker, type GroupWork } from '../groups';
 import { arenaInUse, outerAdd, resident, transposeItems, type Residents, type TransposedItems } from '../kernels';
 import { give, take } from '../pool';
 import { dzBlocks, projectGroup, runGroupJob, zxBlocks, type BackwardJob, type BpttBuffers, type ForwardJob, type ZBlocks } from './group';
@@ -35,6 +35,35 @@ export function project(tr: Trace, t0 = 0, t1 = tr.d.T_x, onlyRow = -1): void {
  * `head` computes their logits and ŷ too; the sum loss does not need them.
  */
 export function run(tr: Trace, k0 = 0, head = true, inputs = true, xIn?: Float64Array): void {
+  const w = forwardWork(tr, k0, head, inputs, xIn);
+  w.within(() => inGroups(tr, w.job, w.here));
+}
+
+/**
+ * Runs two allocated traces of independent layers (a bidirectional layer's two directions)
+ * whole, as `run` runs each: side by side (src/exec/groups.ts `inGroupsBeside`) from
+ * BESIDE_MIN_WORK on, else one after the other.
+ */
+export function runBeside(a: Trace, b: Trace, head = true): void {
+  if (!besideWorks(a, b)) {
+    run(a, 0, head);
+    run(b, 0, head);
+    return;
+  }
+  startGroupWorker();
+  inGroupsBeside(forwardWork(a, 0, head, true), forwardWork(b, 0, head, true));
+}
+
+/**
+ * Multiply-adds of each trace's recurrent products over all its steps from which two run side
+ * by side: below it handing one to the group worker costs more than it saves (bench/README.md,
+ * "Thresholds in the code").
+ */
+export const BESIDE_MIN_WORK = 1 << 21;
+const besideWorks = (a: Trace, b: Trace): boolean => [a, b].every((tr) => stepWork(tr.cell, tr.d) * tr.d.T_x >= BESIDE_MIN_WORK);
+
+/** `run`'s pass as src/exec/groups.ts runs it. */
+function forwardWork(tr: Trace, k0: number, head: boolean, inputs: boolean, xIn?: Float64Array): GroupWork {
   if (tr.zxIn !== 'own' && !(k0 === 0 && inputs)) throw new Error('internal: a one-shot trace runs whole, its projections included');
   spent.delete(tr);
   const { cell, d, p, all } = tr;
@@ -43,11 +72,15 @@ export function run(tr: Trace, k0 = 0, head = true, inputs = true, xIn?: Float64
     regroup(tr.a0, tr.state0.a0, n_a, m, tr.widths, true);
     if (cell.hasCellState) regroup(tr.c0, tr.state0.c0, n_a, m, tr.widths, true);
   }
-  // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
   const job: ForwardJob = { kind: 'forward', k0, inputs, head, xIn };
   job.packs = packsFor(tr, job);
   const b = tr.buffers;
-  withParams(cell, p, d, () => inGroups(tr, job, (grp) => runGroupJob(cell, p, d, b, grp, tr, job)), [all.x]);
+  return {
+    tr, job,
+    here: (grp) => runGroupJob(cell, p, d, b, grp, tr, job),
+    // The parameters and x stay resident in the SIMD kernel's memory for the whole pass.
+    within: (groups) => withParams(cell, p, d, groups, [all.x]),
+  };
 }
 
 /** One-shot traces with their projections in the cache (StepLayout.zxIn) whose backward pass has run: their cache holds dz now. */
@@ -104,6 +137,22 @@ export interface BackwardResult {
  * leaves (a loss that reads the final states, as PyTorch's c_n); zero when absent.
  */
 export function backward(tr: Trace, loss: LossSpec, input: Float64Array, dcN?: Float64Array): BackwardResult {
+  const w = backwardWork(tr, loss, input, dcN);
+  w.within(() => inGroups(tr, w.job, w.here));
+  return w.result();
+}
+
+/** The backward passes of two traces of independent layers (`runBeside`'s), side by side where src/exec/groups.ts can. */
+export function backwardBeside(a: BackwardArgs, b: BackwardArgs): [BackwardResult, BackwardResult] {
+  if (!besideWorks(a[0], b[0])) return [backward(...a), backward(...b)];
+  const wa = backwardWork(...a), wb = backwardWork(...b);
+  inGroupsBeside(wa, wb);
+  return [wa.result(), wb.result()];
+}
+export type BackwardArgs = [tr: Trace, loss: LossSpec, input: Float64Array, dcN?: Float64Array];
+
+/** `backward`'s pass as src/exec/groups.ts runs it; `result()` once it has run. */
+function backwardWork(tr: Trace, loss: LossSpec, input: Float64Array, dcN?: Float64Array): GroupWork & { result(): BackwardResult } {
   if (tr.zxIn === 'cache') {
     // its dz went over the cache's gates: another backward needs the forward pass again
     if (spent.has(tr)) throw new Error('internal: a one-shot trace takes one backward pass (run it forward again first)');
@@ -152,28 +201,31 @@ export function backward(tr: Trace, loss: LossSpec, input: Float64Array, dcN?: F
   const job: BackwardJob = { kind: 'backward', b, dzAt, dx, dxOut, loss: loss.upstreamIsInput ? undefined : lossJob };
   job.packs = packsFor(tr, job);
   const bufs = tr.buffers;
-  resident(stepWork(cell, d), operands, () => {
-    inGroups(tr, job, (grp) => runGroupJob(cell, p, d, bufs, grp, tr, job));
+  const within = (groups: () => void): void => resident(stepWork(cell, d), operands, () => {
+    groups();
     const bt = sharedTransposes(tr, loss.usesHead);
     if (lossJob.dz) headGradients(tr, lossJob.dz, grads, bt.a);
     resident(stepWork(cell, d), () => ({ inputs: [b.dz] }), () => gateGradients(tr, { buf: b.dz, ...dzAt }, grads, bt));
     give(...Object.values(bt).map((t) => t.T));
   });
-  ws.free(lossJob.input);
-  if (lossJob.dz) ws.free(lossJob.dz);
-  const ungrouped = (buf: Float64Array): Float64Array => {
-    if (ws.keep) return buf.slice(); // (the workspace keeps buf for the next pass)
-    if (!shared || buf.length === 0) return buf;
-    if (tr.groups.length === 1) return buf.slice(); // (the shared one goes back to the pool)
-    const out = new Float64Array(buf.length);
-    regroup(out, buf, n_a, m, tr.widths, false);
-    return out;
+  const result = (): BackwardResult => {
+    ws.free(lossJob.input);
+    if (lossJob.dz) ws.free(lossJob.dz);
+    const ungrouped = (buf: Float64Array): Float64Array => {
+      if (ws.keep) return buf.slice(); // (the workspace keeps buf for the next pass)
+      if (!shared || buf.length === 0) return buf;
+      if (tr.groups.length === 1) return buf.slice(); // (the shared one goes back to the pool)
+      const out = new Float64Array(buf.length);
+      regroup(out, buf, n_a, m, tr.widths, false);
+      return out;
+    };
+    const r = { dx: shared ? dxOut.slice() : dxOut, da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
+    ws.free(dx, b.da, b.dc, b.work);
+    if (b.up !== lossInput) ws.free(b.up);
+    if (shared) ws.free(dxOut, b.daPrev, b.dcPrev); // (copied into dx, da0 and dc0)
+    return r;
   };
-  const result = { dx: shared ? dxOut.slice() : dxOut, da0: ungrouped(b.daPrev), dc0: ungrouped(b.dcPrev), grads };
-  ws.free(dx, b.da, b.dc, b.work);
-  if (b.up !== lossInput) ws.free(b.up);
-  if (shared) ws.free(dxOut, b.daPrev, b.dcPrev); // (copied into dx, da0 and dc0)
-  return result;
+  return { tr, job, here: (grp) => runGroupJob(cell, p, d, bufs, grp, tr, job), within, result };
 }
 
 /**

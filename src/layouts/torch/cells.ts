@@ -22,7 +22,7 @@
 import type { CellName } from '../../model/cells';
 import { tensor, type Arrays, type Tensor } from '../../tensor';
 import type { ParamKind, TorchModule } from './names';
-import type { LayerEngine } from '../../backends/network';
+import { oneByOne, type LayerEngine } from '../../backends/network';
 import { lstmProjLayer } from './lstm-proj';
 
 /** One layer-direction's parameters under PyTorch's kinds (biases absent with bias=False). */
@@ -154,7 +154,7 @@ const gru: TorchCell = {
  */
 const lstmProj: TorchCell = {
   engine: 'lstm',
-  layer: (_cell, inputs, direction) => lstmProjLayer(inputs, direction),
+  layer: oneByOne((_cell, inputs, direction) => lstmProjLayer(inputs, direction)),
   toEngine(w, H) {
     return { weight_ih: w.weight_ih!, weight_hh: w.weight_hh!, weight_hr: w.weight_hr!, bias: tensor([4 * H, 1], biasSum(w, 4 * H)) };
   },

@@ -9,7 +9,7 @@
  * stack. Each is a whole forward of the module, the network of the engine's layers
  * (src/backends/network.ts), its L⁺ − L⁻ summed term by term, Σ g ⊙ (out⁺ − out⁻).
  */
-import { layerPass } from '../../backends/float64';
+import { float64Layer } from '../../backends/float64';
 import type { LayerEngine } from '../../backends/network';
 import { InputError } from '../../errors';
 import { shownList } from '../../escape';
@@ -154,7 +154,7 @@ function withStates(p: TorchProblem, arrays: Readonly<Record<string, Tensor>>): 
 
 /** Checks a module's gradients (ours, or `grads`) against finite differences of its loss. */
 export function torchGradcheck(arrays: Readonly<Record<string, Tensor>>, o: TorchGradcheckOptions = {}): TorchGradcheckResult {
-  const engine = o.engine ?? layerPass;
+  const engine = o.engine ?? float64Layer;
   const p = torchProblem(arrays, o);
   if (!arrays.grad_output) throw new InputError('grad_output is missing: the module\'s loss is Σ grad_output ⊙ output (+ Σ grad_h_n ⊙ h_n, Σ grad_c_n ⊙ c_n)', o.source);
   const inputs = withStates(p, arrays);

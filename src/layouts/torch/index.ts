@@ -14,7 +14,7 @@
  * PyTorch's hooks name them: grad_input, grad_h_0, grad_c_0, grad_ + each parameter.
  */
 import { InputError } from '../../errors';
-import { layerPass } from '../../backends/float64';
+import { float64Layer } from '../../backends/float64';
 import { CELLS } from '../../model/cells';
 import { netBackward, netForward, type LayerEngine, type Net, type NetInputs, type NetOutputs } from '../../backends/network';
 import { sameShape, tensor, type Arrays, type Tensor } from '../../tensor';
@@ -180,7 +180,7 @@ function outputsOf(p: TorchProblem, out: NetOutputs): Record<string, Tensor> {
 }
 
 /** PyTorch's forward: output, h_n (and c_n). */
-export function torchForward(p: TorchProblem, engine: LayerEngine = layerPass): Record<string, Tensor> {
+export function torchForward(p: TorchProblem, engine: LayerEngine = float64Layer): Record<string, Tensor> {
   return outputsOf(p, netForward(p.cell.layer ?? engine, p.net, p.inputs));
 }
 
@@ -193,7 +193,7 @@ export interface TorchBackward {
 }
 
 /** PyTorch's backward of `upstream` (grad_output, and optionally grad_h_n, grad_c_n). */
-export function torchBackward(p: TorchProblem, upstream: Readonly<Record<string, Tensor>>, o: Pick<TorchOptions, 'source'> = {}, engine: LayerEngine = layerPass): TorchBackward {
+export function torchBackward(p: TorchProblem, upstream: Readonly<Record<string, Tensor>>, o: Pick<TorchOptions, 'source'> = {}, engine: LayerEngine = float64Layer): TorchBackward {
   const L = layoutOf(p), { module } = p, K = module.layers * module.directions, Hout = outSize(module);
   const hasC = p.net.hasC;
   const fail: (msg: string) => never = (msg) => {

@@ -16,7 +16,7 @@
  * runs in plain loops on Float64Arrays, as a network's LayerEngine (src/backends/network.ts):
  * exact, not fast. Arrays as the seed lays them out: x (H_in, N, T), states (rows, N).
  */
-import type { LayerPass } from '../../backends/network';
+import type { DirectionPass } from '../../backends/network';
 import type { Direction } from '../../model/layer';
 import { tensor, type Arrays, type Tensor } from '../../tensor';
 
@@ -32,7 +32,7 @@ function mulAdd(C: Float64Array, A: Float64Array, r: number, k: number, B: (q: n
 }
 
 /** `inputs`: x, a0 (P, N), c0 (H, N), weight_ih (4H, H_in), weight_hh (4H, P), bias (4H, 1), weight_hr (P, H). */
-export function lstmProjLayer(inputs: Arrays, direction: Direction): LayerPass {
+export function lstmProjLayer(inputs: Arrays, direction: Direction): DirectionPass {
   const { x, a0, c0, weight_ih: Wih, weight_hh: Whh, bias, weight_hr: Whr } = inputs;
   const [H_in, N, T] = x.shape, P = Whr.shape[0], H = Whr.shape[1];
   const order = Array.from({ length: T }, (_, k) => (direction === 'forward' ? k : T - 1 - k));
