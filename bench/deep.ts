@@ -13,6 +13,7 @@ import { float64Backend } from '../src/backends/float64';
 import { initFixture } from '../src/cli/commands/init';
 import { checkInputs } from '../src/validate';
 import * as path from 'path';
+import { setKernelThreads } from '../src/exec/wasm/kernels';
 
 const GATES: Record<TorchModule, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 const SIZE = { inputSize: 64, hidden: 128, batch: 32, seqLen: 100 };
@@ -69,4 +70,46 @@ export function deep(): void {
   }
   printTable(['module', 'single-layer big net', 'GFLOP/s', 'torch, 1 layer', 'GFLOP/s', 'torch, 2 layers bidir', 'GFLOP/s', 'deep / single-layer GFLOP/s', 'PyTorch 2-layer bidir', 'PyTorch / ours'], rows);
   if (!torchPython()) console.log('\n(no python here imports torch: `apt-get install python3-torch` gives /usr/bin/python3 one)');
+  sideBySide();
+}
+
+/**
+ * A layer's two directions side by side (src/exec/unroll/pass.ts `runBeside`): batches too small
+ * for column groups, where a bidirectional layer's directions are what two threads can share.
+ * The same module on one thread (setKernelThreads(false)) in the same run, alternating.
+ */
+function sideBySide(): void {
+  console.log('\nA layer\'s two directions side by side: 2-layer bidirectional modules, H_in 64, T 100, batches too small for column groups;');
+  console.log('one forward + backward on two threads (the default: the reverse direction on the group worker) and on one (setKernelThreads(false)), alternating.\n');
+  const rows: string[][] = [];
+  for (const [module, hidden, batch] of [['LSTM', 128, 4], ['GRU', 128, 4], ['LSTM', 64, 8], ['LSTM', 256, 1]] as const) {
+    const arrays = initTorch({ module, inputSize: SIZE.inputSize, hidden, layers: 2, bidirectional: true, bias: true, batch, seqLen: SIZE.seqLen, batchFirst: false, seed: 1 });
+    const pass = (): void => void torchBackward(torchProblem(arrays), arrays);
+    const oneThread = (): void => {
+      setKernelThreads(false);
+      try {
+        pass();
+      } finally {
+        setKernelThreads(true);
+      }
+    };
+    const [two, one] = alternating([pass, oneThread], 2);
+    rows.push([module, `${hidden}`, `${batch}`, fmtTime(one), fmtTime(two), fmtRatio(ratio(one, two))]);
+  }
+  printTable(['module', 'H', 'N', 'one thread', 'two threads', 'one / two'], rows);
+}
+
+/** Medians of `fns` run in turn after a warm-up, for about `budget` seconds in all. */
+function alternating(fns: (() => void)[], budget: number): number[] {
+  for (let k = 0; k < 3; k++) for (const f of fns) f();
+  const samples: number[][] = fns.map(() => []);
+  const until = performance.now() + budget * 1000;
+  while (samples[0].length < 7 || performance.now() < until) {
+    fns.forEach((f, i) => {
+      const t0 = performance.now();
+      f();
+      samples[i].push((performance.now() - t0) / 1000);
+    });
+  }
+  return samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]);
 }
