@@ -1,5 +1,5 @@
 /**
- * The real `bin/rnn` as a child process: every README command line, every exit code, JSON
+ * The real `bin/rnn` as a child process: every README command line (under Node 22 and 24; on this node test/package.test.ts runs them), every exit code, JSON
  * output parsed back, bad input as one line on stderr, and `rnn init --seed` against numpy.
  */
 import { strict as assert } from 'assert';
@@ -52,7 +52,10 @@ describe('the rnn command line', function () {
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   describe('README', () => {
-    it('every command line in the README runs and exits 0', () => {
+    // On this node test/package.test.ts runs every README line from the installed package, in a
+    // fresh directory: the same lines, and more of what a user has. Under Node 22 and 24 it leaves
+    // them to this test (test/node-versions.test.ts).
+    (OTHER_NODE_RUN ? it : it.skip)('every command line in the README runs and exits 0', () => {
       const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
       const lines = [...readme.matchAll(/```console\n([\s\S]*?)```/g)].flatMap((m) =>
         m[1].split('\n').filter((l) => l.startsWith('$ ')).map((l) => l.slice(2)),

@@ -20,7 +20,7 @@ const MAX_UNPACKED = 1.5e6;
 /**
  * Under test/node-versions.test.ts (which hands over its tarball), what does not depend on the
  * node running it ran already in the process that packed: tsc's verdicts, and the README
- * through npx (test/cli.test.ts runs the README on this node too, against the repository).
+ * through npx (test/cli.test.ts runs the README lines there, against that node's copy of the repository).
  */
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
