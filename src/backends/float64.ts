@@ -17,7 +17,8 @@ import { startGroupWorker } from '../exec/groups';
 import { arenaInUse, startHelperFor } from '../exec/kernels';
 import { LOSSES } from '../model/losses';
 import type { Direction } from '../model/layer';
-import type { DirectionEngine, LayerEngine } from './network';
+import { oneByOne, type DirectionEngine, type LayerEngine } from './network';
+import { lstmProjLayer } from './lstm-proj';
 
 /** The problem's sizes: n_x, m, T_x from x; n_y, n_a from the output head's weight. */
 export function dimsOf(cell: CellSpec, inputs: Arrays): Dims {
@@ -140,8 +141,9 @@ export const layerPass: DirectionEngine = (cellName, inputs, direction) => {
  * `runBeside`, `backwardBeside`) where each has one column group on shared buffers and
  * enough work; the same bits either way.
  */
-export const float64Layer: LayerEngine = (cellName, inputs, directions) => {
-  const cell = CELLS[cellName];
+export const float64Layer: LayerEngine = (layerCell, inputs, directions) => {
+  if (layerCell === 'lstm_proj') return projLayer(layerCell, inputs, directions);
+  const cellName = layerCell, cell = CELLS[cellName];
   const made: { tr: Trace; xIn?: Float64Array }[] = [];
   try {
     directions.forEach((direction, j) => {
@@ -175,6 +177,8 @@ export const float64Layer: LayerEngine = (cellName, inputs, directions) => {
     },
   };
 };
+
+const projLayer = oneByOne((_cell, inputs, direction) => lstmProjLayer(inputs, direction));
 
 /** A trace's buffers go back, x too (`allocated` took it). */
 function drop(tr: Trace): void {

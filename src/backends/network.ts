@@ -15,9 +15,19 @@
  * its last step, and dcN_k on its last c. The layers run on a LayerEngine (a backend's one
  * layer, one direction); this file is only how they connect.
  */
-import type { CellName } from '../model/cells';
+import { CELLS, type CellName } from '../model/cells';
 import type { Direction } from '../model/layer';
 import { stepSlice, tensor, type Arrays, type Tensor } from '../tensor';
+
+/**
+ * What a layer computes: an engine cell (CELLS), or 'lstm_proj', an LSTM whose h is a projection
+ * of o ⊙ tanh(c) (PyTorch's proj_size: h has P rows, c has H) — no engine cell, whose a and c have
+ * one size, has its equations, so each backend has a layer of its own for it.
+ */
+export type LayerCell = CellName | 'lstm_proj';
+
+/** Does the layer carry a cell state c? */
+export const layerHasC = (cell: LayerCell): boolean => cell === 'lstm_proj' || CELLS[cell].hasCellState;
 
 /** One layer run forward in each of its directions: their states, then at most one backward pass. */
 export interface LayerPass {
@@ -35,7 +45,7 @@ export interface LayerPass {
  * parameters, x (n_x, m, T), a0 (and c0) (n_a, m). The directions are independent of each
  * other: an engine may run them side by side.
  */
-export type LayerEngine = (cell: CellName, inputs: readonly Arrays[], directions: readonly Direction[]) => LayerPass;
+export type LayerEngine = (cell: LayerCell, inputs: readonly Arrays[], directions: readonly Direction[]) => LayerPass;
 
 /** One layer in one direction (what `oneByOne` makes a LayerEngine of). */
 export interface DirectionPass {
@@ -44,7 +54,7 @@ export interface DirectionPass {
   backward(da: Tensor, dcN?: Tensor): Arrays;
   release(): void;
 }
-export type DirectionEngine = (cell: CellName, inputs: Arrays, direction: Direction) => DirectionPass;
+export type DirectionEngine = (cell: LayerCell, inputs: Arrays, direction: Direction) => DirectionPass;
 
 /** A LayerEngine that runs a layer's directions one after the other. */
 export function oneByOne(engine: DirectionEngine): LayerEngine {
@@ -71,7 +81,7 @@ export function oneByOne(engine: DirectionEngine): LayerEngine {
 }
 
 export interface Net {
-  readonly cell: CellName;
+  readonly cell: LayerCell;
   /** The states' size n_a of every layer-direction (of a; of c too, unless `cellSize` says otherwise). */
   readonly hidden: number;
   /** The size of c where it differs from a's (an LSTM with projections: a is h, P rows; c has H). */

@@ -6,7 +6,8 @@
  * (one row) and its ŷ is not read.
  */
 import type { CellName } from '../types';
-import { oneByOne, type DirectionEngine, type LayerEngine } from '../network';
+import { oneByOne, type DirectionPass, type LayerEngine } from '../network';
+import { lstmProjReference } from './lstm_proj';
 import type { Direction } from '../../model/layer';
 import { tensor, type Arrays, type Tensor } from '../../tensor';
 import { REFERENCE_CELLS } from './cells';
@@ -19,7 +20,8 @@ function flipped(t: Tensor): Tensor {
   return tensor(t.shape, out);
 }
 
-const mathjsDirection: DirectionEngine = (cell, inputs, direction) => {
+/** One direction of an engine cell's layer ('lstm_proj' has its own, below). */
+function mathjsDirection(cell: CellName, inputs: Arrays, direction: Direction): DirectionPass {
   const reverse = direction === 'reverse', n_a = inputs.a0.shape[0];
   const inTime = (t: Tensor): Tensor => (reverse ? flipped(t) : t);
   const [W, b] = REFERENCE_CELLS[cell].head;
@@ -36,7 +38,10 @@ const mathjsDirection: DirectionEngine = (cell, inputs, direction) => {
     },
     release() {},
   };
-};
+}
+
+const projLayer = oneByOne((_cell, inputs, direction) => lstmProjReference(inputs, direction));
+const cellLayer = oneByOne((cell, inputs, direction) => mathjsDirection(cell as CellName, inputs, direction));
 
 /** The reference layer: its directions one after the other. */
-export const mathjsLayer: LayerEngine = oneByOne(mathjsDirection);
+export const mathjsLayer: LayerEngine = (cell, inputs, directions) => (cell === 'lstm_proj' ? projLayer : cellLayer)(cell, inputs, directions);

@@ -22,17 +22,14 @@
 import type { CellName } from '../../model/cells';
 import { tensor, type Arrays, type Tensor } from '../../tensor';
 import type { ParamKind, TorchModule } from './names';
-import { oneByOne, type LayerEngine } from '../../backends/network';
-import { lstmProjLayer } from './lstm-proj';
+import type { LayerCell } from '../../backends/network';
 
 /** One layer-direction's parameters under PyTorch's kinds (biases absent with bias=False). */
 export type TorchWeights = Partial<Record<ParamKind, Tensor>>;
 
 export interface TorchCell {
-  /** The engine's cell with the same equations. */
-  readonly engine: CellName;
-  /** A layer of its own, in place of the backend's, where no engine cell has the equations (projections). */
-  readonly layer?: LayerEngine;
+  /** The engine's cell with the same equations, or the backends' layer of its own (projections). */
+  readonly engine: LayerCell;
   /** The parameters as the engine cell's (H: hidden size, H_in: this layer's input size). */
   toEngine(w: TorchWeights, H: number, H_in: number): Arrays;
   /** The engine cell's gradients ('d' + its names) under PyTorch's kinds. */
@@ -153,8 +150,7 @@ const gru: TorchCell = {
  * with b = b_ih + b_hh as above and W_hr as it is.
  */
 const lstmProj: TorchCell = {
-  engine: 'lstm',
-  layer: oneByOne((_cell, inputs, direction) => lstmProjLayer(inputs, direction)),
+  engine: 'lstm_proj',
   toEngine(w, H) {
     return { weight_ih: w.weight_ih!, weight_hh: w.weight_hh!, weight_hr: w.weight_hr!, bias: tensor([4 * H, 1], biasSum(w, 4 * H)) };
   },

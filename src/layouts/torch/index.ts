@@ -16,7 +16,7 @@
 import { InputError } from '../../errors';
 import { float64Layer } from '../../backends/float64';
 import { CELLS } from '../../model/cells';
-import { netBackward, netForward, type LayerEngine, type Net, type NetInputs, type NetOutputs } from '../../backends/network';
+import { layerHasC, netBackward, netForward, type LayerEngine, type Net, type NetInputs, type NetOutputs } from '../../backends/network';
 import { sameShape, tensor, type Arrays, type Tensor } from '../../tensor';
 import { torchCell, type TorchCell, type TorchWeights } from './cells';
 import { isParamName, outSize, paramName, recogniseTorch, seqShape, shapeText, statesShape, type ParamKind, type TorchNet } from './names';
@@ -160,7 +160,7 @@ export function torchProblem(arrays: Readonly<Record<string, Tensor>>, o: TorchO
     params.push(cell.toEngine(w, H, w.weight_ih!.shape[1]));
   }
   const net: Net = {
-    cell: cell.engine, hidden: Hout, ...(module.proj ? { cellSize: H } : {}), layers: module.layers, directions: module.directions, hasC: CELLS[cell.engine].hasCellState,
+    cell: cell.engine, hidden: Hout, ...(module.proj ? { cellSize: H } : {}), layers: module.layers, directions: module.directions, hasC: layerHasC(cell.engine),
   };
   const inputs: NetInputs = { x: toSeed(unbatched ? tensor([T, 1, H_in], x.data) : x, L), params, a0: states('h_0', Hout), c0: hasC ? states('c_0', H) : undefined };
   return { module, cell, net, inputs, N: unbatched ? null : N, T, batchFirst };
@@ -181,7 +181,7 @@ function outputsOf(p: TorchProblem, out: NetOutputs): Record<string, Tensor> {
 
 /** PyTorch's forward: output, h_n (and c_n). */
 export function torchForward(p: TorchProblem, engine: LayerEngine = float64Layer): Record<string, Tensor> {
-  return outputsOf(p, netForward(p.cell.layer ?? engine, p.net, p.inputs));
+  return outputsOf(p, netForward(engine, p.net, p.inputs));
 }
 
 export interface TorchBackward {
@@ -210,7 +210,7 @@ export function torchBackward(p: TorchProblem, upstream: Readonly<Record<string,
   const gOut = checked('grad_output', outputShape(p), true)!;
   const gh = checked('grad_h_n', stateShape(Hout), false), gc = hasC ? checked('grad_c_n', stateShape(module.hidden), false) : undefined;
   const per = (t: Tensor | undefined): Tensor[] | undefined => t && Array.from({ length: K }, (_, k) => stateK(t, k, L.N));
-  const { outputs, gradients: g } = netBackward(p.cell.layer ?? engine, p.net, p.inputs, { da: toSeed(L.unbatched ? tensor([p.T, 1, gOut.shape[1]], gOut.data) : gOut, L), daN: per(gh), dcN: per(gc) });
+  const { outputs, gradients: g } = netBackward(engine, p.net, p.inputs, { da: toSeed(L.unbatched ? tensor([p.T, 1, gOut.shape[1]], gOut.data) : gOut, L), daN: per(gh), dcN: per(gc) });
   const outs = outputsOf(p, outputs);
   let loss = dot(gOut, outs.output);
   if (gh) loss += dot(gh, outs.h_n);

@@ -12,11 +12,12 @@
  *   dz = [di; df; dg; do];  dW_ih += dz x_tᵀ;  dW_hh += dz h_{t−1}ᵀ;  db += Σ_batch dz
  *   dx_t = W_ihᵀ dz;  dh_{t−1} = W_hhᵀ dz;  dc_{t−1} = dc_t ⊙ f
  *
- * No engine cell has these equations yet (the engine's a and c have one size), so this layer
- * runs in plain loops on Float64Arrays, as a network's LayerEngine (src/backends/network.ts):
- * exact, not fast. Arrays as the seed lays them out: x (H_in, N, T), states (rows, N).
+ * The reference backend's layer 'lstm_proj' (src/backends/network.ts), in plain loops on
+ * Float64Arrays as the equations read, one step at a time: the literal twin of the float64
+ * backend's src/backends/lstm-proj.ts (test/torch-layout.test.ts holds them together). Arrays as
+ * the seed lays them out: x (H_in, N, T), states (rows, N).
  */
-import type { DirectionPass } from '../../backends/network';
+import type { DirectionPass } from '../network';
 import type { Direction } from '../../model/layer';
 import { tensor, type Arrays, type Tensor } from '../../tensor';
 
@@ -32,7 +33,7 @@ function mulAdd(C: Float64Array, A: Float64Array, r: number, k: number, B: (q: n
 }
 
 /** `inputs`: x, a0 (P, N), c0 (H, N), weight_ih (4H, H_in), weight_hh (4H, P), bias (4H, 1), weight_hr (P, H). */
-export function lstmProjLayer(inputs: Arrays, direction: Direction): DirectionPass {
+export function lstmProjReference(inputs: Arrays, direction: Direction): DirectionPass {
   const { x, a0, c0, weight_ih: Wih, weight_hh: Whh, bias, weight_hr: Whr } = inputs;
   const [H_in, N, T] = x.shape, P = Whr.shape[0], H = Whr.shape[1];
   const order = Array.from({ length: T }, (_, k) => (direction === 'forward' ? k : T - 1 - k));
