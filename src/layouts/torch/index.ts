@@ -68,16 +68,14 @@ interface SeqLayout {
  */
 function copySeq(seq: Float64Array, seed: Float64Array, F: number, L: SeqLayout, toSeed: boolean): void {
   const { T, N } = L;
+  const step = L.batchFirst ? F : N * F; // from step s to s+1 in seq
   for (let n = 0; n < N; n++) {
     for (let s0 = 0; s0 < T; s0 += TILE) {
       const s1 = Math.min(T, s0 + TILE);
       for (let f = 0; f < F; f++) {
-        const row = (f * N + n) * T;
-        for (let s = s0; s < s1; s++) {
-          const at = (L.batchFirst ? n * T + s : s * N + n) * F + f;
-          if (toSeed) seed[row + s] = seq[at];
-          else seq[at] = seed[row + s];
-        }
+        const row = (f * N + n) * T, base = (L.batchFirst ? n * T * F : n * F) + f;
+        if (toSeed) for (let s = s0; s < s1; s++) seed[row + s] = seq[base + s * step];
+        else for (let s = s0; s < s1; s++) seq[base + s * step] = seed[row + s];
       }
     }
   }
