@@ -91,6 +91,16 @@ describe('NPZ directories and input limits (bin/rnn)', function () {
     }
   });
 
+  it('every broken .safetensors of the corpus, and every pickle: exit 2, one line naming the file', () => {
+    const names = Object.keys(cases).filter((f) => f.endsWith('.safetensors') || /pickle|^model\.pt$|torch-zip/.test(f));
+    assert.ok(names.length >= 20, names.join(' '));
+    for (const name of names) {
+      const file = path.join(CORPUS, 'files', name);
+      const line = expectBadInput(rnn(['forward', '--layout', 'torch', file]), new RegExp(cases[name].expect.replace(/^\^/, '')));
+      assert.ok(line.startsWith(`rnn: ${file}: `), line);
+    }
+  });
+
   describe('a refused NPY or NPZ costs at most 100 MB and is not read (--max-input, default 1024 MiB)', () => {
     const N = 400 * MIB; // uint8: 400 MiB, 3.125 GiB as float64
     const header = npyHeader('|u1', N);

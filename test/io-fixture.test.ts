@@ -99,12 +99,12 @@ describe('io/fixture: loadFixture', () => {
     throwsInput(() => loadFixture([p('nodir', 'x.json')]), /: no such file$/);
     fs.writeFileSync(p('x.csv'), '1,2');
     throwsInput(() => loadFixture([p('x.csv')]),
-      /x\.csv: unknown extension '\.csv'; a fixture source is a \.json, \.npy or \.npz file, a directory of them, or '-' for JSON on standard input$/);
+      /x\.csv: unknown extension '\.csv'; a fixture source is a \.json, \.npy, \.npz or \.safetensors file, a directory of them, or '-' for JSON on standard input$/);
     fs.writeFileSync(p('noext'), '{}');
     throwsInput(() => loadFixture([p('noext')]), /noext: no extension; a fixture source is /);
     fs.mkdirSync(p('empty'));
     fs.writeFileSync(p('empty', 'notes.txt'), '');
-    throwsInput(() => loadFixture([p('empty')]), /empty: directory holds no \.npy, \.npz or \.json files$/);
+    throwsInput(() => loadFixture([p('empty')]), /empty: directory holds no \.npy, \.npz, \.safetensors or \.json files$/);
     fs.writeFileSync(p('latin.json'), Buffer.from('{"caf\xe9": [1]}', 'latin1'));
     throwsInput(() => loadFixture([p('latin.json')]), /latin\.json: line 1, column 6: not valid UTF-8 text \(a \.json fixture is UTF-8 JSON\)$/);
     fs.copyFileSync(path.join(SAMPLES, 'savez.npz'), p('wrong.npy'));

@@ -47,7 +47,7 @@ describe('io/malformed: the committed corpus', () => {
   it('lists every file in fixtures/malformed/files, and only those', () => {
     assert.deepEqual(Object.keys(cases).sort(), fs.readdirSync(path.join(CORPUS, 'files')).sort());
     const kinds = new Set(Object.keys(cases).map((f) => path.extname(f)));
-    assert.deepEqual([...kinds].sort(), ['.json', '.npy', '.npz']);
+    assert.deepEqual([...kinds].sort(), ['.json', '.npy', '.npz', '.pt', '.safetensors']);
   });
 
   for (const [file, c] of Object.entries(cases)) {

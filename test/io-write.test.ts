@@ -53,7 +53,7 @@ describe('io/write: writeArrays', () => {
     fs.mkdirSync(p('exists.v3'));
     assert.equal(outputFormat(p('exists.v3')), 'dir');
     throwsInput(() => outputFormat(p('out.npzz')),
-      /out\.npzz: unknown output extension '\.npzz'; write to a \.json, \.npy or \.npz file, or a directory \(end the path with '\/'\)$/);
+      /out\.npzz: unknown output extension '\.npzz'; write to a \.json, \.npy, \.npz or \.safetensors file, or a directory \(end the path with '\/'\)$/);
     assert.equal(outputFormat('-'), 'stdout');
     // The name and what exists there must agree.
     fs.mkdirSync(p('d.npy'));

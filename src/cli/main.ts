@@ -91,7 +91,7 @@ Exit codes:
 
 export function buildProgram(io: IO): Command {
   const program = new Command('rnn')
-    .description('Run and gradient-check recurrent nets (RNN, LSTM, GRU) in float64.\nFixtures: .json, .npy, .npz files, directories of them, or - for JSON on stdin.')
+    .description('Run and gradient-check recurrent nets (RNN, LSTM, GRU) in float64.\nFixtures: .json, .npy, .npz, .safetensors files, directories of them, or - for JSON on stdin.')
     .version(version, '-V, --version')
     .exitOverride()
     // commander's own errors (unknown option, bad choice, ...) as one line, like ours

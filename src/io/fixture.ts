@@ -4,7 +4,10 @@
  *   file.json   an object of name → nested array of numbers
  *   file.npy    one array, named by the file's stem (`Wax.npy` → `Wax`)
  *   file.npz    what np.savez / np.savez_compressed write (`Wax.npy` member → `Wax`)
- *   a directory every .npy, .npz and .json directly in it, in sorted (code-point) order
+ *   file.safetensors  what safetensors' save_file writes (safetensors.ts), any numeric dtype
+ *   a directory every .npy, .npz, .safetensors and .json directly in it, in sorted (code-point) order
+ *
+ * Pickles (.pt, .pth, .bin, …: what torch.save writes) are refused unopened (pickle.ts).
  *   -           JSON on standard input
  *
  * A name defined by two sources is an error naming both. Extensions are matched without
@@ -27,6 +30,8 @@ import { parseCountedJson, parseJsonArrays } from './json';
 import { readJson, readJsonFile, type Counted } from './json-read';
 import { readNpy } from './npy';
 import { readNpz } from './npz';
+import { pickleRefusal, PICKLE_EXTENSIONS } from './pickle';
+import { readSafetensors } from './safetensors';
 import { fileSource, type ByteSource } from './source';
 
 export interface ArrayOrigin {
@@ -56,8 +61,8 @@ export interface SourceArray {
   source: string;
 }
 
-export const FIXTURE_EXTENSIONS = ['.json', '.npy', '.npz'] as const;
-const SUPPORTED = "a .json, .npy or .npz file, a directory of them, or '-' for JSON on standard input";
+export const FIXTURE_EXTENSIONS = ['.json', '.npy', '.npz', '.safetensors'] as const;
+const SUPPORTED = "a .json, .npy, .npz or .safetensors file, a directory of them, or '-' for JSON on standard input";
 const SIZE_SLACK = 64 * 1024 * 1024;
 
 /** Load and merge the sources, in order. */
@@ -106,6 +111,7 @@ export function readSource(src: string, opts: LoadOptions = {}, budget = { left:
   }
   if (st.isDirectory()) return readDirectory(src, budget);
   const ext = path.extname(src).toLowerCase();
+  if ((PICKLE_EXTENSIONS as readonly string[]).includes(ext)) throw new InputError(pickleRefusal(`a ${ext} file is by convention`), src);
   if (!(FIXTURE_EXTENSIONS as readonly string[]).includes(ext)) {
     const what = ext === '' ? 'no extension' : `unknown extension '${printable(ext)}'`;
     throw new InputError(`${what}; a fixture source is ${SUPPORTED}`, src);
@@ -117,6 +123,11 @@ export function readSource(src: string, opts: LoadOptions = {}, budget = { left:
   if (ext === '.json') return fromJson(counted(readJsonFile(src, budget.left, SIZE_SLACK), src), src, budget);
   // NPY and NPZ are read piece by piece, headers first: what they refuse is not read.
   return withFile(src, (file) => {
+    if (ext === '.safetensors') {
+      const arrays = readSafetensors(file, src, { maxBytes: budget.left });
+      budget.left -= arrays.reduce((s, a) => s + a.tensor.data.length * 8, 0);
+      return arrays.map((a) => ({ ...a, source: src }));
+    }
     if (ext === '.npy') {
       const npy = readNpy(file, src, { maxBytes: budget.left });
       budget.left -= npy.tensor.data.length * 8;
@@ -167,7 +178,7 @@ function readDirectory(dir: string, budget: { left: number }): SourceArray[] {
         return false; // a dangling symlink is not a fixture file
       }
     });
-  if (files.length === 0) throw new InputError('directory holds no .npy, .npz or .json files', dir);
+  if (files.length === 0) throw new InputError('directory holds no .npy, .npz, .safetensors or .json files', dir);
   const out: SourceArray[] = [];
   for (const f of files) out.push(...readSource(f, {}, budget));
   return out;

@@ -5,6 +5,7 @@
  * data is read or inflated — whether the data is what the size of the file (or zip entry)
  * says and whether it fits the budget of decoded float64 bytes.
  */
+import { pickleRefusal, PICKLE_PROTO } from './pickle';
 import { formatShape } from '../tensor';
 import { formatBytes, HOST_LITTLE_ENDIAN, MAX_NDIM, printable, printableBytes } from './common';
 
@@ -56,6 +57,7 @@ export function readNpyHeader(head: Uint8Array, total: number, maxBytes: number,
       fail(total === 0 ? 'empty file (not an NPY file)' : `truncated: ${total} bytes, too short for the NPY magic string`);
     }
     if (b[i] !== NPY_MAGIC[i]) {
+      if (b[0] === PICKLE_PROTO) fail(pickleRefusal('not an NPY file but a pickle (what torch.save and np.save(allow_pickle) of objects write)'));
       fail(`not an NPY file (bad magic: expected \\x93NUMPY, found '${printableBytes(b.subarray(0, 6))}')`);
     }
   }

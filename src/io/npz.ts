@@ -21,6 +21,7 @@
  *
  * Writing produces a stored zip with one `<name>.npy` per array, as `np.savez` does.
  */
+import { pickleRefusal } from './pickle';
 import type * as fflateTypes from 'fflate';
 
 /** fflate loads on first use: only .npz files pay for it. */
@@ -188,6 +189,7 @@ export function readNpz(src: ByteSource, source: string, opts: NpzReadOptions = 
     p = next;
 
     if (flags & 0x1) return fail(`${where}: encrypted zip members are not supported`);
+    if (/(^|\/)data\.pkl$/.test(name)) return fail(pickleRefusal(`a PyTorch checkpoint (torch.save's zip, member '${printable(name)}')`));
     if (!name.toLowerCase().endsWith('.npy')) {
       return fail(`${where}: not an .npy member (an .npz holds only <name>.npy arrays)`);
     }

@@ -5,6 +5,7 @@
  *   *.json  an object of name → nested array (no NaN/Infinity: JSON cannot hold them)
  *   *.npz   a stored zip of <name>.npy members, as np.savez writes
  *   *.npy   exactly one array
+ *   *.safetensors  float64 tensors, as safetensors' save_file writes them (safetensors.ts)
  *   a path ending in '/', a path without extension, or an existing directory with any other
  *           extension: a directory with one <name>.npy per array (src/io/write-dir.ts)
  * The name and what exists must agree: a .json/.npy/.npz name that is an existing directory,
@@ -22,6 +23,7 @@
  * SIGINT/SIGTERM (src/cli/live.ts) stops it there, removes its temps and throws Interrupted, the
  * target untouched. The last step ends just before the rename: once committed, a write is whole.
  */
+import { encodeSafetensors } from './safetensors';
 import fs = require('fs');
 import path = require('path');
 import { InputError, Interrupted, interruption } from '../errors';
@@ -34,7 +36,7 @@ import { encodeNpz } from './npz';
 import { syncDirectory, tempPath, track, untrack, writeAll, type WriteSteps } from './temps';
 import { directorySteps, type DirectoryWrite } from './write-dir';
 
-export type OutputFormat = 'json' | 'npy' | 'npz' | 'dir' | 'stdout';
+export type OutputFormat = 'json' | 'npy' | 'npz' | 'safetensors' | 'dir' | 'stdout';
 
 /** What a write did besides writing: a directory's previous set it could not remove (write-dir.ts). */
 export type WriteResult = DirectoryWrite;
@@ -55,7 +57,7 @@ export function outputFormat(target: string): OutputFormat {
     return 'dir';
   }
   const ext = path.extname(target).toLowerCase();
-  const file = ext === '.json' ? 'json' : ext === '.npy' ? 'npy' : ext === '.npz' ? 'npz' : undefined;
+  const file = ext === '.json' ? 'json' : ext === '.npy' ? 'npy' : ext === '.npz' ? 'npz' : ext === '.safetensors' ? 'safetensors' : undefined;
   if (file) {
     if (isDir) throw new InputError(`is a directory, but the name asks for a ${ext} file; to write one .npy per array into this directory, end the path with '/'`, target);
     if (st && !st.isFile()) throw new InputError(`is a ${kindOf(st)}, not a regular file; rnn writes a new file and renames it over the target`, target);
@@ -63,11 +65,11 @@ export function outputFormat(target: string): OutputFormat {
   }
   if (isDir) return 'dir';
   if (ext === '') {
-    if (st) throw new InputError(`is a ${kindOf(st)}, but a path without extension is a directory target; write to a .json, .npy or .npz file, or a new directory`, target);
+    if (st) throw new InputError(`is a ${kindOf(st)}, but a path without extension is a directory target; write to a .json, .npy, .npz or .safetensors file, or a new directory`, target);
     return 'dir';
   }
   throw new InputError(
-    `unknown output extension '${printable(ext)}'; write to a .json, .npy or .npz file, or a directory (end the path with '/')`,
+    `unknown output extension '${printable(ext)}'; write to a .json, .npy, .npz or .safetensors file, or a directory (end the path with '/')`,
     target,
   );
 }
@@ -131,6 +133,7 @@ function* writeSteps(target: string, arrays: Arrays): WriteSteps<WriteResult> {
   try {
     if (format === 'json') bytes = encodeJsonArrays(arrays);
     else if (format === 'npz') bytes = encodeNpz(arrays);
+    else if (format === 'safetensors') bytes = encodeSafetensors(arrays);
     else {
       if (names.length !== 1) {
         const list = names.length === 0 ? 'none' : names.map((n) => printable(n)).join(', ');
