@@ -109,10 +109,11 @@ describe('rnn --layout torch (CLI)', () => {
     assert.match(r.stderr, /first mismatch at t=3 \(output\[3, 1, 2\]\)/);
   });
 
-  it('refuses misuse in one line, exit 2: options of the other layout, a missing --cell, PyTorch names without --layout torch, a batch-first input read as time-major', async () => {
-    expectBadInput(await rnn(['forward', '--cell', 'lstm', '--batch-first', fixture('lstm')]), /--batch-first: for --layout torch only/);
-    expectBadInput(await rnn(['forward', fixture('lstm')]), /required option '-c, --cell <cell>' not specified \(see rnn forward --help\)/);
-    expectBadInput(await rnn(['forward', '--cell', 'lstm', fixture('lstm')]), /missing Wf.*add --layout torch/);
+  it('refuses misuse in one line, exit 2: options of the other layout, a missing --cell, PyTorch names under --layout coursera, a batch-first input read as time-major', async () => {
+    expectBadInput(await rnn(['forward', '--layout', 'coursera', '--cell', 'lstm', '--batch-first', fixture('lstm')]), /--batch-first: for --layout torch only/);
+    expectBadInput(await rnn(['forward', '--layout', 'coursera', fixture('lstm')]), /required option '-c, --cell <cell>' not specified \(see rnn forward --help\)/);
+    expectBadInput(await rnn(['forward', '--layout', 'coursera', '--cell', 'lstm', fixture('lstm')]), /missing Wf.*add --layout torch/);
+    expectBadInput(await rnn(['forward', '--cell', 'lstm', '--batch-first', path.join(ROOT, 'fixtures', 'cases', 'lstm_t7.npz')]), /--batch-first: for --layout torch only/);
     expectBadInput(await rnn(['forward', '--layout', 'torch', '--t', '2', fixture('lstm')]), /--t: a PyTorch module has no predictions/);
     expectBadInput(await rnn(['backward', '--layout', 'torch', '--loss', 'sum', fixture('lstm')]), /--loss: --layout torch takes PyTorch's loss/);
     expectBadInput(await rnn(['forward', '--layout', 'torch', fixture('lstm_batch_first')]), /h_0 is \(1, 2, 4\), expected \(1, 5, 4\).*add --batch-first/);
@@ -207,6 +208,20 @@ describe('rnn --layout torch (CLI)', () => {
     assert.match(drawn.stdout, /layout torch: L = Σ grad_output ⊙ output\n/);
     expectBadInput(await rnn(['gradcheck', '--layout', 'torch', bare, '--grads', pgrad]), /your gradients were taken with some upstream grad_output: put it in the fixture/);
     expectBadInput(await rnn(['gradcheck', '--cell', 'lstm', '--batch-first']), /--batch-first: for --layout torch only/);
+  });
+
+  it("without --layout, a PyTorch module's names choose the torch layout, said in one line on stderr; the notebook's names stay coursera", async () => {
+    for (const args of [['forward'], ['backward'], ['gradcheck', '--mode', 'sample', '--samples', '2']]) {
+      const auto = await rnn([...args, fixture('gru_2layer_bidir')]), forced = await rnn([...args, '--layout', 'torch', fixture('gru_2layer_bidir')]);
+      assert.equal(auto.code, 0, auto.stderr);
+      const untimed = (s: string): string => s.replace(/in \d+(\.\d+)? s/g, '');
+      assert.equal(untimed(auto.stdout), untimed(forced.stdout), args[0]);
+      const said = "rnn: reading the arrays as --layout torch: they carry a PyTorch module's state_dict names (weight_ih_l0, …); --layout chooses\n";
+      assert.equal(auto.stderr, said + forced.stderr, args[0]);
+    }
+    const course = await rnn(['forward', '--cell', 'lstm', path.join(ROOT, 'fixtures', 'cases', 'lstm_t7.npz')]);
+    assert.equal(course.code, 0, course.stderr);
+    assert.doesNotMatch(course.stderr, /--layout/);
   });
 
   it('bin/rnn prints what run() prints', async function () {

@@ -4,6 +4,7 @@
  * (pure functions returning text), and maps errors to exit codes in one place
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
+import { pickLayout } from './layout';
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
 import { LOSS_INPUT, type CellName, type Dims } from '../backends/types';
@@ -104,16 +105,17 @@ export function buildProgram(io: IO): Command {
     .option('-t, --t <step>', 'time step whose predictions are shown (default: the last)', nonNegativeInt('--t'))
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json\n  $ rnn forward --cell rnn rnn.json\n')
     .action(async (sources: string[], o: CommonOpts & LayoutOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }, cmd: Command) => {
-      if (o.layout === 'torch') {
+      const { layout, fixture } = pickLayout(cmd, o, sources, io);
+      if (layout === 'torch') {
         if (o.t !== undefined) throw new InputError('--t: a PyTorch module has no predictions to show (--layout torch prints output by step)');
-        return torchForward(io, sources, outputPlan(o));
+        return torchForward(io, sources, outputPlan(o), fixture);
       }
       requireCell(cmd, o);
       torchOnly(o);
       o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
-      const r = runForward({ cell: o.cell, sources, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
+      const r = runForward({ cell: o.cell, sources, fixture, backend: o.backend, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const T_x = r.dims.T_x;
       if (o.t !== undefined && o.t >= T_x) throw new InputError(`--t ${o.t} is past the last time step ${T_x - 1}`);
       warnUnknown(io, r.unknown);
@@ -128,16 +130,17 @@ export function buildProgram(io: IO): Command {
     .option('--show <names...>', 'print these gradients in full (e.g. dWaa dx)')
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
     .action(async (sources: string[], o: CommonOpts & LayoutOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }, cmd: Command) => {
-      if (o.layout === 'torch') {
+      const { layout, fixture } = pickLayout(cmd, o, sources, io);
+      if (layout === 'torch') {
         if (o.loss !== undefined) throw new InputError("--loss: --layout torch takes PyTorch's loss, Σ grad_output ⊙ output (+ Σ grad_h_n ⊙ h_n, Σ grad_c_n ⊙ c_n), from the arrays the fixture has");
-        return torchBackward(io, sources, outputPlan(o));
+        return torchBackward(io, sources, outputPlan(o), fixture);
       }
       requireCell(cmd, o);
       torchOnly(o);
       o = outputPlan(o);
       const style = styleOf(o, io);
       checkStrict(o, o.expect, '--expect');
-      const r = runBackward({ cell: o.cell, sources, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
+      const r = runBackward({ cell: o.cell, sources, fixture, backend: o.backend, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
       const show = o.show ?? [];
       const unknownShow = show.filter((n) => !(n in r.gradients));
       for (const other of LOSS_KINDS.filter((k) => k !== r.loss)) {
@@ -170,7 +173,7 @@ export function buildProgram(io: IO): Command {
     .addOption(numberOption('--threads <n>', 'worker threads for big checks (more than the cores are capped, with a note)', positiveInt('--threads'), availableParallelism(), `the machine's cores, ${availableParallelism()} here`))
     .option('--grads <files...>', 'check YOUR gradients from these files, named dx, da0, dWax, ... as rnn backward names them; every name must be a gradient of the loss or an input, else exit 2')
     .option('--strict', 'with --grads: a gradient your files lack fails the run (exit 1) instead of being listed as not compared')
-    .addOption(new Option('--layout <name>', "coursera (the notebook's names) or torch (a PyTorch module: state_dict names, input, h_0, grad_output; see rnn forward --help)").choices(LAYOUTS).default('coursera'))
+    .addOption(new Option('--layout <name>', "coursera (the notebook's names) or torch (a PyTorch module: state_dict names, input, h_0, grad_output; see rnn forward --help)").choices(LAYOUTS).default('coursera', 'as the names say (see rnn forward --help)'))
     .option('--batch-first', '--layout torch: input and output are (N, T, ...)')
     .option('--prefix <P>', "--layout torch: whose parameters, when the names carry several modules'")
     .addOption(new Option('--nonlinearity <f>', "--layout torch: an nn.RNN's nonlinearity").choices(['tanh', 'relu']))
@@ -192,10 +195,11 @@ Examples:
 `)
     .action(async (sources: string[], o: LayoutOpts & { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
       checkStrict(o, o.grads, '--grads');
-      if (o.layout === 'torch') {
+      const { layout, fixture } = pickLayout(cmd, o, sources, io);
+      if (layout === 'torch') {
         if (cmd.getOptionValueSource('loss') !== 'default') throw new InputError("--loss: --layout torch takes PyTorch's loss, Σ grad_output ⊙ output (+ Σ grad_h_n ⊙ h_n, Σ grad_c_n ⊙ c_n), from the arrays the fixture has");
         if (cmd.getOptionValueSource('threads') !== 'default') say(io, 'note: --threads: a PyTorch module is checked on this thread');
-        return torchGradcheckAction(io, sources, o);
+        return torchGradcheckAction(io, sources, o, fixture);
       }
       requireCell(cmd, o);
       torchOnly(o);
@@ -207,7 +211,7 @@ Examples:
       const stop = io.interrupts?.();
       try {
         const r = await runGradcheck({
-          ...o, loss, sources, maxBytes: bytesOf(o.maxInput), notify: (line) => say(io, line),
+          ...o, loss, sources, fixture, maxBytes: bytesOf(o.maxInput), notify: (line) => say(io, line),
           events: report.events, signal: stop?.signal,
         });
         report.close();

@@ -14,6 +14,7 @@ import type { IO } from './main';
 import { bytesOf, requireOptions, type CommonOpts } from './options';
 import type { Command } from 'commander';
 import { initTorch } from '../layouts/torch/init';
+import type { Fixture } from '../io/fixture';
 import { emit, emitArrays } from './output';
 import { formatNumber } from './render/format';
 import { moduleText, renderTorchBackward, renderTorchForward, renderTorchGradcheck, torchLossText } from './render/torch';
@@ -93,8 +94,8 @@ function explain(module: TorchNet, c: Comparison): string {
   return m ? ` (${m})` : '';
 }
 
-function commandOptions(sources: string[], o: TorchOpts): TorchCommandOptions {
-  return { sources, backend: o.backend, cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) };
+function commandOptions(sources: string[], o: TorchOpts, fixture?: Fixture): TorchCommandOptions {
+  return { sources, fixture, backend: o.backend, cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) };
 }
 
 const sizes = (r: { T: number; N: number | null }): string => `T=${r.T} N=${r.N ?? 'unbatched'}`;
@@ -103,18 +104,19 @@ function warnUnused(io: IO, unknown: string[]): void {
   if (unknown.length) say(io, `warning: not read by this command: ${shownList(unknown)}`);
 }
 
-export async function torchForward(io: IO, sources: string[], o: TorchOpts): Promise<void> {
+/** `fixture`: the sources, already read (src/cli/layout.ts). */
+export async function torchForward(io: IO, sources: string[], o: TorchOpts, fixture?: Fixture): Promise<void> {
   const style = styleOf(o, io);
-  const r = runTorchForward(commandOptions(sources, o));
+  const r = runTorchForward(commandOptions(sources, o, fixture));
   warnUnused(io, r.unknown);
   const kind = { ...FORWARD_RESULT, time: r.time };
   await emit(io, o, r.outputs, kind, () => renderTorchForward(style, r, o.backend, o.nonlinearity), `rnn forward: ${moduleText(r.module, o.nonlinearity)}, ${sizes(r)}`);
   reportComparisons(io, o, r.expected, style, undefined, (c) => explain(r.module, c));
 }
 
-export async function torchBackward(io: IO, sources: string[], o: TorchOpts & { show?: string[] }): Promise<void> {
+export async function torchBackward(io: IO, sources: string[], o: TorchOpts & { show?: string[] }, fixture?: Fixture): Promise<void> {
   const style = styleOf(o, io);
-  const r = runTorchBackward(commandOptions(sources, o));
+  const r = runTorchBackward(commandOptions(sources, o, fixture));
   const show = o.show ?? [];
   const unknownShow = show.filter((n) => !(n in r.gradients));
   if (unknownShow.length) throw new InputError(`--show ${shownList(unknownShow)}: no such gradient (have: ${Object.keys(r.gradients).join(', ')})`);
@@ -128,9 +130,9 @@ export async function torchBackward(io: IO, sources: string[], o: TorchOpts & { 
 /** `rnn gradcheck --layout torch`: the check, its text or JSON, and exit 1 on a FAIL (or, with --strict, a gradient your files lack). */
 export function torchGradcheckAction(io: IO, sources: string[], o: CommonOpts & Omit<TorchOpts, 'backend' | 'expect' | 'rtol' | 'atol'> & {
   mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean;
-}): void {
+}, fixture?: Fixture): void {
   const style = styleOf(o, io);
-  const r = runTorchGradcheck({ ...o, sources, maxBytes: bytesOf(o.maxInput) });
+  const r = runTorchGradcheck({ ...o, sources, fixture, maxBytes: bytesOf(o.maxInput) });
   warnUnused(io, r.unknown);
   io.stdout(o.json ? JSON.stringify(r, jsonNumbers, 2) + '\n' : renderTorchGradcheck(style, r, o.nonlinearity));
   const ch = r.check, yours = ch.analytic !== 'ours';

@@ -4,7 +4,7 @@
 import { LOSS_INPUT, lossWith, type CellName, type Dims, type Loss, type LossKind } from '../../backends/types';
 import { getBackend, type BackendName } from '../../backends';
 import type { ExpectReport } from '../../compare';
-import { loadFixture } from '../../io/fixture';
+import { loadFixture, type Fixture } from '../../io/fixture';
 import { gradientContract } from '../../names';
 import type { Arrays } from '../../tensor';
 import { checkInputs } from '../../validate';
@@ -23,6 +23,8 @@ export const BACKWARD_DEFAULT_LOSS: LossKind = 'sum';
 export interface BackwardOptions {
   cell: CellName;
   sources: string[];
+  /** The sources, already read. */
+  fixture?: Fixture;
   backend: BackendName;
   /** --loss; absent: inferred (see commands/loss.ts). */
   loss?: LossKind;
@@ -48,7 +50,7 @@ export interface BackwardResult {
 }
 
 export function runBackward(o: BackwardOptions): BackwardResult {
-  const fixture = loadFixture(o.sources, { maxBytes: o.maxBytes });
+  const fixture = o.fixture ?? loadFixture(o.sources, { maxBytes: o.maxBytes });
   const origin = (name: string): string | undefined => fixture.origin[name]?.source;
   const yours = o.expect ? loadYours(o.expect, { maxBytes: o.maxBytes }) : undefined;
   const choice = chooseLoss({

@@ -9,10 +9,13 @@ import { outputContract } from '../../names';
 import type { Arrays } from '../../tensor';
 import { compareYours, loadYours, resolveYours } from './expect';
 import { loadInputs } from './inputs';
+import type { Fixture } from '../../io/fixture';
 
 export interface ForwardOptions {
   cell: CellName;
   sources: string[];
+  /** The sources, already read. */
+  fixture?: Fixture;
   backend: BackendName;
   /** Files with your own outputs to compare against ours. */
   expect?: string[];
@@ -42,7 +45,7 @@ export interface ForwardResult {
 }
 
 export function runForward(o: ForwardOptions): ForwardResult {
-  const loaded = loadInputs(o.cell, o.sources, {}, { maxBytes: o.maxBytes });
+  const loaded = loadInputs(o.cell, o.sources, {}, { maxBytes: o.maxBytes }, o.fixture);
   // Your names are checked before anything runs: a misnamed array is exit 2, never skipped.
   const yours = o.expect ? loadYours(o.expect, { maxBytes: o.maxBytes }) : undefined;
   const resolved = yours && resolveYours(yours, outputContract(o.cell));

@@ -13,7 +13,7 @@ import { shownList } from '../../escape';
 import { prepareSteps, workOf, type ArrayCheck, type GradcheckResult, type Mode, type Prepared } from '../../gradcheck';
 import { runPrepared } from '../../gradcheck/parallel';
 import { drive } from '../../gradcheck/steps';
-import { loadFixture } from '../../io/fixture';
+import { loadFixture, type Fixture } from '../../io/fixture';
 import { gradientContract } from '../../names';
 import { NumpyRandom } from '../../random';
 import type { Arrays } from '../../tensor';
@@ -31,6 +31,8 @@ export const GRADCHECK_LOSSES: readonly GradcheckLoss[] = ['all', ...LOSS_KINDS]
 export interface GradcheckCommandOptions {
   cell: CellName;
   sources: string[];
+  /** The sources, already read. */
+  fixture?: Fixture;
   /** --loss; absent: every loss the fixture allows, or with --grads the one inferred (commands/loss.ts). */
   loss?: GradcheckLoss;
   mode: Mode;
@@ -119,7 +121,7 @@ export async function runGradcheck(o: GradcheckCommandOptions): Promise<Gradchec
   let origin: Origin = () => undefined;
   let net: string;
   if (o.sources.length) {
-    const fx = loadFixture(o.sources, { maxBytes: o.maxBytes });
+    const fx = o.fixture ?? loadFixture(o.sources, { maxBytes: o.maxBytes });
     arrays = fx.arrays;
     origin = (n) => fx.origin[n]?.source;
     net = shownList(o.sources, ' ');

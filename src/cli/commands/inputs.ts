@@ -11,8 +11,8 @@ export interface Loaded extends Checked {
   origin(name: string): string | undefined;
 }
 
-export function loadInputs(cell: CellName, sources: string[], needs: Needs = {}, limits: LoadOptions = {}): Loaded {
-  const fixture = loadFixture(sources, limits);
+/** `fixture`: the sources already read (src/cli/layout.ts read them to choose the layout). */
+export function loadInputs(cell: CellName, sources: string[], needs: Needs = {}, limits: LoadOptions = {}, fixture = loadFixture(sources, limits)): Loaded {
   const origin = (name: string): string | undefined => fixture.origin[name]?.source;
   return { ...checkInputs(cell, fixture.arrays, needs, origin), fixture, origin };
 }

@@ -20,6 +20,8 @@ import type { ArrayRow } from './forward';
 
 export interface TorchCommandOptions {
   sources: string[];
+  /** The sources, already read. */
+  fixture?: Fixture;
   backend: BackendName;
   /** --cell, checked against the shapes (rnn, lstm, gru). */
   cell?: string;
@@ -60,7 +62,7 @@ export interface TorchBackwardResult extends TorchRun {
 
 /** The module's inputs, read and checked (shapes, finiteness); what it did not read. */
 function load(o: TorchCommandOptions, reads: readonly string[]): { fixture: Fixture; problem: TorchProblem; unknown: string[]; yours?: Expected } {
-  const fixture = loadFixture(o.sources, { maxBytes: o.maxBytes });
+  const fixture = o.fixture ?? loadFixture(o.sources, { maxBytes: o.maxBytes });
   const yours = o.expect ? loadYours(o.expect, { maxBytes: o.maxBytes }) : undefined;
   const problem = torchProblem(fixture.arrays, { cell: o.cell, prefix: o.prefix, batchFirst: o.batchFirst, nonlinearity: o.nonlinearity, source: o.sources });
   const used = [...paramNames(problem.module), ...reads];
