@@ -3,8 +3,8 @@
  * cell. Every message names the array, its file, its shape and the expected shape; past
  * this point the math trusts the shapes.
  */
-import { LOSS_INPUT, LOSS_KINDS, type CellName, type Dims } from './backends/types';
-import { LOSSES, type LossInputName } from './model/losses';
+import { LOSS_INPUT, LOSS_KINDS, LOSS_WEIGHTS, type CellName, type Dims } from './backends/types';
+import { LOSSES, type LossInputName, type LossSpec } from './model/losses';
 import { CELLS, stateInputs } from './model/cells';
 import { isParamName } from './layouts/torch/names';
 import { InputError } from './errors';
@@ -31,11 +31,11 @@ const DIM_NAMES = ['n_x', 'n_a', 'n_y', 'm', 'T_x'] as const;
 /** What the losses read: the sum loss's upstream `da`, the xent loss's `labels`. */
 export const LOSS_DATA: string[] = Object.values(LOSS_INPUT);
 /** Names every command may find in a fixture besides the cell's parameters. */
-const DATA_NAMES = ['x', 'a0', 'c0', ...LOSS_DATA];
+const DATA_NAMES = ['x', 'a0', 'c0', ...LOSS_DATA, ...LOSS_WEIGHTS];
 
 /** Every name a fixture may hold for the cell: its parameters, x, a0 (c0), da and labels. */
 export function fixtureNames(cellName: CellName): string[] {
-  return [...requiredNames(cellName), ...stateInputs(CELLS[cellName]), ...LOSS_DATA];
+  return [...requiredNames(cellName), ...stateInputs(CELLS[cellName]), ...LOSS_DATA, ...LOSS_WEIGHTS];
 }
 
 export function requiredNames(cellName: CellName): string[] {
@@ -95,6 +95,12 @@ export function checkInputs(cellName: CellName, arrays: Arrays, needs: Needs = {
     expectShape(input.name, input.shape);
     const t = arrays[input.name], bad = 'invalid' in input ? input.invalid(t, dims) : undefined;
     if (bad) throw new InputError(`${input.name}${indexText(bad.at, t.shape)} = ${formatExact(t.data[bad.at])} ${bad.why}`, where(input.name));
+    const weights = (LOSSES[k] as LossSpec).weights;
+    if (weights && weights.name in arrays) {
+      expectShape(weights.name, input.shape);
+      const w = arrays[weights.name], wrong = weights.invalid(w);
+      if (wrong) throw new InputError(`${weights.name}${indexText(wrong.at, w.shape)} = ${formatExact(w.data[wrong.at])} ${wrong.why}`, where(weights.name));
+    }
   }
 
   const used = new Set([...cell.params.map((p) => p.name), ...DATA_NAMES]);

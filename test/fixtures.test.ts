@@ -50,7 +50,8 @@ export function referenceCases(): ReferenceCase[] {
 export function lossesOf(rc: ReferenceCase): { kind: 'sum' | 'xent'; loss: Loss; value: number; grads: Arrays }[] {
   return [
     { kind: 'sum', loss: { kind: 'sum', da: rc.inputs.da }, value: rc.loss_sum, grads: rc.backward_sum },
-    { kind: 'xent', loss: { kind: 'xent', labels: rc.inputs.labels }, value: rc.loss_xent, grads: rc.backward_xent },
+    // (the medium_mask cases' xent loss has its mask: CS231n's temporal_softmax_loss)
+    { kind: 'xent', loss: { kind: 'xent', labels: rc.inputs.labels, ...(rc.inputs.mask ? { mask: rc.inputs.mask } : {}) }, value: rc.loss_xent, grads: rc.backward_xent },
   ];
 }
 

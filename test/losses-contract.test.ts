@@ -132,3 +132,48 @@ for (const name of LOSS_NAMES) {
     }
   });
 }
+
+for (const name of LOSS_NAMES.filter((n) => (LOSSES[n] as LossSpec).weights)) {
+  const weights = (LOSSES[name] as LossSpec).weights!;
+  describe(`loss contract: ${name}'s weights (${weights.name})`, () => {
+    const { inputs, labels, da } = randomInputs('gru', D, 8);
+    const input = { da, labels }[LOSS_INPUT[name] as 'da' | 'labels'];
+    const arrays = { ...inputs, [LOSS_INPUT[name]]: input };
+    const ones = tensor(input.shape, new Float64Array(input.data.length).fill(1));
+    const some = tensor(input.shape, Float64Array.from(input.data, (_, k) => (k % 4 === 1 ? 0 : 1)));
+
+    it('is a fixture name of every cell, and is taken by lossWith with its input', () => {
+      for (const c of CELL_NAMES) assert.ok(fixtureNames(c).includes(weights.name), c);
+      assert.equal(Object.keys(lossWith(name, { ...arrays, [weights.name]: some })).join(' '), `kind ${LOSS_INPUT[name]} ${weights.name}`);
+    });
+
+    it('all ones change no bit; zeros leave terms out, on both backends alike (mathjs twin at 1e-12)', async () => {
+      const { float64Backend } = await import('../src/backends/float64');
+      const { mathjsBackend } = await import('../src/backends/mathjs');
+      const plain = float64Backend.lossAndGradients('gru', inputs, lossWith(name, arrays));
+      const withOnes = float64Backend.lossAndGradients('gru', inputs, lossWith(name, { ...arrays, [weights.name]: ones }));
+      assert.equal(withOnes.loss, plain.loss);
+      for (const g of Object.keys(plain.gradients)) assert.equal(hex(withOnes.gradients[g].data), hex(plain.gradients[g].data), g);
+      const masked = float64Backend.lossAndGradients('gru', inputs, lossWith(name, { ...arrays, [weights.name]: some }));
+      assert.ok(Math.abs(masked.loss - plain.loss) > 1e-3, 'the weights changed nothing');
+      const ref = mathjsBackend.lossAndGradients('gru', inputs, lossWith(name, { ...arrays, [weights.name]: some }));
+      assert.ok(Math.abs(ref.loss - masked.loss) <= 1e-12 * Math.abs(masked.loss));
+      for (const g of Object.keys(masked.gradients)) {
+        const scale = Math.max(1, ...masked.gradients[g].data.map(Math.abs));
+        masked.gradients[g].data.forEach((v, k) => assert.ok(Math.abs(v - ref.gradients[g].data[k]) <= 1e-12 * scale, `${g}[${k}]`));
+      }
+      // every weight 0: nothing of the loss is left
+      const none = float64Backend.lossAndGradients('gru', inputs, lossWith(name, { ...arrays, [weights.name]: tensor(input.shape) }));
+      assert.equal(none.loss, 0);
+      for (const g of Object.keys(none.gradients)) assert.ok(none.gradients[g].data.every((v) => v === 0), g);
+    });
+
+    it('refuses weights of another shape, or that are not 0 or 1, naming the entry', () => {
+      assert.throws(() => checkInputs('gru', { ...arrays, [weights.name]: tensor([D.T_x, D.m]) }, { [LOSS_INPUT[name]]: true }),
+        (e: unknown) => e instanceof InputError && new RegExp(`^${weights.name} has shape \\(5, 6\\)`).test(e.message));
+      const half = tensor(input.shape, Float64Array.from(some.data, (v, k) => (k === 7 ? 0.5 : v)));
+      assert.throws(() => checkInputs('gru', { ...arrays, [weights.name]: half }, { [LOSS_INPUT[name]]: true }),
+        (e: unknown) => e instanceof InputError && new RegExp(`^${weights.name}\\[1, 2\\] = 0\\.5 is not 0 or 1`).test(e.message));
+    });
+  });
+}

@@ -15,7 +15,7 @@ export type { Dims };
  * recurrent part's gradients only) or `{ kind: 'xent', labels }` (softmax cross-entropy on
  * class ids; the output head's gradients too).
  */
-export type Loss = { [K in LossName]: { kind: K } & { [N in LossInputName<K>]: Tensor } }[LossName];
+export type Loss = { [K in LossName]: { kind: K } & { [N in LossInputName<K>]: Tensor } & (K extends 'xent' ? { mask?: Tensor } : unknown) }[LossName];
 
 export type LossKind = LossName;
 /** Every loss, in the order commands check them. */
@@ -24,7 +24,17 @@ export const LOSS_KINDS: readonly LossKind[] = LOSS_NAMES;
 export const LOSS_INPUT = Object.fromEntries(LOSS_NAMES.map((k) => [k, LOSSES[k].input.name])) as { readonly [K in LossKind]: LossInputName<K> };
 
 /** The loss `kind` on the array it reads from `arrays` (trusted to be there: validated). */
-export const lossWith = (kind: LossKind, arrays: Arrays): Loss => ({ kind, [LOSS_INPUT[kind]]: arrays[LOSS_INPUT[kind]] }) as Loss;
+export function lossWith(kind: LossKind, arrays: Arrays): Loss {
+  const weights = (LOSSES[kind] as { weights?: { name: string } }).weights;
+  const loss: Record<string, unknown> = { kind, [LOSS_INPUT[kind]]: arrays[LOSS_INPUT[kind]] };
+  if (weights && arrays[weights.name]) loss[weights.name] = arrays[weights.name];
+  return loss as Loss;
+}
+/** The names of the losses' weights arrays (xent's mask). */
+export const LOSS_WEIGHTS: readonly string[] = LOSS_NAMES.flatMap((k) => {
+  const w = (LOSSES[k] as { weights?: { name: string } }).weights;
+  return w ? [w.name] : [];
+});
 
 /**
  * A complete implementation of the three cells. `inputs` holds the cell's parameters

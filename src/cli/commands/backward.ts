@@ -71,7 +71,7 @@ export function runBackward(o: BackwardOptions): BackwardResult {
     lossInferred: choice.inferred,
     lossValue,
     dims: loaded.dims,
-    arrays: [...inputRows(inputs, origin, [...forwardInputs(o.cell), LOSS_INPUT[kind]]), ...outputRows(gradients)],
+    arrays: [...inputRows(inputs, origin, [...forwardInputs(o.cell), ...Object.keys(loss).filter((k) => k !== 'kind')]), ...outputRows(gradients)],
     gradients,
     unknown: loaded.unknown,
     expected: yours && resolved && compareYours(gradients, yours, resolved, o.rtol, o.atol, 'backward'),

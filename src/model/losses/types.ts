@@ -29,6 +29,17 @@ export interface LossSpec {
     invalid?(t: Tensor, d: Dims): { at: number; why: string } | undefined;
   };
   /**
+   * An optional array of the input's shape that weighs each of its terms (xent's `mask`: 0 drops
+   * a term, as CS231n's temporal_softmax_loss takes it). With it, the loss's array as the engine
+   * reads it is the input with the weights stacked under it (src/backends/loss-input.ts): each
+   * step's block has the input's row(s), then the weights'.
+   */
+  readonly weights?: {
+    readonly name: string;
+    readonly what: string;
+    invalid(t: Tensor): { at: number; why: string } | undefined;
+  };
+  /**
    * Does it reach the output head? It then reads the head's logits z⟨t⟩ = Wy a⟨t⟩ + by and ŷ⟨t⟩ =
    * softmax(z⟨t⟩) (n_y rows), its gradients include the head's (dWy, dby), and the engine takes
    * ∂L/∂a⟨t⟩ = Wyᵀ ∂L/∂z⟨t⟩. Else it reads the states a⟨t⟩ (n_a rows) and the head does not run.
