@@ -1,0 +1,73 @@
+/**
+ * The cs231n layout (src/layouts/cs231n/) against fixtures/cs231n, made by numpy from CS231n
+ * assignment 3's documented equations (fixtures/generate_cs231n.py, its gradients checked there
+ * by centred differences): h, the sum loss Σ dh ⊙ h and temporal_softmax_loss (with and
+ * without a mask), and every gradient under the assignment's names, to 1e-12 — on the float64
+ * engine and on the mathjs reference.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { mathjsBackend } from '../src/backends/mathjs';
+import { InputError } from '../src/errors';
+import { parseNpz } from '../src/io/npz';
+import { cs231nBackward, cs231nForward, cs231nProblem } from '../src/layouts/cs231n';
+import type { Tensor } from '../src/tensor';
+
+const DIR = path.join(__dirname, '..', 'fixtures', 'cs231n');
+const cases = JSON.parse(fs.readFileSync(path.join(DIR, 'cases.json'), 'utf8')) as Record<string, { cell: string; mask: boolean }>;
+
+function load(name: string): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const e of parseNpz(new Uint8Array(fs.readFileSync(path.join(DIR, `${name}.npz`))), name)) out[e.name] = e.tensor;
+  return out;
+}
+
+/** Within 1e-12 of the largest entry of `want` (nested lists as numpy's tolist). */
+function close(got: Tensor, want: unknown, what: string): void {
+  const flat = (want as unknown[]).flat(Infinity) as number[];
+  assert.equal(got.data.length, flat.length, `${what}: size`);
+  const scale = Math.max(1, ...flat.map(Math.abs));
+  flat.forEach((v, k) => assert.ok(Math.abs(got.data[k] - v) <= 1e-12 * scale, `${what}[${k}]: ${got.data[k]} vs ${v}`));
+}
+
+describe('cs231n layout: rnn_layers.py as numpy computes it', () => {
+  it('has an RNN and an LSTM case, each with and without a mask', () => {
+    assert.deepEqual(Object.values(cases).map((c) => `${c.cell} ${c.mask}`).sort(), ['lstm false', 'lstm true', 'rnn false', 'rnn true']);
+  });
+
+  for (const [name, meta] of Object.entries(cases)) {
+    for (const [backendName, backend] of [['float64', undefined], ['mathjs', mathjsBackend]] as const) {
+      it(`${name} (${backendName}): h, both losses and every gradient under the assignment's names`, () => {
+        const a = load(name), want = JSON.parse(fs.readFileSync(path.join(DIR, `${name}.json`), 'utf8'));
+        const p = cs231nProblem(a);
+        assert.equal(p.cell, meta.cell);
+        close(cs231nForward(p, backend).h, want.h, 'h');
+        for (const [loss, key] of [['sum', 'sum'], ['softmax', 'xent']] as const) {
+          const r = cs231nBackward(p, loss, backend);
+          assert.ok(Math.abs(r.loss - want[`loss_${key}`]) <= 1e-12 * Math.max(1, Math.abs(want[`loss_${key}`])), `loss ${loss}: ${r.loss} vs ${want[`loss_${key}`]}`);
+          assert.deepEqual(Object.keys(r.gradients).sort(), Object.keys(want[`backward_${key}`]).sort());
+          for (const [g, v] of Object.entries(want[`backward_${key}`])) close(r.gradients[g], v, `${loss} ${g}`);
+        }
+      });
+    }
+  }
+
+  it("refuses what the assignment's functions would not take, in one line naming the array", () => {
+    const a = load('lstm_plain');
+    const refused = (arrays: Record<string, Tensor>, o: { cell?: string } = {}): string => {
+      try {
+        cs231nProblem(arrays, o);
+      } catch (e) {
+        assert.ok(e instanceof InputError && !e.message.includes('\n'), String(e));
+        return e.message;
+      }
+      return assert.fail('accepted');
+    };
+    assert.match(refused({ ...a, h0: { shape: [5, 3], data: new Float64Array(15) } }), /^h0 is \(5, 3\), expected \(3, 6\)$/);
+    assert.match(refused(a, { cell: 'gru' }), /^--cell gru, but Wh is \(6, 24\), an LSTM's \(H, 4H\) \(the assignment has no GRU\)$/);
+    const { Wx: _w, ...noWx } = a;
+    assert.match(refused(noWx), /^Wx is missing/);
+    assert.match(refused({ ...a, Wh: { shape: [6, 12], data: new Float64Array(72) } }), /^Wh is \(6, 12\): an RNN's is \(H, H\), an LSTM's \(H, 4H\)$/);
+  });
+});
