@@ -132,7 +132,7 @@ describe('the verdicts of --expect and gradcheck --grads (bin/rnn)', function ()
         ['gradcheck', '--cell', 'rnn', 'net.json', '--loss', 'sum', '--grads', 'dW_aa.json'],
       ]) {
         const line = expectBadInput(await rnn(args), /dW_aa\.json: --(expect|grads): dW_aa \(did you mean dWaa\?\): no such gradient of the sum loss for --cell rnn/);
-        assert.match(line, /compared: dx, da0, dWaa, dWax, dba; accepted, not compared: Waa, Wax, Wya, ba, by, x, a0, da, labels\)$/, args[0]);
+        assert.match(line, /compared: dx, da0, dWaa, dWax, dba; accepted, not compared: Waa, Wax, Wya, ba, by, x, a0, da, labels, mask\)$/, args[0]);
       }
     });
 
@@ -140,7 +140,7 @@ describe('the verdicts of --expect and gradcheck --grads (bin/rnn)', function ()
       writeJson('foo.json', { a: out.a, foo: out.y });
       expectBadInput(
         await rnn(['forward', '--cell', 'rnn', 'net.json', '--expect', 'foo.json']),
-        /foo\.json: --expect: foo: no such output of rnn forward --cell rnn \(compared: a, y \(or y_pred\); accepted, not compared: Waa, Wax, Wya, ba, by, x, a0, da, labels\)$/,
+        /foo\.json: --expect: foo: no such output of rnn forward --cell rnn \(compared: a, y \(or y_pred\); accepted, not compared: Waa, Wax, Wya, ba, by, x, a0, da, labels, mask\)$/,
       );
       writeJson('y_hat.json', { y_hat: out.y });
       expectBadInput(await rnn(['forward', '--cell', 'rnn', 'net.json', '--expect', 'y_hat.json']), /y_hat \(did you mean y\?\): no such output/);
