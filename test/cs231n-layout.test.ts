@@ -71,3 +71,49 @@ describe('cs231n layout: rnn_layers.py as numpy computes it', () => {
     assert.match(refused({ ...a, Wh: { shape: [6, 12], data: new Float64Array(72) } }), /^Wh is \(6, 12\): an RNN's is \(H, H\), an LSTM's \(H, 4H\)$/);
   });
 });
+
+describe('rnn --layout cs231n (CLI, in-process)', () => {
+  const { run } = require('../src/cli/main') as typeof import('../src/cli/main');
+  const os = require('os') as typeof import('os');
+  const rnn = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    let stdout = '', stderr = '';
+    const io = { stdout: (s: string) => void (stdout += s), stderr: (s: string) => void (stderr += s), stdoutIsTTY: false, env: { ...process.env, NO_COLOR: '1', RNN_DEBUG: undefined } };
+    return { code: await run([process.execPath, 'rnn', ...args], io), stdout, stderr };
+  };
+  const file = (name: string): string => path.join(DIR, `${name}.npz`);
+
+  it('forward and backward read the names, say the layout they chose, and give what numpy gives', async () => {
+    const want = JSON.parse(fs.readFileSync(path.join(DIR, 'lstm_mask.json'), 'utf8'));
+    const f = await rnn(['forward', file('lstm_mask'), '--json']);
+    assert.equal(f.code, 0, f.stderr);
+    assert.equal(f.stderr, "rnn: reading the arrays as --layout cs231n: they carry CS231n's rnn_layers.py names (Wx, Wh, b); --layout chooses\n");
+    close({ shape: [], data: Float64Array.from((JSON.parse(f.stdout).h as unknown[]).flat(Infinity) as number[]) }, want.h, 'h');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-cs231n-'));
+    try {
+      const b = await rnn(['backward', '--layout', 'cs231n', file('lstm_mask'), '--loss', 'xent', '--out', path.join(dir, 'g.npz')]);
+      assert.equal(b.code, 0, b.stderr);
+      assert.match(b.stdout, /^rnn backward: CS231n lstm, L = temporal_softmax_loss\(h W_vocab \+ b_vocab, y, mask\) = [\d.]+; wrote dx \(4, 6, 3\), dh0 \(4, 5\), dWx \(3, 20\), dWh \(5, 20\), db \(20,\), dW_vocab \(5, 4\), db_vocab \(4,\) to /);
+      const got = Object.fromEntries(parseNpz(new Uint8Array(fs.readFileSync(path.join(dir, 'g.npz'))), 'g.npz').map((e) => [e.name, e.tensor]));
+      for (const [g, v] of Object.entries(want.backward_xent)) close(got[g], v, g);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asks which loss when the fixture has both dh and y, and refuses in one line what it does not do yet', async () => {
+    const both = await rnn(['backward', '--layout', 'cs231n', file('rnn_plain')]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /the fixture has dh and y: say which loss with --loss sum \(Σ dh ⊙ h\) or --loss xent/);
+    for (const [args, msg] of [
+      [['gradcheck', file('rnn_plain')], /gradcheck --layout cs231n: not yet/],
+      [['forward', '--layout', 'cs231n', file('rnn_plain'), '--expect', file('rnn_plain')], /--expect: not with --layout cs231n yet/],
+      [['forward', '--layout', 'cs231n', '--batch-first', file('rnn_plain')], /--batch-first: for --layout torch only/],
+      [['init', '--layout', 'cs231n', '--cell', 'rnn'], /init --layout cs231n: not yet/],
+    ] as const) {
+      const r = await rnn([...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+      assert.equal(r.stderr.trim().split('\n').filter((l) => !/--layout chooses$/.test(l)).length, 1, r.stderr);
+    }
+  });
+});

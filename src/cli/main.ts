@@ -5,6 +5,7 @@
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
 import { pickLayout } from './layout';
+import { cs231nBackward, cs231nForward } from './cs231n';
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
 import { LOSS_INPUT, type CellName, type Dims } from '../backends/types';
@@ -106,6 +107,7 @@ export function buildProgram(io: IO): Command {
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json\n  $ rnn forward --cell rnn rnn.json\n')
     .action(async (sources: string[], o: CommonOpts & LayoutOpts & { cell: CellName; backend: BackendName; expect?: string[]; strict?: boolean; rtol: number; atol: number; t?: number; maxInput: number }, cmd: Command) => {
       const { layout, fixture } = pickLayout(cmd, o, sources, io);
+      if (layout === 'cs231n') return cs231nForward(io, sources, outputPlan(o), fixture);
       if (layout === 'torch') {
         if (o.t !== undefined) throw new InputError('--t: a PyTorch module has no predictions to show (--layout torch prints output by step)');
         return torchForward(io, sources, outputPlan(o), fixture);
@@ -131,6 +133,7 @@ export function buildProgram(io: IO): Command {
     .addHelpText('after', '\nExamples:\n  $ rnn init --cell lstm --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out lstm.json\n  $ rnn backward --cell lstm lstm.json --loss xent --show dWy\n')
     .action(async (sources: string[], o: CommonOpts & LayoutOpts & { cell: CellName; backend: BackendName; loss?: LossKind; show?: string[]; expect?: string[]; strict?: boolean; rtol: number; atol: number; maxInput: number }, cmd: Command) => {
       const { layout, fixture } = pickLayout(cmd, o, sources, io);
+      if (layout === 'cs231n') return cs231nBackward(io, sources, outputPlan(o), fixture);
       if (layout === 'torch') {
         if (o.loss !== undefined) throw new InputError("--loss: --layout torch takes PyTorch's loss, Σ grad_output ⊙ output (+ Σ grad_h_n ⊙ h_n, Σ grad_c_n ⊙ c_n), from the arrays the fixture has");
         return torchBackward(io, sources, outputPlan(o), fixture);
@@ -196,6 +199,7 @@ Examples:
     .action(async (sources: string[], o: LayoutOpts & { cell: CellName; loss: GradcheckLoss; mode: Mode; samples: number; directions: number; eps: number; tol: number; seed: number; only?: string[]; grads?: string[]; strict?: boolean; threads: number; json?: boolean; color?: boolean; precision: number; maxInput: number }, cmd: Command) => {
       checkStrict(o, o.grads, '--grads');
       const { layout, fixture } = pickLayout(cmd, o, sources, io);
+      if (layout === 'cs231n') throw new InputError('gradcheck --layout cs231n: not yet (issue 20); rnn backward --layout cs231n gives the gradients under the assignment\'s names');
       if (layout === 'torch') {
         if (cmd.getOptionValueSource('loss') !== 'default') throw new InputError("--loss: --layout torch takes PyTorch's loss, Σ grad_output ⊙ output (+ Σ grad_h_n ⊙ h_n, Σ grad_c_n ⊙ c_n), from the arrays the fixture has");
         if (cmd.getOptionValueSource('threads') !== 'default') say(io, 'note: --threads: a PyTorch module is checked on this thread');
@@ -271,6 +275,7 @@ Examples:
   $ rnn init --layout torch --cell lstm --input-size 3 --hidden-size 4 --num-layers 2 --bidirectional --batch 2 --seq-len 5 --seed 1 --out lstm_torch.npz
 `)
     .action(async (o: TorchInitOpts & { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }, cmd: Command) => {
+      if (o.layout === 'cs231n') throw new InputError('init --layout cs231n: not yet (issue 20); init --layout coursera or torch');
       if (o.layout === 'torch') return torchInit(io, cmd, outputPlan(o));
       requireOptions(cmd, o, INIT_SIZES);
       torchInitOnly(o);

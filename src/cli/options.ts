@@ -61,7 +61,7 @@ export function cellOption(): Option {
 }
 
 /** The layouts `--layout` takes: the notebook's names (the default) and PyTorch's (src/cli/torch.ts). */
-export const LAYOUTS = ['coursera', 'torch'] as const;
+export const LAYOUTS = ['coursera', 'torch', 'cs231n'] as const;
 export type LayoutName = (typeof LAYOUTS)[number];
 
 /** --cell where a layout may read the cell from the shapes: required in the coursera layout (`requireCell`). */
@@ -118,7 +118,7 @@ export function addColorOptions(cmd: Command): Command {
 /** --layout and the options of its torch layout (forward, backward, gradcheck). */
 export function addLayoutOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--layout <name>', "whose names and shapes the arrays have: coursera (the notebook's: Wax, x (n_x, m, T_x), ...) or torch (a PyTorch nn.RNN/LSTM/GRU: its state_dict names, input (T, N, H_in), h_0, c_0; stacked and bidirectional)").choices(LAYOUTS).default('coursera', "torch when the arrays carry a module's state_dict names and none of the notebook's, else coursera"))
+    .addOption(new Option('--layout <name>', "whose names and shapes the arrays have: coursera (the notebook's: Wax, x (n_x, m, T_x), ...) or torch (a PyTorch nn.RNN/LSTM/GRU: its state_dict names, input (T, N, H_in), h_0, c_0; stacked and bidirectional) or cs231n (CS231n's rnn_layers.py: x (N, T, D), h0, Wx, Wh, b, W_vocab, b_vocab, y, mask, dh)").choices(LAYOUTS).default('coursera', "as the arrays' names say: torch or cs231n when they are only those, else coursera"))
     .option('--batch-first', '--layout torch: input and output are (N, T, ...), as with batch_first=True')
     .option('--prefix <P>', "--layout torch: whose parameters, when the names carry several modules' (e.g. encoder.lstm)")
     .addOption(new Option('--nonlinearity <f>', "--layout torch: an nn.RNN's nonlinearity").choices(['tanh', 'relu']));

@@ -1,0 +1,57 @@
+/**
+ * The wiring of `--layout cs231n` for forward and backward (src/cli/main.ts hands the action
+ * over here): the command modules' results, rendered or emitted.
+ */
+import { InputError } from '../errors';
+import type { BackendName } from '../backends';
+import type { Fixture } from '../io/fixture';
+import { runCs231nBackward, runCs231nForward } from './commands/cs231n';
+import type { IO } from './main';
+import { bytesOf, type CommonOpts } from './options';
+import { emit } from './output';
+import { formatNumber } from './render/format';
+import { renderCs231nBackward, renderCs231nForward, functionOf } from './render/cs231n';
+import { BACKWARD_RESULT, FORWARD_RESULT, say, styleOf } from './report';
+import { shownList } from '../escape';
+
+export interface Cs231nOpts extends CommonOpts {
+  cell?: string;
+  backend: BackendName;
+  loss?: 'sum' | 'xent';
+  expect?: string[];
+  maxInput: number;
+}
+
+/** What the cs231n layout does not take (yet): refused, never ignored. */
+function refuseUnsupported(o: Cs231nOpts & { t?: number; show?: string[]; prefix?: string; batchFirst?: boolean; nonlinearity?: string }): void {
+  const torch = [o.prefix !== undefined && '--prefix', o.batchFirst && '--batch-first', o.nonlinearity !== undefined && '--nonlinearity'].filter((x): x is string => !!x);
+  if (torch.length) throw new InputError(`${torch.join(', ')}: for --layout torch only (the cs231n layout is rnn_layers.py's: x is (N, T, D))`);
+  if (o.expect) throw new InputError('--expect: not with --layout cs231n yet; write the outputs with --out and compare them with your own (np.allclose)');
+  if (o.t !== undefined) throw new InputError('--t: --layout cs231n shows the arrays, not predictions by step');
+  if (o.show) throw new InputError('--show: not with --layout cs231n yet; --json or --out give every gradient');
+}
+
+const LOSS_TEXT = { sum: 'L = Σ dh ⊙ h (rnn_backward(dh, cache))', xent: 'L = temporal_softmax_loss(h W_vocab + b_vocab, y, mask)' } as const;
+
+function warnUnused(io: IO, unknown: string[]): void {
+  if (unknown.length) say(io, `warning: not read by this command: ${shownList(unknown)}`);
+}
+
+export async function cs231nForward(io: IO, sources: string[], o: Cs231nOpts & { t?: number }, fixture?: Fixture): Promise<void> {
+  refuseUnsupported(o);
+  const style = styleOf(o, io);
+  const r = runCs231nForward({ sources, fixture, backend: o.backend, cell: o.cell, maxBytes: bytesOf(o.maxInput) });
+  warnUnused(io, r.unknown);
+  const p = r.problem;
+  await emit(io, o, r.outputs, { ...FORWARD_RESULT, time: r.time }, () => renderCs231nForward(style, r, o.backend), `rnn forward: CS231n ${functionOf(r)}, N=${p.N} T=${p.T} D=${p.D} H=${p.H}`);
+}
+
+export async function cs231nBackward(io: IO, sources: string[], o: Cs231nOpts & { show?: string[] }, fixture?: Fixture): Promise<void> {
+  refuseUnsupported(o);
+  const style = styleOf(o, io);
+  const r = runCs231nBackward({ sources, fixture, backend: o.backend, cell: o.cell, loss: o.loss, maxBytes: bytesOf(o.maxInput) });
+  warnUnused(io, r.unknown);
+  if (r.lossInferred) say(io, r.lossInferred);
+  const summary = `rnn backward: CS231n ${r.problem.cell}, ${LOSS_TEXT[r.loss]} = ${formatNumber(r.lossValue, o.precision)}`;
+  await emit(io, o, r.gradients, { ...BACKWARD_RESULT, time: r.time }, () => renderCs231nBackward(style, r, o.backend, `${LOSS_TEXT[r.loss]} = ${formatNumber(r.lossValue, o.precision)}`), summary);
+}
