@@ -39,10 +39,11 @@ const pinned: PinnedNode[] = Object.entries(
  * other nodes, group workers and kernel threads included, are compared directly below.
  * Not the CLI tests of wording and decisions made in rnn's own code alone (verdicts and name
  * contracts, usage and colour, option limits, escaped names, gradcheck's arithmetic at extreme
- * magnitudes): what they check runs no Node API that the others leave out, and the suite's 5
- * minutes on 2 cores could not hold them three times (bench/README.md, "The suite's time").
+ * magnitudes, the torch layout's commands, run in-process but for one bin/rnn run): what they
+ * check runs no Node API that the others leave out, and the suite's 5 minutes on 2 cores could
+ * not hold them three times (bench/README.md, "The suite's time").
  */
-const THIS_NODE_ONLY = ['cli-verdicts.test.ts', 'cli-usage.test.ts', 'cli-limits.test.ts', 'cli-names.test.ts', 'cli-gradcheck-magnitude.test.ts'];
+const THIS_NODE_ONLY = ['cli-verdicts.test.ts', 'cli-usage.test.ts', 'cli-limits.test.ts', 'cli-names.test.ts', 'cli-gradcheck-magnitude.test.ts', 'cli-torch.test.ts'];
 function shippedTestFiles(): string[] {
   return fs.readdirSync(path.join(ROOT, 'test'))
     .filter((f) => (/^cli.*\.test\.ts$/.test(f) && !THIS_NODE_ONLY.includes(f)) || f === 'launch.test.ts' || f === 'package.test.ts').sort();
