@@ -15,6 +15,10 @@
  *
  * While both threads run groups, the products of this thread's group keep off the kernels'
  * helper thread (src/exec/wasm/kernels.ts): the second core is busy with the other group.
+ *
+ * The same protocol runs two independent traces side by side (`inGroupsBeside`: a
+ * bidirectional layer's directions, one column group each): the worker takes one trace's group
+ * while this thread runs the other's.
  */
 import path = require('path');
 import type { MessagePort, Worker } from 'worker_threads';
