@@ -100,6 +100,29 @@ describe('rnn --layout cs231n (CLI, in-process)', () => {
     }
   });
 
+  it("init --layout cs231n draws what numpy draws for CaptioningRNN's init (fixtures/cs231n/init), bit for bit", async () => {
+    const inits = JSON.parse(fs.readFileSync(path.join(DIR, 'init', 'cases.json'), 'utf8')) as Record<string, { cell: string; N: number; T: number; D: number; H: number; V: number; seed: number }>;
+    assert.deepEqual(Object.values(inits).map((c) => c.cell).sort(), ['lstm', 'rnn']);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-cs231n-init-'));
+    try {
+      for (const [name, c] of Object.entries(inits)) {
+        const out = path.join(dir, `${name}.npz`);
+        const r = await rnn(['init', '--layout', 'cs231n', '--cell', c.cell, '--input-size', `${c.D}`, '--hidden-size', `${c.H}`, '--batch', `${c.N}`, '--seq-len', `${c.T}`, '--vocab-size', `${c.V}`, '--seed', `${c.seed}`, '--out', out]);
+        assert.equal(r.code, 0, r.stderr);
+        const ours = parseNpz(new Uint8Array(fs.readFileSync(out)), out), numpy = parseNpz(new Uint8Array(fs.readFileSync(path.join(DIR, 'init', `${name}.npz`))), name);
+        assert.deepEqual(ours.map((e) => e.name), numpy.map((e) => e.name));
+        ours.forEach((e, i) => {
+          assert.deepEqual(e.tensor.shape, numpy[i].tensor.shape, e.name);
+          assert.ok(Buffer.from(e.tensor.data.buffer, e.tensor.data.byteOffset, e.tensor.data.byteLength).equals(Buffer.from(numpy[i].tensor.data.buffer, numpy[i].tensor.data.byteOffset, numpy[i].tensor.data.byteLength)), `${name} ${e.name}`);
+        });
+        // and what it drew runs: a forward, and both losses' backward
+        for (const args of [['forward'], ['backward', '--loss', 'sum'], ['backward', '--loss', 'xent']]) assert.equal((await rnn([...args, out, '--json'])).code, 0, args.join(' '));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('asks which loss when the fixture has both dh and y, and refuses in one line what it does not do yet', async () => {
     const both = await rnn(['backward', '--layout', 'cs231n', file('rnn_plain')]);
     assert.equal(both.code, 2);
@@ -108,7 +131,10 @@ describe('rnn --layout cs231n (CLI, in-process)', () => {
       [['gradcheck', file('rnn_plain')], /gradcheck --layout cs231n: not yet/],
       [['forward', '--layout', 'cs231n', file('rnn_plain'), '--expect', file('rnn_plain')], /--expect: not with --layout cs231n yet/],
       [['forward', '--layout', 'cs231n', '--batch-first', file('rnn_plain')], /--batch-first: for --layout torch only/],
-      [['init', '--layout', 'cs231n', '--cell', 'rnn'], /init --layout cs231n: not yet/],
+      [['init', '--layout', 'cs231n', '--cell', 'gru', '--input-size', '2', '--hidden-size', '3', '--batch', '2', '--seq-len', '2', '--vocab-size', '3'], /--cell gru: --layout cs231n draws the assignment's RNN or LSTM/],
+      [['init', '--layout', 'cs231n', '--cell', 'rnn', '--input-size', '2', '--hidden-size', '3', '--batch', '2', '--seq-len', '2'], /required option '--vocab-size <n>' not specified/],
+      [['init', '--layout', 'cs231n', '--cell', 'rnn', '--input-size', '2', '--hidden-size', '3', '--batch', '2', '--seq-len', '2', '--vocab-size', '3', '--num-layers', '2'], /--num-layers: not the cs231n layout's/],
+      [['init', '--cell', 'rnn', '--n-x', '2', '--n-a', '3', '--n-y', '2', '--m', '2', '--t-x', '2', '--vocab-size', '3'], /--vocab-size: for --layout cs231n only/],
     ] as const) {
       const r = await rnn([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -7,8 +7,10 @@ import type { BackendName } from '../backends';
 import type { Fixture } from '../io/fixture';
 import { runCs231nBackward, runCs231nForward } from './commands/cs231n';
 import type { IO } from './main';
-import { bytesOf, type CommonOpts } from './options';
-import { emit } from './output';
+import { bytesOf, requireOptions, type CommonOpts } from './options';
+import { emit, emitArrays, type OutputOptions } from './output';
+import type { Command } from 'commander';
+import { initCs231n } from '../layouts/cs231n/init';
 import { formatNumber } from './render/format';
 import { renderCs231nBackward, renderCs231nForward, functionOf } from './render/cs231n';
 import { BACKWARD_RESULT, FORWARD_RESULT, say, styleOf } from './report';
@@ -54,4 +56,45 @@ export async function cs231nBackward(io: IO, sources: string[], o: Cs231nOpts & 
   if (r.lossInferred) say(io, r.lossInferred);
   const summary = `rnn backward: CS231n ${r.problem.cell}, ${LOSS_TEXT[r.loss]} = ${formatNumber(r.lossValue, o.precision)}`;
   await emit(io, o, r.gradients, { ...BACKWARD_RESULT, time: r.time }, () => renderCs231nBackward(style, r, o.backend, `${LOSS_TEXT[r.loss]} = ${formatNumber(r.lossValue, o.precision)}`), summary);
+}
+
+/** `rnn init --layout cs231n`'s options: the assignment's N, T, D, H, V under the flags torch's init has, and --vocab-size. */
+export interface Cs231nInitOpts {
+  cell: string;
+  inputSize?: number;
+  hiddenSize?: number;
+  batch?: number;
+  seqLen?: number;
+  vocabSize?: number;
+  projSize?: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  bias: boolean;
+  unbatched?: boolean;
+  batchFirst?: boolean;
+  nX?: number;
+  nA?: number;
+  nY?: number;
+  m?: number;
+  tX?: number;
+  seed?: number;
+  scale: number;
+}
+
+export async function cs231nInit(io: IO, cmd: Command, o: Cs231nInitOpts & OutputOptions): Promise<void> {
+  requireOptions(cmd, o, [['inputSize', '--input-size <n>'], ['hiddenSize', '--hidden-size <n>'], ['batch', '--batch <n>'], ['seqLen', '--seq-len <n>'], ['vocabSize', '--vocab-size <n>']]);
+  const other = [
+    o.nX !== undefined && '--n-x', o.nA !== undefined && '--n-a', o.nY !== undefined && '--n-y', o.m !== undefined && '--m', o.tX !== undefined && '--t-x', o.scale !== 1 && '--scale',
+    o.projSize !== undefined && '--proj-size', o.numLayers !== undefined && '--num-layers', o.bidirectional && '--bidirectional', !o.bias && '--no-bias',
+    o.unbatched && '--unbatched', o.batchFirst && '--batch-first',
+  ].filter((x): x is string => !!x);
+  if (other.length) throw new InputError(`${other.join(', ')}: not the cs231n layout's; it takes --input-size D, --hidden-size H, --batch N, --seq-len T, --vocab-size V`);
+  if (o.cell !== 'rnn' && o.cell !== 'lstm') throw new InputError(`--cell ${o.cell}: --layout cs231n draws the assignment's RNN or LSTM (--cell rnn or lstm; it has no GRU)`);
+  let seed = o.seed;
+  if (seed === undefined) {
+    seed = Math.floor(Math.random() * 2 ** 32);
+    say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
+  }
+  const arrays = initCs231n({ cell: o.cell, N: o.batch!, T: o.seqLen!, D: o.inputSize!, H: o.hiddenSize!, V: o.vocabSize!, seed });
+  await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: 'randn draws are finite' });
 }

@@ -5,7 +5,7 @@
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
 import { pickLayout } from './layout';
-import { cs231nBackward, cs231nForward } from './cs231n';
+import { cs231nBackward, cs231nForward, cs231nInit } from './cs231n';
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
 import { LOSS_INPUT, type CellName, type Dims } from '../backends/types';
@@ -257,6 +257,7 @@ Examples:
     .option('--unbatched', '--layout torch: input (T, H_in), as PyTorch takes unbatched input')
     .option('--seq-len <n>', '--layout torch: time steps T (required)', positiveInt('--seq-len'))
     .option('--batch-first', '--layout torch: input and grad_output (N, T, ...)')
+    .option('--vocab-size <n>', '--layout cs231n: V, W_vocab\'s columns (required; with --input-size D, --hidden-size H, --batch N, --seq-len T)', positiveInt('--vocab-size'))
     .option('--seed <S>', 'np.random.seed(S) before the draws (default: a random seed, printed on stderr)', nonNegativeInt('--seed', 0xffffffff))
     .option('--scale <x>', 'multiply every parameter by this (1 = the course\'s randn)', nonNegativeNumber('--scale'), 1)
     .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (DIR/); - or none: JSON to stdout')
@@ -270,12 +271,17 @@ Draws, in this order, exactly as numpy does after np.random.seed(S):
 With --layout torch: np.random.seed(S); every parameter in state_dict order = uniform(-k, k, shape), k = 1/sqrt(hidden_size)
 (PyTorch's own init); then input, h_0 (c_0), grad_output, grad_h_n (grad_c_n) = randn(*shape).
 
+With --layout cs231n (CaptioningRNN's init): np.random.seed(S); x = randn(N, T, D); h0 = randn(N, H);
+Wx = randn(D, kH) / sqrt(D); Wh = randn(H, kH) / sqrt(H); b = zeros(kH) (k: rnn 1, lstm 4);
+W_vocab = randn(H, V) / sqrt(H); b_vocab = zeros(V); y = randint(0, V, size=(N, T)); dh = randn(N, T, H).
+
 Examples:
   $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json
   $ rnn init --layout torch --cell lstm --input-size 3 --hidden-size 4 --num-layers 2 --bidirectional --batch 2 --seq-len 5 --seed 1 --out lstm_torch.npz
 `)
-    .action(async (o: TorchInitOpts & { cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }, cmd: Command) => {
-      if (o.layout === 'cs231n') throw new InputError('init --layout cs231n: not yet (issue 20); init --layout coursera or torch');
+    .action(async (o: TorchInitOpts & { vocabSize?: number; cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }, cmd: Command) => {
+      if (o.layout === 'cs231n') return cs231nInit(io, cmd, outputPlan(o));
+      if (o.vocabSize !== undefined) throw new InputError('--vocab-size: for --layout cs231n only');
       if (o.layout === 'torch') return torchInit(io, cmd, outputPlan(o));
       requireOptions(cmd, o, INIT_SIZES);
       torchInitOnly(o);
