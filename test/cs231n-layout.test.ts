@@ -123,6 +123,14 @@ describe('rnn --layout cs231n (CLI, in-process)', () => {
     }
   });
 
+  it('inspect says which function the arrays are for, their sizes and what backward can run', async () => {
+    const r = await rnn(['inspect', file('lstm_mask')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\nCS231n's lstm_forward \(layout cs231n\): N=4 T=6 D=3 H=5 V=4\nbackward: --loss sum \(dh\), --loss xent \(temporal_softmax_loss on y, with its mask\)\n/);
+    const j = JSON.parse((await rnn(['inspect', file('rnn_plain'), '--json'])).stdout);
+    assert.deepEqual(j.cs231n, { problem: { cell: 'rnn', N: 3, T: 5, D: 4, H: 6, V: 7 }, losses: ['sum', 'xent'], mask: false });
+  });
+
   it('asks which loss when the fixture has both dh and y, and refuses in one line what it does not do yet', async () => {
     const both = await rnn(['backward', '--layout', 'cs231n', file('rnn_plain')]);
     assert.equal(both.code, 2);

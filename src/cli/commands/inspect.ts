@@ -10,6 +10,7 @@ import { checkInputs } from '../../validate';
 import { recognise, type Recognised } from './recognise';
 import { isParamName, recogniseTorch, type TorchNet } from '../../layouts/torch/names';
 import type { Arrays } from '../../tensor';
+import { cs231nProblem, type Cs231nProblem } from '../../layouts/cs231n';
 
 export interface InspectRow extends Stats {
   name: string;
@@ -38,9 +39,21 @@ export interface TorchFit {
   problem?: string;
 }
 
+/** What the arrays are as CS231n's rnn_layers.py arrays (`--layout cs231n`), when they carry Wx, Wh and b. */
+export interface Cs231nFit {
+  problem?: Pick<Cs231nProblem, 'cell' | 'N' | 'T' | 'D' | 'H' | 'V'>;
+  /** Which losses its arrays allow: sum (dh), xent (y, with W_vocab); and whether there is a mask. */
+  losses?: string[];
+  mask?: boolean;
+  /** Why they are not (a missing array, a wrong shape, ...). */
+  wrong?: string;
+}
+
 export interface InspectResult {
   arrays: InspectRow[];
   fits: CellFit[];
+  /** Present when the names are CS231n's (Wx, Wh, b). */
+  cs231n?: Cs231nFit;
   /** Present when some name is one of PyTorch's recurrent parameters (weight_ih_l0, ...). */
   torch?: TorchFit;
   /** When the arrays are no cell's inputs: the outputs or gradients they look like. */
@@ -66,8 +79,20 @@ export function runInspect(sources: string[], maxBytes?: number): InspectResult 
     }
   });
   const torch = Object.keys(fixture.arrays).some(isParamName) ? torchFit(fixture.arrays) : undefined;
-  const recognised = fits.some((f) => f.dims) || torch ? undefined : recognise(fixture.arrays);
-  return { arrays, fits, ...(recognised ? { recognised } : {}), ...(torch ? { torch } : {}) };
+  const cs231n = !torch && ['Wx', 'Wh', 'b'].every((n) => n in fixture.arrays) ? cs231nFit(fixture.arrays) : undefined;
+  const recognised = fits.some((f) => f.dims) || torch || cs231n ? undefined : recognise(fixture.arrays);
+  return { arrays, fits, ...(recognised ? { recognised } : {}), ...(torch ? { torch } : {}), ...(cs231n ? { cs231n } : {}) };
+}
+
+function cs231nFit(arrays: Arrays): Cs231nFit {
+  try {
+    const { cell, N, T, D, H, V } = cs231nProblem(arrays);
+    const losses = [...(arrays.dh ? ['sum'] : []), ...(arrays.y && V !== undefined ? ['xent'] : [])];
+    return { problem: { cell, N, T, D, H, V }, losses, mask: 'mask' in arrays };
+  } catch (e) {
+    if (e instanceof InputError) return { wrong: e.message };
+    throw e;
+  }
 }
 
 function torchFit(arrays: Arrays): TorchFit {

@@ -259,6 +259,7 @@ export function renderInspect(style: Style, r: InspectResult): string {
   ]);
   const arrays = table(style, ['array', 'shape', 'from', 'dtype', 'min', 'max', 'mean', 'NaN/Inf'], rows);
   if (r.torch) return [arrays, torchText(r.torch)].join('\n') + '\n';
+  if (r.cs231n) return [arrays, cs231nText(r.cs231n)].join('\n') + '\n';
   if (r.recognised) return [arrays, recognisedText(r.recognised)].join('\n') + '\n';
   return [arrays, table(style, ['cell', 'fits?', 'dims, or what is wrong'], fits)].join('\n') + '\n';
 }
@@ -272,6 +273,17 @@ function torchText(t: NonNullable<InspectResult['torch']>): string {
   else if (x.length === 2) lines.push(`input: unbatched, T=${x[0]}`);
   else lines.push(`input: T=${x[0]} N=${x[1]}, or with --batch-first N=${x[0]} T=${x[1]} (the arrays do not say which)`);
   lines.push('run it: rnn forward --layout torch FILES (backward with grad_output: README, "PyTorch modules")');
+  return lines.join('\n');
+}
+
+/** The arrays as CS231n's rnn_layers.py takes them: which function, the sizes, what can run. */
+function cs231nText(f: NonNullable<InspectResult['cs231n']>): string {
+  if (!f.problem) return `CS231n's names (Wx, Wh, b), but not arrays rnn_layers.py takes: ${f.wrong}`;
+  const p = f.problem;
+  const lines = [`CS231n's ${p.cell}_forward (layout cs231n): N=${p.N} T=${p.T} D=${p.D} H=${p.H}${p.V !== undefined ? ` V=${p.V}` : ''}`];
+  const losses = f.losses ?? [];
+  lines.push(losses.length ? `backward: ${losses.map((l) => (l === 'sum' ? '--loss sum (dh)' : `--loss xent (temporal_softmax_loss on y${f.mask ? ', with its mask' : ''})`)).join(', ')}` : 'backward needs dh, or y with W_vocab and b_vocab');
+  lines.push('run it: rnn forward FILES (the names choose --layout cs231n; README, "CS231n\'s rnn_layers.py")');
   return lines.join('\n');
 }
 
