@@ -147,7 +147,10 @@ describe('the packed package', function () {
       }
     });
 
-    it('every example of each rnn COMMAND --help, each command in a fresh directory', () => {
+    // Under Node 22 and 24 the installed rnn runs rnn --help's examples and the README's lines
+    // (cli.test.ts); each command's own examples are the same commands with other sizes.
+    it('every example of each rnn COMMAND --help, each command in a fresh directory', function () {
+      if (otherNodeRun) this.skip();
       const help = sh('rnn --help', consumer).out;
       const commands = commandLines(help.slice(help.indexOf('Commands:')), /^ {2}([a-z][\w-]*)\b/).filter((c) => c !== 'help');
       assert.ok(commands.length >= 5, `commands: ${commands.join(' ')}`);
