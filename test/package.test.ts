@@ -147,8 +147,8 @@ describe('the packed package', function () {
       }
     });
 
-    // Under Node 22 and 24 the installed rnn runs rnn --help's examples and the README's lines
-    // (cli.test.ts); each command's own examples are the same commands with other sizes.
+    // Under Node 22 and 24 the installed rnn runs rnn --help's examples (above), and cli.test.ts
+    // the README's lines; each command's own examples are the same commands with other sizes.
     it('every example of each rnn COMMAND --help, each command in a fresh directory', function () {
       if (otherNodeRun) this.skip();
       const help = sh('rnn --help', consumer).out;
