@@ -123,6 +123,38 @@ describe('rnn --layout cs231n (CLI, in-process)', () => {
     }
   });
 
+  it("--expect: numpy's own gradients PASS; one wrong entry FAILs (exit 1) under the assignment's name and index; a misnamed array is exit 2 with a did-you-mean", async () => {
+    const want = JSON.parse(fs.readFileSync(path.join(DIR, 'lstm_mask.json'), 'utf8'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnn-cs231n-expect-'));
+    const { encodeJsonArrays } = await import('../src/io/json');
+    const { tensor } = await import('../src/tensor');
+    const grads = (edit?: (a: Record<string, Tensor>) => void): string => {
+      const a: Record<string, Tensor> = {};
+      for (const [g, v] of Object.entries(want.backward_xent)) {
+        const flat = (v as unknown[]).flat(Infinity) as number[];
+        const shape = cs231nBackward(cs231nProblem(load('lstm_mask')), 'softmax').gradients[g].shape;
+        a[g] = tensor(shape, Float64Array.from(flat));
+      }
+      edit?.(a);
+      const p = path.join(dir, `g${Math.random().toString(36).slice(2)}.json`);
+      fs.writeFileSync(p, encodeJsonArrays(a));
+      return p;
+    };
+    try {
+      const ok = await rnn(['backward', file('lstm_mask'), '--loss', 'xent', '--expect', grads()]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /PASS \(7 of 7 arrays compared\)/);
+      const bad = await rnn(['backward', file('lstm_mask'), '--loss', 'xent', '--expect', grads((a) => (a.dWx.data[1 * 20 + 7] += 1e-3))]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /rnn: --expect: dWx: 1 of 60 entries wrong, worst dWx\[1, 7\]/);
+      const misnamed = await rnn(['backward', file('lstm_mask'), '--loss', 'xent', '--expect', grads((a) => { a.dW_x = a.dWx; delete a.dWx; })]);
+      assert.equal(misnamed.code, 2);
+      assert.match(misnamed.stderr, /--expect: dW_x \(did you mean dWx\?\): no such gradient of rnn backward --layout cs231n --loss xent/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('inspect says which function the arrays are for, their sizes and what backward can run', async () => {
     const r = await rnn(['inspect', file('lstm_mask')]);
     assert.equal(r.code, 0, r.stderr);
@@ -137,7 +169,6 @@ describe('rnn --layout cs231n (CLI, in-process)', () => {
     assert.match(both.stderr, /the fixture has dh and y: say which loss with --loss sum \(Σ dh ⊙ h\) or --loss xent/);
     for (const [args, msg] of [
       [['gradcheck', file('rnn_plain')], /gradcheck --layout cs231n: not yet/],
-      [['forward', '--layout', 'cs231n', file('rnn_plain'), '--expect', file('rnn_plain')], /--expect: not with --layout cs231n yet/],
       [['forward', '--layout', 'cs231n', '--batch-first', file('rnn_plain')], /--batch-first: for --layout torch only/],
       [['init', '--layout', 'cs231n', '--cell', 'gru', '--input-size', '2', '--hidden-size', '3', '--batch', '2', '--seq-len', '2', '--vocab-size', '3'], /--cell gru: --layout cs231n draws the assignment's RNN or LSTM/],
       [['init', '--layout', 'cs231n', '--cell', 'rnn', '--input-size', '2', '--hidden-size', '3', '--batch', '2', '--seq-len', '2'], /required option '--vocab-size <n>' not specified/],

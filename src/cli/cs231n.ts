@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { initCs231n } from '../layouts/cs231n/init';
 import { formatNumber } from './render/format';
 import { renderCs231nBackward, renderCs231nForward, functionOf } from './render/cs231n';
-import { BACKWARD_RESULT, FORWARD_RESULT, say, styleOf } from './report';
+import { BACKWARD_RESULT, FORWARD_RESULT, reportComparisons, say, styleOf } from './report';
 import { shownList } from '../escape';
 
 export interface Cs231nOpts extends CommonOpts {
@@ -21,6 +21,9 @@ export interface Cs231nOpts extends CommonOpts {
   backend: BackendName;
   loss?: 'sum' | 'xent';
   expect?: string[];
+  strict?: boolean;
+  rtol: number;
+  atol: number;
   maxInput: number;
 }
 
@@ -28,7 +31,6 @@ export interface Cs231nOpts extends CommonOpts {
 function refuseUnsupported(o: Cs231nOpts & { t?: number; show?: string[]; prefix?: string; batchFirst?: boolean; nonlinearity?: string }): void {
   const torch = [o.prefix !== undefined && '--prefix', o.batchFirst && '--batch-first', o.nonlinearity !== undefined && '--nonlinearity'].filter((x): x is string => !!x);
   if (torch.length) throw new InputError(`${torch.join(', ')}: for --layout torch only (the cs231n layout is rnn_layers.py's: x is (N, T, D))`);
-  if (o.expect) throw new InputError('--expect: not with --layout cs231n yet; write the outputs with --out and compare them with your own (np.allclose)');
   if (o.t !== undefined) throw new InputError('--t: --layout cs231n shows the arrays, not predictions by step');
   if (o.show) throw new InputError('--show: not with --layout cs231n yet; --json or --out give every gradient');
 }
@@ -42,20 +44,22 @@ function warnUnused(io: IO, unknown: string[]): void {
 export async function cs231nForward(io: IO, sources: string[], o: Cs231nOpts & { t?: number }, fixture?: Fixture): Promise<void> {
   refuseUnsupported(o);
   const style = styleOf(o, io);
-  const r = runCs231nForward({ sources, fixture, backend: o.backend, cell: o.cell, maxBytes: bytesOf(o.maxInput) });
+  const r = runCs231nForward({ sources, fixture, backend: o.backend, cell: o.cell, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
   warnUnused(io, r.unknown);
   const p = r.problem;
   await emit(io, o, r.outputs, { ...FORWARD_RESULT, time: r.time }, () => renderCs231nForward(style, r, o.backend), `rnn forward: CS231n ${functionOf(r)}, N=${p.N} T=${p.T} D=${p.D} H=${p.H}`);
+  reportComparisons(io, o, r.expected, style);
 }
 
 export async function cs231nBackward(io: IO, sources: string[], o: Cs231nOpts & { show?: string[] }, fixture?: Fixture): Promise<void> {
   refuseUnsupported(o);
   const style = styleOf(o, io);
-  const r = runCs231nBackward({ sources, fixture, backend: o.backend, cell: o.cell, loss: o.loss, maxBytes: bytesOf(o.maxInput) });
+  const r = runCs231nBackward({ sources, fixture, backend: o.backend, cell: o.cell, loss: o.loss, expect: o.expect, rtol: o.rtol, atol: o.atol, maxBytes: bytesOf(o.maxInput) });
   warnUnused(io, r.unknown);
   if (r.lossInferred) say(io, r.lossInferred);
   const summary = `rnn backward: CS231n ${r.problem.cell}, ${LOSS_TEXT[r.loss]} = ${formatNumber(r.lossValue, o.precision)}`;
   await emit(io, o, r.gradients, { ...BACKWARD_RESULT, time: r.time }, () => renderCs231nBackward(style, r, o.backend, `${LOSS_TEXT[r.loss]} = ${formatNumber(r.lossValue, o.precision)}`), summary);
+  reportComparisons(io, o, r.expected, style);
 }
 
 /** `rnn init --layout cs231n`'s options: the assignment's N, T, D, H, V under the flags torch's init has, and --vocab-size. */

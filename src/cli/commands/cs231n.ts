@@ -11,6 +11,9 @@ import type { TimeAxis } from '../../mismatch';
 import type { Arrays } from '../../tensor';
 import { checkFinite } from '../../validate';
 import type { ArrayRow } from './forward';
+import { compareYours, loadYours, resolveYours } from './expect';
+import type { NameContract } from '../../names';
+import type { ExpectReport } from '../../compare';
 
 export interface Cs231nCommandOptions {
   sources: string[];
@@ -20,7 +23,39 @@ export interface Cs231nCommandOptions {
   cell?: string;
   /** backward: 'sum' (Σ dh ⊙ h) or 'xent' (temporal_softmax_loss); absent: what the fixture allows. */
   loss?: 'sum' | 'xent';
+  /** --expect FILE…: your outputs (forward) or gradients (backward), in the assignment's names. */
+  expect?: string[];
+  rtol?: number;
+  atol?: number;
   maxBytes?: number;
+}
+
+/** Every gradient name the layout gives (dW_vocab, db_vocab: the softmax loss's). */
+const GRADIENTS = ['dx', 'dh0', 'dWx', 'dWh', 'db', 'dW_vocab', 'db_vocab'];
+
+/** What --expect compares: forward h; backward the gradients of its loss. The fixture's names are accepted, not compared. */
+function contract(kind: 'forward' | 'sum' | 'xent', p: Cs231nProblem): NameContract {
+  const inputs = [...KNOWN, ...(kind === 'forward' ? [] : ['h'])];
+  if (kind === 'forward') {
+    const elsewhere: NameContract['elsewhere'] = {};
+    for (const g of GRADIENTS) elsewhere[g] = { noun: 'gradient', where: '— compare with rnn backward --layout cs231n --expect' };
+    return { option: '--expect', compared: ['h'], what: `output of rnn forward --layout cs231n (${p.cell}_forward)`, inputs, elsewhere };
+  }
+  const compared = kind === 'xent' ? GRADIENTS : GRADIENTS.slice(0, 5);
+  const elsewhere: NameContract['elsewhere'] = {};
+  if (kind === 'sum') for (const g of GRADIENTS.slice(5)) elsewhere[g] = { noun: 'gradient', where: 'of the xent loss only — add --loss xent' };
+  return { option: '--expect', compared, what: `gradient of rnn backward --layout cs231n --loss ${kind}`, inputs, elsewhere };
+}
+
+/**
+ * Your --expect files read and their names checked now (a wrong name is exit 2 before anything
+ * runs); `compare` then compares our results with them.
+ */
+function expecting(o: Cs231nCommandOptions, kind: 'forward' | 'sum' | 'xent', p: Cs231nProblem): (ours: Arrays) => ExpectReport | undefined {
+  if (!o.expect) return () => undefined;
+  const yours = loadYours(o.expect, { maxBytes: o.maxBytes });
+  const resolved = resolveYours(yours, contract(kind, p));
+  return (ours) => compareYours(ours, yours, resolved, o.rtol ?? 0, o.atol ?? 0, kind === 'forward' ? 'forward' : 'backward', cs231nTime);
 }
 
 /** The arrays each function reads, in the assignment's order. */
@@ -36,6 +71,8 @@ export interface Cs231nRun {
   unknown: string[];
   /** Which axis of an array is time: 1 of (N, T, ·) sequences. */
   time: TimeAxis;
+  /** What --expect compared. */
+  expected?: ExpectReport;
 }
 
 export const cs231nTime: TimeAxis = (name, shape) => (shape.length === 3 || ((name === 'y' || name === 'mask') && shape.length === 2) ? 1 : undefined);
@@ -56,8 +93,9 @@ function rows(fixture: Fixture, reads: readonly string[], results: Arrays): Arra
 
 export function runCs231nForward(o: Cs231nCommandOptions): Cs231nRun & { outputs: Arrays } {
   const { fixture, problem } = load(o);
+  const compare = expecting(o, 'forward', problem);
   const outputs = cs231nForward(problem, getBackend(o.backend));
-  return { problem, outputs, arrays: rows(fixture, PARAMS, outputs), time: cs231nTime, unknown: Object.keys(fixture.arrays).filter((n) => !KNOWN.has(n)) };
+  return { problem, outputs, expected: compare(outputs), arrays: rows(fixture, PARAMS, outputs), time: cs231nTime, unknown: Object.keys(fixture.arrays).filter((n) => !KNOWN.has(n)) };
 }
 
 export function runCs231nBackward(o: Cs231nCommandOptions): Cs231nRun & { loss: 'sum' | 'xent'; lossInferred?: string; lossValue: number; gradients: Arrays } {
@@ -70,10 +108,11 @@ export function runCs231nBackward(o: Cs231nCommandOptions): Cs231nRun & { loss: 
     else if (has('y') && has('dh')) throw new InputError('the fixture has dh and y: say which loss with --loss sum (Σ dh ⊙ h) or --loss xent (temporal_softmax_loss)', o.sources);
     else throw new InputError('backward needs dh (N, T, H) for --loss sum, or y (N, T) with W_vocab, b_vocab for --loss xent', o.sources);
   }
+  const compare = expecting(o, loss, problem);
   const r = cs231nBackward(problem, loss === 'sum' ? 'sum' : 'softmax', getBackend(o.backend));
   const reads = [...PARAMS, ...(loss === 'xent' ? HEAD : []), ...LOSS_DATA[loss]];
   return {
-    problem, loss, lossInferred, lossValue: r.loss, gradients: r.gradients, arrays: rows(fixture, reads, r.gradients), time: cs231nTime,
+    problem, loss, lossInferred, lossValue: r.loss, gradients: r.gradients, expected: compare(r.gradients), arrays: rows(fixture, reads, r.gradients), time: cs231nTime,
     unknown: Object.keys(fixture.arrays).filter((n) => !KNOWN.has(n)),
   };
 }
