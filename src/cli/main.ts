@@ -5,6 +5,7 @@
  * (`exitCodeFor`). Data goes to stdout, messages to stderr.
  */
 import { pickLayout } from './layout';
+import { initHelp } from './render/init-help';
 import { cs231nBackward, cs231nForward, cs231nInit } from './cs231n';
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { availableParallelism } from 'os';
@@ -262,23 +263,7 @@ Examples:
     .option('--scale <x>', 'multiply every parameter by this (1 = the course\'s randn)', nonNegativeNumber('--scale'), 1)
     .option('-o, --out <path>', 'write here: FILE.json, FILE.npz, or a directory of .npy files (DIR/); - or none: JSON to stdout')
     .option('--max-output <MiB>', 'refuse to draw a fixture of more than this many MiB of float64 data (the other commands read up to --max-input, 1024 by default)', positiveNumber('--max-output', MAX_LIMIT_MIB), DEFAULT_MAX_BYTES / 2 ** 20)
-    .addHelpText('after', `
-Draws, in this order, exactly as numpy does after np.random.seed(S):
-  x = randn(n_x, m, T_x); a0 = randn(n_a, m); each parameter = randn(*shape) * scale in the order
-  ${drawOrder()}
-  then da = randn(n_a, m, T_x); labels = randint(0, n_y, size=(m, T_x)). ${withCellState()} c0 = zeros(n_a, m).
-
-With --layout torch: np.random.seed(S); every parameter in state_dict order = uniform(-k, k, shape), k = 1/sqrt(hidden_size)
-(PyTorch's own init); then input, h_0 (c_0), grad_output, grad_h_n (grad_c_n) = randn(*shape).
-
-With --layout cs231n (CaptioningRNN's init): np.random.seed(S); x = randn(N, T, D); h0 = randn(N, H);
-Wx = randn(D, kH) / sqrt(D); Wh = randn(H, kH) / sqrt(H); b = zeros(kH) (k: rnn 1, lstm 4);
-W_vocab = randn(H, V) / sqrt(H); b_vocab = zeros(V); y = randint(0, V, size=(N, T)); dh = randn(N, T, H).
-
-Examples:
-  $ rnn init --cell rnn --n-x 3 --n-a 5 --n-y 2 --m 10 --t-x 4 --seed 1 --out rnn.json
-  $ rnn init --layout torch --cell lstm --input-size 3 --hidden-size 4 --num-layers 2 --bidirectional --batch 2 --seq-len 5 --seed 1 --out lstm_torch.npz
-`)
+    .addHelpText('after', initHelp())
     .action(async (o: TorchInitOpts & { vocabSize?: number; cell: CellName; nX: number; nA: number; nY: number; m: number; tX: number; seed?: number; scale: number; out?: string; maxOutput: number }, cmd: Command) => {
       if (o.layout === 'cs231n') return cs231nInit(io, cmd, outputPlan(o));
       if (o.vocabSize !== undefined) throw new InputError('--vocab-size: for --layout cs231n only');
@@ -399,14 +384,3 @@ export function main(argv: string[]): void {
 
 /** What the coursera layout's init requires, as commander would say it is missing. */
 const INIT_SIZES = [['nX', '--n-x <n>'], ['nA', '--n-a <n>'], ['nY', '--n-y <n>'], ['m', '--m <n>'], ['tX', '--t-x <n>']] as const;
-
-/** `rnn init --help`: every cell's parameters in the order `init` draws them (CELLS). */
-function drawOrder(): string {
-  return Object.values(CELLS).map((c) => `${c.name}: ${c.params.map((p) => p.name).join(', ')}`).join(' | ');
-}
-
-/** `rnn init --help`: which cells also get a c0 ("LSTM also gets"). */
-function withCellState(): string {
-  const names = Object.values(CELLS).filter((c) => c.hasCellState).map((c) => c.name.toUpperCase());
-  return `${names.join(', ')} also get${names.length === 1 ? 's' : ''}`;
-}
