@@ -69,6 +69,10 @@ describe('cs231n layout: rnn_layers.py as numpy computes it', () => {
     const { Wx: _w, ...noWx } = a;
     assert.match(refused(noWx), /^Wx is missing/);
     assert.match(refused({ ...a, Wh: { shape: [6, 12], data: new Float64Array(72) } }), /^Wh is \(6, 12\): an RNN's is \(H, H\), an LSTM's \(H, 4H\)$/);
+    const y = { shape: a.y.shape, data: a.y.data.slice() };
+    y.data[7] = 7; // (V = 7: one past the last index)
+    assert.match(refused({ ...a, y }), /^y\[1, 2\] = 7 is not an index into the vocabulary: y holds integers in \[0, V\) = \[0, 7\)$/);
+    assert.match(refused({ ...a, mask: { shape: [3, 5], data: new Float64Array(15).fill(0.5) } }), /^mask\[0, 0\] = 0\.5 is not 0 or 1/);
   });
 });
 

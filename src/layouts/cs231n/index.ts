@@ -66,6 +66,12 @@ export function cs231nProblem(a: Readonly<Record<string, Tensor>>, o: { cell?: s
   }
   shape('y', [N, T]);
   shape('mask', [N, T]);
+  const entry = (name: string, ok: (v: number) => boolean, why: string): void => {
+    const t = a[name], k = t ? t.data.findIndex((v) => !ok(v)) : -1;
+    if (k >= 0) fail(`${name}[${Math.floor(k / T)}, ${k % T}] = ${t.data[k]} ${why}`);
+  };
+  if (a.y && V !== undefined) entry('y', (v) => Number.isInteger(v) && v >= 0 && v < V, `is not an index into the vocabulary: y holds integers in [0, V) = [0, ${V})`);
+  entry('mask', (v) => v === 0 || v === 1, 'is not 0 or 1: a mask keeps a score (1) or leaves it out (0)');
 
   const x = tensor([D, N, T]);
   for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) x.data[(d * N + n) * T + t] = a.x.data[(n * T + t) * D + d];
