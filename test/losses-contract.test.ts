@@ -168,6 +168,20 @@ for (const name of LOSS_NAMES.filter((n) => (LOSSES[n] as LossSpec).weights)) {
       for (const g of Object.keys(none.gradients)) assert.ok(none.gradients[g].data.every((v) => v === 0), g);
     });
 
+    it("gradients that leave the weights out (a backward that forgets the mask) FAIL the checker, the arrays named", async () => {
+      const { float64Backend } = await import('../src/backends/float64');
+      const { gradcheck } = await import('../src/gradcheck');
+      const loss = lossWith(name, { ...arrays, [weights.name]: some });
+      // the mutant: the loss's value weighted, its gradient not — the unweighted loss's gradient
+      const wrong = float64Backend.backward('gru', inputs, lossWith(name, arrays));
+      const result = gradcheck({ cell: 'gru', inputs, loss, mode: 'full', grads: wrong });
+      assert.equal(result.pass, false);
+      const failed = result.arrays.filter((a) => !a.pass).map((a) => a.name);
+      for (const g of ['dx', 'dWy', 'dby']) assert.ok(failed.includes(g), `${g} passed; failed: ${failed.join(' ')}`);
+      // and the weighted gradient passes: what fails is the mask alone
+      assert.equal(gradcheck({ cell: 'gru', inputs, loss, mode: 'full', grads: float64Backend.backward('gru', inputs, loss) }).pass, true);
+    });
+
     it('refuses weights of another shape, or that are not 0 or 1, naming the entry', () => {
       assert.throws(() => checkInputs('gru', { ...arrays, [weights.name]: tensor([D.T_x, D.m]) }, { [LOSS_INPUT[name]]: true }),
         (e: unknown) => e instanceof InputError && new RegExp(`^${weights.name} has shape \\(5, 6\\)`).test(e.message));
