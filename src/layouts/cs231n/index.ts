@@ -20,6 +20,7 @@ import type { Backend } from '../../backends/types';
 import { InputError } from '../../errors';
 import { CELLS } from '../../model/cells';
 import { formatShape, tensor, type Arrays, type Tensor } from '../../tensor';
+import { fromSeed, toSeed, type SeqLayout } from '../sequence';
 
 export type Cs231nCell = 'rnn' | 'lstm';
 /** Gate blocks of Wx, Wh, b in the assignment's order, as the notebook's LSTM names them. */
@@ -73,9 +74,8 @@ export function cs231nProblem(a: Readonly<Record<string, Tensor>>, o: { cell?: s
   if (a.y && V !== undefined) entry('y', (v) => Number.isInteger(v) && v >= 0 && v < V, `is not an index into the vocabulary: y holds integers in [0, V) = [0, ${V})`);
   entry('mask', (v) => v === 0 || v === 1, 'is not 0 or 1: a mask keeps a score (1) or leaves it out (0)');
 
-  const x = tensor([D, N, T]);
-  for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) x.data[(d * N + n) * T + t] = a.x.data[(n * T + t) * D + d];
-  const out: Arrays = { x, a0: a.h0 ? transposed(a.h0) : tensor([H, N]) };
+  const L = seqLayout(N, T);
+  const out: Arrays = { x: toSeed(a.x, L), a0: a.h0 ? transposed(a.h0) : tensor([H, N]) };
   if (cell === 'rnn') {
     Object.assign(out, { Wax: transposed(a.Wx), Waa: transposed(a.Wh), ba: tensor([H, 1], a.b.data.slice()) });
   } else {
@@ -97,18 +97,14 @@ export function cs231nProblem(a: Readonly<Record<string, Tensor>>, o: { cell?: s
   out[head.b] = a.b_vocab ? tensor([V!, 1], a.b_vocab.data.slice()) : tensor([1, 1]);
   if (a.y) out.labels = a.y;
   if (a.mask) out.mask = a.mask;
-  if (a.dh) {
-    const da = tensor([H, N, T]);
-    for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) da.data[(h * N + n) * T + t] = a.dh.data[(n * T + t) * H + h];
-    out.da = da;
-  }
+  if (a.dh) out.da = toSeed(a.dh, L);
   return { cell, N, T, D, H, V, arrays: out };
 }
 
 /** rnn_forward / lstm_forward: h (N, T, H). */
 export function cs231nForward(p: Cs231nProblem, backend: Backend = float64Backend): { h: Tensor } {
   const { a } = backend.forward(p.cell, p.arrays);
-  return { h: fromSeed(a, p) };
+  return { h: fromSeed(a, seqLayout(p.N, p.T)) };
 }
 
 /**
@@ -122,8 +118,7 @@ export function cs231nBackward(p: Cs231nProblem, loss: 'sum' | 'softmax', backen
   if (loss === 'sum' && !a.da) throw new InputError('the sum loss needs dh (N, T, H): the upstream gradient rnn_backward takes');
   const r = backend.lossAndGradients(p.cell, a, loss === 'sum' ? { kind: 'sum', da: a.da } : { kind: 'xent', labels: a.labels, ...(a.mask ? { mask: a.mask } : {}) });
   const g = r.gradients;
-  const out: Arrays = { dx: tensor([N, p.T, D]), dh0: transposed(g.da0) };
-  for (let n = 0; n < N; n++) for (let t = 0; t < p.T; t++) for (let d = 0; d < D; d++) out.dx.data[(n * p.T + t) * D + d] = g.dx.data[(d * N + n) * p.T + t];
+  const out: Arrays = { dx: fromSeed(g.dx, seqLayout(N, p.T)), dh0: transposed(g.da0) };
   if (p.cell === 'rnn') {
     Object.assign(out, { dWx: transposed(g.dWax), dWh: transposed(g.dWaa), db: tensor([H], g.dba.data.slice()) });
   } else {
@@ -147,12 +142,8 @@ export function cs231nBackward(p: Cs231nProblem, loss: 'sum' | 'softmax', backen
   return { loss: r.loss, gradients: out };
 }
 
-/** The notebook's (H, N, T) as the assignment's (N, T, H). */
-function fromSeed(a: Tensor, p: Cs231nProblem): Tensor {
-  const { N, T, H } = p, out = tensor([N, T, H]);
-  for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) out.data[(n * T + t) * H + h] = a.data[(h * N + n) * T + t];
-  return out;
-}
+/** The assignment's sequences, (N, T, F): batch-first. */
+const seqLayout = (N: number, T: number): SeqLayout => ({ N, T, batchFirst: true, unbatched: false });
 
 /** A matrix's transpose. */
 function transposed(m: Tensor): Tensor {

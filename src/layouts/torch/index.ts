@@ -13,6 +13,7 @@
  * gradients of L = Σ grad_output ⊙ output + Σ grad_h_n ⊙ h_n + Σ grad_c_n ⊙ c_n, named as
  * PyTorch's hooks name them: grad_input, grad_h_0, grad_c_0, grad_ + each parameter.
  */
+import { fromSeed, toSeed, type SeqLayout } from '../sequence';
 import { InputError } from '../../errors';
 import { float64Layer } from '../../backends/float64';
 import { CELLS } from '../../model/cells';
@@ -52,49 +53,6 @@ export interface TorchProblem {
 export const TORCH_INPUTS = ['input', 'h_0', 'c_0'] as const;
 /** The upstream gradients a backward pass reads (grad_output required). */
 export const TORCH_UPSTREAM = ['grad_output', 'grad_h_n', 'grad_c_n'] as const;
-
-/** How (T, N, F) sequences sit in PyTorch's arrays: time-major, batch-first, or unbatched (T, F). */
-interface SeqLayout {
-  readonly T: number;
-  readonly N: number;
-  readonly batchFirst: boolean;
-  readonly unbatched: boolean;
-}
-
-/**
- * Element (s, n, f) of a sequence in `L`'s layout — (T, N, F), or (N, T, F) batch-first — is
- * element (f, n, s) of the seed's (F, N, T). Copied one way or the other in tiles of
- * TILE steps so that both sides are read and written along runs of memory.
- */
-function copySeq(seq: Float64Array, seed: Float64Array, F: number, L: SeqLayout, toSeed: boolean): void {
-  const { T, N } = L;
-  const step = L.batchFirst ? F : N * F; // from step s to s+1 in seq
-  for (let n = 0; n < N; n++) {
-    for (let s0 = 0; s0 < T; s0 += TILE) {
-      const s1 = Math.min(T, s0 + TILE);
-      for (let f = 0; f < F; f++) {
-        const row = (f * N + n) * T, base = (L.batchFirst ? n * T * F : n * F) + f;
-        if (toSeed) for (let s = s0; s < s1; s++) seed[row + s] = seq[base + s * step];
-        else for (let s = s0; s < s1; s++) seq[base + s * step] = seed[row + s];
-      }
-    }
-  }
-}
-const TILE = 16;
-
-/** A sequence array (T, N, F) in `L`'s layout as the seed's (F, N, T). */
-function toSeed(t: Tensor, L: SeqLayout): Tensor {
-  const F = t.shape[t.shape.length - 1], out = new Float64Array(F * L.N * L.T);
-  copySeq(t.data, out, F, L, true);
-  return tensor([F, L.N, L.T], out);
-}
-
-/** The seed's (F, N, T) as a sequence array in `L`'s layout. */
-function fromSeed(x: Tensor, L: SeqLayout): Tensor {
-  const [F, N, T] = x.shape, out = new Float64Array(F * N * T);
-  copySeq(out, x.data, F, L, false);
-  return tensor(seqShape(T, L.unbatched ? null : N, L.batchFirst, F), out);
-}
 
 /** Entry k of a states array (K, N, F) — (K, F) unbatched — as the seed's (F, N). */
 function stateK(t: Tensor, k: number, N: number): Tensor {
