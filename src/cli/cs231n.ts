@@ -13,8 +13,7 @@ import type { Command } from 'commander';
 import { initCs231n } from '../layouts/cs231n/init';
 import { formatNumber } from './render/format';
 import { renderCs231nBackward, renderCs231nForward, functionOf } from './render/cs231n';
-import { BACKWARD_RESULT, FORWARD_RESULT, reportComparisons, say, styleOf } from './report';
-import { shownList } from '../escape';
+import { BACKWARD_RESULT, FORWARD_RESULT, reportComparisons, say, seedOrDrawn, styleOf, warnUnused } from './report';
 
 export interface Cs231nOpts extends CommonOpts {
   cell?: string;
@@ -37,9 +36,6 @@ function refuseUnsupported(o: Cs231nOpts & { t?: number; show?: string[]; prefix
 
 const LOSS_TEXT = { sum: 'L = Σ dh ⊙ h (rnn_backward(dh, cache))', xent: 'L = temporal_softmax_loss(h W_vocab + b_vocab, y, mask)' } as const;
 
-function warnUnused(io: IO, unknown: string[]): void {
-  if (unknown.length) say(io, `warning: not read by this command: ${shownList(unknown)}`);
-}
 
 export async function cs231nForward(io: IO, sources: string[], o: Cs231nOpts & { t?: number }, fixture?: Fixture): Promise<void> {
   refuseUnsupported(o);
@@ -94,11 +90,7 @@ export async function cs231nInit(io: IO, cmd: Command, o: Cs231nInitOpts & Outpu
   ].filter((x): x is string => !!x);
   if (other.length) throw new InputError(`${other.join(', ')}: not the cs231n layout's; it takes --input-size D, --hidden-size H, --batch N, --seq-len T, --vocab-size V`);
   if (o.cell !== 'rnn' && o.cell !== 'lstm') throw new InputError(`--cell ${o.cell}: --layout cs231n draws the assignment's RNN or LSTM (--cell rnn or lstm; it has no GRU)`);
-  let seed = o.seed;
-  if (seed === undefined) {
-    seed = Math.floor(Math.random() * 2 ** 32);
-    say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
-  }
+  const seed = seedOrDrawn(io, o.seed);
   const arrays = initCs231n({ cell: o.cell, N: o.batch!, T: o.seqLen!, D: o.inputSize!, H: o.hiddenSize!, V: o.vocabSize!, seed });
   await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: 'randn draws are finite' });
 }

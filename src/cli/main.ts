@@ -29,7 +29,7 @@ import { renderBackward, renderForward, renderInspect } from './render/text';
 import { describeFailure } from './render/verdicts';
 import { oneLine, shownList, terminalSafe } from '../escape';
 import { torchBackward, torchForward, torchGradcheckAction, torchInit, torchInitOnly, torchOnly, type TorchInitOpts } from './torch';
-import { BACKWARD_RESULT, checkStrict, FORWARD_RESULT, jsonNumbers, reportComparisons, say, styleOf, warnUnknown, wantColor } from './report';
+import { BACKWARD_RESULT, checkStrict, FORWARD_RESULT, jsonNumbers, reportComparisons, say, seedOrDrawn, styleOf, warnUnknown, wantColor } from './report';
 
 export { wantColor };
 import { isTerminal, onLateWriteError, writerFor } from './stdio';
@@ -273,11 +273,7 @@ Examples:
       o = outputPlan(o);
       const dims = { n_x: o.nX, n_a: o.nA, n_y: o.nY, m: o.m, T_x: o.tX };
       checkFixtureSize(o.cell, dims, bytesOf(o.maxOutput)); // before a random seed is announced
-      let seed = o.seed;
-      if (seed === undefined) {
-        seed = Math.floor(Math.random() * 2 ** 32);
-        say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
-      }
+      const seed = seedOrDrawn(io, o.seed);
       const arrays = initFixture({ cell: o.cell, dims, seed, scale: o.scale, maxBytes: bytesOf(o.maxOutput) });
       await emitArrays(io, o, arrays, { what: 'array', order: 'forward', cause: `--scale ${formatSetting(o.scale)} overflows float64` });
     });

@@ -62,6 +62,19 @@ export function warnUnknown(io: IO, unknown: string[]): void {
   if (unknown.length) say(io, `warning: not used by this cell: ${shownList(unknown)}`);
 }
 
+/** Arrays of the fixture a layout's command did not read (--layout torch, cs231n). */
+export function warnUnused(io: IO, unknown: string[]): void {
+  if (unknown.length) say(io, `warning: not read by this command: ${shownList(unknown)}`);
+}
+
+/** `rnn init`'s seed: --seed, or one drawn now and said on stderr, so that the fixture can be drawn again. */
+export function seedOrDrawn(io: IO, seed: number | undefined): number {
+  if (seed !== undefined) return seed;
+  const drawn = Math.floor(Math.random() * 2 ** 32);
+  say(io, `seed ${drawn} (pass --seed ${drawn} to draw the same fixture again)`);
+  return drawn;
+}
+
 /** A one-line message on stderr, `rnn: …`. */
 export function say(io: IO, text: string): void {
   io.stderr(`rnn: ${oneLine(text)}\n`);

@@ -18,7 +18,7 @@ import type { Fixture } from '../io/fixture';
 import { emit, emitArrays } from './output';
 import { formatNumber } from './render/format';
 import { moduleText, renderTorchBackward, renderTorchForward, renderTorchGradcheck, torchLossText } from './render/torch';
-import { BACKWARD_RESULT, FORWARD_RESULT, jsonNumbers, reportComparisons, say, styleOf } from './report';
+import { BACKWARD_RESULT, FORWARD_RESULT, jsonNumbers, reportComparisons, say, seedOrDrawn, styleOf, warnUnused } from './report';
 
 /** The options forward and backward take in the torch layout. */
 export interface TorchOpts extends CommonOpts {
@@ -76,11 +76,7 @@ export async function torchInit(io: IO, cmd: Command, o: TorchInitOpts & { cell:
   if (o.unbatched && o.batchFirst) throw new InputError('--batch-first and --unbatched: unbatched input (T, H_in) has no batch axis');
   if (o.projSize !== undefined && module !== 'LSTM') throw new InputError(`--proj-size: projections exist in nn.LSTM only (--cell lstm), not nn.${module}`);
   if (o.projSize !== undefined && o.projSize >= o.hiddenSize!) throw new InputError(`--proj-size ${o.projSize}: must be smaller than --hidden-size ${o.hiddenSize}, as PyTorch requires`);
-  let seed = o.seed;
-  if (seed === undefined) {
-    seed = Math.floor(Math.random() * 2 ** 32);
-    say(io, `seed ${seed} (pass --seed ${seed} to draw the same fixture again)`);
-  }
+  const seed = seedOrDrawn(io, o.seed);
   const arrays = initTorch({
     module, inputSize: o.inputSize!, hidden: o.hiddenSize!, proj: o.projSize, layers: o.numLayers ?? 1, bidirectional: !!o.bidirectional, bias: o.bias,
     batch: o.unbatched ? null : o.batch!, seqLen: o.seqLen!, batchFirst: !!o.batchFirst, seed,
@@ -100,9 +96,6 @@ function commandOptions(sources: string[], o: TorchOpts, fixture?: Fixture): Tor
 
 const sizes = (r: { T: number; N: number | null }): string => `T=${r.T} N=${r.N ?? 'unbatched'}`;
 
-function warnUnused(io: IO, unknown: string[]): void {
-  if (unknown.length) say(io, `warning: not read by this command: ${shownList(unknown)}`);
-}
 
 /** `fixture`: the sources, already read (src/cli/layout.ts). */
 export async function torchForward(io: IO, sources: string[], o: TorchOpts, fixture?: Fixture): Promise<void> {
